@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "nnmodel",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "NNModel", targets: ["NNModel"]),
+        .executable(name: "nnmodel", targets: ["nnmodel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+    ],
+    targets: [
+        // C system libraries.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlibNN", path: "Sources/CZlibNN", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
+                       providers: [.apt(["libhdf5-dev"])]),
+
+        // Libraries, lowest first.
+        .target(name: "NNCore", dependencies: ["CBLAS"]),
+        .target(name: "NNData", dependencies: ["NNCore", "CZlibNN"]),
+        .target(name: "NNFormat", dependencies: ["NNCore", "CZlibNN"]),
+        .target(name: "NNHDF5", dependencies: ["CHDF5"]),
+        .target(name: "NNKeras", dependencies: [
+            "NNCore", "NNFormat", "NNHDF5",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
+        .target(name: "NNPlot", dependencies: ["CZlibNN"]),
+        .target(name: "NNModel", dependencies: ["NNCore", "NNData", "NNFormat", "NNKeras", "NNPlot"]),
+        .executableTarget(name: "nnmodel", dependencies: [
+            "NNModel",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "NNCoreTests", dependencies: ["NNCore"]),
+    ]
+)

@@ -1,0 +1,4 @@
+#ifndef NNMODEL_CBLAS_SHIM_H
+#define NNMODEL_CBLAS_SHIM_H
+#include <cblas.h>
+#endif

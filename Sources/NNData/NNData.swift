@@ -1,0 +1,1 @@
+// NNData module.

@@ -1,0 +1,1 @@
+// NNFormat module.

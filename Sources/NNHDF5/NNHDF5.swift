@@ -1,0 +1,1 @@
+// NNHDF5 module.

@@ -1,0 +1,1 @@
+// NNKeras module.

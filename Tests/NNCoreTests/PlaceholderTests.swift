@@ -1,0 +1,3 @@
+import Testing
+@testable import NNCore
+@Test func placeholder() { #expect(Bool(true)) }
