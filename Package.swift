@@ -23,15 +23,16 @@ let package = Package(
 
         // Libraries, lowest first.
         .target(name: "NNCore", dependencies: ["CBLAS"]),
-        .target(name: "NNData", dependencies: ["NNCore", "CZlibNN"]),
-        .target(name: "NNFormat", dependencies: ["NNCore", "CZlibNN"]),
+        .target(name: "NNSystem", dependencies: ["CZlibNN"]),
+        .target(name: "NNData", dependencies: ["NNCore", "NNSystem"]),
+        .target(name: "NNFormat", dependencies: ["NNCore", "NNSystem"]),
         .target(name: "NNHDF5", dependencies: ["CHDF5"]),
         .target(name: "NNKeras", dependencies: [
-            "NNCore", "NNFormat", "NNHDF5",
+            "NNCore", "NNSystem", "NNFormat", "NNHDF5",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .target(name: "NNPlot", dependencies: ["CZlibNN"]),
-        .target(name: "NNModel", dependencies: ["NNCore", "NNData", "NNFormat", "NNKeras", "NNPlot"]),
+        .target(name: "NNModel", dependencies: ["NNCore", "NNSystem", "NNData", "NNFormat", "NNKeras", "NNPlot"]),
         .executableTarget(name: "nnmodel", dependencies: [
             "NNModel",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,1 +1,7 @@
-// NNModel module.
+// The library scripts import: everything nnmodel offers, under one name.
+@_exported import NNCore
+@_exported import NNData
+@_exported import NNFormat
+@_exported import NNKeras
+@_exported import NNPlot
+@_exported import NNSystem

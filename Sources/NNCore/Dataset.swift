@@ -1,0 +1,135 @@
+/// Samples and their labels, held in memory in their most compact form.
+///
+/// Image datasets keep their `UInt8` pixels and are converted to Float32 (× `scale`) one batch at
+/// a time, which keeps Fashion-MNIST at 47 MB instead of 188 MB.
+public struct Dataset: Sendable {
+    /// The sample values.
+    public enum Features: Sendable {
+        /// Bytes scaled by `scale` when read (1/255 for images).
+        case uint8([UInt8], scale: Float)
+        /// Float32 values used as they are.
+        case float32([Float])
+    }
+
+    /// What each sample should produce.
+    public enum Labels: Sendable, Equatable {
+        /// One class index per sample.
+        case classes([Int32])
+        /// A row of `width` target values per sample (one-hot, multi-label or regression).
+        case dense([Float], width: Int)
+    }
+
+    /// A description of where the data came from, for messages.
+    public var name: String
+    /// The shape of one sample (for Fashion-MNIST `[28, 28]`).
+    public var sampleShape: [Int]
+    /// The sample values, `count × sampleShape.product`, row-major.
+    public var features: Features
+    /// The targets, if known.
+    public var labels: Labels?
+    /// Names of the classes, when the labels are class indices.
+    public var classNames: [String]?
+
+    /// Creates a dataset, checking that features and labels agree in size.
+    public init(name: String, sampleShape: [Int], features: Features, labels: Labels?, classNames: [String]? = nil)
+        throws(TrainingError)
+    {
+        self.name = name
+        self.sampleShape = sampleShape
+        self.features = features
+        self.labels = labels
+        self.classNames = classNames
+        guard let perSample = Tensor.checkedCount(of: sampleShape), perSample > 0 else {
+            throw .dataMismatch("\(name): invalid sample shape \(sampleShape)")
+        }
+        let total: Int
+        switch features {
+        case let .uint8(b, _): total = b.count
+        case let .float32(f): total = f.count
+        }
+        guard total % perSample == 0 else {
+            throw .dataMismatch("\(name): \(total) values do not divide into samples of shape \(sampleShape)")
+        }
+        let n = total / perSample
+        switch labels {
+        case let .classes(c)?:
+            guard c.count == n else { throw .dataMismatch("\(name): \(n) samples but \(c.count) labels") }
+        case let .dense(v, width)?:
+            guard width > 0, v.count == n * width else {
+                throw .dataMismatch("\(name): \(n) samples but \(v.count) target values of width \(width)")
+            }
+        case nil: break
+        }
+    }
+
+    /// Values per sample.
+    public var sampleSize: Int { sampleShape.reduce(1, *) }
+
+    /// Number of samples.
+    public var count: Int {
+        switch features {
+        case let .uint8(b, _): return b.count / sampleSize
+        case let .float32(f): return f.count / sampleSize
+        }
+    }
+
+    /// The number of classes the labels use (the largest index + 1), or the target width.
+    public var labelWidth: Int? {
+        switch labels {
+        case let .classes(c)?: return Int(c.max() ?? -1) + 1
+        case let .dense(_, w)?: return w
+        case nil: return nil
+        }
+    }
+
+    /// Copies the samples at `indices` into `destination` as Float32, one row per index.
+    public func gather(_ indices: UnsafeBufferPointer<Int>, into destination: UnsafeMutablePointer<Float>) {
+        let n = sampleSize
+        switch features {
+        case let .uint8(bytes, scale):
+            bytes.withUnsafeBufferPointer { src in
+                for (row, i) in indices.enumerated() {
+                    let s = src.baseAddress! + i * n, d = destination + row * n
+                    for j in 0..<n { d[j] = Float(s[j]) * scale }
+                }
+            }
+        case let .float32(values):
+            values.withUnsafeBufferPointer { src in
+                for (row, i) in indices.enumerated() {
+                    (destination + row * n).update(from: src.baseAddress! + i * n, count: n)
+                }
+            }
+        }
+    }
+
+    /// The samples in `range`, as a new dataset.
+    public func slice(_ range: Range<Int>) -> Dataset {
+        let n = sampleSize
+        var copy = self
+        switch features {
+        case let .uint8(b, scale): copy.features = .uint8(Array(b[range.lowerBound * n..<range.upperBound * n]), scale: scale)
+        case let .float32(f): copy.features = .float32(Array(f[range.lowerBound * n..<range.upperBound * n]))
+        }
+        switch labels {
+        case let .classes(c)?: copy.labels = .classes(Array(c[range]))
+        case let .dense(v, w)?: copy.labels = .dense(Array(v[range.lowerBound * w..<range.upperBound * w]), width: w)
+        case nil: break
+        }
+        return copy
+    }
+
+    /// Splits off the last `fraction` of the samples for validation, as Keras's
+    /// `validation_split` does (before any shuffling).
+    public func splitValidation(fraction: Double) -> (training: Dataset, validation: Dataset) {
+        let splitAt = Int(Double(count) * (1 - fraction))
+        return (slice(0..<splitAt), slice(splitAt..<count))
+    }
+
+    /// The features as one Float32 tensor `[count] + sampleShape`.
+    public func featureTensor() -> Tensor {
+        switch features {
+        case let .float32(f): return Tensor(shape: [count] + sampleShape, values: f)
+        case let .uint8(b, scale): return Tensor(shape: [count] + sampleShape, values: b.map { Float($0) * scale })
+        }
+    }
+}

@@ -1,0 +1,101 @@
+/// What one training epoch measured.
+public struct EpochRecord: Sendable, Equatable {
+    /// The epoch number, counting from 1 (continuing across resumed runs).
+    public var epoch: Int
+    /// Mean training loss over the epoch's samples.
+    public var loss: Double
+    /// Training accuracy over the epoch's samples.
+    public var accuracy: Double?
+    /// Loss on the validation split, when there is one.
+    public var validationLoss: Double?
+    /// Accuracy on the validation split, when there is one.
+    public var validationAccuracy: Double?
+    /// Wall time of the epoch, in seconds.
+    public var seconds: Double
+
+    public init(epoch: Int, loss: Double, accuracy: Double?, validationLoss: Double? = nil,
+                validationAccuracy: Double? = nil, seconds: Double) {
+        self.epoch = epoch
+        self.loss = loss
+        self.accuracy = accuracy
+        self.validationLoss = validationLoss
+        self.validationAccuracy = validationAccuracy
+        self.seconds = seconds
+    }
+}
+
+/// The per-epoch record of a training run, as Keras's `History.history` holds it.
+public struct History: Sendable, Equatable {
+    public var epochs: [EpochRecord]
+
+    public init(epochs: [EpochRecord] = []) { self.epochs = epochs }
+
+    /// The Keras metric names with one value per epoch (`loss`, `accuracy`, `val_loss`, `val_accuracy`, `seconds`).
+    public var series: [(name: String, values: [Double])] {
+        var out: [(String, [Double])] = [("loss", epochs.map(\.loss))]
+        if epochs.allSatisfy({ $0.accuracy != nil }) { out.append(("accuracy", epochs.compactMap(\.accuracy))) }
+        if !epochs.isEmpty, epochs.allSatisfy({ $0.validationLoss != nil }) {
+            out.append(("val_loss", epochs.compactMap(\.validationLoss)))
+        }
+        if !epochs.isEmpty, epochs.allSatisfy({ $0.validationAccuracy != nil }) {
+            out.append(("val_accuracy", epochs.compactMap(\.validationAccuracy)))
+        }
+        out.append(("seconds", epochs.map(\.seconds)))
+        return out
+    }
+
+    /// `{"epoch": [...], "loss": [...], ...}`, the shape of Keras's `history.history` plus epochs and seconds.
+    public var json: JSON {
+        .object([("epoch", .ints(epochs.map(\.epoch)))] + series.map { ($0.name, .array($0.values.map { .number($0) })) })
+    }
+
+    /// Reads the form written by ``json``; every series must have one value per epoch.
+    public init(json: JSON) throws(ModelConfigError) {
+        guard let members = json.objectValue else {
+            throw .invalidField(layer: "history", field: "history", expected: "an object of per-epoch arrays", found: json.kindName)
+        }
+        var columns: [String: [Double]] = [:]
+        for (key, value) in members {
+            guard let array = value.arrayValue else {
+                throw .invalidField(layer: "history", field: key, expected: "an array of numbers", found: value.kindName)
+            }
+            var numbers: [Double] = []
+            for v in array {
+                guard let d = v.doubleValue else {
+                    throw .invalidField(layer: "history", field: key, expected: "an array of numbers", found: v.serialized())
+                }
+                numbers.append(d)
+            }
+            columns[key] = numbers
+        }
+        guard let loss = columns["loss"] else { throw .missingField(layer: "history", field: "loss") }
+        for (key, values) in columns where values.count != loss.count {
+            throw .invalidField(layer: "history", field: key, expected: "\(loss.count) values (one per epoch)",
+                                found: "\(values.count)")
+        }
+        var epochNumbers = loss.indices.map { $0 + 1 }
+        if let given = columns["epoch"] {
+            for (i, value) in given.enumerated() {
+                guard let n = Int(exactly: value), n >= 0 else {
+                    throw .invalidField(layer: "history", field: "epoch", expected: "non-negative integers", found: "\(value)")
+                }
+                epochNumbers[i] = n
+            }
+        }
+        epochs = loss.indices.map { i in
+            EpochRecord(epoch: epochNumbers[i], loss: loss[i], accuracy: columns["accuracy"]?[i],
+                        validationLoss: columns["val_loss"]?[i], validationAccuracy: columns["val_accuracy"]?[i],
+                        seconds: columns["seconds"]?[i] ?? 0)
+        }
+    }
+
+    /// CSV with a header row (`epoch,loss,accuracy,...`), as Keras's `CSVLogger` writes it.
+    public var csv: String {
+        let s = series
+        var lines = [(["epoch"] + s.map(\.name)).joined(separator: ",")]
+        for (i, e) in epochs.enumerated() {
+            lines.append(([String(e.epoch)] + s.map { JSON.format($0.values[i]) }).joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,206 @@
+/// The description of a Sequential model: its input shape and its layers, in order.
+///
+/// This is the one model description every file format reads and writes (the Keras Sequential
+/// config subset nnmodel supports); ``KerasConfig`` turns it into Keras's config JSON and back.
+public struct ModelArchitecture: Sendable, Equatable {
+    /// The model's name (Keras's `config.name`, `"sequential"` by default).
+    public var name: String
+    /// The shape of one sample, without the batch axis (for Fashion-MNIST `[28, 28]`).
+    public var inputShape: [Int]
+    /// The name of the input layer, when the source had one.
+    public var inputName: String
+    /// The layers after the input, in order.
+    public var layers: [Layer]
+    /// The dtype the source model computed in (`"float32"` unless a Keras file said otherwise);
+    /// nnmodel always computes in float32.
+    public var sourceDType: String
+
+    public init(
+        name: String = "sequential", inputShape: [Int], inputName: String = "input_layer",
+        layers: [Layer], sourceDType: String = "float32"
+    ) {
+        self.name = name
+        self.inputShape = inputShape
+        self.inputName = inputName
+        self.layers = layers
+        self.sourceDType = sourceDType
+    }
+
+    /// The seed model: `Flatten(28×28) → Dense(128, relu) → Dense(10, softmax)`.
+    public static func seed(hidden: [Int] = [128], activation: Activation = .relu, classes: Int = 10) -> ModelArchitecture {
+        .multilayerPerceptron(inputShape: [28, 28], hidden: hidden, activation: activation, outputs: classes,
+                              outputActivation: .softmax)
+    }
+
+    /// `Flatten → Dense(h₁, activation) → … → Dense(outputs, outputActivation)` with Keras's default names.
+    public static func multilayerPerceptron(
+        inputShape: [Int], hidden: [Int], activation: Activation, outputs: Int, outputActivation: Activation
+    ) -> ModelArchitecture {
+        var layers: [Layer] = []
+        if inputShape.count != 1 { layers.append(Layer(name: "flatten", kind: .flatten)) }
+        for (i, units) in (hidden + [outputs]).enumerated() {
+            let act = i == hidden.count ? outputActivation : activation
+            layers.append(Layer(name: i == 0 ? "dense" : "dense_\(i)", kind: .dense(Dense(units: units, activation: act))))
+        }
+        return ModelArchitecture(inputShape: inputShape, layers: layers)
+    }
+}
+
+/// One layer of a ``ModelArchitecture``.
+public struct Layer: Sendable, Equatable {
+    /// The layer's unique name (`"dense"`, `"dense_1"`, ...), used to name its weights.
+    public var name: String
+    /// What the layer computes.
+    public var kind: LayerKind
+    /// Whether training updates the layer's weights (Keras's `trainable`).
+    public var trainable: Bool
+    /// Keras options the source config set that nnmodel does not apply (regularizers,
+    /// constraints); they do not change inference, and training warns about them.
+    public var ignoredOptions: [String] = []
+
+    public init(name: String, kind: LayerKind, trainable: Bool = true) {
+        self.name = name
+        self.kind = kind
+        self.trainable = trainable
+    }
+
+    /// The Keras class name of the layer.
+    public var className: String { kind.className }
+}
+
+/// The closed set of layer types nnmodel supports.
+public enum LayerKind: Sendable, Equatable {
+    /// Reshapes each sample to one axis (a no-op on row-major memory).
+    case flatten
+    /// A fully connected layer, `y = activation(x · kernel + bias)` on the last axis.
+    case dense(Dense)
+    /// An activation on its own.
+    case activation(Activation)
+    /// Inverted dropout: during training each element is zeroed with probability `rate` and the
+    /// rest scaled by `1 / (1 - rate)`; at inference it is the identity.
+    case dropout(rate: Double)
+
+    /// The Keras class name.
+    public var className: String {
+        switch self {
+        case .flatten: return "Flatten"
+        case .dense: return "Dense"
+        case .activation: return "Activation"
+        case .dropout: return "Dropout"
+        }
+    }
+
+    /// The Keras class names nnmodel supports (besides `InputLayer`).
+    public static let supportedClassNames = ["InputLayer", "Flatten", "Dense", "Activation", "Dropout"]
+}
+
+/// The configuration of a Dense layer.
+public struct Dense: Sendable, Equatable {
+    /// The number of outputs.
+    public var units: Int
+    /// The activation applied to `x · kernel + bias`.
+    public var activation: Activation
+    /// Whether the layer adds a bias vector.
+    public var useBias: Bool
+    /// How the kernel is filled before training.
+    public var kernelInitializer: Initializer
+    /// How the bias is filled before training.
+    public var biasInitializer: Initializer
+
+    public init(
+        units: Int, activation: Activation = .linear, useBias: Bool = true,
+        kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros
+    ) {
+        self.units = units
+        self.activation = activation
+        self.useBias = useBias
+        self.kernelInitializer = kernelInitializer
+        self.biasInitializer = biasInitializer
+    }
+}
+
+/// The name, role and shape of one weight tensor a model needs.
+public struct WeightSpec: Sendable, Equatable {
+    /// The owning layer's index in ``ModelArchitecture/layers``.
+    public var layerIndex: Int
+    /// The weight's role within its layer (`"kernel"` or `"bias"`).
+    public var role: String
+    /// The full name, `"<layer>/<role>"`.
+    public var name: String
+    /// The expected shape.
+    public var shape: [Int]
+    /// Whether training updates it.
+    public var trainable: Bool
+}
+
+extension ModelArchitecture {
+    /// The largest rank and dimension accepted, so shape arithmetic never overflows.
+    public static let maximumRank = 8
+    /// The largest element count of any single activation or weight.
+    public static let maximumElements = 1 << 34
+
+    /// Checks names, sizes and shapes, returning the output shape of every layer.
+    public func validated() throws(ModelConfigError) -> [[Int]] {
+        guard !inputShape.isEmpty, inputShape.count <= ModelArchitecture.maximumRank else {
+            throw .invalidInputShape(inputShape, reason: "rank must be 1 to \(ModelArchitecture.maximumRank)")
+        }
+        guard inputShape.allSatisfy({ $0 > 0 }),
+              let n = Tensor.checkedCount(of: inputShape), n <= ModelArchitecture.maximumElements
+        else { throw .invalidInputShape(inputShape, reason: "every dimension must be positive and the size reasonable") }
+        var seen: Set<String> = [inputName]
+        var shape = inputShape
+        var shapes: [[Int]] = []
+        for layer in layers {
+            guard !layer.name.isEmpty else { throw .invalidField(layer: "(unnamed)", field: "name", expected: "a non-empty name", found: "\"\"") }
+            guard seen.insert(layer.name).inserted else { throw .duplicateLayerName(layer.name) }
+            switch layer.kind {
+            case .flatten:
+                shape = [shape.reduce(1, *)]
+            case let .dense(d):
+                guard d.units > 0, d.units <= ModelArchitecture.maximumElements else {
+                    throw .invalidField(layer: layer.name, field: "units", expected: "a positive integer", found: "\(d.units)")
+                }
+                guard let w = Tensor.checkedCount(of: [shape[shape.count - 1], d.units]), w <= ModelArchitecture.maximumElements,
+                      let out = Tensor.checkedCount(of: shape.dropLast() + [d.units]), out <= ModelArchitecture.maximumElements
+                else { throw .invalidField(layer: layer.name, field: "units", expected: "a size that fits in memory", found: "\(d.units)") }
+                shape[shape.count - 1] = d.units
+            case .activation:
+                break
+            case let .dropout(rate):
+                guard rate >= 0, rate < 1 else {
+                    throw .invalidField(layer: layer.name, field: "rate", expected: "a number in [0, 1)", found: "\(rate)")
+                }
+            }
+            shapes.append(shape)
+        }
+        return shapes
+    }
+
+    /// The shape of one output sample.
+    public var outputShape: [Int] {
+        (try? validated())?.last ?? inputShape
+    }
+
+    /// Every weight the model needs, in Keras's order (layer order; kernel before bias).
+    public func weightSpecs() throws(ModelConfigError) -> [WeightSpec] {
+        let shapes = try validated()
+        var specs: [WeightSpec] = []
+        for (i, layer) in layers.enumerated() {
+            guard case let .dense(d) = layer.kind else { continue }
+            let inFeatures = (i == 0 ? inputShape : shapes[i - 1]).last ?? 1
+            specs.append(WeightSpec(layerIndex: i, role: "kernel", name: "\(layer.name)/kernel",
+                                    shape: [inFeatures, d.units], trainable: layer.trainable))
+            if d.useBias {
+                specs.append(WeightSpec(layerIndex: i, role: "bias", name: "\(layer.name)/bias",
+                                        shape: [d.units], trainable: layer.trainable))
+            }
+        }
+        return specs
+    }
+
+    /// The number of weights of each layer, in layer order.
+    public func parameterCounts() -> [Int] {
+        let specs = (try? weightSpecs()) ?? []
+        return layers.indices.map { i in specs.filter { $0.layerIndex == i }.reduce(0) { $0 + $1.shape.reduce(1, *) } }
+    }
+}

@@ -1,0 +1,53 @@
+/// Why a model description (a Keras config or an architecture) cannot be used.
+///
+/// The messages name the layer, what was expected and what was found; callers that read a file
+/// prefix the file's path.
+public enum ModelConfigError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The text is not JSON.
+    case invalidJSON(JSONParseError)
+    /// The JSON is not a model config at all.
+    case notAModelConfig(found: String)
+    /// A model class other than Sequential or a plain-chain Functional model.
+    case unsupportedModelClass(String)
+    /// A layer class outside the allowlist.
+    case unsupportedLayer(name: String, className: String)
+    /// An activation name outside the allowlist.
+    case unsupportedActivation(layer: String, name: String)
+    /// A field holds a value of the wrong kind or out of range.
+    case invalidField(layer: String, field: String, expected: String, found: String)
+    /// A required field is absent.
+    case missingField(layer: String, field: String)
+    /// No layer or config says what the input shape is.
+    case missingInputShape
+    /// The input shape is unusable.
+    case invalidInputShape([Int], reason: String)
+    /// Two layers share a name.
+    case duplicateLayerName(String)
+    /// A functional model whose layers are not a single chain from input to output.
+    case notAChain(layer: String, reason: String)
+    /// The model has no layers after the input.
+    case noLayers
+
+    public var description: String {
+        switch self {
+        case let .invalidJSON(e): return "model config is not valid JSON: \(e)"
+        case let .notAModelConfig(found):
+            return "expected a Keras model config (an object with \"class_name\" and \"config\"), found \(found)"
+        case let .unsupportedModelClass(c):
+            return "unsupported model class '\(c)'; supported: Sequential, and Functional models that are a plain chain"
+        case let .unsupportedLayer(name, className):
+            return "layer '\(name)' has unsupported class '\(className)'; supported: \(LayerKind.supportedClassNames.joined(separator: ", "))"
+        case let .unsupportedActivation(layer, name):
+            return "layer '\(layer)' uses unsupported activation '\(name)'; supported: \(Activation.supportedNames.joined(separator: ", "))"
+        case let .invalidField(layer, field, expected, found):
+            return "layer '\(layer)': field '\(field)' should be \(expected), found \(found)"
+        case let .missingField(layer, field): return "layer '\(layer)': missing field '\(field)'"
+        case .missingInputShape:
+            return "the config does not give an input shape (expected an InputLayer with batch_shape, a first layer with batch_input_shape, or build_input_shape)"
+        case let .invalidInputShape(shape, reason): return "invalid input shape \(shape): \(reason)"
+        case let .duplicateLayerName(n): return "two layers are named '\(n)'"
+        case let .notAChain(layer, reason): return "functional model is not a plain chain at layer '\(layer)': \(reason)"
+        case .noLayers: return "the model has no layers after its input"
+        }
+    }
+}

@@ -1,0 +1,52 @@
+/// A small, fast, seedable random number generator (xoshiro256**, seeded through SplitMix64).
+///
+/// Every random choice in nnmodel (initial weights, shuffling, dropout masks) draws from one of
+/// these, so the same seed gives the same model on every machine.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+
+    /// A generator whose whole sequence is determined by `seed`.
+    public init(seed: UInt64) {
+        var x = seed
+        func splitMix() -> UInt64 {
+            x &+= 0x9E37_79B9_7F4A_7C15
+            var z = x
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
+    }
+
+    public mutating func next() -> UInt64 {
+        let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
+        let t = s1 << 17
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+        s2 ^= t
+        s3 = (s3 << 45) | (s3 >> 19)
+        return result
+    }
+
+    /// A uniform Float in [0, 1) with 24 random bits.
+    public mutating func nextUnitFloat() -> Float {
+        Float(next() >> 40) * (1.0 / 16_777_216.0)
+    }
+
+    /// A uniform Double in [0, 1) with 53 random bits.
+    public mutating func nextUnitDouble() -> Double {
+        Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
+    }
+
+    /// A standard normal sample (Box–Muller).
+    public mutating func nextNormal() -> Double {
+        var u1 = nextUnitDouble()
+        while u1 <= .leastNormalMagnitude { u1 = nextUnitDouble() }
+        let u2 = nextUnitDouble()
+        return (-2 * _log(u1)).squareRoot() * _cos(2 * .pi * u2)
+    }
+
+    /// A uniform integer in `0..<bound` without modulo bias.
+    public mutating func nextIndex(below bound: Int) -> Int {
+        Int(next(upperBound: UInt64(bound)))
+    }
+}

@@ -1,0 +1,240 @@
+/// The most samples the engine processes at once; larger batches (and full-batch gradient
+/// descent) are accumulated chunk by chunk, which is exact and keeps memory bounded.
+let maximumChunk = 512
+
+extension Sequential {
+    /// Trains the model on `data`, like Keras's `model.fit`, and returns the per-epoch history.
+    ///
+    /// Each epoch shuffles the training samples (seeded by `options.seed`), runs one optimizer
+    /// step per mini-batch (the last batch may be smaller), then evaluates the validation data.
+    /// When the model already holds optimizer state of the same kind (a saved model being
+    /// resumed), training continues from it, and epoch numbers continue from the saved history.
+    ///
+    /// - Parameters:
+    ///   - validationData: held-out data; when `nil`, `options.validationSplit` takes the last
+    ///     fraction of `data` instead.
+    ///   - progress: called at the start of each epoch, after each step and after each epoch.
+    /// - Throws: ``TrainingError/nonFiniteLoss(epoch:batch:value:)`` when the loss becomes NaN or
+    ///   infinite (the weights keep their last finite values), and ``TrainingError`` for data or
+    ///   options that do not fit the model.
+    @discardableResult
+    public mutating func fit(
+        _ data: Dataset, options: TrainingOptions = TrainingOptions(), validationData: Dataset? = nil,
+        progress: (TrainingEvent) -> Void = { _ in }
+    ) throws -> History {
+        try options.validate()
+        var training = data
+        var validation = validationData
+        if validation == nil, options.validationSplit > 0 {
+            (training, validation) = data.splitValidation(fraction: options.validationSplit)
+            if validation?.count == 0 { validation = nil }
+        }
+        guard training.count > 0 else { throw TrainingError.emptyDataset(data.name) }
+        if let threads = options.threads { BLAS.setThreadCount(threads) }
+
+        let trainer = try Trainer(model: self, data: training, options: options)
+        var history = metadata.history ?? History()
+        let firstEpoch = (history.epochs.last?.epoch ?? 0) + 1
+        var rng = SeededGenerator(seed: options.seed)
+        defer {
+            weights = trainer.weightTensors()
+            optimizerState = trainer.optimizerState()
+            metadata.history = history
+            metadata.loss = options.loss.rawValue
+            if metadata.dataset == nil { metadata.dataset = data.name }
+            if metadata.classNames == nil { metadata.classNames = data.classNames }
+        }
+        for epochIndex in 0..<options.epochs {
+            let epoch = firstEpoch + epochIndex
+            let clock = ContinuousClock()
+            let start = clock.now
+            var record = try trainer.runEpoch(epoch: epoch, total: firstEpoch + options.epochs - 1, rng: &rng, progress: progress)
+            if let validation {
+                let result = try trainer.evaluate(validation)
+                record.validationLoss = result.loss
+                record.validationAccuracy = result.accuracy
+            }
+            let elapsed = clock.now - start
+            record.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            history.epochs.append(record)
+            progress(.epochFinished(record))
+        }
+        return history
+    }
+}
+
+/// Runs training steps for one model: owns the flat weight, gradient and optimizer buffers.
+final class Trainer {
+    let architecture: ModelArchitecture
+    let options: TrainingOptions
+    let data: Dataset
+    let layout: ParameterLayout
+    let network: Network
+    let parameters: FloatBuffer
+    let gradients: FloatBuffer
+    let optimizer: OptimizerEngine
+    let targets: TargetGatherer
+    let weightPointers: [UnsafePointer<Float>]
+    let gradientPointers: [UnsafeMutablePointer<Float>]
+    let fused: Bool
+    let outputWidth: Int
+    let batchSize: Int
+    var order: [Int]
+
+    init(model: Sequential, data: Dataset, options: TrainingOptions) throws {
+        architecture = model.architecture
+        self.options = options
+        self.data = data
+        let specs = try architecture.weightSpecs()
+        layout = ParameterLayout(specs: specs)
+        let shapes = try architecture.validated()
+        guard let outShape = shapes.last, outShape.count == 1 else {
+            throw TrainingError.dataMismatch("training needs a model whose output is one vector per sample; this one outputs \(shapes.last ?? [])")
+        }
+        outputWidth = outShape[0]
+        guard data.sampleShape.reduce(1, *) == architecture.inputShape.reduce(1, *) else {
+            throw TrainingError.dataMismatch("\(data.name): samples have shape \(data.sampleShape), the model expects \(architecture.inputShape)")
+        }
+        guard let labels = data.labels else { throw TrainingError.dataMismatch("\(data.name) has no labels to train on") }
+        guard specs.contains(where: \.trainable) else {
+            throw TrainingError.dataMismatch("the model has no trainable weights")
+        }
+        if let layer = architecture.layers.first(where: { !$0.ignoredOptions.isEmpty }) {
+            throw TrainingError.invalidOption(name: "layer option", value: "\(layer.ignoredOptions.joined(separator: ", ")) of '\(layer.name)'",
+                                              expected: "none: nnmodel does not train with regularizers or constraints")
+        }
+        for spec in specs where architecture.layers[spec.layerIndex].trainable {
+            if case let .dense(d) = architecture.layers[spec.layerIndex].kind,
+               case let .unsupported(json) = (spec.role == "kernel" ? d.kernelInitializer : d.biasInitializer),
+               model.weights.isEmpty {
+                throw TrainingError.unsupportedInitializer(json["class_name"]?.stringValue ?? "?")
+            }
+        }
+
+        batchSize = options.optimizer.kind == .gd ? data.count : min(options.batchSize, data.count)
+        let chunk = min(batchSize, maximumChunk)
+        network = try Network(architecture: architecture, maxSamples: chunk, training: true)
+        targets = try TargetGatherer(labels: labels, loss: options.loss, outputWidth: outputWidth, capacity: chunk,
+                                     datasetName: data.name)
+        fused = options.loss.fusedActivation != nil && network.finalActivation == options.loss.fusedActivation
+
+        let parameters = FloatBuffer(count: layout.total)
+        for (range, tensor) in zip(layout.ranges, model.weights) {
+            (parameters.pointer + range.lowerBound).update(from: tensor.unsafeBaseAddress, count: range.count)
+        }
+        self.parameters = parameters
+        gradients = FloatBuffer(count: layout.total)
+        weightPointers = parameters.pointers(layout.ranges).map { UnsafePointer($0) }
+        gradientPointers = gradients.pointers(layout.ranges)
+        let optimizer = OptimizerEngine(config: options.optimizer, parameterCount: layout.total,
+                                        trainableRanges: layout.trainableRanges)
+        if let state = model.optimizerState, state.config.kind == options.optimizer.kind,
+           state.config.slotNames == options.optimizer.slotNames {
+            try Sequential.check(state, against: specs)
+            withExtendedLifetime(state) {
+                let slotValues = state.slots.map { perWeight in
+                    perWeight.map { t in UnsafeBufferPointer(start: t.unsafeBaseAddress, count: t.count) }
+                }
+                optimizer.restore(iterations: state.iterations, slotValues: slotValues)
+            }
+        }
+        self.optimizer = optimizer
+        order = Array(0..<data.count)
+    }
+
+    /// One pass over the training data.
+    func runEpoch(epoch: Int, total: Int, rng: inout SeededGenerator, progress: (TrainingEvent) -> Void) throws -> EpochRecord {
+        if options.shuffle { order.shuffle(using: &rng) }
+        let n = order.count
+        let batches = (n + batchSize - 1) / batchSize
+        progress(.epochStarted(epoch: epoch, of: total, batches: batches))
+        var lossSum: Double = 0
+        var correct = 0
+        var seen = 0
+        let chunk = network.maxSamples
+        guard let outputGradient = network.outputGradient else {
+            throw TrainingError.dataMismatch("the model has no trainable weights")
+        }
+        try order.withUnsafeBufferPointer { all in
+            for b in 0..<batches {
+                let start = b * batchSize, end = min(start + batchSize, n)
+                let count = end - start
+                var batchLoss: Double = 0
+                var chunkStart = start
+                while chunkStart < end {
+                    let chunkEnd = min(chunkStart + chunk, end)
+                    let rows = chunkEnd - chunkStart
+                    let indices = UnsafeBufferPointer(rebasing: all[chunkStart..<chunkEnd])
+                    data.gather(indices, into: network.input)
+                    let t = targets.gather(indices)
+                    let output = network.forward(samples: rows, weights: weightPointers, training: true, rng: &rng)
+                    if fused, let logits = network.finalLogits {
+                        batchLoss += options.loss.sum(logits: logits, targets: t, rows: rows, columns: outputWidth)
+                        options.loss.fusedGradient(probabilities: output, targets: t, rows: rows, columns: outputWidth,
+                                                   batchSize: count, into: outputGradient)
+                    } else {
+                        batchLoss += options.loss.sum(predictions: output, targets: t, rows: rows, columns: outputWidth)
+                        options.loss.gradient(predictions: output, targets: t, rows: rows, columns: outputWidth,
+                                              batchSize: count, into: outputGradient)
+                    }
+                    correct += TargetGatherer.correctCount(predictions: output, targets: t, rows: rows, columns: outputWidth)
+                    network.backward(samples: rows, weights: weightPointers, gradients: gradientPointers, fused: fused,
+                                     accumulate: chunkStart != start)
+                    chunkStart = chunkEnd
+                }
+                guard batchLoss.isFinite else {
+                    throw TrainingError.nonFiniteLoss(epoch: epoch, batch: b + 1, value: Float(batchLoss / Double(count)))
+                }
+                optimizer.step(weights: parameters.pointer, gradients: gradients.pointer)
+                lossSum += batchLoss
+                seen += count
+                progress(.batchFinished(epoch: epoch, batch: b + 1, of: batches, loss: lossSum / Double(seen),
+                                        accuracy: Double(correct) / Double(seen)))
+            }
+        }
+        return EpochRecord(epoch: epoch, loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen), seconds: 0)
+    }
+
+    /// Loss and accuracy on `dataset` with the current weights (no dropout).
+    func evaluate(_ dataset: Dataset) throws -> (loss: Double, accuracy: Double) {
+        guard let labels = dataset.labels else { throw TrainingError.dataMismatch("\(dataset.name) has no labels") }
+        let chunk = network.maxSamples
+        let gatherer = try TargetGatherer(labels: labels, loss: options.loss, outputWidth: outputWidth, capacity: chunk,
+                                          datasetName: dataset.name)
+        var lossSum: Double = 0
+        var correct = 0
+        var rng = SeededGenerator(seed: 0)
+        let indices = Array(0..<dataset.count)
+        indices.withUnsafeBufferPointer { all in
+            var start = 0
+            while start < all.count {
+                let end = min(start + chunk, all.count)
+                let slice = UnsafeBufferPointer(rebasing: all[start..<end])
+                dataset.gather(slice, into: network.input)
+                let t = gatherer.gather(slice)
+                let output = network.forward(samples: end - start, weights: weightPointers, training: false, rng: &rng)
+                if fused, let logits = network.finalLogits {
+                    lossSum += options.loss.sum(logits: logits, targets: t, rows: end - start, columns: outputWidth)
+                } else {
+                    lossSum += options.loss.sum(predictions: output, targets: t, rows: end - start, columns: outputWidth)
+                }
+                correct += TargetGatherer.correctCount(predictions: output, targets: t, rows: end - start, columns: outputWidth)
+                start = end
+            }
+        }
+        let n = Double(max(1, dataset.count))
+        return (lossSum / n, Double(correct) / n)
+    }
+
+    /// The current weights as tensors.
+    func weightTensors() -> [Tensor] {
+        zip(layout.specs, layout.ranges).map { spec, range in
+            Tensor(shape: spec.shape, values: Array(UnsafeBufferPointer(start: parameters.pointer + range.lowerBound, count: range.count)))
+        }
+    }
+
+    /// The optimizer's current state.
+    func optimizerState() -> OptimizerState {
+        optimizer.state(shapes: layout.trainableShapes)
+    }
+}

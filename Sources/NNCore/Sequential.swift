@@ -1,0 +1,100 @@
+/// A Sequential model: an architecture, its weights, and what is known about how it was trained.
+///
+/// ```swift
+/// var model = try Sequential(.seed(), seed: 42)
+/// let history = try model.fit(trainingData, options: TrainingOptions(epochs: 5))
+/// let probabilities = try model.predict(testData.featureTensor())
+/// ```
+public struct Sequential: Sendable {
+    /// The layers and input shape.
+    public let architecture: ModelArchitecture
+    /// One tensor per ``WeightSpec`` of the architecture, in the same order (kernel before bias).
+    public internal(set) var weights: [Tensor]
+    /// The optimizer's state after the last training run, so training can resume.
+    public var optimizerState: OptimizerState?
+    /// Class names, history, training configuration and provenance.
+    public var metadata: ModelMetadata
+
+    /// A model with freshly initialised weights (Keras's initializers, drawn from `seed`).
+    public init(_ architecture: ModelArchitecture, seed: UInt64 = 0) throws {
+        let specs = try architecture.weightSpecs()
+        var rng = SeededGenerator(seed: seed)
+        var weights: [Tensor] = []
+        for spec in specs {
+            guard case let .dense(d) = architecture.layers[spec.layerIndex].kind else { continue }
+            let initializer = spec.role == "kernel" ? d.kernelInitializer : d.biasInitializer
+            var values = [Float](repeating: 0, count: spec.shape.reduce(1, *))
+            var failure: TrainingError?
+            values.withUnsafeMutableBufferPointer { buffer in
+                do throws(TrainingError) {
+                    try initializer.fill(buffer, fanIn: spec.shape[0], fanOut: spec.shape.last ?? 1, using: &rng)
+                } catch { failure = error }
+            }
+            if let failure { throw failure }
+            weights.append(Tensor(shape: spec.shape, values: values))
+        }
+        self.architecture = architecture
+        self.weights = weights
+        self.metadata = ModelMetadata()
+    }
+
+    /// A model from existing weights, checking each against the architecture.
+    ///
+    /// - Throws: ``TrainingError/weightMismatch(name:expected:found:)`` when a weight is missing or misshapen.
+    public init(architecture: ModelArchitecture, weights: [Tensor], optimizerState: OptimizerState? = nil,
+                metadata: ModelMetadata = ModelMetadata()) throws {
+        let specs = try architecture.weightSpecs()
+        for (i, spec) in specs.enumerated() {
+            guard i < weights.count else { throw TrainingError.weightMismatch(name: spec.name, expected: spec.shape, found: nil) }
+            guard weights[i].shape == spec.shape else {
+                throw TrainingError.weightMismatch(name: spec.name, expected: spec.shape, found: weights[i].shape)
+            }
+        }
+        guard weights.count == specs.count else {
+            throw TrainingError.dataMismatch("\(weights.count) weight tensors given, the architecture has \(specs.count)")
+        }
+        if let state = optimizerState { try Sequential.check(state, against: specs) }
+        self.architecture = architecture
+        self.weights = weights
+        self.optimizerState = optimizerState
+        self.metadata = metadata
+    }
+
+    static func check(_ state: OptimizerState, against specs: [WeightSpec]) throws(TrainingError) {
+        let trainable = specs.filter(\.trainable)
+        guard state.slots.count == state.config.slotNames.count else {
+            throw .optimizerStateMismatch("\(state.config.kind.rawValue) keeps \(state.config.slotNames.count) slots per weight, found \(state.slots.count)")
+        }
+        for (s, slot) in state.slots.enumerated() {
+            guard slot.count == trainable.count else {
+                throw .optimizerStateMismatch("slot '\(state.config.slotNames[s])' has \(slot.count) tensors for \(trainable.count) trainable weights")
+            }
+            for (t, spec) in zip(slot, trainable) where t.shape != spec.shape {
+                throw .optimizerStateMismatch("slot '\(state.config.slotNames[s])' of '\(spec.name)' has shape \(t.shape), expected \(spec.shape)")
+            }
+        }
+        guard state.iterations >= 0 else { throw .optimizerStateMismatch("negative iteration count \(state.iterations)") }
+    }
+
+    /// The weight specs of the architecture, in the order of ``weights``.
+    public var weightSpecs: [WeightSpec] { (try? architecture.weightSpecs()) ?? [] }
+
+    /// The weight named `name` (`"dense/kernel"`), if there is one.
+    public func weight(named name: String) -> Tensor? {
+        weightSpecs.firstIndex { $0.name == name }.map { weights[$0] }
+    }
+
+    /// Replaces the weights, checking shapes.
+    public mutating func setWeights(_ newWeights: [Tensor]) throws {
+        self = try Sequential(architecture: architecture, weights: newWeights, optimizerState: optimizerState, metadata: metadata)
+    }
+
+    /// Number of trainable and non-trainable weights.
+    public var parameterCount: (trainable: Int, nonTrainable: Int) {
+        var t = 0, n = 0
+        for (spec, w) in zip(weightSpecs, weights) {
+            if spec.trainable { t += w.count } else { n += w.count }
+        }
+        return (t, n)
+    }
+}

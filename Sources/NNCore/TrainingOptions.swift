@@ -1,0 +1,51 @@
+/// How ``Sequential/fit(_:options:validationData:progress:)`` trains, with Keras's defaults.
+public struct TrainingOptions: Sendable {
+    /// Passes over the training data.
+    public var epochs: Int = 5
+    /// Samples per gradient step (Keras's default 32). Ignored by ``OptimizerConfig/Kind/gd``,
+    /// which steps once per epoch over the whole training set.
+    public var batchSize: Int = 32
+    /// The optimizer and its hyperparameters.
+    public var optimizer = OptimizerConfig(.adam)
+    /// The loss to minimise.
+    public var loss: Loss = .sparseCategoricalCrossentropy
+    /// Seeds shuffling and dropout (weight initialisation is seeded when the model is created).
+    public var seed: UInt64 = 0
+    /// Fraction of the training data (taken from the end, before shuffling) held out for validation.
+    public var validationSplit: Double = 0
+    /// Whether to reshuffle the training data every epoch.
+    public var shuffle = true
+    /// Threads for matrix products (OpenBLAS); `nil` leaves OpenBLAS's own setting.
+    public var threads: Int?
+
+    public init(epochs: Int = 5, batchSize: Int = 32, optimizer: OptimizerConfig = OptimizerConfig(.adam),
+                loss: Loss = .sparseCategoricalCrossentropy, seed: UInt64 = 0, validationSplit: Double = 0) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.optimizer = optimizer
+        self.loss = loss
+        self.seed = seed
+        self.validationSplit = validationSplit
+    }
+
+    /// Checks every option's range.
+    public func validate() throws(TrainingError) {
+        guard epochs >= 1 else { throw .invalidOption(name: "epochs", value: "\(epochs)", expected: "at least 1") }
+        guard batchSize >= 1 else { throw .invalidOption(name: "batch size", value: "\(batchSize)", expected: "at least 1") }
+        guard validationSplit >= 0, validationSplit < 1 else {
+            throw .invalidOption(name: "validation split", value: "\(validationSplit)", expected: "a fraction in [0, 1)")
+        }
+        if let threads, threads < 1 { throw .invalidOption(name: "threads", value: "\(threads)", expected: "at least 1") }
+        try optimizer.validate()
+    }
+}
+
+/// Progress reported while training.
+public enum TrainingEvent: Sendable {
+    /// An epoch starts; `batches` steps will follow.
+    case epochStarted(epoch: Int, of: Int, batches: Int)
+    /// A step finished; `loss` and `accuracy` are running means over the epoch so far.
+    case batchFinished(epoch: Int, batch: Int, of: Int, loss: Double, accuracy: Double?)
+    /// An epoch finished, validation included.
+    case epochFinished(EpochRecord)
+}

@@ -1,0 +1,76 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Whole-file reads with clear errors.
+public enum FileReader {
+    /// The size of the regular file at `path`.
+    public static func size(of path: String) throws(FileError) -> Int {
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw FileError.reading(path) }
+        if (st.st_mode & S_IFMT) == S_IFDIR { throw .isDirectory(path: path) }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw .notAFile(path: path) }
+        return Int(st.st_size)
+    }
+
+    /// Whether `path` names an existing folder.
+    public static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// Whether anything exists at `path`.
+    public static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0
+    }
+
+    /// Reads the whole regular file at `path`, refusing files larger than `limit` bytes.
+    public static func bytes(_ path: String, limit: Int = 1 << 34) throws(FileError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileError.reading(path) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw FileError.reading(path) }
+        if (st.st_mode & S_IFMT) == S_IFDIR { throw .isDirectory(path: path) }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw .notAFile(path: path) }
+        let size = Int(st.st_size)
+        guard size <= limit else { throw .tooLarge(path: path, size: size, limit: limit) }
+        var bytes = [UInt8](repeating: 0, count: size)
+        var done = 0
+        var failure: Int32 = 0
+        bytes.withUnsafeMutableBytes { buffer in
+            guard let base = buffer.baseAddress else { return }
+            while done < size {
+                let n = read(fd, base + done, size - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                if n == 0 { break }
+                done += n
+            }
+        }
+        if failure != 0 { throw .readFailed(path: path, reason: FileError.systemMessage(failure)) }
+        if done < size { bytes.removeLast(size - done) }
+        return bytes
+    }
+
+    /// Lists the names in a folder (without `.` and `..`), sorted.
+    public static func contents(ofDirectory path: String) throws(FileError) -> [String] {
+        guard let dir = opendir(path) else { throw FileError.reading(path) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> String in
+                let bytes = raw.prefix { $0 != 0 }
+                return String(decoding: bytes, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+}

@@ -1,0 +1,51 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A read-only view of a whole file through `mmap`, unmapped when released.
+///
+/// The mapping is private and copy-on-write: memory borrowed from it may be modified in place
+/// without ever changing the file.
+public final class MappedFile: @unchecked Sendable {
+    /// The path that was mapped.
+    public let path: String
+    /// The file's bytes.
+    public let bytes: UnsafeRawBufferPointer
+    private let mapping: UnsafeMutableRawPointer?
+
+    /// Maps the regular file at `path`.
+    public init(path: String) throws(FileError) {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileError.reading(path) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw FileError.reading(path) }
+        if (st.st_mode & S_IFMT) == S_IFDIR { throw .isDirectory(path: path) }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw .notAFile(path: path) }
+        let size = Int(st.st_size)
+        if size == 0 {
+            mapping = nil
+            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+            return
+        }
+        let p = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0)
+        guard let p, p != MAP_FAILED else { throw .readFailed(path: path, reason: "mmap: " + FileError.systemMessage(errno)) }
+        mapping = p
+        bytes = UnsafeRawBufferPointer(start: p, count: size)
+    }
+
+    /// The number of bytes.
+    public var count: Int { bytes.count }
+
+    /// Writable (copy-on-write) access to `count` bytes at `offset`; the caller checked the range.
+    public func mutablePointer(at offset: Int) -> UnsafeMutableRawPointer? {
+        mapping.map { $0 + offset }
+    }
+
+    deinit {
+        if let mapping { munmap(mapping, bytes.count) }
+    }
+}

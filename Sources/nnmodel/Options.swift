@@ -1,0 +1,59 @@
+import ArgumentParser
+import NNModel
+
+/// `--data` and `--test-data`: where samples come from.
+struct DataOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "Dataset: 'fashion-mnist' (Debian's files), a folder of MNIST-style IDX or CSV files, or a CSV file (label first).",
+        valueName: "name|dir|file"))
+    var data: String = FashionMNIST.name
+
+    @Option(name: .customLong("test-data"), help: ArgumentHelp(
+        "Data to test on, when it is not the test split of --data.", valueName: "dir|file"))
+    var testData: String?
+
+    /// The test split: `--test-data`, else the test split of `--data` (none for a single CSV file).
+    func testSet() throws -> Dataset? {
+        if let testData { return try DataSource(testData).load(.test) }
+        let source = try DataSource(data)
+        if case .csvFile = source.layout { return nil }
+        if case let .csvDirectory(_, test) = source.layout, test == nil { return nil }
+        return try source.load(.test)
+    }
+}
+
+extension Activation: ExpressibleByArgument {
+    public init?(argument: String) { self.init(kerasName: argument) }
+    public static var allValueStrings: [String] { Activation.supportedNames }
+}
+
+extension Loss: ExpressibleByArgument {
+    public init?(argument: String) { self.init(kerasName: argument) }
+    public static var allValueStrings: [String] { Loss.allCases.map(\.rawValue) }
+}
+
+extension OptimizerConfig.Kind: ExpressibleByArgument {}
+
+/// Parses `--hidden 256,128`.
+struct LayerSizes: ExpressibleByArgument {
+    var sizes: [Int]
+
+    init?(argument: String) {
+        let parts = argument.split(separator: ",", omittingEmptySubsequences: false)
+        var sizes: [Int] = []
+        for p in parts {
+            guard let n = Int(p.trimmingCharacters(in: " ")), n > 0 else { return nil }
+            sizes.append(n)
+        }
+        if argument.isEmpty || argument == "none" { sizes = [] }
+        self.sizes = sizes
+    }
+
+    init(_ sizes: [Int]) { self.sizes = sizes }
+}
+
+extension Substring {
+    func trimmingCharacters(in c: Character) -> String {
+        String(drop { $0 == c }.reversed().drop { $0 == c }.reversed())
+    }
+}

@@ -1,0 +1,72 @@
+import NNModel
+
+/// Text and JSON renderings of evaluation results shared by `train` and `evaluate`.
+enum Report {
+    /// The confusion matrix as a table with class names (rows: true class, columns: predicted).
+    static func confusionMatrix(_ matrix: ConfusionMatrix, classNames: [String]) -> String {
+        let k = matrix.classCount
+        let names = (0..<k).map { $0 < classNames.count ? classNames[$0] : String($0) }
+        let labelWidth = max(names.map(\.count).max() ?? 0, 4)
+        let cellWidth = max(5, (matrix.counts.flatMap { $0 }.map { String($0).count }.max() ?? 1) + 1)
+        var lines = ["Confusion matrix (rows: true class, columns: predicted class):"]
+        var header = pad("", labelWidth)
+        for j in 0..<k { header += leftPad(String(j), cellWidth) }
+        lines.append(header)
+        for i in 0..<k {
+            var line = pad(names[i], labelWidth)
+            for j in 0..<k { line += leftPad(String(matrix.counts[i][j]), cellWidth) }
+            line += "   \(i)"
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The per-class report, laid out like scikit-learn's `classification_report`.
+    static func classificationReport(_ report: ClassificationReport, classNames: [String]) -> String {
+        let names = report.classes.indices.map { $0 < classNames.count ? classNames[$0] : String($0) }
+        let w = max(names.map(\.count).max() ?? 0, "weighted avg".count)
+        var lines = [pad("", w) + leftPad("precision", 11) + leftPad("recall", 10) + leftPad("f1-score", 10) + leftPad("support", 10), ""]
+        func row(_ name: String, _ s: ClassificationReport.Scores) -> String {
+            leftPad(name, w) + leftPad(fixed(s.precision, 4), 11) + leftPad(fixed(s.recall, 4), 10)
+                + leftPad(fixed(s.f1, 4), 10) + leftPad(String(s.support), 10)
+        }
+        for (name, s) in zip(names, report.classes) { lines.append(row(name, s)) }
+        lines.append("")
+        let total = report.macroAverage.support
+        lines.append(leftPad("accuracy", w) + leftPad("", 21) + leftPad(fixed(report.accuracy, 4), 10) + leftPad(String(total), 10))
+        lines.append(row("macro avg", report.macroAverage))
+        lines.append(row("weighted avg", report.weightedAverage))
+        return lines.joined(separator: "\n")
+    }
+
+    /// An evaluation as JSON: loss, accuracy, confusion matrix and per-class report.
+    static func json(_ e: Evaluation, classNames: [String]?) -> JSON {
+        let report = e.confusion.report
+        func scores(_ s: ClassificationReport.Scores) -> JSON {
+            .object([("precision", .number(s.precision)), ("recall", .number(s.recall)), ("f1", .number(s.f1)),
+                     ("support", .int(s.support))])
+        }
+        var members: [(key: String, value: JSON)] = [
+            ("samples", .int(e.trueClasses.count)), ("loss", .number(e.loss)), ("loss_function", .string(e.lossName)),
+            ("accuracy", .number(e.accuracy)),
+            ("confusion_matrix", .array(e.confusion.counts.map { .ints($0) })),
+        ]
+        let names = (0..<report.classes.count).map { i in classNames.flatMap { i < $0.count ? $0[i] : nil } ?? String(i) }
+        members.append(("classification_report", .object([
+            ("classes", .array(zip(names, report.classes).map { name, s in
+                scores(s).setting("class", to: .string(name))
+            })),
+            ("macro_avg", scores(report.macroAverage)), ("weighted_avg", scores(report.weightedAverage)),
+        ])))
+        if let classNames { members.append(("class_names", .array(classNames.map { .string($0) }))) }
+        return .object(members)
+    }
+}
+
+func pad(_ s: String, _ width: Int) -> String {
+    s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
+}
+
+func leftPad(_ s: String, _ width: Int) -> String {
+    s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
+}

@@ -1,0 +1,145 @@
+import ArgumentParser
+import NNModel
+
+/// `nnmodel train`: the seed job by default, any supported architecture with `--config`.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a model (by default the Fashion-MNIST seed model) and test it.",
+        discussion: """
+        With no options this runs the classic exercise: Flatten(28x28) -> Dense(128, relu) -> \
+        Dense(10, softmax), Adam, sparse categorical cross-entropy, 5 epochs of batch 32 on \
+        Fashion-MNIST, then test loss, accuracy and the confusion matrix.
+
+        Examples:
+          nnmodel train
+          nnmodel train --epochs 10 --hidden 256,128 --optimizer rmsprop --validation-split 0.1
+          nnmodel train --config model_config.json --history history.csv --json
+        """
+    )
+
+    @OptionGroup var dataOptions: DataOptions
+
+    @Option(help: "Passes over the training data.") var epochs = 5
+    @Option(name: .customLong("batch-size"), help: "Samples per gradient step (ignored by gd).") var batchSize = 32
+    @Option(help: ArgumentHelp("Optimizer.", valueName: OptimizerConfig.Kind.allCases.map(\.rawValue).joined(separator: "|")))
+    var optimizer: OptimizerConfig.Kind = .adam
+    @Option(name: .customLong("learning-rate"), help: "Step size (default: Keras's default for the optimizer).")
+    var learningRate: Double?
+    @Option(help: "Momentum for momentum (default 0.9) and rmsprop (default 0).") var momentum: Double?
+    @Flag(help: "Use Nesterov momentum with --optimizer momentum.") var nesterov = false
+    @Option(help: ArgumentHelp("Hidden layer sizes, comma-separated ('none' for no hidden layer).", valueName: "n,n,..."))
+    var hidden: LayerSizes?
+    @Option(help: "Activation of the hidden layers.") var activation: Activation?
+    @Option(help: ArgumentHelp("Loss.", valueName: Loss.allCases.map(\.rawValue).joined(separator: "|")))
+    var loss: Loss = .sparseCategoricalCrossentropy
+    @Option(help: "Seed for weights, shuffling and dropout.") var seed: UInt64 = 42
+    @Option(name: .customLong("validation-split"), help: "Fraction of the training data held out for validation.")
+    var validationSplit: Double = 0
+    @Option(help: ArgumentHelp("A Keras model config JSON (the model_config Keras writes) to train instead of the seed model.",
+                               valueName: "file"))
+    var config: String?
+    @Option(help: ArgumentHelp("Write the per-epoch history to this file (.json or .csv).", valueName: "file"))
+    var history: String?
+    @Option(help: "Threads for matrix products (default: OpenBLAS's choice).") var threads: Int?
+    @Flag(help: "Print the final report as JSON on stdout (progress goes to stderr).") var json = false
+    @Flag(name: .shortAndLong, help: "Print no progress.") var quiet = false
+
+    func validate() throws {
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        guard (0..<1).contains(validationSplit) else {
+            throw ValidationError("--validation-split must be in [0, 1), got \(validationSplit)")
+        }
+        if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
+            throw ValidationError("--learning-rate must be a positive number, got \(learningRate)")
+        }
+        if let momentum, !(0..<1).contains(momentum) { throw ValidationError("--momentum must be in [0, 1), got \(momentum)") }
+        if nesterov && optimizer != .momentum { throw ValidationError("--nesterov needs --optimizer momentum") }
+        if config != nil && (hidden != nil || activation != nil) {
+            throw ValidationError("--config gives the whole architecture; do not combine it with --hidden or --activation")
+        }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let history, !(history.hasSuffix(".json") || history.hasSuffix(".csv")) {
+            throw ValidationError("--history must end in .json or .csv, got '\(history)'")
+        }
+    }
+
+    func run() throws {
+        try runReportingErrors {
+            let source = try DataSource(dataOptions.data)
+            let trainingData = try source.load(.train)
+            let testData = try dataOptions.testSet()
+            let classNames = trainingData.classNames ?? testData?.classNames
+
+            let architecture = try makeArchitecture(data: trainingData)
+            var model = try Sequential(architecture, seed: seed)
+            for layer in architecture.layers where !layer.ignoredOptions.isEmpty {
+                printError("nnmodel: warning: layer '\(layer.name)' sets \(layer.ignoredOptions.joined(separator: ", ")), which nnmodel does not apply")
+            }
+            var options = TrainingOptions(epochs: epochs, batchSize: batchSize,
+                                          optimizer: optimizerConfig(), loss: loss, seed: seed,
+                                          validationSplit: validationSplit)
+            options.threads = threads
+            let progress = ProgressPrinter(quiet: quiet, toStandardError: json)
+            let clock = ContinuousClock()
+            let start = clock.now
+            let trainingHistory = try model.fit(trainingData, options: options, progress: progress.handle)
+            let trainSeconds = seconds(clock.now - start)
+            if model.metadata.classNames == nil { model.metadata.classNames = classNames }
+
+            if let history {
+                let text = history.hasSuffix(".csv") ? trainingHistory.csv : trainingHistory.json.serialized(pretty: true) + "\n"
+                try AtomicFile.write(Array(text.utf8), to: history)
+            }
+            let evaluation = try testData.map { try model.evaluate($0, loss: loss) }
+            try report(model: model, history: trainingHistory, evaluation: evaluation, trainSeconds: trainSeconds,
+                       classNames: classNames ?? [])
+        }
+    }
+
+    func makeArchitecture(data: Dataset) throws -> ModelArchitecture {
+        if let config {
+            let bytes = try FileReader.bytes(config, limit: 64 << 20)
+            do {
+                return try KerasConfig.architecture(fromJSON: bytes)
+            } catch {
+                throw CommandFailure(message: "\(config): \(error)")
+            }
+        }
+        let classes = max(data.labelWidth ?? 10, data.classNames?.count ?? 0)
+        let outputActivation: Activation = loss == .binaryCrossentropy ? .sigmoid : (loss == .meanSquaredError ? .softmax : .softmax)
+        return .multilayerPerceptron(inputShape: data.sampleShape, hidden: hidden?.sizes ?? [128],
+                                     activation: activation ?? .relu, outputs: classes, outputActivation: outputActivation)
+    }
+
+    func optimizerConfig() -> OptimizerConfig {
+        var c = OptimizerConfig(optimizer, learningRate: learningRate)
+        if let momentum { c.momentum = momentum }
+        c.nesterov = nesterov
+        return c
+    }
+
+    func report(model: Sequential, history: History, evaluation: Evaluation?, trainSeconds: Double, classNames: [String]) throws {
+        if json {
+            var members: [(key: String, value: JSON)] = [
+                ("model", .object([
+                    ("layers", .array(model.architecture.layers.map { .string("\($0.className)(\($0.name))") })),
+                    ("parameters", .int(model.parameterCount.trainable + model.parameterCount.nonTrainable)),
+                ])),
+                ("training_seconds", .number(trainSeconds)),
+                ("history", history.json),
+            ]
+            if let evaluation { members.append(("test", Report.json(evaluation, classNames: classNames.isEmpty ? nil : classNames))) }
+            Console.out(JSON.object(members).serialized(pretty: true))
+            return
+        }
+        Console.out("Trained in \(fixed(trainSeconds, 2)) s")
+        guard let evaluation else { return }
+        Console.out("Test loss: \(fixed(evaluation.loss, 4)) - Test accuracy: \(fixed(evaluation.accuracy, 4)) (\(evaluation.trueClasses.count) samples)")
+        Console.out()
+        Console.out(Report.confusionMatrix(evaluation.confusion, classNames: classNames))
+        Console.out()
+        Console.out(Report.classificationReport(evaluation.confusion.report, classNames: classNames))
+    }
+}
