@@ -33,11 +33,14 @@ let package = Package(
         ]),
         .target(name: "NNPlot", dependencies: ["CZlibNN"]),
         .target(name: "NNModel", dependencies: ["NNCore", "NNSystem", "NNData", "NNFormat", "NNKeras", "NNPlot"]),
-        .executableTarget(name: "nnmodel", dependencies: [
+        .target(name: "NNModelCLI", dependencies: [
             "NNModel",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "nnmodel", dependencies: ["NNModelCLI"]),
 
         .testTarget(name: "NNCoreTests", dependencies: ["NNCore"]),
+        .testTarget(name: "NNDataTests", dependencies: ["NNData", "NNSystem"]),
+        .testTarget(name: "NNModelCLITests", dependencies: ["NNModelCLI", "NNModel"]),
     ]
 )

@@ -2,9 +2,10 @@ import ArgumentParser
 import NNModel
 
 /// `nnmodel`: train, inspect, evaluate, predict and convert small neural-network models.
-@main
-struct NNModelCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct NNModelCommand: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "nnmodel",
         abstract: "Train, inspect, evaluate, predict with and convert small neural-network models.",
         discussion: """

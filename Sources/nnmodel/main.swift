@@ -1,0 +1,3 @@
+import NNModelCLI
+
+NNModelCommand.main()
