@@ -163,7 +163,7 @@ public enum ImageGrid {
     /// Renders grayscale images given as bytes (0 = black, 255 = white),
     /// each `width × height` pixels, row-major.
     ///
-    /// - Throws: the same errors as ``render(images:width:height:captions:verdicts:options:)-([[Float]],_,_,_,_,_)``.
+    /// - Throws: the same errors as the `[[Float]]` variant.
     public static func render(images: [[UInt8]], width: Int, height: Int,
                               captions: [[String]] = [], verdicts: [Verdict] = [],
                               options: Options = Options()) throws -> RGBAImage {
