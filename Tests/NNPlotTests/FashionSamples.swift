@@ -47,11 +47,11 @@ enum FashionSamples {
         case 1:  // Trouser: waistband and two legs
             fill(8, 2, 19, 5); fill(8, 5, 12, 27); fill(15, 5, 19, 27)
         case 2:  // Pullover: body and long sleeves
-            fill(8, 4, 19, 25); fill(3, 5, 7, 23); fill(20, 5, 24, 23)
+            fill(8, 4, 19, 25); fill(3, 5, 6, 23); fill(21, 5, 24, 23)
         case 3:  // Dress: widening towards the hem
             for y in 2...27 { let half = 3 + (y - 2) / 3; fill(14 - half, y, 13 + half, y, 0.7) }
         case 4:  // Coat: long sleeves and a dark zip
-            fill(7, 3, 20, 27); fill(2, 4, 6, 24); fill(21, 4, 25, 24); fill(13, 3, 14, 27, 0.1)
+            fill(7, 3, 20, 27); fill(2, 4, 5, 24); fill(22, 4, 25, 24); fill(13, 3, 14, 27, 0.1)
         case 5:  // Sandal: straps over a sole
             fill(2, 22, 25, 24); fill(4, 15, 6, 22); fill(12, 13, 14, 22); fill(20, 16, 22, 22); fill(4, 15, 22, 16, 0.6)
         case 6:  // Shirt: body, sleeves and a collar
