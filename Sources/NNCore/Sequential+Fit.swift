@@ -151,48 +151,64 @@ final class Trainer {
         var lossSum: Double = 0
         var correct = 0
         var seen = 0
-        let chunk = network.maxSamples
-        guard let outputGradient = network.outputGradient else {
-            throw TrainingError.dataMismatch("the model has no trainable weights")
-        }
         try order.withUnsafeBufferPointer { all in
             for b in 0..<batches {
                 let start = b * batchSize, end = min(start + batchSize, n)
                 let count = end - start
-                var batchLoss: Double = 0
-                var chunkStart = start
-                while chunkStart < end {
-                    let chunkEnd = min(chunkStart + chunk, end)
-                    let rows = chunkEnd - chunkStart
-                    let indices = UnsafeBufferPointer(rebasing: all[chunkStart..<chunkEnd])
-                    data.gather(indices, into: network.input)
-                    let t = targets.gather(indices)
-                    let output = network.forward(samples: rows, weights: weightPointers, training: true, rng: &rng)
-                    if fused, let logits = network.finalLogits {
-                        batchLoss += options.loss.sum(logits: logits, targets: t, rows: rows, columns: outputWidth)
-                        options.loss.fusedGradient(probabilities: output, targets: t, rows: rows, columns: outputWidth,
-                                                   batchSize: count, into: outputGradient)
-                    } else {
-                        batchLoss += options.loss.sum(predictions: output, targets: t, rows: rows, columns: outputWidth)
-                        options.loss.gradient(predictions: output, targets: t, rows: rows, columns: outputWidth,
-                                              batchSize: count, into: outputGradient)
-                    }
-                    correct += TargetGatherer.correctCount(predictions: output, targets: t, rows: rows, columns: outputWidth)
-                    network.backward(samples: rows, weights: weightPointers, gradients: gradientPointers, fused: fused,
-                                     accumulate: chunkStart != start)
-                    chunkStart = chunkEnd
-                }
+                let (batchLoss, batchCorrect) = accumulateGradients(UnsafeBufferPointer(rebasing: all[start..<end]), rng: &rng)
                 guard batchLoss.isFinite else {
                     throw TrainingError.nonFiniteLoss(epoch: epoch, batch: b + 1, value: Float(batchLoss / Double(count)))
                 }
                 optimizer.step(weights: parameters.pointer, gradients: gradients.pointer)
                 lossSum += batchLoss
+                correct += batchCorrect
                 seen += count
                 progress(.batchFinished(epoch: epoch, batch: b + 1, of: batches, loss: lossSum / Double(seen),
                                         accuracy: Double(correct) / Double(seen)))
             }
         }
         return EpochRecord(epoch: epoch, loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen), seconds: 0)
+    }
+
+    /// Computes the gradient of the mean loss over the samples at `batch` into ``gradients``,
+    /// chunk by chunk; returns the summed loss and the number of correct predictions.
+    func accumulateGradients(_ batch: UnsafeBufferPointer<Int>, rng: inout SeededGenerator) -> (loss: Double, correct: Int) {
+        guard let outputGradient = network.outputGradient else { return (.nan, 0) }
+        let chunk = network.maxSamples
+        var lossSum: Double = 0
+        var correct = 0
+        var chunkStart = 0
+        while chunkStart < batch.count {
+            let chunkEnd = min(chunkStart + chunk, batch.count)
+            let rows = chunkEnd - chunkStart
+            let indices = UnsafeBufferPointer(rebasing: batch[chunkStart..<chunkEnd])
+            data.gather(indices, into: network.input)
+            let t = targets.gather(indices)
+            let output = network.forward(samples: rows, weights: weightPointers, training: true, rng: &rng)
+            if fused, let logits = network.finalLogits {
+                lossSum += options.loss.sum(logits: logits, targets: t, rows: rows, columns: outputWidth)
+                options.loss.fusedGradient(probabilities: output, targets: t, rows: rows, columns: outputWidth,
+                                           batchSize: batch.count, into: outputGradient)
+            } else {
+                lossSum += options.loss.sum(predictions: output, targets: t, rows: rows, columns: outputWidth)
+                options.loss.gradient(predictions: output, targets: t, rows: rows, columns: outputWidth,
+                                      batchSize: batch.count, into: outputGradient)
+            }
+            correct += TargetGatherer.correctCount(predictions: output, targets: t, rows: rows, columns: outputWidth)
+            network.backward(samples: rows, weights: weightPointers, gradients: gradientPointers, fused: fused,
+                             accumulate: chunkStart != 0)
+            chunkStart = chunkEnd
+        }
+        return (lossSum, correct)
+    }
+
+    /// The gradient of each weight (zero for non-trainable ones) after ``accumulateGradients(_:rng:)``.
+    func gradientTensors() -> [Tensor] {
+        zip(layout.specs, layout.ranges).map { spec, range in
+            Tensor(shape: spec.shape, values: spec.trainable
+                ? Array(UnsafeBufferPointer(start: gradients.pointer + range.lowerBound, count: range.count))
+                : [Float](repeating: 0, count: range.count))
+        }
     }
 
     /// Loss and accuracy on `dataset` with the current weights (no dropout).
@@ -236,5 +252,20 @@ final class Trainer {
     /// The optimizer's current state.
     func optimizerState() -> OptimizerState {
         optimizer.state(shapes: layout.trainableShapes)
+    }
+}
+
+extension Sequential {
+    /// The mean loss over `data` and its gradient with respect to every weight, computed by the
+    /// same code path as a training step (dropout active, masks drawn from `seed`).
+    ///
+    /// This is what gradient checks compare against finite differences.
+    public func lossAndGradients(_ data: Dataset, loss: Loss, seed: UInt64 = 0) throws -> (loss: Double, gradients: [Tensor]) {
+        var options = TrainingOptions(epochs: 1, batchSize: data.count, loss: loss)
+        options.shuffle = false
+        let trainer = try Trainer(model: self, data: data, options: options)
+        var rng = SeededGenerator(seed: seed)
+        let (sum, _) = trainer.order.withUnsafeBufferPointer { trainer.accumulateGradients($0, rng: &rng) }
+        return (sum / Double(data.count), trainer.gradientTensors())
     }
 }
