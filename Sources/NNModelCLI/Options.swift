@@ -57,3 +57,5 @@ extension Substring {
         String(drop { $0 == c }.reversed().drop { $0 == c }.reversed())
     }
 }
+
+extension StorageDType: ExpressibleByArgument {}

@@ -74,7 +74,7 @@ func seconds(_ d: Duration) -> Double {
 /// `3s`, `1m 05s`: whole seconds like Keras.
 func formatDuration(_ s: Double) -> String {
     let total = Int(s.rounded())
-    return total >= 60 ? "\(total / 60)m \(String(format2: total % 60))s" : "\(total)s"
+    return total >= 60 ? "\(total / 60)m \(twoDigits(total % 60))s" : "\(total)s"
 }
 
 /// `1ms/step` or `570us/step`.
@@ -96,7 +96,5 @@ func fixed(_ value: Double, _ digits: Int) -> String {
     return digits == 0 ? "\(sign)\(whole)" : "\(sign)\(whole).\(fs)"
 }
 
-extension String {
-    /// Two-digit zero-padded integer.
-    init(format2 n: Int) { self = n < 10 ? "0\(n)" : "\(n)" }
-}
+/// A two-digit zero-padded integer.
+func twoDigits(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }

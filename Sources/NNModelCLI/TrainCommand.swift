@@ -15,6 +15,7 @@ struct TrainCommand: ParsableCommand {
           nnmodel train
           nnmodel train --epochs 10 --hidden 256,128 --optimizer rmsprop --validation-split 0.1
           nnmodel train --config model_config.json --history history.csv --json
+          nnmodel train --output model.nnm && nnmodel train --resume model.nnm --epochs 2 --output model.nnm
         """
     )
 
@@ -22,8 +23,9 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Passes over the training data.") var epochs = 5
     @Option(name: .customLong("batch-size"), help: "Samples per gradient step (ignored by gd).") var batchSize = 32
-    @Option(help: ArgumentHelp("Optimizer.", valueName: OptimizerConfig.Kind.allCases.map(\.rawValue).joined(separator: "|")))
-    var optimizer: OptimizerConfig.Kind = .adam
+    @Option(help: ArgumentHelp("Optimizer (default adam, or the saved one with --resume).",
+                               valueName: OptimizerConfig.Kind.allCases.map(\.rawValue).joined(separator: "|")))
+    var optimizer: OptimizerConfig.Kind?
     @Option(name: .customLong("learning-rate"), help: "Step size (default: Keras's default for the optimizer).")
     var learningRate: Double?
     @Option(help: "Momentum for momentum (default 0.9) and rmsprop (default 0).") var momentum: Double?
@@ -31,8 +33,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Hidden layer sizes, comma-separated ('none' for no hidden layer).", valueName: "n,n,..."))
     var hidden: LayerSizes?
     @Option(help: "Activation of the hidden layers.") var activation: Activation?
-    @Option(help: ArgumentHelp("Loss.", valueName: Loss.allCases.map(\.rawValue).joined(separator: "|")))
-    var loss: Loss = .sparseCategoricalCrossentropy
+    @Option(help: ArgumentHelp("Loss (default sparse_categorical_crossentropy, or the saved one with --resume).",
+                               valueName: Loss.allCases.map(\.rawValue).joined(separator: "|")))
+    var loss: Loss?
     @Option(help: "Seed for weights, shuffling and dropout.") var seed: UInt64 = 42
     @Option(name: .customLong("validation-split"), help: "Fraction of the training data held out for validation.")
     var validationSplit: Double = 0
@@ -42,6 +45,12 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the per-epoch history to this file (.json or .csv).", valueName: "file"))
     var history: String?
     @Option(help: "Threads for matrix products (default: OpenBLAS's choice).") var threads: Int?
+    @Option(name: .shortAndLong, help: ArgumentHelp("Save the trained model (.nnm, or .h5 for Keras HDF5).", valueName: "file"))
+    var output: String?
+    @Option(help: ArgumentHelp("Storage dtype of the saved weights.", valueName: "float32|float16|bfloat16"))
+    var dtype: StorageDType = .float32
+    @Option(help: ArgumentHelp("Continue training a saved model, with its optimizer state and history.", valueName: "file"))
+    var resume: String?
     @Flag(help: "Print the final report as JSON on stdout (progress goes to stderr).") var json = false
     @Flag(name: .shortAndLong, help: "Print no progress.") var quiet = false
 
@@ -56,6 +65,9 @@ struct TrainCommand: ParsableCommand {
         }
         if let momentum, !(0..<1).contains(momentum) { throw ValidationError("--momentum must be in [0, 1), got \(momentum)") }
         if nesterov && optimizer != .momentum { throw ValidationError("--nesterov needs --optimizer momentum") }
+        if resume != nil && (config != nil || hidden != nil || activation != nil) {
+            throw ValidationError("--resume continues the saved model; do not combine it with --config, --hidden or --activation")
+        }
         if config != nil && (hidden != nil || activation != nil) {
             throw ValidationError("--config gives the whole architecture; do not combine it with --hidden or --activation")
         }
@@ -72,14 +84,19 @@ struct TrainCommand: ParsableCommand {
             let testData = try dataOptions.testSet()
             let classNames = trainingData.classNames ?? testData?.classNames
 
-            let architecture = try makeArchitecture(data: trainingData)
-            var model = try Sequential(architecture, seed: seed)
-            for layer in architecture.layers where !layer.ignoredOptions.isEmpty {
+            var model: Sequential
+            if let resume {
+                model = try ModelFile.load(resume)
+            } else {
+                model = try Sequential(try makeArchitecture(data: trainingData), seed: seed)
+            }
+            for layer in model.architecture.layers where !layer.ignoredOptions.isEmpty {
                 printError("nnmodel: warning: layer '\(layer.name)' sets \(layer.ignoredOptions.joined(separator: ", ")), which nnmodel does not apply")
             }
+            let chosenLoss = loss ?? model.metadata.loss.flatMap(Loss.init(kerasName:)) ?? .sparseCategoricalCrossentropy
             var options = TrainingOptions(epochs: epochs, batchSize: batchSize,
-                                          optimizer: optimizerConfig(), loss: loss, seed: seed,
-                                          validationSplit: validationSplit)
+                                          optimizer: optimizerConfig(saved: model.optimizerState?.config), loss: chosenLoss,
+                                          seed: seed, validationSplit: validationSplit)
             options.threads = threads
             let progress = ProgressPrinter(quiet: quiet, toStandardError: json)
             let clock = ContinuousClock()
@@ -92,7 +109,10 @@ struct TrainCommand: ParsableCommand {
                 let text = history.hasSuffix(".csv") ? trainingHistory.csv : trainingHistory.json.serialized(pretty: true) + "\n"
                 try AtomicFile.write(Array(text.utf8), to: history)
             }
-            let evaluation = try testData.map { try model.evaluate($0, loss: loss) }
+            if let output {
+                try ModelFile.save(model, to: output, dtype: dtype)
+            }
+            let evaluation = try testData.map { try model.evaluate($0, loss: chosenLoss) }
             try report(model: model, history: trainingHistory, evaluation: evaluation, trainSeconds: trainSeconds,
                        classNames: classNames ?? [])
         }
@@ -108,15 +128,22 @@ struct TrainCommand: ParsableCommand {
             }
         }
         let classes = max(data.labelWidth ?? 10, data.classNames?.count ?? 0)
-        let outputActivation: Activation = loss == .binaryCrossentropy ? .sigmoid : (loss == .meanSquaredError ? .softmax : .softmax)
+        let outputActivation: Activation = loss == .binaryCrossentropy ? .sigmoid : .softmax
         return .multilayerPerceptron(inputShape: data.sampleShape, hidden: hidden?.sizes ?? [128],
                                      activation: activation ?? .relu, outputs: classes, outputActivation: outputActivation)
     }
 
-    func optimizerConfig() -> OptimizerConfig {
-        var c = OptimizerConfig(optimizer, learningRate: learningRate)
+    /// The optimizer from the options; with `--resume`, the saved one unless another is named.
+    func optimizerConfig(saved: OptimizerConfig?) -> OptimizerConfig {
+        var c: OptimizerConfig
+        if let saved, optimizer == nil || optimizer == saved.kind {
+            c = saved
+            if let learningRate { c.learningRate = learningRate }
+        } else {
+            c = OptimizerConfig(optimizer ?? .adam, learningRate: learningRate)
+        }
         if let momentum { c.momentum = momentum }
-        c.nesterov = nesterov
+        if nesterov { c.nesterov = true }
         return c
     }
 
@@ -135,6 +162,7 @@ struct TrainCommand: ParsableCommand {
             return
         }
         Console.out("Trained in \(fixed(trainSeconds, 2)) s")
+        if let output { Console.out("Saved the model to \(output)") }
         guard let evaluation else { return }
         Console.out("Test loss: \(fixed(evaluation.loss, 4)) - Test accuracy: \(fixed(evaluation.accuracy, 4)) (\(evaluation.trueClasses.count) samples)")
         Console.out()

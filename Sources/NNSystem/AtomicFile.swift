@@ -23,21 +23,25 @@ public enum AtomicFile {
 
     /// Writes every byte to a descriptor, retrying short writes.
     public static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(FileError) {
-        var failure: Int32 = 0
+        var failure: FileError?
         bytes.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress else { return }
-            var done = 0
-            while done < raw.count {
-                let n = Glibc.write(fd, base + done, raw.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                done += n
-            }
+            do throws(FileError) { try writeAll(fd, raw, path: path) } catch { failure = error }
         }
-        if failure != 0 { throw .writeFailed(path: path, reason: FileError.systemMessage(failure)) }
+        if let failure { throw failure }
+    }
+
+    /// Writes every byte of a buffer to a descriptor, retrying short writes.
+    public static func writeAll(_ fd: Int32, _ raw: UnsafeRawBufferPointer, path: String) throws(FileError) {
+        guard let base = raw.baseAddress else { return }
+        var done = 0
+        while done < raw.count {
+            let n = Glibc.write(fd, base + done, min(raw.count - done, 1 << 30))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .writeFailed(path: path, reason: FileError.systemMessage(errno))
+            }
+            done += n
+        }
     }
 
     /// Creates an empty temporary file beside `path`, lets `fill` write it by path, flushes it,

@@ -39,6 +39,9 @@ public enum FileError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The error for the current `errno` after a failed read-side call on `path`.
+    public static func readingError(_ path: String) -> FileError { reading(path, errno) }
+
     /// Maps the current `errno` of a failed read-side call on `path`.
     static func reading(_ path: String, _ code: Int32 = errno) -> FileError {
         switch code {
@@ -50,7 +53,7 @@ public enum FileError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     /// The C library's text for an `errno` value.
-    static func systemMessage(_ code: Int32) -> String {
+    public static func systemMessage(_ code: Int32) -> String {
         guard let s = strerror(code) else { return "error \(code)" }
         return String(cString: s)
     }

@@ -59,6 +59,21 @@ public enum FileReader {
         return bytes
     }
 
+    /// The first `count` bytes of the file at `path` (fewer if the file is shorter).
+    public static func prefix(_ path: String, count: Int) throws(FileError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileError.reading(path) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw FileError.reading(path) }
+        if (st.st_mode & S_IFMT) == S_IFDIR { throw .isDirectory(path: path) }
+        var bytes = [UInt8](repeating: 0, count: count)
+        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, 0) }
+        guard n >= 0 else { throw .readFailed(path: path, reason: FileError.systemMessage(errno)) }
+        bytes.removeLast(count - n)
+        return bytes
+    }
+
     /// Lists the names in a folder (without `.` and `..`), sorted.
     public static func contents(ofDirectory path: String) throws(FileError) -> [String] {
         guard let dir = opendir(path) else { throw FileError.reading(path) }

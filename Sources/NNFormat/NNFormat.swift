@@ -1,1 +1,0 @@
-// NNFormat module.

@@ -1,0 +1,221 @@
+import NNCore
+import NNSystem
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An open `.nnm` file: its validated header and a memory map of its bytes.
+///
+/// Opening checks the preamble, the header (within its cap, CRC-32, UTF-8 JSON, architecture),
+/// and every tensor's placement (inside the data section, aligned, no overlaps, lengths that match
+/// dtype and shape, no overflow) before anything is trusted. Tensor checksums are verified by
+/// ``model(verify:)`` unless asked not to. Float32 tensors are used in place from the mapping.
+public final class NNMFile: @unchecked Sendable {
+    /// The path that was opened.
+    public let path: String
+    /// The validated header.
+    public let header: NNMHeader
+    private let mapping: MappedFile
+
+    /// Maps and validates the file at `path`.
+    public init(path: String) throws(ModelFileError) {
+        self.path = path
+        do { mapping = try MappedFile(path: path) } catch { throw .file(error) }
+        header = try NNMFile.parseHeader(mapping.bytes, fileSize: mapping.count, path: path)
+    }
+
+    /// Reads and validates only the preamble and header of the file at `path`: the cost does not
+    /// grow with the size of the weights.
+    public static func readHeader(path: String) throws(ModelFileError) -> NNMHeader {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .file(FileError.readingError(path)) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw .file(FileError.readingError(path)) }
+        if (st.st_mode & S_IFMT) == S_IFDIR { throw .file(.isDirectory(path: path)) }
+        let size = Int(st.st_size)
+        guard size >= NNMFormat.preambleSize else {
+            var head = [UInt8](repeating: 0, count: size)
+            _ = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, size, 0) }
+            try checkMagic(head, path: path)
+            throw .tooShort(path: path, size: size)
+        }
+        var preamble = [UInt8](repeating: 0, count: NNMFormat.preambleSize)
+        guard preamble.withUnsafeMutableBytes({ pread(fd, $0.baseAddress, NNMFormat.preambleSize, 0) }) == NNMFormat.preambleSize else {
+            throw .file(.readFailed(path: path, reason: "short read"))
+        }
+        let length = try headerLength(preamble, fileSize: size, path: path)
+        var bytes = [UInt8](repeating: 0, count: NNMFormat.preambleSize + length)
+        bytes.replaceSubrange(0..<NNMFormat.preambleSize, with: preamble)
+        let got = bytes.withUnsafeMutableBytes { raw in
+            pread(fd, raw.baseAddress! + NNMFormat.preambleSize, length, off_t(NNMFormat.preambleSize))
+        }
+        guard got == length else { throw .file(.readFailed(path: path, reason: "short read")) }
+        var result: Result<NNMHeader, ModelFileError> = .failure(.tooShort(path: path, size: size))
+        bytes.withUnsafeBytes { raw in
+            do throws(ModelFileError) { result = .success(try parseHeader(raw, fileSize: size, path: path)) } catch {
+                result = .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    static func checkMagic(_ bytes: some Collection<UInt8>, path: String) throws(ModelFileError) {
+        let head = Array(bytes.prefix(8))
+        guard head == NNMFormat.magic else {
+            if head.count < 8, NNMFormat.magic.starts(with: head), !head.isEmpty { return }
+            throw .notNNM(path: path, found: head.isEmpty ? "an empty file" : describeMagic(head))
+        }
+    }
+
+    /// The header length from a preamble, after checking magic, version and bounds.
+    static func headerLength(_ p: some Collection<UInt8>, fileSize: Int, path: String) throws(ModelFileError) -> Int {
+        let b = Array(p.prefix(NNMFormat.preambleSize))
+        try checkMagic(b, path: path)
+        guard b.count >= NNMFormat.preambleSize else { throw .tooShort(path: path, size: fileSize) }
+        let major = Int(b[8]) | Int(b[9]) << 8
+        let minor = Int(b[10]) | Int(b[11]) << 8
+        guard major == NNMFormat.majorVersion else { throw .unsupportedVersion(path: path, major: major, minor: minor) }
+        var length: UInt64 = 0
+        for i in 0..<8 { length |= UInt64(b[16 + i]) << (8 * UInt64(i)) }
+        guard length <= UInt64(NNMFormat.maximumHeaderLength) else {
+            throw .headerTooLarge(path: path, length: length, limit: NNMFormat.maximumHeaderLength)
+        }
+        guard Int(length) <= fileSize - NNMFormat.preambleSize else {
+            throw .headerPastEnd(path: path, length: length, fileSize: fileSize)
+        }
+        return Int(length)
+    }
+
+    /// Validates the preamble and header in `bytes` (at least preamble + header long).
+    static func parseHeader(_ bytes: UnsafeRawBufferPointer, fileSize: Int, path: String) throws(ModelFileError) -> NNMHeader {
+        let b = UnsafeBufferPointer(start: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), count: bytes.count)
+        guard fileSize >= NNMFormat.preambleSize else {
+            try checkMagic(b, path: path)
+            throw .tooShort(path: path, size: fileSize)
+        }
+        let length = try headerLength(b, fileSize: fileSize, path: path)
+        let major = Int(b[8]) | Int(b[9]) << 8
+        let minor = Int(b[10]) | Int(b[11]) << 8
+        let storedCRC = UInt32(b[12]) | UInt32(b[13]) << 8 | UInt32(b[14]) << 16 | UInt32(b[15]) << 24
+        let headerBytes = UnsafeRawBufferPointer(rebasing: bytes[NNMFormat.preambleSize..<NNMFormat.preambleSize + length])
+        let crc = CRC32.checksum(headerBytes)
+        guard crc == storedCRC else { throw .headerChecksumMismatch(path: path, expected: storedCRC, found: crc) }
+        let root: JSON
+        do { root = try JSON(parsing: UnsafeBufferPointer(rebasing: b[NNMFormat.preambleSize..<NNMFormat.preambleSize + length])) } catch {
+            throw .invalidHeader(path: path, reason: error.description)
+        }
+        let decoded = try NNMHeader.decode(root, path: path)
+        let dataOffset = NNMFormat.aligned(NNMFormat.preambleSize + length)
+        let header = NNMHeader(
+            major: major, minor: minor, headerLength: length, dataOffset: dataOffset, fileSize: fileSize,
+            architecture: decoded.architecture, architectureJSON: decoded.architectureJSON, tensors: decoded.tensors,
+            optimizer: decoded.optimizer, metadata: decoded.metadata)
+        try validatePlacement(header, path: path)
+        return header
+    }
+
+    /// Checks that every tensor lies inside the data section, aligned, without overlaps.
+    static func validatePlacement(_ header: NNMHeader, path: String) throws(ModelFileError) {
+        let dataSize = max(0, header.fileSize - header.dataOffset)
+        for t in header.tensors {
+            guard t.offset % NNMFormat.alignment == 0 else { throw .misalignedTensor(path: path, tensor: t.name, offset: t.offset) }
+            let (end, overflow) = t.offset.addingReportingOverflow(t.length)
+            guard !overflow, end <= dataSize else {
+                throw .tensorOutOfBounds(path: path, tensor: t.name, offset: t.offset, length: t.length, dataSize: dataSize)
+            }
+        }
+        let sorted = header.tensors.filter { $0.length > 0 }.sorted { $0.offset < $1.offset }
+        for (a, b) in zip(sorted, sorted.dropFirst()) where a.offset + a.length > b.offset {
+            throw .tensorsOverlap(path: path, first: a.name, second: b.name)
+        }
+    }
+
+    /// The stored bytes of a tensor.
+    public func bytes(of entry: NNMTensorEntry) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: mapping.bytes[header.dataOffset + entry.offset..<header.dataOffset + entry.offset + entry.length])
+    }
+
+    /// Checks a tensor's CRC-32.
+    public func verify(_ entry: NNMTensorEntry) throws(ModelFileError) {
+        let crc = CRC32.checksum(bytes(of: entry))
+        guard crc == entry.crc32 else { throw .checksumMismatch(path: path, tensor: entry.name, expected: entry.crc32, found: crc) }
+    }
+
+    /// Checks every tensor's CRC-32.
+    public func verifyChecksums() throws(ModelFileError) {
+        for t in header.tensors { try verify(t) }
+    }
+
+    /// The tensor's values as Float32: in place from the mapping for little-endian float32, decoded otherwise.
+    public func tensor(_ entry: NNMTensorEntry) -> Tensor {
+        if entry.dtype == .float32, entry.count > 0, let base = mapping.mutablePointer(at: header.dataOffset + entry.offset) {
+            let floats = base.bindMemory(to: Float.self, capacity: entry.count)
+            return Tensor(shape: entry.shape, storage: TensorStorage(
+                borrowing: UnsafeMutableBufferPointer(start: floats, count: entry.count), owner: mapping))
+        }
+        var values = [Float](repeating: 0, count: entry.count)
+        values.withUnsafeMutableBufferPointer { out in
+            guard let o = out.baseAddress else { return }
+            entry.dtype.decode(bytes(of: entry), count: entry.count, into: o)
+        }
+        return Tensor(shape: entry.shape, values: values)
+    }
+
+    /// The model: architecture, weights (checked against the architecture), optimizer state and metadata.
+    ///
+    /// - Parameter verify: check every tensor's CRC-32 first (the default).
+    public func model(verify: Bool = true) throws(ModelFileError) -> Sequential {
+        let specs: [WeightSpec]
+        do { specs = try header.architecture.weightSpecs() } catch { throw .invalidArchitecture(path: path, error) }
+        var byName: [String: NNMTensorEntry] = [:]
+        for t in header.tensors { byName[t.name] = t }
+        var weights: [Tensor] = []
+        for spec in specs {
+            guard let entry = byName[spec.name] else { throw .missingTensor(path: path, tensor: spec.name, expectedShape: spec.shape) }
+            guard entry.shape == spec.shape else {
+                throw .tensorShapeMismatch(path: path, tensor: spec.name, expected: spec.shape, found: entry.shape)
+            }
+            if verify { try self.verify(entry) }
+            weights.append(tensor(entry))
+        }
+        var state: OptimizerState?
+        if let o = header.optimizer {
+            var slots: [[Tensor]] = []
+            for slot in o.slotNames {
+                var perWeight: [Tensor] = []
+                for spec in specs where spec.trainable {
+                    let name = "optimizer/\(slot)/\(spec.name)"
+                    guard let entry = byName[name] else { throw .missingTensor(path: path, tensor: name, expectedShape: spec.shape) }
+                    guard entry.shape == spec.shape else {
+                        throw .tensorShapeMismatch(path: path, tensor: name, expected: spec.shape, found: entry.shape)
+                    }
+                    if verify { try self.verify(entry) }
+                    perWeight.append(tensor(entry))
+                }
+                slots.append(perWeight)
+            }
+            state = OptimizerState(config: o.config, iterations: o.iterations, slots: slots)
+        }
+        do {
+            return try Sequential(architecture: header.architecture, weights: weights, optimizerState: state, metadata: header.metadata)
+        } catch {
+            throw .invalidHeader(path: path, reason: "\(error)")
+        }
+    }
+}
+
+/// A short description of a file's first bytes, naming well-known formats.
+func describeMagic(_ head: [UInt8]) -> String {
+    let hex = head.prefix(8).map { b -> String in
+        let s = String(b, radix: 16, uppercase: true)
+        return s.count == 1 ? "0" + s : s
+    }.joined(separator: " ")
+    if head.starts(with: [0x89, 0x48, 0x44, 0x46]) { return "\(hex) (an HDF5 file)" }
+    if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return "\(hex) (a zip archive, such as a .keras file)" }
+    if head.starts(with: [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]) { return "\(hex) (a NumPy .npy file)" }
+    return hex
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import NNModel
+
+/// `nnmodel evaluate`: loss, accuracy, confusion matrix and per-class report of a saved model.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Evaluate a saved model on labelled data (the test split by default).",
+        discussion: """
+        Examples:
+          nnmodel evaluate model.nnm
+          nnmodel evaluate model.h5 --input x_test.npy --labels y_test.npy --json
+        """
+    )
+
+    @Argument(help: ArgumentHelp("The model file (.nnm, or a Keras .h5/.keras file).", valueName: "file")) var file: String
+    @OptionGroup var samples: SampleOptions
+    @OptionGroup var verify: VerifyOption
+    @Option(help: ArgumentHelp("Loss to report (default: the loss the model was trained with).", valueName: "name"))
+    var loss: Loss?
+    @Option(name: .customLong("batch-size"), help: "Samples per inference batch.") var batchSize = 1024
+    @Flag(help: "Print the results as JSON.") var json = false
+
+    func validate() throws {
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+    }
+
+    func run() throws {
+        try runReportingErrors {
+            let model = try ModelFile.load(file, verify: !verify.noVerify)
+            let data = try samples.load(classNames: model.metadata.classNames)
+            guard data.labels != nil else {
+                throw CommandFailure(message: "\(data.name): no labels to evaluate against (give --labels)", status: ExitStatus.usage)
+            }
+            try model.checkInput(data, modelPath: file)
+            let clock = ContinuousClock()
+            let start = clock.now
+            let evaluation = try model.evaluate(data, loss: loss, batchSize: batchSize)
+            let elapsed = seconds(clock.now - start)
+            let names = model.metadata.classNames ?? data.classNames ?? []
+            if json {
+                var result = Report.json(evaluation, classNames: names.isEmpty ? nil : names)
+                result = result.setting("model", to: .string(file)).setting("data", to: .string(data.name))
+                    .setting("seconds", to: .number(elapsed))
+                Console.out(result.serialized(pretty: true))
+                return
+            }
+            Console.out("\(data.count) samples from \(data.name)")
+            Console.out("Test loss: \(fixed(evaluation.loss, 4)) (\(evaluation.lossName)) - Test accuracy: \(fixed(evaluation.accuracy, 4))")
+            Console.out()
+            Console.out(Report.confusionMatrix(evaluation.confusion, classNames: names))
+            Console.out()
+            Console.out(Report.classificationReport(evaluation.confusion.report, classNames: names))
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import NNModel
+
+/// Number and size formatting shared by the commands.
+enum Formatting {
+    /// `101,770`.
+    static func grouped(_ n: Int) -> String {
+        let digits = String(abs(n))
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0, (digits.count - i) % 3 == 0 { out += "," }
+            out.append(c)
+        }
+        return (n < 0 ? "-" : "") + out
+    }
+
+    /// `397.54 KB` (binary multiples, like Keras's summary).
+    static func bytes(_ n: Int) -> String {
+        let units = ["B", "KB", "MB", "GB", "TB"]
+        var value = Double(n)
+        var unit = 0
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return "\(fixed(value, 2)) \(units[unit])"
+    }
+
+    /// `(None, 784)`.
+    static func shape(_ s: [Int]) -> String {
+        "(None, " + s.map(String.init).joined(separator: ", ") + ")"
+    }
+
+    /// A compact number for tables: fixed for moderate magnitudes, scientific otherwise.
+    static func compact(_ v: Double) -> String {
+        if v == 0 { return "0" }
+        if !v.isFinite { return "\(v)" }
+        let a = abs(v)
+        if a >= 1e-3 && a < 1e5 { return fixed(v, 4) }
+        var exponent = 0
+        var m = a
+        while m >= 10 { m /= 10; exponent += 1 }
+        while m < 1 { m *= 10; exponent -= 1 }
+        return (v < 0 ? "-" : "") + fixed(m, 3) + "e" + (exponent < 0 ? "-" : "+") + twoDigits(abs(exponent))
+    }
+}
+
+/// Renders a table with box-drawing borders like Keras 3's `model.summary()`.
+struct BoxTable {
+    var headers: [String]
+    var rightAligned: Set<Int> = []
+    var rows: [[String]] = []
+
+    func render() -> String {
+        var widths = headers.map(\.count)
+        for row in rows { for (i, c) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
+        func line(_ l: String, _ m: String, _ r: String, _ fill: String) -> String {
+            l + widths.map { String(repeating: fill, count: $0 + 2) }.joined(separator: m) + r
+        }
+        func cells(_ values: [String], _ edge: String) -> String {
+            edge + values.enumerated().map { i, v in
+                " " + (rightAligned.contains(i) ? leftPad(v, widths[i]) : pad(v, widths[i])) + " "
+            }.joined(separator: edge) + edge
+        }
+        var out = [line("┏", "┳", "┓", "━"), cells(headers, "┃"), line("┡", "╇", "┩", "━")]
+        for (i, row) in rows.enumerated() {
+            out.append(cells(row, "│"))
+            out.append(i == rows.count - 1 ? line("└", "┴", "┘", "─") : line("├", "┼", "┤", "─"))
+        }
+        if rows.isEmpty { out.append(line("└", "┴", "┘", "─")) }
+        return out.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,196 @@
+import ArgumentParser
+import NNModel
+
+/// `nnmodel inspect`: what a model file holds, Keras-summary style, or as JSON.
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Describe a model file: layers, parameters, format, metadata, history, checksums.",
+        discussion: """
+        Works on .nnm files and on every Keras file nnmodel reads. Checksums are verified unless \
+        --no-verify is given; with --no-verify only the header is read, so inspecting a large \
+        model is instant. Exit status 1 when a checksum does not match.
+
+        Examples:
+          nnmodel inspect model.nnm
+          nnmodel inspect model.nnm --tensors
+          nnmodel inspect model.nnm --json --no-verify | jq .model.parameters
+        """
+    )
+
+    @Argument(help: ArgumentHelp("The model file.", valueName: "file")) var file: String
+    @Flag(help: "List every tensor with dtype, shape, offset and value statistics.") var tensors = false
+    @Flag(name: .customLong("no-verify"), help: "Do not read tensor data or check checksums.") var noVerify = false
+    @Flag(help: "Print everything as JSON.") var json = false
+
+    func run() throws {
+        try runReportingErrors {
+            let info = try ModelFile.inspect(file, verify: !noVerify, statistics: tensors)
+            if json {
+                Console.out(InspectionJSON.json(info, includeTensors: true).serialized(pretty: true))
+            } else {
+                Console.out(InspectionText.render(info, tensors: tensors))
+            }
+            if case let .failed(names) = info.checksums {
+                printError("nnmodel: error: \(file): checksum mismatch in \(names.count == 1 ? "tensor" : "tensors") \(names.map { "'\($0)'" }.joined(separator: ", ")) (the file is damaged)")
+                throw ExitCode(ExitStatus.negative)
+            }
+        }
+    }
+}
+
+/// The human-readable inspection report.
+enum InspectionText {
+    static func render(_ info: Inspection, tensors showTensors: Bool) -> String {
+        var out: [String] = []
+        let arch = info.architecture
+        out.append("Model: \"\(arch.name)\"")
+        var table = BoxTable(headers: ["Layer (type)", "Output Shape", "Param #"], rightAligned: [2])
+        let shapes = (try? arch.validated()) ?? []
+        let counts = arch.parameterCounts()
+        for (i, layer) in arch.layers.enumerated() {
+            var type = layer.className
+            switch layer.kind {
+            case let .dense(d): type += ", \(d.activation.kerasName)" + (d.useBias ? "" : ", no bias")
+            case let .activation(a): type += ", \(a.kerasName)"
+            case let .dropout(rate): type += ", \(rate)"
+            case .flatten: break
+            }
+            if !layer.trainable { type += ", frozen" }
+            table.rows.append(["\(layer.name) (\(type))", i < shapes.count ? Formatting.shape(shapes[i]) : "?", Formatting.grouped(counts[i])])
+        }
+        out.append(table.render())
+        let (trainable, frozen) = info.parameterCounts
+        out.append(" Total params: \(Formatting.grouped(trainable + frozen)) (\(Formatting.bytes((trainable + frozen) * 4)))")
+        out.append(" Trainable params: \(Formatting.grouped(trainable)) (\(Formatting.bytes(trainable * 4)))")
+        out.append(" Non-trainable params: \(Formatting.grouped(frozen)) (\(Formatting.bytes(frozen * 4)))")
+        if info.optimizerParameterCount > 0 {
+            out.append(" Optimizer params: \(Formatting.grouped(info.optimizerParameterCount)) (\(Formatting.bytes(info.optimizerParameterCount * 4)))")
+        }
+        out.append("")
+        var facts: [(String, String)] = [
+            ("File", info.path), ("Format", info.format), ("File size", "\(Formatting.bytes(info.fileSize)) (\(Formatting.grouped(info.fileSize)) bytes)"),
+            ("Input shape", Formatting.shape(arch.inputShape)),
+        ]
+        if let d = info.storageDType { facts.append(("Storage dtype", d)) }
+        if arch.sourceDType != "float32" { facts.append(("Source dtype", "\(arch.sourceDType) (computed in float32)")) }
+        facts += info.details.map { ($0.key.prefix(1).uppercased() + $0.key.dropFirst(), $0.value) }
+        let m = info.metadata
+        if let v = m.producer { facts.append(("Producer", v)) }
+        if let v = m.createdAt { facts.append(("Created", v)) }
+        if let v = m.dataset { facts.append(("Dataset", v)) }
+        if let v = m.loss { facts.append(("Loss", v)) }
+        if let o = info.optimizer {
+            facts.append(("Optimizer", "\(o.config.kind.rawValue) (learning rate \(o.config.learningRate)), \(o.iterations) steps taken (resumable)"))
+        } else if let o = m.optimizer {
+            facts.append(("Optimizer", o["class_name"]?.stringValue ?? o.serialized()))
+        }
+        if let v = m.classNames { facts.append(("Classes", v.joined(separator: ", "))) }
+        for (k, v) in m.user { facts.append(("User \(k)", v)) }
+        switch info.checksums {
+        case .notChecked: facts.append(("Checksums", "not checked (--no-verify)"))
+        case let .verified(n): facts.append(("Checksums", "all \(n) tensors verify (CRC-32)"))
+        case let .failed(names): facts.append(("Checksums", "MISMATCH in \(names.joined(separator: ", "))"))
+        case .unavailable: facts.append(("Checksums", "none stored in this format"))
+        }
+        let w = (facts.map(\.0.count).max() ?? 0) + 1
+        out += facts.map { pad($0.0 + ":", w + 1) + $0.1 }
+        if let h = m.history, !h.epochs.isEmpty {
+            out.append("")
+            out.append("Training history:")
+            let series = h.series
+            var t = BoxTable(headers: ["epoch"] + series.map(\.name), rightAligned: Set(0...series.count))
+            for (i, e) in h.epochs.enumerated() {
+                t.rows.append([String(e.epoch)] + series.map { $0.name == "seconds" ? fixed($0.values[i], 2) : fixed($0.values[i], 4) })
+            }
+            out.append(t.render())
+        }
+        if showTensors {
+            out.append("")
+            out.append("Tensors:")
+            var t = BoxTable(headers: ["name", "dtype", "shape", "offset", "bytes", "min", "max", "mean", "std", "nan", "inf"],
+                             rightAligned: [3, 4, 5, 6, 7, 8, 9, 10])
+            for info in info.tensors {
+                let s = info.statistics
+                t.rows.append([info.name, info.dtype, "[" + info.shape.map(String.init).joined(separator: ", ") + "]",
+                               info.offset.map(String.init) ?? "-", Formatting.grouped(info.byteLength),
+                               s.map { Formatting.compact($0.minimum) } ?? "-", s.map { Formatting.compact($0.maximum) } ?? "-",
+                               s.map { Formatting.compact($0.mean) } ?? "-", s.map { Formatting.compact($0.standardDeviation) } ?? "-",
+                               s.map { String($0.nanCount) } ?? "-", s.map { String($0.infinityCount) } ?? "-"])
+            }
+            out.append(t.render())
+        }
+        return out.joined(separator: "\n")
+    }
+}
+
+/// The machine-readable inspection report.
+enum InspectionJSON {
+    static func json(_ info: Inspection, includeTensors: Bool) -> JSON {
+        let arch = info.architecture
+        let shapes = (try? arch.validated()) ?? []
+        let counts = arch.parameterCounts()
+        let layers: [JSON] = arch.layers.enumerated().map { i, layer in
+            var o: [(key: String, value: JSON)] = [("name", .string(layer.name)), ("class_name", .string(layer.className))]
+            switch layer.kind {
+            case let .dense(d):
+                o += [("units", .int(d.units)), ("activation", .string(d.activation.kerasName)), ("use_bias", .bool(d.useBias))]
+            case let .activation(a): o.append(("activation", .string(a.kerasName)))
+            case let .dropout(rate): o.append(("rate", .number(rate)))
+            case .flatten: break
+            }
+            o += [("trainable", .bool(layer.trainable)), ("output_shape", .ints(i < shapes.count ? shapes[i] : [])),
+                  ("parameters", .int(counts[i]))]
+            return .object(o)
+        }
+        let (trainable, frozen) = info.parameterCounts
+        var members: [(key: String, value: JSON)] = [
+            ("file", .string(info.path)), ("format", .string(info.format)), ("file_size", .int(info.fileSize)),
+            ("model", .object([
+                ("name", .string(arch.name)), ("input_shape", .ints(arch.inputShape)), ("layers", .array(layers)),
+                ("parameters", .object([("total", .int(trainable + frozen)), ("trainable", .int(trainable)),
+                                        ("non_trainable", .int(frozen)), ("optimizer", .int(info.optimizerParameterCount))])),
+                ("source_dtype", .string(arch.sourceDType)),
+                ("keras_config", KerasConfig.json(for: arch)),
+            ])),
+            ("storage_dtype", info.storageDType.map { .string($0) } ?? .null),
+            ("details", .object(info.details.map { ($0.key, .string($0.value)) })),
+        ]
+        let m = info.metadata
+        var meta: [(key: String, value: JSON)] = []
+        if let v = m.producer { meta.append(("producer", .string(v))) }
+        if let v = m.createdAt { meta.append(("created", .string(v))) }
+        if let v = m.dataset { meta.append(("dataset", .string(v))) }
+        if let v = m.loss { meta.append(("loss", .string(v))) }
+        if let v = m.optimizer { meta.append(("optimizer", v)) }
+        if let v = m.classNames { meta.append(("class_names", .array(v.map { .string($0) }))) }
+        if !m.user.isEmpty { meta.append(("user", .object(m.user.map { ($0.key, .string($0.value)) }))) }
+        members.append(("metadata", .object(meta)))
+        if let o = info.optimizer {
+            members.append(("optimizer_state", .object([("name", .string(o.config.kind.rawValue)),
+                                                        ("learning_rate", .number(o.config.learningRate)),
+                                                        ("iterations", .int(o.iterations))])))
+        }
+        members.append(("history", m.history?.json ?? .null))
+        let checksums: JSON
+        switch info.checksums {
+        case .notChecked: checksums = .object([("checked", false)])
+        case let .verified(n): checksums = .object([("checked", true), ("ok", true), ("tensors", .int(n))])
+        case let .failed(names): checksums = .object([("checked", true), ("ok", false), ("failed", .array(names.map { .string($0) }))])
+        case .unavailable: checksums = .object([("checked", false), ("available", false)])
+        }
+        members.append(("checksums", checksums))
+        if includeTensors {
+            members.append(("tensors", .array(info.tensors.map { t in
+                var o: [(key: String, value: JSON)] = [("name", .string(t.name)), ("dtype", .string(t.dtype)), ("shape", .ints(t.shape)),
+                                                       ("offset", t.offset.map { .int($0) } ?? .null), ("bytes", .int(t.byteLength))]
+                if let s = t.statistics {
+                    o += [("min", .number(s.minimum)), ("max", .number(s.maximum)), ("mean", .number(s.mean)),
+                          ("std", .number(s.standardDeviation)), ("nan", .int(s.nanCount)), ("inf", .int(s.infinityCount))]
+                }
+                return .object(o)
+            })))
+        }
+        return .object(members)
+    }
+}

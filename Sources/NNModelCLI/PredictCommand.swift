@@ -1,0 +1,157 @@
+import ArgumentParser
+import NNModel
+
+/// `nnmodel predict`: class predictions and probabilities of a saved model.
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Predict with a saved model: top classes and probabilities per sample.",
+        discussion: """
+        Examples:
+          nnmodel predict model.nnm --limit 10 --top-k 3
+          nnmodel predict model.nnm --input x.npy --output probabilities.npy
+          nnmodel predict model.h5 --input x.npy --csv > predictions.csv
+        """
+    )
+
+    @Argument(help: ArgumentHelp("The model file (.nnm, or a Keras .h5/.keras file).", valueName: "file")) var file: String
+    @OptionGroup var samples: SampleOptions
+    @OptionGroup var verify: VerifyOption
+    @Option(name: .customLong("top-k"), help: "Classes to list per sample.") var topK = 1
+    @Option(help: "Predict only the first N samples.") var limit: Int?
+    @Option(help: ArgumentHelp("Write all output values as float32 .npy [N, outputs].", valueName: "P.npy")) var output: String?
+    @Flag(help: "Print predictions as JSON.") var json = false
+    @Flag(help: "Print predictions as CSV.") var csv = false
+    @Option(name: .customLong("batch-size"), help: "Samples per inference batch.") var batchSize = 1024
+
+    func validate() throws {
+        guard topK >= 1 else { throw ValidationError("--top-k must be at least 1, got \(topK)") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, got \(limit)") }
+        if json && csv { throw ValidationError("choose one of --json and --csv") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        if let output, !output.hasSuffix(".npy") { throw ValidationError("--output must name a .npy file, got '\(output)'") }
+    }
+
+    func run() throws {
+        try runReportingErrors {
+            let model = try ModelFile.load(file, verify: !verify.noVerify)
+            var data = try samples.load(classNames: model.metadata.classNames)
+            try model.checkInput(data, modelPath: file)
+            if let limit, limit < data.count { data = data.slice(0..<limit) }
+            let probabilities = try model.predict(data.featureTensor(), batchSize: batchSize)
+            if let output { try NPYArray.write(floats: probabilities.scalars, shape: probabilities.shape, to: output) }
+            let names = model.metadata.classNames ?? data.classNames ?? []
+            let rows = Predictions(probabilities: probabilities, data: data, classNames: names, topK: topK)
+            if json {
+                Console.out(rows.json.serialized(pretty: true))
+            } else if csv {
+                Console.outRaw(rows.csv)
+            } else if output == nil || limit != nil {
+                Console.out(rows.text)
+            } else {
+                Console.out("Wrote \(probabilities.shape[0]) predictions of \(probabilities.shape.dropFirst().reduce(1, *)) values to \(output ?? "")")
+            }
+        }
+    }
+}
+
+/// Per-sample top-k predictions, rendered as text, CSV or JSON.
+struct Predictions {
+    struct Row {
+        var index: Int
+        var top: [(classIndex: Int, probability: Float)]
+        var trueClass: Int?
+    }
+
+    var rows: [Row] = []
+    var classNames: [String]
+    var outputs: Int
+
+    init(probabilities: Tensor, data: Dataset, classNames: [String], topK: Int) {
+        self.classNames = classNames
+        let n = probabilities.shape.first ?? 0
+        let width = n == 0 ? 0 : probabilities.count / n
+        outputs = width
+        let values = probabilities.scalars
+        var truth: [Int]?
+        switch data.labels {
+        case let .classes(c)?: truth = c.map(Int.init)
+        case let .dense(v, w)? where w > 1:
+            truth = (0..<n).map { i in (0..<w).max { v[i * w + $0] < v[i * w + $1] } ?? 0 }
+        default: truth = nil
+        }
+        for i in 0..<n {
+            let row = values[i * width..<(i + 1) * width]
+            let ranked: [(Int, Float)]
+            if width == 1 {
+                let p = row[row.startIndex]
+                ranked = [(p > 0.5 ? 1 : 0, p > 0.5 ? p : 1 - p)]
+            } else {
+                ranked = Array(row.enumerated().sorted { $0.element > $1.element || ($0.element == $1.element && $0.offset < $1.offset) }
+                    .prefix(topK).map { ($0.offset, $0.element) })
+            }
+            rows.append(Row(index: i, top: ranked, trueClass: truth?[i]))
+        }
+    }
+
+    func name(_ c: Int) -> String { c < classNames.count ? classNames[c] : String(c) }
+
+    var text: String {
+        var t = BoxTable(headers: ["#", "predicted", "probability", "true", "top classes"], rightAligned: [0, 2])
+        for r in rows {
+            let best = r.top.first
+            let mark = r.trueClass.map { $0 == best?.classIndex ? "" : " ✗" } ?? ""
+            t.rows.append([String(r.index), (best.map { name($0.classIndex) } ?? "-") + mark,
+                           best.map { fixed(Double($0.probability), 4) } ?? "-",
+                           r.trueClass.map(name) ?? "-",
+                           r.top.map { "\(name($0.classIndex)) \(fixed(Double($0.probability), 4))" }.joined(separator: ", ")])
+        }
+        return t.render()
+    }
+
+    var csv: String {
+        let k = rows.first?.top.count ?? 1
+        var header = ["index"]
+        for j in 1...k { header += ["class_\(j)", "name_\(j)", "probability_\(j)"] }
+        header.append("true_class")
+        var lines = [header.joined(separator: ",")]
+        for r in rows {
+            var cells = [String(r.index)]
+            for p in r.top { cells += [String(p.classIndex), csvField(name(p.classIndex)), "\(p.probability)"] }
+            cells.append(r.trueClass.map(String.init) ?? "")
+            lines.append(cells.joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    var json: JSON {
+        .object([
+            ("class_names", .array(classNames.map { .string($0) })),
+            ("predictions", .array(rows.map { r in
+                var o: [(key: String, value: JSON)] = [
+                    ("index", .int(r.index)),
+                    ("class", r.top.first.map { .int($0.classIndex) } ?? .null),
+                    ("name", r.top.first.map { .string(name($0.classIndex)) } ?? .null),
+                    ("probability", r.top.first.map { .number(Double($0.probability)) } ?? .null),
+                    ("top", .array(r.top.map { .object([("class", .int($0.classIndex)), ("name", .string(name($0.classIndex))),
+                                                        ("probability", .number(Double($0.probability)))]) })),
+                ]
+                if let t = r.trueClass { o.append(("true_class", .int(t))) }
+                return .object(o)
+            })),
+        ])
+    }
+}
+
+/// Quotes a CSV field when needed.
+func csvField(_ s: String) -> String {
+    s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingAll("\"", with: "\"\"") + "\"" : s
+}
+
+extension String {
+    func replacingAll(_ target: Character, with replacement: String) -> String {
+        var out = ""
+        for c in self { if c == target { out += replacement } else { out.append(c) } }
+        return out
+    }
+}
