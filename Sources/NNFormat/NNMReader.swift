@@ -115,7 +115,33 @@ public final class NNMFile: @unchecked Sendable {
             architecture: decoded.architecture, architectureJSON: decoded.architectureJSON, tensors: decoded.tensors,
             optimizer: decoded.optimizer, metadata: decoded.metadata)
         try validatePlacement(header, path: path)
+        _ = try requiredTensors(header, path: path)
         return header
+    }
+
+    /// The tensors the architecture (and the optimizer state, if any) needs, checked for presence
+    /// and shape: the model weights in order, then the slots per optimizer slot.
+    static func requiredTensors(_ header: NNMHeader, path: String) throws(ModelFileError)
+        -> (weights: [NNMTensorEntry], slots: [[NNMTensorEntry]])
+    {
+        let specs: [WeightSpec]
+        do { specs = try header.architecture.weightSpecs() } catch { throw .invalidArchitecture(path: path, error) }
+        var byName: [String: NNMTensorEntry] = [:]
+        for t in header.tensors { byName[t.name] = t }
+        func find(_ name: String, _ shape: [Int]) throws(ModelFileError) -> NNMTensorEntry {
+            guard let entry = byName[name] else { throw .missingTensor(path: path, tensor: name, expectedShape: shape) }
+            guard entry.shape == shape else { throw .tensorShapeMismatch(path: path, tensor: name, expected: shape, found: entry.shape) }
+            return entry
+        }
+        var weights: [NNMTensorEntry] = []
+        for spec in specs { weights.append(try find(spec.name, spec.shape)) }
+        var slots: [[NNMTensorEntry]] = []
+        for slot in header.optimizer?.slotNames ?? [] {
+            var perWeight: [NNMTensorEntry] = []
+            for spec in specs where spec.trainable { perWeight.append(try find("optimizer/\(slot)/\(spec.name)", spec.shape)) }
+            slots.append(perWeight)
+        }
+        return (weights, slots)
     }
 
     /// Checks that every tensor lies inside the data section, aligned, without overlaps.
@@ -169,39 +195,16 @@ public final class NNMFile: @unchecked Sendable {
     ///
     /// - Parameter verify: check every tensor's CRC-32 first (the default).
     public func model(verify: Bool = true) throws(ModelFileError) -> Sequential {
-        let specs: [WeightSpec]
-        do { specs = try header.architecture.weightSpecs() } catch { throw .invalidArchitecture(path: path, error) }
-        var byName: [String: NNMTensorEntry] = [:]
-        for t in header.tensors { byName[t.name] = t }
-        var weights: [Tensor] = []
-        for spec in specs {
-            guard let entry = byName[spec.name] else { throw .missingTensor(path: path, tensor: spec.name, expectedShape: spec.shape) }
-            guard entry.shape == spec.shape else {
-                throw .tensorShapeMismatch(path: path, tensor: spec.name, expected: spec.shape, found: entry.shape)
-            }
-            if verify { try self.verify(entry) }
-            weights.append(tensor(entry))
+        let (weightEntries, slotEntries) = try NNMFile.requiredTensors(header, path: path)
+        if verify {
+            for entry in weightEntries + slotEntries.joined() { try self.verify(entry) }
         }
-        var state: OptimizerState?
-        if let o = header.optimizer {
-            var slots: [[Tensor]] = []
-            for slot in o.slotNames {
-                var perWeight: [Tensor] = []
-                for spec in specs where spec.trainable {
-                    let name = "optimizer/\(slot)/\(spec.name)"
-                    guard let entry = byName[name] else { throw .missingTensor(path: path, tensor: name, expectedShape: spec.shape) }
-                    guard entry.shape == spec.shape else {
-                        throw .tensorShapeMismatch(path: path, tensor: name, expected: spec.shape, found: entry.shape)
-                    }
-                    if verify { try self.verify(entry) }
-                    perWeight.append(tensor(entry))
-                }
-                slots.append(perWeight)
-            }
-            state = OptimizerState(config: o.config, iterations: o.iterations, slots: slots)
+        let state = header.optimizer.map { o in
+            OptimizerState(config: o.config, iterations: o.iterations, slots: slotEntries.map { $0.map(tensor) })
         }
         do {
-            return try Sequential(architecture: header.architecture, weights: weights, optimizerState: state, metadata: header.metadata)
+            return try Sequential(architecture: header.architecture, weights: weightEntries.map(tensor),
+                                  optimizerState: state, metadata: header.metadata)
         } catch {
             throw .invalidHeader(path: path, reason: "\(error)")
         }

@@ -59,9 +59,12 @@ public enum NNMWriter {
     }
 
     /// The complete file as bytes (for small models, tests and the spec's worked example).
+    ///
+    /// - Parameter createdAt: the creation time to record (default: now), for reproducible output.
     public static func encode(_ model: Sequential, dtype: StorageDType = .float32, producer: String,
-                              includeOptimizer: Bool = true) -> [UInt8] {
-        let (preamble, items) = prepare(model, dtype: dtype, producer: producer, includeOptimizer: includeOptimizer)
+                              includeOptimizer: Bool = true, createdAt: String? = nil) -> [UInt8] {
+        let (preamble, items) = prepare(model, dtype: dtype, producer: producer, includeOptimizer: includeOptimizer,
+                                        createdAt: createdAt)
         var out = preamble
         for item in items {
             out += [UInt8](repeating: 0, count: preamble.count + item.entry.offset - out.count)
@@ -71,8 +74,8 @@ public enum NNMWriter {
     }
 
     /// Builds the tensor table and the preamble + header + padding bytes.
-    static func prepare(_ model: Sequential, dtype: StorageDType, producer: String, includeOptimizer: Bool)
-        -> (preamble: [UInt8], items: [Item])
+    static func prepare(_ model: Sequential, dtype: StorageDType, producer: String, includeOptimizer: Bool,
+                        createdAt: String? = nil) -> (preamble: [UInt8], items: [Item])
     {
         var items: [Item] = []
         var offset = 0
@@ -99,7 +102,7 @@ public enum NNMWriter {
         }
         var metadata = model.metadata
         metadata.producer = producer
-        metadata.createdAt = currentTimestamp()
+        metadata.createdAt = createdAt ?? currentTimestamp()
         let header = NNMHeader.json(architecture: model.architecture, tensors: items.map(\.entry), optimizer: optimizer,
                                     metadata: metadata).serializedBytes()
         return (preamble(header: header), items)
