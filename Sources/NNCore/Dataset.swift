@@ -1,12 +1,13 @@
 /// Samples and their labels, held in memory in their most compact form.
 ///
-/// Image datasets keep their `UInt8` pixels and are converted to Float32 (× `scale`) one batch at
+/// Image datasets keep their `UInt8` pixels and are converted to Float32 (÷ `divisor`) one batch at
 /// a time, which keeps Fashion-MNIST at 47 MB instead of 188 MB.
 public struct Dataset: Sendable {
     /// The sample values.
     public enum Features: Sendable {
-        /// Bytes scaled by `scale` when read (1/255 for images).
-        case uint8([UInt8], scale: Float)
+        /// Bytes divided by `divisor` when read (255 for images), rounded exactly as NumPy's
+        /// `x / 255.0` cast to float32 is, so inputs match what Keras users feed their models.
+        case uint8([UInt8], divisor: Float)
         /// Float32 values used as they are.
         case float32([Float])
     }
@@ -86,11 +87,14 @@ public struct Dataset: Sendable {
     public func gather(_ indices: UnsafeBufferPointer<Int>, into destination: UnsafeMutablePointer<Float>) {
         let n = sampleSize
         switch features {
-        case let .uint8(bytes, scale):
+        case let .uint8(bytes, divisor):
+            let table = Dataset.byteTable(divisor: divisor)
             bytes.withUnsafeBufferPointer { src in
-                for (row, i) in indices.enumerated() {
-                    let s = src.baseAddress! + i * n, d = destination + row * n
-                    for j in 0..<n { d[j] = Float(s[j]) * scale }
+                table.withUnsafeBufferPointer { t in
+                    for (row, i) in indices.enumerated() {
+                        let s = src.baseAddress! + i * n, d = destination + row * n
+                        for j in 0..<n { d[j] = t[Int(s[j])] }
+                    }
                 }
             }
         case let .float32(values):
@@ -107,7 +111,7 @@ public struct Dataset: Sendable {
         let n = sampleSize
         var copy = self
         switch features {
-        case let .uint8(b, scale): copy.features = .uint8(Array(b[range.lowerBound * n..<range.upperBound * n]), scale: scale)
+        case let .uint8(b, divisor): copy.features = .uint8(Array(b[range.lowerBound * n..<range.upperBound * n]), divisor: divisor)
         case let .float32(f): copy.features = .float32(Array(f[range.lowerBound * n..<range.upperBound * n]))
         }
         switch labels {
@@ -129,7 +133,14 @@ public struct Dataset: Sendable {
     public func featureTensor() -> Tensor {
         switch features {
         case let .float32(f): return Tensor(shape: [count] + sampleShape, values: f)
-        case let .uint8(b, scale): return Tensor(shape: [count] + sampleShape, values: b.map { Float($0) * scale })
+        case let .uint8(b, divisor):
+            let table = Dataset.byteTable(divisor: divisor)
+            return Tensor(shape: [count] + sampleShape, values: b.map { table[Int($0)] })
         }
+    }
+
+    /// The Float32 value of each byte: `b / divisor` computed in Double and rounded once.
+    static func byteTable(divisor: Float) -> [Float] {
+        (0..<256).map { Float(Double($0) / Double(divisor)) }
     }
 }

@@ -63,7 +63,7 @@ public enum CSVDataset {
         let shape = w == 784 ? [28, 28] : [w]
         do {
             return try Dataset(name: path, sampleShape: shape,
-                               features: allBytes ? .uint8(bytes, scale: 1 / 255) : .float32(floats),
+                               features: allBytes ? .uint8(bytes, divisor: 255) : .float32(floats),
                                labels: .classes(labels), classNames: classNames)
         } catch {
             throw .mismatch(path: path, reason: error.description)

@@ -114,7 +114,7 @@ public enum IDXDataset {
         }
         do {
             return try Dataset(name: name, sampleShape: Array(images.dimensions.dropFirst()),
-                               features: .uint8(images.bytes, scale: 1 / 255),
+                               features: .uint8(images.bytes, divisor: 255),
                                labels: .classes(labels.bytes.map { Int32($0) }), classNames: classNames)
         } catch {
             throw .mismatch(path: imagesPath, reason: error.description)

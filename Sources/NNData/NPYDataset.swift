@@ -11,7 +11,7 @@ public enum NPYDataset {
         }
         let features: Dataset.Features
         switch x.values {
-        case let .uint8(b): features = .uint8(b, scale: 1 / 255)
+        case let .uint8(b): features = .uint8(b, divisor: 255)
         default: features = .float32(x.floats)
         }
         var labels: Dataset.Labels?

@@ -22,7 +22,14 @@ enum Console {
     /// Whether the descriptor is a terminal.
     static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) != 0 }
 
+    /// When set (by tests running commands in-process), output goes here instead of the descriptors.
+    @TaskLocal static var capture: OutputCapture?
+
     static func write(_ fd: Int32, _ text: String) {
+        if let capture {
+            capture.append(text, toStandardError: fd == standardError)
+            return
+        }
         var text = text
         text.withUTF8 { buffer in
             guard var p = buffer.baseAddress else { return }
@@ -37,5 +44,35 @@ enum Console {
                 left -= n
             }
         }
+    }
+}
+
+/// Collects what a command prints, for in-process tests.
+public final class OutputCapture: @unchecked Sendable {
+    private let lock = PthreadLock()
+    private var out = ""
+    private var err = ""
+
+    public init() {}
+
+    func append(_ text: String, toStandardError: Bool) {
+        lock.locked { if toStandardError { err += text } else { out += text } }
+    }
+
+    /// Everything written to standard output.
+    public var standardOutput: String { lock.locked { out } }
+    /// Everything written to standard error.
+    public var standardError: String { lock.locked { err } }
+}
+
+/// A minimal mutex over pthread, so the CLI needs no Foundation.
+final class PthreadLock: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+    func locked<T>(_ body: () -> T) -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return body()
     }
 }

@@ -18,3 +18,37 @@ public struct NNModelCommand: ParsableCommand {
         subcommands: [TrainCommand.self, InspectCommand.self, EvaluateCommand.self, PredictCommand.self]
     )
 }
+
+extension NNModelCommand {
+    /// Runs the command line `arguments` and returns the exit status. Help and version go to
+    /// standard output; any error is one line on standard error (`nnmodel: error: ...`).
+    public static func runMain(_ arguments: [String]) -> Int32 {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            return 0
+        } catch let error as ExitCode {
+            return error.rawValue  // the command already printed its message
+        } catch {
+            let status = exitCode(for: error).rawValue
+            if status == 0 {
+                Console.outRaw(fullMessage(for: error) + "\n")
+            } else {
+                let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+                let names = configuration.subcommands.map { $0.configuration.commandName ?? "" }
+                let help = arguments.first.flatMap { names.contains($0) ? "nnmodel \($0) --help" : nil } ?? "nnmodel --help"
+                Console.errRaw("nnmodel: error: \(message) (see '\(help)')\n")
+            }
+            return status
+        }
+    }
+
+    /// Runs the command line `arguments` in-process, as the executable would, returning the exit
+    /// status and what was printed. Tests use this; scripts run the `nnmodel` executable.
+    public static func runInProcess(_ arguments: [String]) -> (status: Int32, standardOutput: String, standardError: String) {
+        let capture = OutputCapture()
+        var status: Int32 = 0
+        Console.$capture.withValue(capture) { status = runMain(arguments) }
+        return (status, capture.standardOutput, capture.standardError)
+    }
+}

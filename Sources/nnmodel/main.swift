@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NNModelCLI
 
-NNModelCommand.main()
+exit(NNModelCommand.runMain(Array(CommandLine.arguments.dropFirst())))

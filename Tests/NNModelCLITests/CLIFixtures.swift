@@ -1,0 +1,71 @@
+import Foundation
+import NNModel
+import NNModelCLI
+import Testing
+
+/// Shared data for the CLI tests: a small slice of Fashion-MNIST as an IDX folder, and a model
+/// trained on it once.
+enum CLIFixtures {
+    static let repository: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    static func temporaryFolder() -> String {
+        let path = NSTemporaryDirectory() + "nnmodel-cli-" + UUID().uuidString
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// A folder with the first 3000 training and 500 test images of Fashion-MNIST as raw IDX files.
+    static let smallDataset: String = {
+        let folder = temporaryFolder() + "/fashion-small"
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for (split, count) in [(DataSplit.train, 3000), (.test, 500)] {
+            guard let data = try? DataSource().load(split).slice(0..<count),
+                  case let .uint8(pixels, _) = data.features, case let .classes(labels)? = data.labels else { continue }
+            let prefix = split == .train ? "train" : "t10k"
+            writeIDX(folder + "/\(prefix)-images-idx3-ubyte", dims: [count, 28, 28], bytes: pixels)
+            writeIDX(folder + "/\(prefix)-labels-idx1-ubyte", dims: [count], bytes: labels.map { UInt8($0) })
+        }
+        return folder
+    }()
+
+    static func writeIDX(_ path: String, dims: [Int], bytes: [UInt8]) {
+        var out: [UInt8] = [0, 0, 8, UInt8(dims.count)]
+        for d in dims { out += [UInt8(d >> 24 & 0xFF), UInt8(d >> 16 & 0xFF), UInt8(d >> 8 & 0xFF), UInt8(d & 0xFF)] }
+        FileManager.default.createFile(atPath: path, contents: Data(out + bytes))
+    }
+
+    /// A seed model trained for one epoch on ``smallDataset``, saved as .nnm.
+    static let trainedModel: String = {
+        let path = temporaryFolder() + "/seed.nnm"
+        _ = run(["train", "--data", smallDataset, "--epochs", "2", "--quiet", "--output", path])
+        return path
+    }()
+
+    /// Runs `nnmodel` in-process.
+    static func run(_ arguments: [String]) -> (status: Int32, out: String, err: String) {
+        let r = NNModelCommand.runInProcess(arguments)
+        return (r.status, r.standardOutput, r.standardError)
+    }
+
+    /// Runs the built `nnmodel` executable as a separate process.
+    static func runProcess(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: repository + "/.build/debug/nnmodel")
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    /// Parses JSON printed by a command.
+    static func json(_ text: String) throws -> JSON { try JSON(parsing: text) }
+}

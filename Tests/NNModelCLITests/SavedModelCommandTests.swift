@@ -1,0 +1,234 @@
+import Foundation
+import NNModel
+import NNModelCLI
+import Testing
+
+@Suite(.serialized) struct SavedModelCommandTests {
+    var model: String { CLIFixtures.trainedModel }
+    var data: String { CLIFixtures.smallDataset }
+
+    @Test func inspectShowsTheSummary() throws {
+        let r = CLIFixtures.run(["inspect", model])
+        #expect(r.status == 0, "\(r.err)")
+        for text in ["Model: \"sequential\"", "dense (Dense, relu)", "(None, 128)", "100,480", "1,290",
+                     "Total params: 101,770", "Format:", "nnm 1.0", "Storage dtype: float32", "all 12 tensors verify",
+                     "Training history:", "Classes:", "Optimizer:"] {
+            #expect(r.out.contains(text), "missing \(text)")
+        }
+    }
+
+    @Test func inspectJSONAndTensors() throws {
+        let r = CLIFixtures.run(["inspect", model, "--json", "--tensors"])
+        #expect(r.status == 0, "\(r.err)")
+        let json = try CLIFixtures.json(r.out)
+        #expect(json["format"]?.stringValue == "nnm 1.0")
+        #expect(json["model"]?["parameters"]?["trainable"]?.intValue == 101_770)
+        #expect(json["checksums"]?["ok"]?.boolValue == true)
+        let tensors = try #require(json["tensors"]?.arrayValue)
+        #expect(tensors.count == 12)
+        let kernel = try #require(tensors.first)
+        #expect(kernel["name"]?.stringValue == "dense/kernel")
+        #expect(kernel["shape"] == .ints([784, 128]))
+        let lo = try #require(kernel["min"]?.doubleValue), hi = try #require(kernel["max"]?.doubleValue)
+        #expect(lo < 0 && hi > 0)
+        #expect(json["history"]?["loss"]?.arrayValue?.count == 2)
+    }
+
+    @Test func inspectNoVerifyReadsOnlyTheHeader() throws {
+        let r = CLIFixtures.run(["inspect", model, "--no-verify"])
+        #expect(r.status == 0)
+        #expect(r.out.contains("not checked"))
+    }
+
+    @Test func evaluateJSON() throws {
+        let r = CLIFixtures.run(["evaluate", model, "--data", data, "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        let json = try CLIFixtures.json(r.out)
+        #expect(json["samples"]?.intValue == 500)
+        let accuracy = try #require(json["accuracy"]?.doubleValue)
+        #expect(accuracy > 0.7)
+        let matrix = try #require(json["confusion_matrix"]?.arrayValue)
+        let rows: [[Int]] = matrix.map { row in (row.arrayValue ?? []).compactMap(\.intValue) }
+        let total = rows.map { $0.reduce(0, +) }.reduce(0, +)
+        #expect(total == 500)
+        #expect(json["classification_report"]?["classes"]?.arrayValue?.count == 10)
+    }
+
+    @Test func predictFormats() throws {
+        let text = CLIFixtures.run(["predict", model, "--data", data, "--limit", "4", "--top-k", "3"])
+        #expect(text.status == 0, "\(text.err)")
+        #expect(text.out.split(separator: "\n").count == 3 + 4 * 2)
+        let csv = CLIFixtures.run(["predict", model, "--data", data, "--limit", "5", "--csv", "--top-k", "2"])
+        let lines = csv.out.split(separator: "\n")
+        #expect(lines.first == "index,class_1,name_1,probability_1,class_2,name_2,probability_2,true_class")
+        #expect(lines.count == 6)
+        #expect(lines[1].hasSuffix(",9"), "the first test image is an ankle boot: \(lines[1])")
+        let json = try CLIFixtures.json(CLIFixtures.run(["predict", model, "--data", data, "--limit", "2", "--json"]).out)
+        #expect(json["predictions"]?.arrayValue?.count == 2)
+        #expect(json["predictions"]?.arrayValue?.first?["true_class"]?.intValue == 9)
+    }
+
+    @Test func predictNPYInputAndOutput() throws {
+        let folder = CLIFixtures.temporaryFolder()
+        let test = try DataSource(data).load(.test).slice(0..<20)
+        guard case let .uint8(pixels, _) = test.features else { Issue.record("expected bytes"); return }
+        let x = folder + "/x.npy", p = folder + "/p.npy"
+        try NPYArray.write(floats: pixels.map { Float(Double($0) / 255) }, shape: [20, 28, 28], to: x)
+        let r = CLIFixtures.run(["predict", model, "--input", x, "--output", p])
+        #expect(r.status == 0, "\(r.err)")
+        let probabilities = try NPYArray(path: p)
+        #expect(probabilities.shape == [20, 10])
+        let direct = try ModelFile.load(model).predict(test.featureTensor())
+        #expect(probabilities.floats == direct.scalars)
+        // uint8 input is scaled to [0, 1]
+        let xb = folder + "/xb.npy"
+        var npy = NPYArray.encode(floats: [], shape: [20, 28, 28])
+        let descr = try #require(npy.firstRange(of: Array("<f4".utf8)))
+        npy.replaceSubrange(descr, with: Array("|u1".utf8))
+        npy += pixels
+        FileManager.default.createFile(atPath: xb, contents: Data(npy))
+        let pb = folder + "/pb.npy"
+        #expect(CLIFixtures.run(["predict", model, "--input", xb, "--output", pb]).status == 0)
+        let fromBytes = try NPYArray(path: pb)
+        for (a, b) in zip(fromBytes.floats, direct.scalars) { #expect(abs(a - b) < 1e-5) }
+    }
+
+    @Test func evaluateWithNPYLabels() throws {
+        let folder = CLIFixtures.temporaryFolder()
+        let test = try DataSource(data).load(.test).slice(0..<50)
+        guard case let .uint8(pixels, _) = test.features, case let .classes(labels)? = test.labels else { return }
+        try NPYArray.write(floats: pixels.map { Float($0) / 255 }, shape: [50, 784], to: folder + "/x.npy")
+        try NPYArray.write(floats: labels.map(Float.init), shape: [50], to: folder + "/y.npy")
+        let r = CLIFixtures.run(["evaluate", model, "--input", folder + "/x.npy", "--labels", folder + "/y.npy", "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(try CLIFixtures.json(r.out)["samples"]?.intValue == 50)
+    }
+
+    struct BadInput: Sendable, CustomTestStringConvertible {
+        var name: String
+        var make: @Sendable (String) throws -> [String]
+        var status: Int32
+        var message: String
+        var testDescription: String { name }
+    }
+
+    static let badInputs: [BadInput] = [
+        BadInput(name: "missing model", make: { _ in ["evaluate", "/nonexistent/m.nnm"] }, status: 66, message: "/nonexistent/m.nnm: no such file"),
+        BadInput(name: "zero-byte model", make: { folder in
+            FileManager.default.createFile(atPath: folder + "/zero.nnm", contents: Data())
+            return ["evaluate", folder + "/zero.nnm"]
+        }, status: 65, message: "zero.nnm: not an nnm model file"),
+        BadInput(name: "checksum mismatch", make: { folder in
+            var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: CLIFixtures.trainedModel)))
+            bytes[bytes.count - 10_000] ^= 0xFF
+            FileManager.default.createFile(atPath: folder + "/bad.nnm", contents: Data(bytes))
+            return ["evaluate", folder + "/bad.nnm", "--data", CLIFixtures.smallDataset]
+        }, status: 65, message: "checksum mismatch in tensor"),
+        BadInput(name: "input shape does not fit", make: { folder in
+            try NPYArray.write(floats: [Float](repeating: 0, count: 30), shape: [3, 10], to: folder + "/x.npy")
+            return ["predict", CLIFixtures.trainedModel, "--input", folder + "/x.npy"]
+        }, status: 65, message: "expects input of shape [28, 28]"),
+        BadInput(name: "labels without input", make: { _ in ["evaluate", CLIFixtures.trainedModel, "--labels", "y.npy"] },
+                 status: 64, message: "--labels needs --input"),
+        BadInput(name: "not npy", make: { folder in
+            FileManager.default.createFile(atPath: folder + "/x.npy", contents: Data("hello".utf8))
+            return ["predict", CLIFixtures.trainedModel, "--input", folder + "/x.npy"]
+        }, status: 65, message: "x.npy: not a usable NumPy .npy file"),
+    ]
+
+    @Test(arguments: badInputs)
+    func badInputGivesOneClearLine(_ c: BadInput) throws {
+        let r = CLIFixtures.run(try c.make(CLIFixtures.temporaryFolder()))
+        #expect(r.status == c.status, "\(r.err)")
+        #expect(r.err.contains(c.message), "\(r.err)")
+        #expect(r.err.split(separator: "\n").count == 1, "\(r.err)")
+    }
+
+    @Test func inspectReportsAChecksumMismatchWithStatus1() throws {
+        let folder = CLIFixtures.temporaryFolder()
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: model)))
+        bytes[bytes.count - 100] ^= 0x01
+        FileManager.default.createFile(atPath: folder + "/bad.nnm", contents: Data(bytes))
+        let r = CLIFixtures.run(["inspect", folder + "/bad.nnm"])
+        #expect(r.status == 1)
+        #expect(r.out.contains("MISMATCH"))
+        #expect(r.err.contains("checksum mismatch in tensor 'optimizer/velocity/dense_1/"))
+    }
+}
+
+@Suite struct ProcessTests {
+    @Test func helpShowsExamples() throws {
+        for command in ["train", "inspect", "evaluate", "predict"] {
+            let r = try CLIFixtures.runProcess([command, "--help"])
+            #expect(r.status == 0)
+            #expect(r.out.contains("Examples:"), "\(command)")
+        }
+    }
+
+    @Test func realProcessErrorIsOneLineWithStatus() throws {
+        let r = try CLIFixtures.runProcess(["inspect", "/nonexistent/model.nnm"])
+        #expect(r.status == 66)
+        #expect(r.err == "nnmodel: error: /nonexistent/model.nnm: no such file\n")
+        #expect(r.out.isEmpty)
+    }
+
+    @Test func realProcessInspectJSON() throws {
+        let r = try CLIFixtures.runProcess(["inspect", CLIFixtures.trainedModel, "--json", "--no-verify"])
+        #expect(r.status == 0)
+        #expect(try CLIFixtures.json(r.out)["model"]?["layers"]?.arrayValue?.count == 3)
+    }
+}
+
+/// `Spec/nnm_reader.py`, written from the spec alone, agrees with nnmodel.
+@Suite struct IndependentReaderTests {
+    static let numpyAvailable: Bool = {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import numpy"]
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return false }
+        p.waitUntilExit()
+        return p.terminationStatus == 0
+    }()
+
+    func pythonPredict(_ model: String, _ x: String, _ out: String) throws -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", CLIFixtures.repository + "/Spec/nnm_reader.py", model, x, out]
+        try p.run()
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+
+    @Test(.enabled(if: numpyAvailable, "python3 with numpy is not installed"))
+    func agreesOnTheTrainedModelAndEveryActivation() throws {
+        let folder = CLIFixtures.temporaryFolder()
+        // The trained seed model on real test images.
+        let test = try DataSource(CLIFixtures.smallDataset).load(.test).slice(0..<64)
+        let x = folder + "/x.npy"
+        try NPYArray.write(floats: test.featureTensor().scalars, shape: [64, 28, 28], to: x)
+        var models = [CLIFixtures.trainedModel]
+        // A model using every activation, stored as bfloat16 and float16.
+        var layers: [Layer] = [Layer(name: "flatten", kind: .flatten)]
+        for (i, a) in Activation.allCases.enumerated() {
+            layers.append(Layer(name: "d\(i)", kind: .dense(Dense(units: 6, activation: a == .softmax ? .tanh : a))))
+            layers.append(Layer(name: "a\(i)", kind: .activation(a == .exponential ? .tanh : a)))
+        }
+        layers.append(Layer(name: "out", kind: .dense(Dense(units: 4, activation: .softmax, useBias: false))))
+        let every = try Sequential(ModelArchitecture(inputShape: [28, 28], layers: layers), seed: 3)
+        for dtype in [StorageDType.bfloat16, .float16] {
+            let path = folder + "/every-\(dtype.rawValue).nnm"
+            try ModelFile.save(every, to: path, dtype: dtype)
+            models.append(path)
+        }
+        for model in models {
+            let swiftOut = folder + "/swift.npy", pythonOut = folder + "/python.npy"
+            #expect(CLIFixtures.run(["predict", model, "--input", x, "--output", swiftOut]).status == 0)
+            #expect(try pythonPredict(model, x, pythonOut) == 0)
+            let a = try NPYArray(path: swiftOut).floats, b = try NPYArray(path: pythonOut).floats
+            #expect(a.count == b.count && !a.isEmpty)
+            let worst = zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(worst < 1e-5, "\(model): max difference \(worst)")
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import NNModel
+import NNModelCLI
+import Testing
+
+@Suite(.serialized) struct TrainCommandTests {
+    @Test func trainSavesInspectsAndEvaluates() throws {
+        let folder = CLIFixtures.temporaryFolder()
+        let model = folder + "/m.nnm", history = folder + "/h.csv"
+        let r = CLIFixtures.run(["train", "--data", CLIFixtures.smallDataset, "--epochs", "2", "--output", model,
+                                 "--history", history, "--validation-split", "0.1"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("Epoch 1/2") && r.out.contains("Epoch 2/2"))
+        #expect(r.out.contains("val_accuracy"))
+        #expect(r.out.contains("Test accuracy"))
+        #expect(r.out.contains("Confusion matrix"))
+        #expect(r.out.contains("Ankle boot"))
+        #expect(r.out.contains("weighted avg"))
+        let csv = try String(contentsOfFile: history, encoding: .utf8)
+        #expect(csv.hasPrefix("epoch,loss,accuracy,val_loss,val_accuracy,seconds\n1,"))
+        #expect(csv.split(separator: "\n").count == 3)
+        let saved = try ModelFile.load(model)
+        #expect(saved.metadata.classNames?.first == "T-shirt/top")
+        #expect(saved.metadata.history?.epochs.count == 2)
+        #expect(saved.optimizerState?.iterations == 2 * 85)  // 2700 samples / 32 → 85 steps per epoch
+    }
+
+    @Test func jsonReportIsMachineReadable() throws {
+        let r = CLIFixtures.run(["train", "--data", CLIFixtures.smallDataset, "--epochs", "1", "--json", "--hidden", "32",
+                                 "--optimizer", "sgd", "--learning-rate", "0.1"])
+        #expect(r.status == 0, "\(r.err)")
+        let json = try CLIFixtures.json(r.out)
+        #expect(json["history"]?["loss"]?.arrayValue?.count == 1)
+        let accuracy = try #require(json["test"]?["accuracy"]?.doubleValue)
+        #expect(accuracy > 0.6, "SGD on 3000 images should learn something")
+        #expect(json["test"]?["confusion_matrix"]?.arrayValue?.count == 10)
+        #expect(json["model"]?["parameters"]?.intValue == 784 * 32 + 32 + 32 * 10 + 10)
+        #expect(r.err.contains("Epoch 1/1"), "progress goes to stderr with --json")
+    }
+
+    @Test func resumeContinuesFromTheSavedState() throws {
+        let folder = CLIFixtures.temporaryFolder()
+        let resumed = folder + "/resumed.nnm"
+        let r = CLIFixtures.run(["train", "--data", CLIFixtures.smallDataset, "--resume", CLIFixtures.trainedModel,
+                                 "--epochs", "1", "--quiet", "--output", resumed])
+        #expect(r.status == 0, "\(r.err)")
+        let model = try ModelFile.load(resumed)
+        #expect(model.metadata.history?.epochs.map(\.epoch) == [1, 2, 3])
+        #expect(model.optimizerState?.iterations == 3 * 94)  // 3000 / 32 → 94 steps per epoch
+        #expect(model.optimizerState?.config.kind == .adam)
+    }
+
+    @Test func configFileTrainsAnyArchitecture() throws {
+        let folder = CLIFixtures.temporaryFolder()
+        let config = folder + "/config.json"
+        let text = """
+        {"class_name": "Sequential", "config": {"name": "custom", "layers": [
+          {"class_name": "InputLayer", "config": {"batch_shape": [null, 28, 28], "name": "in"}},
+          {"class_name": "Flatten", "config": {"name": "flat"}},
+          {"class_name": "Dense", "config": {"name": "h", "units": 24, "activation": "tanh"}},
+          {"class_name": "Dropout", "config": {"name": "d", "rate": 0.1}},
+          {"class_name": "Dense", "config": {"name": "logits", "units": 10}},
+          {"class_name": "Activation", "config": {"name": "p", "activation": "softmax"}}]}}
+        """
+        try text.write(toFile: config, atomically: true, encoding: .utf8)
+        let out = folder + "/custom.nnm"
+        let r = CLIFixtures.run(["train", "--data", CLIFixtures.smallDataset, "--config", config, "--epochs", "1", "-q", "--output", out])
+        #expect(r.status == 0, "\(r.err)")
+        let model = try ModelFile.load(out)
+        #expect(model.architecture.layers.map(\.name) == ["flat", "h", "d", "logits", "p"])
+    }
+
+    struct BadCase: Sendable, CustomTestStringConvertible {
+        var arguments: [String]
+        var status: Int32
+        var message: String
+        var testDescription: String { arguments.joined(separator: " ") }
+    }
+
+    static let badCases: [BadCase] = [
+        BadCase(arguments: ["train", "--batch-size", "0"], status: 64, message: "--batch-size must be at least 1"),
+        BadCase(arguments: ["train", "--epochs", "0"], status: 64, message: "--epochs must be at least 1"),
+        BadCase(arguments: ["train", "--optimizer", "lbfgs"], status: 64, message: "optimizer"),
+        BadCase(arguments: ["train", "--validation-split", "1.5"], status: 64, message: "--validation-split"),
+        BadCase(arguments: ["train", "--data", "/nonexistent/data"], status: 66, message: "/nonexistent/data: no such file"),
+        BadCase(arguments: ["train", "--config", "/nonexistent/config.json"], status: 66, message: "/nonexistent/config.json"),
+        BadCase(arguments: ["train", "--history", "h.txt"], status: 64, message: ".json or .csv"),
+    ]
+
+    @Test(arguments: badCases)
+    func badOptionsGiveOneClearLine(_ c: BadCase) {
+        let r = CLIFixtures.run(c.arguments)
+        #expect(r.status == c.status, "\(r.err)")
+        #expect(r.err.contains(c.message), "\(r.err)")
+    }
+
+    @Test func unsupportedLayerInConfigIsNamed() throws {
+        let config = CLIFixtures.temporaryFolder() + "/conv.json"
+        try """
+        {"class_name": "Sequential", "config": {"name": "s", "layers": [
+          {"class_name": "InputLayer", "config": {"batch_shape": [null, 28, 28, 1], "name": "in"}},
+          {"class_name": "Conv2D", "config": {"name": "conv", "filters": 4, "kernel_size": [3, 3]}}]}}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let r = CLIFixtures.run(["train", "--data", CLIFixtures.smallDataset, "--config", config])
+        #expect(r.status == 65)
+        #expect(r.err.contains("layer 'conv' has unsupported class 'Conv2D'"), "\(r.err)")
+        #expect(r.err.contains("supported: InputLayer, Flatten, Dense, Activation, Dropout"))
+        #expect(r.err.split(separator: "\n").count == 1)
+    }
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The main job: set up, build, train the Fashion-MNIST seed model, save it, inspect it and evaluate it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+swift build -c release --product nnmodel
+nnmodel=.build/release/nnmodel
+mkdir -p out
+"$nnmodel" train --output out/seed.nnm --history out/history.csv
+"$nnmodel" inspect out/seed.nnm
+"$nnmodel" evaluate out/seed.nnm
