@@ -50,6 +50,12 @@ public struct NNMOptimizerEntry: Sendable, Equatable {
     public var config: OptimizerConfig
     public var iterations: Int
     public var slotNames: [String]
+
+    public init(config: OptimizerConfig, iterations: Int, slotNames: [String]) {
+        self.config = config
+        self.iterations = iterations
+        self.slotNames = slotNames
+    }
 }
 
 

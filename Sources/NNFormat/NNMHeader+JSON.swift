@@ -17,7 +17,8 @@ extension NNMHeader {
         return .object(members)
     }
 
-    static func json(_ o: NNMOptimizerEntry) -> JSON {
+    /// The header's `optimizer` object.
+    public static func json(_ o: NNMOptimizerEntry) -> JSON {
         let c = o.config
         return .object([
             ("name", .string(c.kind.rawValue)), ("learning_rate", .number(c.learningRate)), ("momentum", .number(c.momentum)),
@@ -28,7 +29,8 @@ extension NNMHeader {
         ])
     }
 
-    static func json(_ m: ModelMetadata) -> JSON {
+    /// The header's `metadata` object.
+    public static func json(_ m: ModelMetadata) -> JSON {
         var members: [(key: String, value: JSON)] = []
         if let v = m.producer { members.append(("producer", .string(v))) }
         if let v = m.createdAt { members.append(("created", .string(v))) }
@@ -100,7 +102,8 @@ extension NNMHeader {
         return (architecture, archJSON, tensors, optimizer, metadata)
     }
 
-    static func decodeOptimizer(_ o: JSON, path: String) throws(ModelFileError) -> NNMOptimizerEntry {
+    /// Reads a header `optimizer` object; `path` names the file in errors.
+    public static func decodeOptimizer(_ o: JSON, path: String) throws(ModelFileError) -> NNMOptimizerEntry {
         func invalid(_ reason: String) -> ModelFileError { .invalidOptimizerState(path: path, reason: reason) }
         guard let name = o["name"]?.stringValue, let kind = OptimizerConfig.Kind(rawValue: name) else {
             throw invalid("unknown optimizer \(o["name"]?.serialized() ?? "(none)"); expected one of \(OptimizerConfig.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -127,7 +130,8 @@ extension NNMHeader {
         return NNMOptimizerEntry(config: c, iterations: iterations, slotNames: slots)
     }
 
-    static func decodeMetadata(_ m: JSON, path: String) throws(ModelFileError) -> ModelMetadata {
+    /// Reads a header `metadata` object; `path` names the file in errors.
+    public static func decodeMetadata(_ m: JSON, path: String) throws(ModelFileError) -> ModelMetadata {
         func invalid(_ reason: String) -> ModelFileError { .invalidHeader(path: path, reason: "metadata: " + reason) }
         guard let members = m.objectValue else { throw invalid("expected an object, found \(m.kindName)") }
         var meta = ModelMetadata()

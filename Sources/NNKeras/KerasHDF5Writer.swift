@@ -1,0 +1,137 @@
+import NNCore
+import NNFormat
+import NNHDF5
+import NNSystem
+
+/// Writes models in Keras's legacy HDF5 layout (what `model.save("x.h5")` writes), which Keras 3's
+/// `load_model` and tf_keras both load.
+///
+/// Beside Keras's own attributes the file records nnmodel's version, its format version, the full
+/// metadata (class names, history, ...) and the optimizer state, in places Keras ignores, so that
+/// `.nnm → .h5 → .nnm` is lossless.
+public enum KerasHDF5Writer {
+    /// Root attribute holding the nnmodel version that wrote the file.
+    public static let versionAttribute = "nnmodel_version"
+    /// Root attribute holding the `.nnm` format version whose metadata the file carries.
+    public static let formatAttribute = "nnmodel_format_version"
+    /// Root attribute holding the metadata as JSON (the `.nnm` header's `metadata` object).
+    public static let metadataAttribute = "nnmodel_metadata"
+    /// Group holding the optimizer state (ignored by Keras).
+    public static let optimizerGroup = "nnmodel_optimizer_state"
+    /// The Keras version the written config and layout follow.
+    public static let kerasVersion = "2.15.0"
+
+    /// Saves `model` to `path` atomically (temporary file, fsync, rename).
+    public static func write(_ model: Sequential, to path: String, producer: String) throws(KerasImportError) {
+        var failure: KerasImportError?
+        do throws(FileError) {
+            try AtomicFile.replace(path) { (temporary: String) throws(FileError) in
+                do throws(KerasImportError) {
+                    try writeFile(model, to: temporary, displayPath: path, producer: producer)
+                } catch {
+                    failure = error
+                    throw .writeFailed(path: path, reason: error.description)
+                }
+            }
+        } catch {
+            throw failure ?? .file(error)
+        }
+    }
+
+    static func writeFile(_ model: Sequential, to temporary: String, displayPath: String, producer: String) throws(KerasImportError) {
+        do {
+            let file = try HDF5File.create(at: temporary)
+            let root = file.root
+            let architecture = model.architecture
+            let float64 = architecture.sourceDType == "float64"
+            try root.setStringAttribute("backend", "tensorflow")
+            try root.setStringAttribute("keras_version", kerasVersion)
+            try root.setStringAttribute("model_config", KerasConfig.json(for: architecture).serialized())
+            if let training = KerasTrainingConfig.legacyTrainingConfig(
+                loss: model.metadata.loss, optimizer: model.optimizerState?.config, optimizerJSON: model.metadata.optimizer) {
+                try root.setStringAttribute("training_config", training.serialized())
+            }
+            try root.setStringAttribute(versionAttribute, producer)
+            try root.setStringAttribute(formatAttribute, "\(NNMFormat.majorVersion).\(NNMFormat.minorVersion)")
+            var metadata = model.metadata
+            metadata.producer = producer
+            metadata.createdAt = currentTimestamp()
+            try root.setStringAttribute(metadataAttribute, NNMHeader.json(metadata).serialized())
+
+            let weightsGroup = try root.createGroup("model_weights")
+            try weightsGroup.setStringAttribute("backend", "tensorflow")
+            try weightsGroup.setStringAttribute("keras_version", kerasVersion)
+            try weightsGroup.setStringArrayAttribute("layer_names", architecture.layers.map(\.name))
+            let specs = model.weightSpecs
+            for (index, layer) in architecture.layers.enumerated() {
+                let group = try weightsGroup.createGroup(layer.name)
+                let own = zip(specs, model.weights).filter { $0.0.layerIndex == index }
+                if own.isEmpty {
+                    try group.setEmptyFloat64ArrayAttribute("weight_names")
+                    continue
+                }
+                let names = own.map { "\(layer.name)/\($0.0.role):0" }
+                try group.setStringArrayAttribute("weight_names", names)
+                for (name, (spec, tensor)) in zip(names, own) {
+                    if float64 {
+                        _ = try group.createDataset(name, shape: spec.shape, doubles: tensor.scalars.map(Double.init))
+                    } else {
+                        _ = try group.createDataset(name, shape: spec.shape, floats: tensor.scalars)
+                    }
+                }
+            }
+            let topLevel = try weightsGroup.createGroup("top_level_model_weights")
+            try topLevel.setEmptyFloat64ArrayAttribute("weight_names")
+
+            if let state = model.optimizerState {
+                let group = try root.createGroup(optimizerGroup)
+                try group.setStringAttribute("config", NNMHeader.json(NNMOptimizerEntry(
+                    config: state.config, iterations: state.iterations, slotNames: state.config.slotNames)).serialized())
+                let trainable = specs.filter(\.trainable)
+                for (slotName, perWeight) in zip(state.config.slotNames, state.slots) {
+                    for (spec, tensor) in zip(trainable, perWeight) {
+                        _ = try group.createDataset("\(slotName)/\(spec.name)", shape: spec.shape, floats: tensor.scalars)
+                    }
+                }
+            }
+            try file.close()
+        } catch let e as HDF5Error {
+            throw .hdf5(e)
+        } catch let e as KerasImportError {
+            throw e
+        } catch {
+            throw .cannotExport(path: displayPath, reason: "\(error)")
+        }
+    }
+
+    /// Restores what nnmodel recorded beside Keras's attributes: metadata and optimizer state.
+    static func readExtras(_ root: HDF5Group, path: String, architecture: ModelArchitecture,
+                           metadata: inout ModelMetadata, optimizerState: inout OptimizerState?) throws {
+        if let text = try root.stringAttribute(metadataAttribute) {
+            let json = try KerasReader.parseJSON(Array(text.utf8), path: path, field: metadataAttribute)
+            do { metadata = try NNMHeader.decodeMetadata(json, path: path) } catch {
+                throw KerasImportError.invalidMetadata(path: path, field: metadataAttribute, reason: "\(error)")
+            }
+        }
+        guard root.hasMember(optimizerGroup) else { return }
+        let group = try root.group(optimizerGroup)
+        guard let text = try group.stringAttribute("config") else { return }
+        let json = try KerasReader.parseJSON(Array(text.utf8), path: path, field: "\(optimizerGroup) config")
+        let entry: NNMOptimizerEntry
+        do { entry = try NNMHeader.decodeOptimizer(json, path: path) } catch {
+            throw KerasImportError.invalidMetadata(path: path, field: optimizerGroup, reason: "\(error)")
+        }
+        let trainable = try architecture.weightSpecs().filter(\.trainable)
+        var slots: [[Tensor]] = []
+        for slot in entry.slotNames {
+            var perWeight: [Tensor] = []
+            for spec in trainable {
+                let name = "\(slot)/\(spec.name)"
+                guard group.hasMember(name) else { throw KerasImportError.missingWeight(path: path, layer: optimizerGroup, weight: name) }
+                perWeight.append(try KerasWeights.read(try group.dataset(name), layer: optimizerGroup, spec: spec, path: path))
+            }
+            slots.append(perWeight)
+        }
+        optimizerState = OptimizerState(config: entry.config, iterations: entry.iterations, slots: slots)
+    }
+}

@@ -1,0 +1,69 @@
+import NNCore
+import NNHDF5
+import NNSystem
+
+/// Why a Keras file cannot be read or written. Every message names the file, and where it
+/// applies the layer, the weight, what was expected and what was found.
+public enum KerasImportError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The file is neither HDF5 nor a zip archive.
+    case notKeras(path: String, found: String)
+    /// HDF5, but not laid out as any Keras format.
+    case unknownLayout(path: String, found: String)
+    /// A weights-only file: the architecture must come from elsewhere.
+    case missingArchitecture(path: String, layout: String)
+    /// The model config is unusable.
+    case invalidConfig(path: String, ModelConfigError)
+    /// The number of layers with weights differs between file and architecture.
+    case layerCountMismatch(path: String, expected: [String], found: [String])
+    /// A layer has a different number of weights than the architecture needs.
+    case weightCountMismatch(path: String, layer: String, expected: Int, found: Int)
+    /// A weight listed or needed is not in the file.
+    case missingWeight(path: String, layer: String, weight: String)
+    /// A weight has the wrong shape.
+    case shapeMismatch(path: String, layer: String, weight: String, expected: [Int], found: [Int])
+    /// A weight dataset is not a floating-point array.
+    case unsupportedDType(path: String, weight: String, found: String)
+    /// A required member of a `.keras` archive is missing.
+    case missingArchiveMember(path: String, member: String)
+    /// A `.keras` member would expand beyond what is plausible.
+    case archiveMemberTooLarge(path: String, member: String, size: UInt64, limit: UInt64)
+    /// The zip archive itself is damaged.
+    case invalidArchive(path: String, reason: String)
+    /// A JSON member of the archive or attribute of the file is malformed.
+    case invalidMetadata(path: String, field: String, reason: String)
+    /// The HDF5 layer failed (the message carries libhdf5's reason).
+    case hdf5(HDF5Error)
+    /// A file-system failure.
+    case file(FileError)
+    /// The model cannot be written in Keras's format.
+    case cannotExport(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .notKeras(path, found):
+            return "\(path): not a Keras file: expected HDF5 (.h5, .weights.h5) or a .keras zip archive, found \(found)"
+        case let .unknownLayout(path, found):
+            return "\(path): HDF5 file not laid out as Keras saves models (expected a 'model_config' attribute, 'layer_names', or a 'layers' group), found \(found)"
+        case let .missingArchitecture(path, layout):
+            return "\(path): \(layout) holds weights only, no architecture; give --architecture FILE (a .nnm, .h5 or .keras of the same model) or --config model_config.json"
+        case let .invalidConfig(path, e): return "\(path): \(e)"
+        case let .layerCountMismatch(path, expected, found):
+            return "\(path): the architecture has \(expected.count) layers with weights (\(expected.joined(separator: ", "))), the file has \(found.count) (\(found.joined(separator: ", ")))"
+        case let .weightCountMismatch(path, layer, expected, found):
+            return "\(path): layer '\(layer)' needs \(expected) weight\(expected == 1 ? "" : "s"), the file has \(found)"
+        case let .missingWeight(path, layer, weight): return "\(path): layer '\(layer)': weight '\(weight)' is missing"
+        case let .shapeMismatch(path, layer, weight, expected, found):
+            return "\(path): layer '\(layer)': weight '\(weight)' has shape \(found), expected \(expected)"
+        case let .unsupportedDType(path, weight, found):
+            return "\(path): weight '\(weight)' is \(found), expected a float16, float32 or float64 array"
+        case let .missingArchiveMember(path, member): return "\(path): the .keras archive has no '\(member)'"
+        case let .archiveMemberTooLarge(path, member, size, limit):
+            return "\(path): archive member '\(member)' expands to \(size) bytes, more than the limit of \(limit)"
+        case let .invalidArchive(path, reason): return "\(path): damaged .keras (zip) archive: \(reason)"
+        case let .invalidMetadata(path, field, reason): return "\(path): invalid \(field): \(reason)"
+        case let .hdf5(e): return e.description
+        case let .file(e): return e.description
+        case let .cannotExport(path, reason): return "\(path): cannot write as Keras HDF5: \(reason)"
+        }
+    }
+}

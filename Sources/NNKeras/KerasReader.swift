@@ -1,0 +1,194 @@
+import Foundation
+import NNCore
+import NNHDF5
+import NNSystem
+import ZIPFoundation
+
+/// Reads models saved by Keras 2 (tf_keras) and Keras 3 in every layout they use, and the
+/// Keras HDF5 files nnmodel writes.
+///
+/// The layout is found from the file's content, never guessed from its name: a `.keras` zip
+/// archive, or an HDF5 file with a `model_config` attribute (a legacy full model), `layer_names`
+/// at the root (Keras 2 `save_weights`), or a `layers` group (a weights store). Weights are found
+/// through `layer_names`/`weight_names` or the store's variable order, and every shape is checked
+/// against the architecture.
+public enum KerasReader {
+    /// Members of a `.keras` archive larger than this are refused.
+    public static let maximumArchiveMemberSize: UInt64 = 1 << 34
+    /// `config.json` and `metadata.json` larger than this are refused.
+    public static let maximumJSONMemberSize: UInt64 = 64 << 20
+
+    /// Reads the model in the Keras file at `path`.
+    ///
+    /// - Parameter architecture: the architecture to load weights into; required for weights-only
+    ///   files, and used instead of the file's own config when given.
+    public static func read(_ path: String, architecture: ModelArchitecture? = nil) throws(KerasImportError)
+        -> (model: Sequential, info: KerasFileInfo)
+    {
+        let head: [UInt8]
+        do { head = try FileReader.prefix(path, count: 8) } catch { throw .file(error) }
+        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x50, 0x4B, 0x05, 0x06]) {
+            return try readArchive(path, architecture: architecture)
+        }
+        guard head.starts(with: [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) else {
+            throw .notKeras(path: path, found: head.isEmpty ? "an empty file" : "the bytes " + head.map { hex2($0) }.joined(separator: " "))
+        }
+        let file: HDF5File
+        do { file = try HDF5File(readingFrom: path) } catch let e as HDF5Error { throw .hdf5(e) } catch {
+            throw .notKeras(path: path, found: "\(error)")
+        }
+        defer { try? file.close() }
+        return try readHDF5(file, path: path, architecture: architecture)
+    }
+
+    static func hex2(_ b: UInt8) -> String {
+        let s = String(b, radix: 16, uppercase: true)
+        return s.count == 1 ? "0" + s : s
+    }
+
+    /// Reads an open HDF5 file in any of the three HDF5 layouts.
+    static func readHDF5(_ file: HDF5File, path: String, architecture override: ModelArchitecture?) throws(KerasImportError)
+        -> (model: Sequential, info: KerasFileInfo)
+    {
+        do {
+            let root = file.root
+            var metadata = ModelMetadata()
+            var info = KerasFileInfo(path: path, layout: .legacyModel, kerasVersion: try root.stringAttribute("keras_version"),
+                                     backend: try root.stringAttribute("backend"), weightsDType: "float32",
+                                     writtenByNNModel: try root.hasAttribute(KerasHDF5Writer.versionAttribute))
+            let architecture: ModelArchitecture
+            let weights: [Tensor]
+            var optimizerState: OptimizerState?
+            if let config = try root.stringAttribute("model_config") {
+                architecture = try override ?? parseConfig(Array(config.utf8), path: path, field: "model_config attribute")
+                guard root.hasMember("model_weights") else {
+                    throw KerasImportError.missingWeight(path: path, layer: "(model)", weight: "model_weights group")
+                }
+                let group = try root.group("model_weights")
+                (weights, info.weightsDType) = try KerasWeights.legacy(group, architecture: architecture, path: path)
+                if info.kerasVersion == nil { info.kerasVersion = try group.stringAttribute("keras_version") }
+                if let training = try root.stringAttribute("training_config") {
+                    KerasTrainingConfig.apply(try parseJSON(Array(training.utf8), path: path, field: "training_config attribute"), to: &metadata)
+                }
+                if info.writtenByNNModel {
+                    try KerasHDF5Writer.readExtras(root, path: path, architecture: architecture, metadata: &metadata,
+                                                   optimizerState: &optimizerState)
+                }
+            } else if try root.hasAttribute("layer_names") {
+                info.layout = .legacyWeights
+                guard let override else { throw KerasImportError.missingArchitecture(path: path, layout: info.layout.rawValue) }
+                architecture = override
+                (weights, info.weightsDType) = try KerasWeights.legacy(root, architecture: architecture, path: path)
+            } else if root.hasMember("layers") {
+                info.layout = .weightsH5
+                guard let override else { throw KerasImportError.missingArchitecture(path: path, layout: info.layout.rawValue) }
+                architecture = override
+                (weights, info.weightsDType) = try KerasWeights.store(root, architecture: architecture, path: path)
+            } else {
+                let members = try root.memberNames().prefix(8)
+                let attributes = try root.attributeNames().prefix(8)
+                throw KerasImportError.unknownLayout(path: path, found: "groups \(Array(members)) and attributes \(Array(attributes))")
+            }
+            if metadata.producer == nil, let v = info.kerasVersion {
+                metadata.producer = "keras \(v)" + (info.backend.map { " (\($0))" } ?? "")
+            }
+            return (try makeModel(architecture, weights, optimizerState, metadata, path: path), info)
+        } catch let e as KerasImportError {
+            throw e
+        } catch let e as HDF5Error {
+            throw .hdf5(e)
+        } catch {
+            throw .invalidMetadata(path: path, field: "file", reason: "\(error)")
+        }
+    }
+
+    static func makeModel(_ architecture: ModelArchitecture, _ weights: [Tensor], _ state: OptimizerState?,
+                          _ metadata: ModelMetadata, path: String) throws(KerasImportError) -> Sequential {
+        do {
+            return try Sequential(architecture: architecture, weights: weights, optimizerState: state, metadata: metadata)
+        } catch let e as ModelConfigError {
+            throw .invalidConfig(path: path, e)
+        } catch {
+            throw .invalidMetadata(path: path, field: "weights", reason: "\(error)")
+        }
+    }
+
+    static func parseJSON(_ bytes: [UInt8], path: String, field: String) throws(KerasImportError) -> JSON {
+        do { return try JSON(parsing: bytes) } catch { throw .invalidMetadata(path: path, field: field, reason: error.description) }
+    }
+
+    static func parseConfig(_ bytes: [UInt8], path: String, field: String) throws(KerasImportError) -> ModelArchitecture {
+        let json = try parseJSON(bytes, path: path, field: field)
+        do { return try KerasConfig.architecture(from: json) } catch { throw .invalidConfig(path: path, error) }
+    }
+
+    // MARK: .keras archives
+
+    static func readArchive(_ path: String, architecture override: ModelArchitecture?) throws(KerasImportError)
+        -> (model: Sequential, info: KerasFileInfo)
+    {
+        let archive: Archive
+        do { archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read) } catch {
+            throw .invalidArchive(path: path, reason: "\(error)")
+        }
+        var metadata = ModelMetadata()
+        var info = KerasFileInfo(path: path, layout: .archive, kerasVersion: nil, backend: nil, weightsDType: "float32",
+                                 writtenByNNModel: false)
+        let configBytes = try member(archive, "config.json", path: path, limit: maximumJSONMemberSize)
+        let config = try parseJSON(configBytes, path: path, field: "config.json")
+        let architecture: ModelArchitecture
+        if let override {
+            architecture = override
+        } else {
+            do { architecture = try KerasConfig.architecture(from: config) } catch { throw .invalidConfig(path: path, error) }
+        }
+        if let compile = config["compile_config"], !compile.isNull { KerasTrainingConfig.apply(compile, to: &metadata) }
+        if archive["metadata.json"] != nil {
+            let meta = try parseJSON(try member(archive, "metadata.json", path: path, limit: maximumJSONMemberSize),
+                                     path: path, field: "metadata.json")
+            info.kerasVersion = meta["keras_version"]?.stringValue
+            metadata.createdAt = meta["date_saved"]?.stringValue
+        }
+        let weightsBytes = try member(archive, "model.weights.h5", path: path, limit: maximumArchiveMemberSize)
+        let store: HDF5File
+        do { store = try HDF5File(bytes: weightsBytes, name: path + "/model.weights.h5") } catch let e as HDF5Error {
+            throw .hdf5(e)
+        } catch {
+            throw .invalidArchive(path: path, reason: "model.weights.h5: \(error)")
+        }
+        defer { try? store.close() }
+        let weights: [Tensor]
+        (weights, info.weightsDType) = try KerasWeights.store(store.root, architecture: architecture, path: path + "/model.weights.h5")
+        if let v = info.kerasVersion { metadata.producer = "keras \(v)" }
+        return (try makeModel(architecture, weights, nil, metadata, path: path), info)
+    }
+
+    /// Extracts one member, refusing more than `limit` bytes or more than 1100× its compressed size
+    /// (whatever the header claims), and checking its CRC-32.
+    static func member(_ archive: Archive, _ name: String, path: String, limit: UInt64) throws(KerasImportError) -> [UInt8] {
+        guard let entry = archive[name] else { throw .missingArchiveMember(path: path, member: name) }
+        let ratioLimit = entry.compressedSize.multipliedReportingOverflow(by: 1100).partialValue + (1 << 20)
+        let cap = min(limit, ratioLimit)
+        guard entry.uncompressedSize <= cap else {
+            throw .archiveMemberTooLarge(path: path, member: name, size: entry.uncompressedSize, limit: cap)
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Int(entry.uncompressedSize))
+        do {
+            let checksum = try archive.extract(entry) { (data: Data) in
+                guard UInt64(bytes.count + data.count) <= cap else {
+                    throw KerasImportError.archiveMemberTooLarge(path: path, member: name, size: UInt64(bytes.count + data.count), limit: cap)
+                }
+                bytes.append(contentsOf: data)
+            }
+            guard checksum == entry.checksum else {
+                throw KerasImportError.invalidArchive(path: path, reason: "CRC-32 mismatch in '\(name)'")
+            }
+        } catch let e as KerasImportError {
+            throw e
+        } catch {
+            throw .invalidArchive(path: path, reason: "cannot extract '\(name)': \(error)")
+        }
+        return bytes
+    }
+}

@@ -1,0 +1,173 @@
+import NNCore
+import NNHDF5
+
+/// Reads weights in the two HDF5 layouts Keras uses and matches them to an architecture.
+enum KerasWeights {
+    /// Dense (the only layer class with weights) layers of `architecture`, with their specs.
+    static func weightedLayers(_ architecture: ModelArchitecture, path: String) throws(KerasImportError)
+        -> [(layer: Layer, specs: [WeightSpec])]
+    {
+        let specs: [WeightSpec]
+        do { specs = try architecture.weightSpecs() } catch { throw .invalidConfig(path: path, error) }
+        return architecture.layers.enumerated().compactMap { i, layer in
+            let own = specs.filter { $0.layerIndex == i }
+            return own.isEmpty ? nil : (layer, own)
+        }
+    }
+
+    /// Reads one weight dataset, checking its type and shape.
+    static func read(_ dataset: HDF5Dataset, layer: String, spec: WeightSpec, path: String) throws(KerasImportError) -> Tensor {
+        switch dataset.elementType {
+        case .float16, .float32, .float64: break
+        default: throw .unsupportedDType(path: path, weight: dataset.name, found: dataset.elementType.description)
+        }
+        guard dataset.shape == spec.shape else {
+            throw .shapeMismatch(path: path, layer: layer, weight: spec.role, expected: spec.shape, found: dataset.shape)
+        }
+        do {
+            return Tensor(shape: spec.shape, values: try dataset.readFloats())
+        } catch let e as HDF5Error {
+            throw .hdf5(e)
+        } catch {
+            throw .invalidMetadata(path: path, field: dataset.name, reason: "\(error)")
+        }
+    }
+
+    /// Legacy layout (`model.save(".h5")`'s `model_weights` group, or a Keras 2 `save_weights` root):
+    /// `layer_names` lists the layers in model order; each layer group's `weight_names` lists its
+    /// datasets (kernel, then bias). As Keras does, layers without weights are skipped on both
+    /// sides and the rest are matched in order; every shape is checked.
+    static func legacy(_ group: HDF5Group, architecture: ModelArchitecture, path: String) throws(KerasImportError)
+        -> (weights: [Tensor], dtype: String)
+    {
+        do {
+            guard let layerNames = try group.stringArrayAttribute("layer_names") else {
+                throw KerasImportError.invalidMetadata(path: path, field: "'layer_names' attribute of \(group.name)", reason: "missing")
+            }
+            var saved: [(name: String, group: HDF5Group, weightNames: [String])] = []
+            for name in layerNames {
+                guard group.hasMember(name) else {
+                    throw KerasImportError.missingWeight(path: path, layer: name, weight: "(layer group '\(name)' listed in layer_names)")
+                }
+                let layerGroup = try group.group(name)
+                let weightNames = try layerGroup.stringArrayAttribute("weight_names") ?? []
+                if !weightNames.isEmpty { saved.append((name, layerGroup, weightNames)) }
+            }
+            let needed = try weightedLayers(architecture, path: path)
+            guard saved.count == needed.count else {
+                throw KerasImportError.layerCountMismatch(path: path, expected: needed.map(\.layer.name), found: saved.map(\.name))
+            }
+            var weights: [Tensor] = []
+            var dtype = "float32"
+            for (entry, (_, specs)) in zip(saved, needed) {
+                guard entry.weightNames.count == specs.count else {
+                    throw KerasImportError.weightCountMismatch(path: path, layer: entry.name, expected: specs.count, found: entry.weightNames.count)
+                }
+                for (position, spec) in specs.enumerated() {
+                    // Prefer the name (".../kernel", ".../kernel:0"); fall back to Keras's order.
+                    let byName = entry.weightNames.first { roleOf($0) == spec.role }
+                    let weightName = byName ?? entry.weightNames[position]
+                    guard entry.group.hasMember(weightName) else {
+                        throw KerasImportError.missingWeight(path: path, layer: entry.name, weight: weightName)
+                    }
+                    let dataset = try entry.group.dataset(weightName)
+                    if dataset.elementType != .float32 { dtype = dataset.elementType.description }
+                    weights.append(try read(dataset, layer: entry.name, spec: spec, path: path))
+                }
+            }
+            return (weights, dtype)
+        } catch let e as KerasImportError {
+            throw e
+        } catch let e as HDF5Error {
+            throw .hdf5(e)
+        } catch {
+            throw .invalidMetadata(path: path, field: group.name, reason: "\(error)")
+        }
+    }
+
+    /// `kernel` or `bias` from a Keras weight name (`dense/kernel:0`, `sequential/dense/bias`).
+    static func roleOf(_ weightName: String) -> String? {
+        var last = weightName.split(separator: "/").last.map(String.init) ?? weightName
+        if let colon = last.firstIndex(of: ":") { last = String(last[..<colon]) }
+        return ["kernel", "bias"].contains(last) ? last : nil
+    }
+
+    /// Keras's file name for a layer class (`Dense` → `dense`, `InputLayer` → `input_layer`).
+    static func snakeCase(_ className: String) -> String {
+        var out = ""
+        let chars = Array(className)
+        for (i, c) in chars.enumerated() {
+            if c.isUppercase, i > 0, chars[i - 1].isLowercase || (i + 1 < chars.count && chars[i + 1].isLowercase) {
+                out += "_"
+            }
+            out += c.lowercased()
+        }
+        return out
+    }
+
+    /// Keras 3 / tf_keras 2.13+ weights store (`.weights.h5`, or `model.weights.h5` in a `.keras`):
+    /// `layers/<class>[_<n>]/vars/<i>`, where the group name is the layer class in snake case with a
+    /// per-class counter in model order, and `<i>` is the variable's index (kernel 0, bias 1).
+    /// Keras 3 also stores the layer's real name as the `name` attribute of `vars`; tf_keras does
+    /// not, so matching is by order, with every shape checked.
+    static func store(_ root: HDF5Group, architecture: ModelArchitecture, path: String) throws(KerasImportError)
+        -> (weights: [Tensor], dtype: String)
+    {
+        do {
+            guard root.hasMember("layers") else {
+                throw KerasImportError.unknownLayout(path: path, found: "no 'layers' group")
+            }
+            let layersGroup = try root.group("layers")
+            var counters: [String: Int] = [:]
+            var used: Set<String> = []
+            var weights: [Tensor] = []
+            var dtype = "float32"
+            let specs: [WeightSpec]
+            do { specs = try architecture.weightSpecs() } catch { throw KerasImportError.invalidConfig(path: path, error) }
+            for (index, layer) in architecture.layers.enumerated() {
+                let base = snakeCase(layer.className)
+                let n = counters[base, default: 0]
+                counters[base] = n + 1
+                let groupName = n == 0 ? base : "\(base)_\(n)"
+                let own = specs.filter { $0.layerIndex == index }
+                guard !own.isEmpty else { used.insert(groupName); continue }
+                guard layersGroup.hasMember("\(groupName)/vars") else {
+                    throw KerasImportError.missingWeight(path: path, layer: layer.name, weight: "layers/\(groupName)/vars")
+                }
+                used.insert(groupName)
+                let vars = try layersGroup.group("\(groupName)/vars")
+                let count = try variableCount(vars)
+                guard count == own.count else {
+                    throw KerasImportError.weightCountMismatch(path: path, layer: layer.name, expected: own.count, found: count)
+                }
+                for (i, spec) in own.enumerated() {
+                    let dataset = try vars.dataset(String(i))
+                    if dataset.elementType != .float32 { dtype = dataset.elementType.description }
+                    weights.append(try read(dataset, layer: layer.name, spec: spec, path: path))
+                }
+            }
+            // A group with variables the architecture does not account for means a different model.
+            for name in try layersGroup.memberNames() where !used.contains(name) {
+                if layersGroup.hasMember("\(name)/vars"), try variableCount(try layersGroup.group("\(name)/vars")) > 0 {
+                    let expected = try weightedLayers(architecture, path: path).map(\.layer.name)
+                    throw KerasImportError.layerCountMismatch(path: path, expected: expected,
+                                                              found: expected + ["layers/\(name) (not in the architecture)"])
+                }
+            }
+            return (weights, dtype)
+        } catch let e as KerasImportError {
+            throw e
+        } catch let e as HDF5Error {
+            throw .hdf5(e)
+        } catch {
+            throw .invalidMetadata(path: path, field: "layers", reason: "\(error)")
+        }
+    }
+
+    /// The number of variables `0`, `1`, ... in a `vars` group (they must be consecutive).
+    static func variableCount(_ vars: HDF5Group) throws -> Int {
+        var n = 0
+        while vars.hasMember(String(n)) { n += 1 }
+        return n
+    }
+}
