@@ -121,11 +121,26 @@ extension ModelFile {
     /// Describes the model file at `path`.
     ///
     /// - Parameters:
-    ///   - verify: read every tensor and check its checksum.
+    ///   - verify: read every tensor and check its checksum (`.nnm`).
     ///   - statistics: compute per-tensor statistics (reads the data).
-    public static func inspect(_ path: String, verify: Bool = true, statistics: Bool = false) throws -> Inspection {
-        switch try detectFormat(path: path) {
-        case .nnm: return try Inspection.nnm(path: path, verify: verify, statistics: statistics)
+    ///   - architecture: the architecture for weights-only Keras files.
+    public static func inspect(_ path: String, verify: Bool = true, statistics: Bool = false,
+                               architecture: ModelArchitecture? = nil) throws -> Inspection {
+        let format = try detectFormat(path: path)
+        if format == .nnm { return try Inspection.nnm(path: path, verify: verify, statistics: statistics) }
+        let loaded = try open(path, verify: verify, architecture: architecture)
+        let model = loaded.model
+        let dtype = loaded.details.first { $0.key == "weights dtype" }?.value
+        let tensors = zip(model.weightSpecs, model.weights).map { spec, tensor in
+            Inspection.TensorInfo(name: spec.name, dtype: dtype ?? "float32", shape: spec.shape, offset: nil,
+                                  byteLength: tensor.count * (dtype == "float64" ? 8 : dtype == "float16" ? 2 : 4),
+                                  statistics: statistics ? tensor.withUnsafeBufferPointer { Inspection.Statistics($0) } : nil)
         }
+        let slots = model.optimizerState?.slots.joined().reduce(0) { $0 + $1.count } ?? 0
+        return Inspection(
+            path: path, format: loaded.formatDescription, fileSize: (try? FileReader.size(of: path)) ?? 0,
+            architecture: model.architecture, storageDType: dtype, metadata: model.metadata, tensors: tensors,
+            optimizer: model.optimizerState, optimizerParameterCount: slots + (model.optimizerState == nil ? 0 : 1),
+            checksums: .unavailable, details: loaded.details.filter { $0.key != "layout" })
     }
 }

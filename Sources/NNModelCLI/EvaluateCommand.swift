@@ -16,6 +16,7 @@ struct EvaluateCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The model file (.nnm, or a Keras .h5/.keras file).", valueName: "file")) var file: String
     @OptionGroup var samples: SampleOptions
     @OptionGroup var verify: VerifyOption
+    @OptionGroup var architectureOptions: ArchitectureOptions
     @Option(help: ArgumentHelp("Loss to report (default: the loss the model was trained with).", valueName: "name"))
     var loss: Loss?
     @Option(name: .customLong("batch-size"), help: "Samples per inference batch.") var batchSize = 1024
@@ -27,7 +28,7 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let model = try ModelFile.load(file, verify: !verify.noVerify)
+            let model = try ModelFile.load(file, verify: !verify.noVerify, architecture: try architectureOptions.load())
             let data = try samples.load(classNames: model.metadata.classNames)
             guard data.labels != nil else {
                 throw CommandFailure(message: "\(data.name): no labels to evaluate against (give --labels)", status: ExitStatus.usage)

@@ -31,6 +31,18 @@ enum ExitStatus {
             if case .nonFiniteLoss = e { return negative }
             return dataError
         case is ModelConfigError: return dataError
+        case let e as ModelFileError:
+            if case let .file(f) = e { return code(for: f) }
+            return dataError
+        case let e as KerasImportError:
+            switch e {
+            case let .file(f): return code(for: f)
+            case let .hdf5(h): return code(for: h)
+            default: return dataError
+            }
+        case let e as HDF5Error:
+            if case .cannotCreate = e { return cannotCreate }
+            return dataError
         case let e as CommandFailure: return e.status
         default: return dataError
         }

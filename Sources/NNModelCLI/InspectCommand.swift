@@ -22,10 +22,11 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "List every tensor with dtype, shape, offset and value statistics.") var tensors = false
     @Flag(name: .customLong("no-verify"), help: "Do not read tensor data or check checksums.") var noVerify = false
     @Flag(help: "Print everything as JSON.") var json = false
+    @OptionGroup var architectureOptions: ArchitectureOptions
 
     func run() throws {
         try runReportingErrors {
-            let info = try ModelFile.inspect(file, verify: !noVerify, statistics: tensors)
+            let info = try ModelFile.inspect(file, verify: !noVerify, statistics: tensors, architecture: try architectureOptions.load())
             if json {
                 Console.out(InspectionJSON.json(info, includeTensors: true).serialized(pretty: true))
             } else {

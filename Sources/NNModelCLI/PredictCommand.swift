@@ -17,6 +17,7 @@ struct PredictCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The model file (.nnm, or a Keras .h5/.keras file).", valueName: "file")) var file: String
     @OptionGroup var samples: SampleOptions
     @OptionGroup var verify: VerifyOption
+    @OptionGroup var architectureOptions: ArchitectureOptions
     @Option(name: .customLong("top-k"), help: "Classes to list per sample.") var topK = 1
     @Option(help: "Predict only the first N samples.") var limit: Int?
     @Option(help: ArgumentHelp("Write all output values as float32 .npy [N, outputs].", valueName: "P.npy")) var output: String?
@@ -34,7 +35,7 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let model = try ModelFile.load(file, verify: !verify.noVerify)
+            let model = try ModelFile.load(file, verify: !verify.noVerify, architecture: try architectureOptions.load())
             var data = try samples.load(classNames: model.metadata.classNames)
             try model.checkInput(data, modelPath: file)
             if let limit, limit < data.count { data = data.slice(0..<limit) }
