@@ -38,5 +38,6 @@ let package = Package(
         ]),
 
         .testTarget(name: "NNCoreTests", dependencies: ["NNCore"]),
+        .testTarget(name: "NNHDF5Tests", dependencies: ["NNHDF5"]),
     ]
 )
