@@ -4,27 +4,50 @@ import Foundation
 /// Process-wide state of the HDF5 C library: one-time setup, the global lock, and
 /// turning HDF5's error stack into Swift errors.
 ///
-/// libhdf5 as built by Debian ("serial") is not thread-safe, so every call into it
-/// from this module happens inside `HDF5Library.locked`. The lock is recursive so
-/// that a handle released while the lock is held can close itself from `deinit`.
+/// A libhdf5 build may or may not be thread-safe (Debian's 1.10.8 "serial" build
+/// is; the default build from source is not), so every call into it from this
+/// module happens inside `HDF5Library.locked`; the same lock guards this module's
+/// own state (open/closed files). The lock is recursive so that a handle released
+/// while the lock is held can close itself from `deinit`.
 enum HDF5Library {
     /// The single lock that serializes every libhdf5 call made by this module.
     private static let lock = NSRecursiveLock()
 
-    /// Runs once, before the first HDF5 call: silences HDF5's automatic printing of
-    /// errors to stderr and disables dynamic loading of filter plugins (a file
-    /// must not be able to make the process `dlopen` a shared library).
+    /// Runs once per process, before the first HDF5 call: disables dynamic loading
+    /// of filter plugins (a file must not be able to make the process `dlopen` a
+    /// shared library).
     private static let setUp: Bool = {
-        _ = nn_h5_silence_errors()
         _ = H5PLset_loading_state(0)
         _ = nn_h5_clear_errors()
         return true
     }()
 
-    /// Runs `body` while holding the global HDF5 lock, after one-time library setup.
+    /// Thread-specific flag: set once HDF5's automatic error printing is off for
+    /// the current thread.
+    ///
+    /// Debian's libhdf5 is built thread-safe, and then the default error stack (and
+    /// with it the automatic printing of errors to stderr) is per thread: switching
+    /// printing off once only silences the thread that did it. So every thread
+    /// switches it off before its first HDF5 call.
+    private static let silencedKey: pthread_key_t = {
+        var key = pthread_key_t()
+        _ = pthread_key_create(&key, nil)
+        return key
+    }()
+
+    /// Switches off HDF5's automatic error printing for the calling thread, once.
+    private static func silenceCurrentThread() {
+        guard pthread_getspecific(silencedKey) == nil else { return }
+        _ = nn_h5_silence_errors()
+        _ = pthread_setspecific(silencedKey, UnsafeRawPointer(bitPattern: 1))
+    }
+
+    /// Runs `body` while holding the global HDF5 lock, after one-time library setup
+    /// and with HDF5's error printing switched off for the calling thread.
     static func locked<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
         defer { lock.unlock() }
+        silenceCurrentThread()
         _ = setUp
         return try body()
     }
