@@ -140,3 +140,10 @@ func exerciseEverything(in file: HDF5File) -> Int {
     if let root = try? file.root { visit(root, depth: 0) }
     return visited
 }
+
+extension TemporaryDirectory {
+    /// Contents of the file at `path`.
+    static func read(_ path: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+}
