@@ -26,7 +26,7 @@ enum Fixture {
 }
 
 /// A fresh temporary directory, removed when the value is deinitialized.
-final class TemporaryDirectory {
+final class TemporaryDirectory: Sendable {
     let url: URL
 
     init() throws {
