@@ -220,7 +220,7 @@ enum HDF5AttributeValue {
 
 extension HDF5Object {
     /// Path used in messages about an attribute of this object.
-    private func attributePath(_ name: String) -> String { "\(self.name) (attribute '\(name)')" }
+    func attributePath(_ name: String) -> String { "\(self.name) (attribute '\(name)')" }
 
     fileprivate func mismatch(_ name: String, expected: String, found value: HDF5AttributeValue) -> HDF5Error {
         .attributeTypeMismatch(file: filePath, path: self.name, attribute: name, expected: expected, found: value.summary)
@@ -359,6 +359,7 @@ extension HDF5Object {
         }
 
         if variable {
+            try file.requireSoundGlobalHeaps(path: attributePath(name))
             try HDF5Library.check(H5Tset_size(memoryType, nn_h5t_variable()), fail)
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
             _ = try pointers.withUnsafeMutableBytes { raw in

@@ -30,6 +30,8 @@ public enum HDF5Error: Error, CustomStringConvertible, Equatable, Sendable {
     case virtualDataset(file: String, path: String)
     /// Refused: the declared size of the object is implausible for this file.
     case implausibleSize(file: String, path: String, detail: String)
+    /// Refused: a structure in the file is corrupt in a way libhdf5 would not survive.
+    case corruptFile(file: String, path: String, detail: String)
     /// Refused: the dataspace is not a supported shape (rank, dimension sizes, null space).
     case unsupportedShape(file: String, path: String, detail: String)
     /// The element type cannot be read the requested way.
@@ -50,7 +52,8 @@ public enum HDF5Error: Error, CustomStringConvertible, Equatable, Sendable {
              let .wrongKind(file, _, _, _), let .externalLink(file, _, _, _),
              let .unsafeSoftLink(file, _, _, _), let .unsupportedLink(file, _, _),
              let .externalDataset(file, _, _), let .virtualDataset(file, _),
-             let .implausibleSize(file, _, _), let .unsupportedShape(file, _, _),
+             let .implausibleSize(file, _, _), let .corruptFile(file, _, _),
+             let .unsupportedShape(file, _, _),
              let .unsupportedType(file, _, _, _), let .attributeTypeMismatch(file, _, _, _, _),
              let .invalidUTF8(file, _, _), let .invalidArgument(file, _, _):
             return file
@@ -85,6 +88,8 @@ public enum HDF5Error: Error, CustomStringConvertible, Equatable, Sendable {
             return "refusing dataset '\(path)' in '\(file)': virtual datasets are not allowed"
         case let .implausibleSize(file, path, detail):
             return "refusing '\(path)' in '\(file)': \(detail)"
+        case let .corruptFile(file, path, detail):
+            return "refusing to read '\(path)' in '\(file)': the file is corrupt: \(detail)"
         case let .unsupportedShape(file, path, detail):
             return "unsupported shape for '\(path)' in '\(file)': \(detail)"
         case let .unsupportedType(file, path, type, requested):

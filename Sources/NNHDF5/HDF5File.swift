@@ -1,4 +1,5 @@
 internal import CHDF5
+import Foundation
 
 /// An open HDF5 file: read-only (from disk or from bytes in memory) or newly created.
 ///
@@ -27,6 +28,11 @@ public final class HDF5File: @unchecked Sendable {
     let datasetAccess: hid_t
     /// Size of the file in bytes when it was opened (0 for created files).
     let sizeWhenOpened: Int
+    /// The bytes of a file opened from memory (shared with the caller's array).
+    private let imageBytes: [UInt8]?
+    /// Result of `HDF5GlobalHeapCheck` once computed: nil while unknown, then
+    /// `.some(nil)` when the file passed or `.some(problem)`. Guarded by the lock.
+    private var globalHeapProblem: String??
 
     /// Counter making the names of in-memory files unique. HDF5 identifies an open
     /// core-driver file by its name, so two images opened under the same name would
@@ -62,6 +68,7 @@ public final class HDF5File: @unchecked Sendable {
     private init(path: String, source: Source) throws {
         self.path = path
         if case .create = source { isWritable = true } else { isWritable = false }
+        if case .image(let bytes) = source { imageBytes = bytes } else { imageBytes = nil }
 
         let opened: (fid: hid_t, lapl: hid_t, gapl: hid_t, dapl: hid_t, size: Int) =
             try HDF5Library.locked {
@@ -193,6 +200,39 @@ public final class HDF5File: @unchecked Sendable {
     func requireOpen(path objectPath: String) throws -> hid_t {
         guard fileID >= 0 else { throw HDF5Error.fileClosed(file: path, path: objectPath) }
         return fileID
+    }
+
+    /// Refuses to go on when a global heap collection of this (untrusted) file is
+    /// corrupt; see `HDF5GlobalHeapCheck`. Checked once per file, before the first
+    /// variable-length read. Lock must be held.
+    func requireSoundGlobalHeaps(path objectPath: String) throws {
+        guard !isWritable else { return }
+        if globalHeapProblem == nil {
+            globalHeapProblem = .some(computeGlobalHeapProblem())
+        }
+        if let problem = globalHeapProblem ?? nil {
+            throw HDF5Error.corruptFile(file: path, path: objectPath, detail: problem)
+        }
+    }
+
+    private func computeGlobalHeapProblem() -> String? {
+        var lengthSize = 8
+        if fileID >= 0 {
+            let fcpl = H5Fget_create_plist(fileID)
+            if fcpl >= 0 {
+                var addressSize = 0, sizeOfLengths = 0
+                if H5Pget_sizes(fcpl, &addressSize, &sizeOfLengths) >= 0 { lengthSize = sizeOfLengths }
+                _ = H5Pclose(fcpl)
+            }
+            HDF5Library.discardErrorStack()
+        }
+        if let imageBytes {
+            return imageBytes.withUnsafeBytes { HDF5GlobalHeapCheck.problem(in: $0, lengthSize: lengthSize) }
+        }
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else {
+            return "the file could not be read again to validate its global heap"
+        }
+        return data.withUnsafeBytes { HDF5GlobalHeapCheck.problem(in: $0, lengthSize: lengthSize) }
     }
 
     /// Current size of the file in bytes. Lock must be held.
