@@ -67,6 +67,27 @@ static inline herr_t nn_h5_object_type(hid_t loc, const char *name, hid_t lapl, 
 }
 
 /*
+ * File address of the object header of the open object `obj` (relative to the
+ * file's base address). Returns a negative value on failure.
+ */
+static inline herr_t nn_h5_object_address(hid_t obj, haddr_t *address) {
+#if H5_VERSION_GE(1, 12, 0)
+    H5O_info2_t info;
+    if (H5Oget_info3(obj, &info, H5O_INFO_BASIC) < 0) return -1;
+    hid_t file = H5Iget_file_id(obj);
+    if (file < 0) return -1;
+    herr_t status = H5VLnative_token_to_addr(file, info.token, address);
+    H5Fclose(file);
+    return status;
+#else
+    H5O_info_t info;
+    if (H5Oget_info2(obj, &info, H5O_INFO_BASIC) < 0) return -1;
+    *address = info.addr;
+    return 0;
+#endif
+}
+
+/*
  * Link type (H5L_type_t as int) of `name` in `loc` without following it, and
  * for soft/external/user links the size of the stored link value.
  * Returns a negative value on failure.

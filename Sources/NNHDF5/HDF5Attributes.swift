@@ -14,7 +14,7 @@ extension HDF5Object {
     /// Names of this object's attributes, in HDF5's name order.
     public func attributeNames() throws -> [String] {
         try HDF5Library.locked {
-            let id = try requireID()
+            let id = try requireAttributeAccess()
             final class Collector { var names: [String] = [] }
             let collector = Collector()
             var index: hsize_t = 0
@@ -35,7 +35,7 @@ extension HDF5Object {
     /// Whether an attribute called `name` exists.
     public func hasAttribute(_ name: String) throws -> Bool {
         try HDF5Library.locked {
-            let id = try requireID()
+            let id = try requireAttributeAccess()
             try validateAttributeName(name)
             return try HDF5Library.check(H5Aexists(id, name), failure("looking up attribute '\(name)' of")) > 0
         }
@@ -219,6 +219,17 @@ enum HDF5AttributeValue {
 }
 
 extension HDF5Object {
+    /// The object's identifier after checking (once per object) that libhdf5 can
+    /// decode its attribute messages safely. Lock must be held.
+    func requireAttributeAccess() throws -> hid_t {
+        let id = try requireID()
+        if !attributeMessagesChecked {
+            try file.requireSoundAttributeMessages(of: id, path: name)
+            attributeMessagesChecked = true
+        }
+        return id
+    }
+
     /// Path used in messages about an attribute of this object.
     func attributePath(_ name: String) -> String { "\(self.name) (attribute '\(name)')" }
 
@@ -302,7 +313,7 @@ extension HDF5Object {
 
     /// Reads attribute `name`, or nil when it does not exist. Lock must be held.
     func readAttribute(_ name: String) throws -> HDF5AttributeValue? {
-        let id = try requireID()
+        let id = try requireAttributeAccess()
         try validateAttributeName(name)
         let fail = failure("reading attribute '\(name)' of")
         let exists = try HDF5Library.check(H5Aexists(id, name), fail)
@@ -359,7 +370,6 @@ extension HDF5Object {
         }
 
         if variable {
-            try file.requireSoundGlobalHeaps(path: attributePath(name))
             try HDF5Library.check(H5Tset_size(memoryType, nn_h5t_variable()), fail)
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
             _ = try pointers.withUnsafeMutableBytes { raw in

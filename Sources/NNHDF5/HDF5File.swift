@@ -30,9 +30,12 @@ public final class HDF5File: @unchecked Sendable {
     let sizeWhenOpened: Int
     /// The bytes of a file opened from memory (shared with the caller's array).
     private let imageBytes: [UInt8]?
-    /// Result of `HDF5GlobalHeapCheck` once computed: nil while unknown, then
-    /// `.some(nil)` when the file passed or `.some(problem)`. Guarded by the lock.
-    private var globalHeapProblem: String??
+    /// Result of `HDF5GlobalHeapCheck.scan` once computed. Guarded by the lock.
+    private var heapScan: (problem: String?, index: HDF5GlobalHeapCheck.Index)?
+    /// Address layout of the file once read. Guarded by the lock.
+    private var addressLayout: (base: Int, addressSize: Int, lengthSize: Int)?
+    /// The mapped contents of a disk file, once needed for validation. Guarded by the lock.
+    private var mappedContents: Data?
 
     /// Counter making the names of in-memory files unique. HDF5 identifies an open
     /// core-driver file by its name, so two images opened under the same name would
@@ -202,37 +205,74 @@ public final class HDF5File: @unchecked Sendable {
         return fileID
     }
 
-    /// Refuses to go on when a global heap collection of this (untrusted) file is
-    /// corrupt; see `HDF5GlobalHeapCheck`. Checked once per file, before the first
-    /// variable-length read. Lock must be held.
-    func requireSoundGlobalHeaps(path objectPath: String) throws {
-        guard !isWritable else { return }
-        if globalHeapProblem == nil {
-            globalHeapProblem = .some(computeGlobalHeapProblem())
+    /// Runs `body` on the raw bytes of the file (the image, or the disk file mapped
+    /// into memory); nil when the file cannot be read. Lock must be held.
+    private func withContents<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T? {
+        if let imageBytes { return imageBytes.withUnsafeBytes(body) }
+        if mappedContents == nil {
+            mappedContents = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         }
-        if let problem = globalHeapProblem ?? nil {
-            throw HDF5Error.corruptFile(file: path, path: objectPath, detail: problem)
-        }
+        return mappedContents?.withUnsafeBytes(body)
     }
 
-    private func computeGlobalHeapProblem() -> String? {
-        var lengthSize = 8
+    /// Base address and address/length sizes of the file. Lock must be held.
+    private func layout() -> (base: Int, addressSize: Int, lengthSize: Int) {
+        if let addressLayout { return addressLayout }
+        var result = (base: 0, addressSize: 8, lengthSize: 8)
         if fileID >= 0 {
             let fcpl = H5Fget_create_plist(fileID)
             if fcpl >= 0 {
-                var addressSize = 0, sizeOfLengths = 0
-                if H5Pget_sizes(fcpl, &addressSize, &sizeOfLengths) >= 0 { lengthSize = sizeOfLengths }
+                var addressSize = 0, lengthSize = 0
+                if H5Pget_sizes(fcpl, &addressSize, &lengthSize) >= 0 {
+                    result.addressSize = addressSize
+                    result.lengthSize = lengthSize
+                }
+                var userBlock: hsize_t = 0
+                if H5Pget_userblock(fcpl, &userBlock) >= 0, userBlock < (1 << 40) { result.base = Int(userBlock) }
                 _ = H5Pclose(fcpl)
             }
             HDF5Library.discardErrorStack()
         }
-        if let imageBytes {
-            return imageBytes.withUnsafeBytes { HDF5GlobalHeapCheck.problem(in: $0, lengthSize: lengthSize) }
+        addressLayout = result
+        return result
+    }
+
+    /// Refuses to go on when a global heap collection of this (untrusted) file is
+    /// corrupt; see `HDF5GlobalHeapCheck`. Scanned once per file, before the first
+    /// attribute is touched. Returns the collections' objects. Lock must be held.
+    @discardableResult
+    func requireSoundGlobalHeaps(path objectPath: String) throws -> HDF5GlobalHeapCheck.Index {
+        if heapScan == nil {
+            let lengthSize = layout().lengthSize
+            heapScan = withContents { HDF5GlobalHeapCheck.scan($0, lengthSize: lengthSize) }
+                ?? ("the file could not be read again to validate it", [:])
         }
-        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else {
-            return "the file could not be read again to validate its global heap"
+        let scan = heapScan ?? (nil, [:])
+        if let problem = scan.problem {
+            throw HDF5Error.corruptFile(file: path, path: objectPath, detail: problem)
         }
-        return data.withUnsafeBytes { HDF5GlobalHeapCheck.problem(in: $0, lengthSize: lengthSize) }
+        return scan.index
+    }
+
+    /// Refuses to go on when the attribute messages of the object `id` of this
+    /// (untrusted) file would make libhdf5 read out of bounds; see
+    /// `HDF5ObjectHeaderCheck`. Lock must be held.
+    func requireSoundAttributeMessages(of id: hid_t, path objectPath: String) throws {
+        guard !isWritable else { return }
+        let heaps = try requireSoundGlobalHeaps(path: objectPath)
+        var address: haddr_t = 0
+        try HDF5Library.check(nn_h5_object_address(id, &address)) {
+            .libraryFailure(file: path, path: objectPath, operation: "locating object header of", message: $0)
+        }
+        let layout = layout()
+        let problem = withContents { bytes in
+            HDF5ObjectHeaderCheck(bytes: bytes, base: layout.base, addressSize: layout.addressSize,
+                                  lengthSize: layout.lengthSize, heaps: heaps)
+                .problem(objectAddress: UInt64(address))
+        } ?? "the file could not be read again to validate it"
+        if let problem {
+            throw HDF5Error.corruptFile(file: path, path: objectPath, detail: problem)
+        }
     }
 
     /// Current size of the file in bytes. Lock must be held.

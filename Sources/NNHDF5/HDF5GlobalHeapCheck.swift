@@ -20,37 +20,52 @@ enum HDF5GlobalHeapCheck {
     /// Size of one object's header: index (2), reference count (2), reserved (4), size.
     static func objectHeaderSize(lengthSize: Int) -> Int { 8 + lengthSize }
 
-    /// Describes the first problem found in the collections of `bytes`, or nil.
+    /// The objects of every collection that passed: collection offset in the file
+    /// -> object index -> object size.
+    typealias Index = [Int: [UInt64: UInt64]]
+
+    /// Walks every collection in `bytes`; returns the first problem found (or nil)
+    /// and the objects of the collections checked before it.
     ///
     /// - Parameter lengthSize: the file's "size of lengths" (8 in practice; 2, 4 or 8).
-    static func problem(in bytes: UnsafeRawBufferPointer, lengthSize: Int) -> String? {
-        guard [2, 4, 8].contains(lengthSize), bytes.count >= 4 else { return nil }
+    static func scan(_ bytes: UnsafeRawBufferPointer, lengthSize: Int) -> (problem: String?, index: Index) {
+        var index: Index = [:]
+        guard [2, 4, 8].contains(lengthSize), bytes.count >= 4 else { return (nil, index) }
         let signature: [UInt8] = Array("GCOL".utf8)
         var offset = 0
         while offset + 4 <= bytes.count {
             guard let found = find(signature, in: bytes, from: offset) else { break }
-            if let problem = checkCollection(at: found, in: bytes, lengthSize: lengthSize) {
-                return problem
+            switch checkCollection(at: found, in: bytes, lengthSize: lengthSize) {
+            case .failure(let problem): return (problem.text, index)
+            case .success(let objects): if let objects { index[found] = objects }
             }
             offset = found + 1
         }
-        return nil
+        return (nil, index)
     }
 
-    /// Checks the collection whose signature starts at `start`. Lock not needed.
-    static func checkCollection(at start: Int, in bytes: UnsafeRawBufferPointer, lengthSize: Int) -> String? {
+    /// A problem found in a collection.
+    struct Problem: Error { let text: String }
+
+    /// Checks the collection whose signature starts at `start`: its objects (index
+    /// -> size), nil when libhdf5 would reject it by itself, or the problem.
+    static func checkCollection(
+        at start: Int, in bytes: UnsafeRawBufferPointer, lengthSize: Int
+    ) -> Result<[UInt64: UInt64]?, Problem> {
         let header = headerSize(lengthSize: lengthSize)
         guard start + header <= bytes.count else {
-            return "global heap collection at offset \(start) is cut off by the end of the file"
+            return .failure(Problem(text: "global heap collection at offset \(start) is cut off by the end of the file"))
         }
         // libhdf5 rejects other versions itself (with an error, not a crash).
-        guard bytes[start + 4] == 1 else { return nil }
+        guard bytes[start + 4] == 1 else { return .success(nil) }
         let size = readUnsigned(bytes, at: start + 8, width: lengthSize)
         guard size >= UInt64(header), size <= UInt64(bytes.count - start) else {
-            return "global heap collection at offset \(start) declares \(size) bytes, beyond the end of the file"
+            return .failure(Problem(
+                text: "global heap collection at offset \(start) declares \(size) bytes, beyond the end of the file"))
         }
         let end = start + Int(size)
         let objectHeader = objectHeaderSize(lengthSize: lengthSize)
+        var objects: [UInt64: UInt64] = [:]
         var position = start + header
         while position < end {
             if position + objectHeader > end { break }  // a too-small tail is free space
@@ -60,18 +75,21 @@ enum HDF5GlobalHeapCheck {
             if index > 0 {
                 let (aligned, overflow) = objectSize.addingReportingOverflow(7)
                 guard !overflow else {
-                    return "global heap object \(index) at offset \(position) declares \(objectSize) bytes"
+                    return .failure(Problem(
+                        text: "global heap object \(index) at offset \(position) declares \(objectSize) bytes"))
                 }
                 need = UInt64(objectHeader) + (aligned & ~7)
             } else {
                 need = objectSize  // the free-space object's size includes its header
             }
             guard need > 0, need <= UInt64(end - position) else {
-                return "global heap object \(index) at offset \(position) declares \(objectSize) bytes, overrunning its collection (which ends at offset \(end))"
+                return .failure(Problem(
+                    text: "global heap object \(index) at offset \(position) declares \(objectSize) bytes, overrunning its collection (which ends at offset \(end))"))
             }
+            if index > 0 { objects[index] = objectSize }
             position += Int(need)
         }
-        return nil
+        return .success(objects)
     }
 
     /// Offset of the first occurrence of `needle` at or after `offset` (memchr for
@@ -90,7 +108,7 @@ enum HDF5GlobalHeapCheck {
         return nil
     }
 
-    private static func readUnsigned(_ bytes: UnsafeRawBufferPointer, at offset: Int, width: Int) -> UInt64 {
+    static func readUnsigned(_ bytes: UnsafeRawBufferPointer, at offset: Int, width: Int) -> UInt64 {
         var value: UInt64 = 0
         for index in (0..<width).reversed() {
             value = value << 8 | UInt64(bytes[offset + index])

@@ -9,6 +9,9 @@ public class HDF5Object: @unchecked Sendable {
     public let name: String
     /// Owner of the HDF5 identifier; keeps the file open.
     let handle: HDF5Handle
+    /// Whether the attribute messages were checked (`requireAttributeAccess`).
+    /// Guarded by the HDF5 lock.
+    var attributeMessagesChecked = false
 
     init(handle: HDF5Handle, name: String) {
         self.handle = handle
