@@ -52,3 +52,16 @@ with h5py.File("h5py_types.h5", "w", libver="earliest") as f:
         t.set_strpad(pad)
         aid = h5py.h5a.create(f.id, name, t, h5py.h5s.create(h5py.h5s.SCALAR))
         aid.write(np.array(b"pad" + (b"\0\0\0" if pad == h5py.h5t.STR_NULLTERM else b"   "), dtype="S6"))
+
+# Version-2 object headers ("OHDR") and dense attribute storage (libver="latest"),
+# to check that the attribute validation accepts them.
+with h5py.File("h5py_latest.h5", "w", libver="latest") as f:
+    g = f.create_group("g")
+    g.attrs["names"] = np.array([b"alpha", b"beta"], dtype=h5py.string_dtype("ascii"))
+    g.attrs["title"] = "t\u00eftle"
+    g.attrs["empty"] = np.array([])
+    f["g/d"] = np.arange(3, dtype="<f4")
+    f["g/d"].attrs["unit"] = "m"
+    many = f.create_group("many")
+    for i in range(20):
+        many.attrs[f"a{i:02d}"] = f"value {i}"

@@ -99,46 +99,58 @@ struct SeededGenerator: RandomNumberGenerator {
 }
 
 /// Opens every object and reads every attribute and dataset reachable from the
-/// root of `file`, ignoring errors; returns how many objects were visited.
+/// root of `file`; returns how many objects were visited and every error thrown
+/// that is not an `HDF5Error` (there should be none).
 /// Bounded in depth and count, so files with cyclic hard links terminate.
 @discardableResult
-func exerciseEverything(in file: HDF5File) -> Int {
+func exerciseEverything(in file: HDF5File) -> (visited: Int, foreignErrors: [String]) {
     var visited = 0
-    func readAttributes(of object: HDF5Object) {
-        guard let names = try? object.attributeNames() else { return }
-        for name in names.prefix(32) {
-            _ = try? object.stringAttribute(name)
-            _ = try? object.stringArrayAttribute(name)
-            _ = try? object.numericAttribute(name)
+    var foreign: [String] = []
+    func attempt<T>(_ body: () throws -> T) -> T? {
+        do {
+            return try body()
+        } catch is HDF5Error {
+            return nil
+        } catch {
+            foreign.append(String(describing: error))
+            return nil
         }
-        _ = try? object.stringArrayAttribute("missing_split_name")
+    }
+    func readAttributes(of object: HDF5Object) {
+        guard let names = attempt({ try object.attributeNames() }) else { return }
+        for name in names.prefix(32) {
+            _ = attempt { try object.stringAttribute(name) }
+            _ = attempt { try object.stringArrayAttribute(name) }
+            _ = attempt { try object.numericAttribute(name) }
+        }
+        _ = attempt { try object.stringArrayAttribute("weight_names") }
     }
     func visit(_ group: HDF5Group, depth: Int) {
         visited += 1
         readAttributes(of: group)
-        guard depth < 8, visited < 400, let names = try? group.memberNames() else { return }
+        guard depth < 8, visited < 400, let names = attempt({ try group.memberNames() }) else { return }
         for name in names.prefix(64) {
             _ = group.hasMember(name)
-            guard let kind = try? group.kind(of: name) else { continue }
+            guard let kind = attempt({ try group.kind(of: name) }) else { continue }
             switch kind {
             case .group, .softLink:
-                if let child = try? group.group(name) { visit(child, depth: depth + 1) }
-                if case .softLink = kind, let dataset = try? group.dataset(name) {
-                    _ = try? dataset.readFloats()
+                if let child = attempt({ try group.group(name) }) { visit(child, depth: depth + 1) }
+                if case .softLink = kind, let dataset = attempt({ try group.dataset(name) }) {
+                    _ = attempt { try dataset.readFloats() }
                 }
             case .dataset:
                 visited += 1
-                guard let dataset = try? group.dataset(name) else { continue }
+                guard let dataset = attempt({ try group.dataset(name) }) else { continue }
                 readAttributes(of: dataset)
-                _ = try? dataset.readFloats()
-                _ = try? dataset.readDoubles()
+                _ = attempt { try dataset.readFloats() }
+                _ = attempt { try dataset.readDoubles() }
             default:
                 continue
             }
         }
     }
-    if let root = try? file.root { visit(root, depth: 0) }
-    return visited
+    if let root = attempt({ try file.root }) { visit(root, depth: 0) }
+    return (visited, foreign)
 }
 
 extension TemporaryDirectory {
