@@ -27,6 +27,9 @@ static inline unsigned nn_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
 static inline unsigned nn_h5f_acc_rdwr(void) { return H5F_ACC_RDWR; }
 static inline unsigned nn_h5f_acc_trunc(void) { return H5F_ACC_TRUNC; }
 
+/* Object-type mask for H5Fget_obj_count: everything opened through this file id. */
+static inline unsigned nn_h5f_obj_all_local(void) { return H5F_OBJ_ALL | H5F_OBJ_LOCAL; }
+
 /* ---- property list classes ---------------------------------------------- */
 
 static inline hid_t nn_h5p_file_access(void) { return H5P_FILE_ACCESS; }

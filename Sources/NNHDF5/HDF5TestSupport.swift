@@ -87,6 +87,15 @@ enum HDF5TestSupport {
         }
     }
 
+    /// Number of identifiers open in `file` (the file itself included), to detect
+    /// leaked group/dataset/attribute/datatype/dataspace identifiers.
+    static func openObjectCount(in file: HDF5File) -> Int {
+        HDF5Library.locked {
+            guard file.fileID >= 0 else { return 0 }
+            return Int(H5Fget_obj_count(file.fileID, nn_h5f_obj_all_local()))
+        }
+    }
+
     /// Provokes an HDF5 error and prints the error stack to stderr explicitly, so a
     /// test can prove that its stderr capture sees HDF5 diagnostics.
     static func printErrorStack() {
