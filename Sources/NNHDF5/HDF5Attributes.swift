@@ -336,6 +336,10 @@ extension HDF5Object {
             let strings = try readStrings(attribute, type: type, space: space, count: extent.count, name: name)
             return .strings(strings, scalar: scalar)
         case H5T_INTEGER, H5T_FLOAT:
+            let info = try HDF5TypeInfo.inspect(type, failure: fail)
+            guard info.elementType.isNumeric || info.isConvertibleFloat else {
+                return .unsupported(info.elementType.description)
+            }
             guard extent.count > 0 else { return .numbers([], scalar: scalar) }
             var numbers = [Double](repeating: 0, count: extent.count)
             _ = try numbers.withUnsafeMutableBytes { raw in

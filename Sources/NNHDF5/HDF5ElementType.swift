@@ -78,13 +78,24 @@ struct HDF5TypeInfo {
             if layout == [8, 63, 52, 11, 0, 52, 1023, 64, 0] {
                 return HDF5TypeInfo(elementType: .float64, size: size, littleEndian: little, isConvertibleFloat: true)
             }
-            let name = layout == [2, 15, 7, 8, 0, 7, 127, 16, 0]
-                ? "bfloat16"
-                : "float(\(size) bytes, \(exponentSize)-bit exponent, \(mantissaSize)-bit mantissa)"
-            return HDF5TypeInfo(elementType: .other(name), size: size, littleEndian: little, isConvertibleFloat: true)
+            if layout == [2, 15, 7, 8, 0, 7, 127, 16, 0] {
+                return HDF5TypeInfo(elementType: .other("bfloat16"), size: size, littleEndian: little, isConvertibleFloat: true)
+            }
+            // Any other layout is not handed to libhdf5's generic float conversion:
+            // a file can declare nonsensical bit fields.
+            let name = "float(\(size) bytes, \(exponentSize)-bit exponent, \(mantissaSize)-bit mantissa)"
+            return HDF5TypeInfo(elementType: .other(name), size: size, littleEndian: little, isConvertibleFloat: false)
         case H5T_INTEGER:
             let sign = H5Tget_sign(type)
+            let precision = Int(H5Tget_precision(type))
+            let offset = Int(H5Tget_offset(type))
             HDF5Library.discardErrorStack()
+            // Only plain integers (all bits used) are converted by libhdf5.
+            guard [1, 2, 4, 8].contains(size), precision == size * 8, offset == 0 else {
+                return HDF5TypeInfo(
+                    elementType: .other("integer(\(size) bytes, precision \(precision), offset \(offset))"),
+                    size: size, littleEndian: little, isConvertibleFloat: false)
+            }
             return HDF5TypeInfo(
                 elementType: .integer(bits: size * 8, signed: sign == H5T_SGN_2),
                 size: size, littleEndian: little, isConvertibleFloat: false)

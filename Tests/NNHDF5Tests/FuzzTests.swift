@@ -10,18 +10,21 @@ import Testing
 /// - `NNHDF5_FUZZ_LOG=<file>` appends each case's label to the file before running it;
 /// - `NNHDF5_FUZZ_DUMP=<dir>` writes each case to `<dir>/<label>.h5` instead of running it;
 /// - `NNHDF5_FUZZ_REPLAY=<file>` enables `replay()`, which runs just that input;
-/// - `NNHDF5_FUZZ_SEED=<n>` changes the seeds of the random sweeps (to explore).
+/// - `NNHDF5_FUZZ_SEED=<n>` changes the seeds of the random sweeps (to explore);
+/// - `NNHDF5_FUZZ_INPUT=<fixture>` sweeps another file of `Fixtures/hdf5/` (to explore).
 @Suite struct FuzzTests {
     static let environment = ProcessInfo.processInfo.environment
     static let seedOffset = UInt64(environment["NNHDF5_FUZZ_SEED"] ?? "") ?? 0
 
-    static let original: [UInt8] = (try? Fixture.bytes(Fixture.kerasWeights)) ?? []
+    static let original: [UInt8] = (try? Fixture.bytes(environment["NNHDF5_FUZZ_INPUT"] ?? Fixture.kerasWeights)) ?? []
 
     /// Byte ranges of the fixture that hold metadata (object headers, B-trees,
     /// heaps, superblock) rather than raw weights; computed with h5py
     /// (`Dataset.id.get_offset()`): raw data occupies 8192..<83456 and a few small
     /// blocks after it.
-    static let metadataRanges: [Range<Int>] = [0..<8192, 83456..<94496]
+    static let metadataRanges: [Range<Int>] = environment["NNHDF5_FUZZ_INPUT"] == nil
+        ? [0..<8192, 83456..<94496]
+        : [0..<original.count]
 
     /// Runs one mutated input: from memory, and every 16th case also from disk.
     static func run(_ label: String, _ bytes: [UInt8], directory: TemporaryDirectory, viaDisk: Bool) {
