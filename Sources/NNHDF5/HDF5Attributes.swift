@@ -1,0 +1,421 @@
+internal import CHDF5
+
+/// Attributes: small named values attached to groups (including the root group)
+/// and datasets.
+///
+/// Readers return nil when the attribute is absent and throw
+/// `attributeTypeMismatch` when it holds another kind of value. Writers replace an
+/// existing attribute of the same name.
+extension HDF5Object {
+    /// The largest attribute array Keras writes in one piece; larger string arrays are
+    /// split into `name0`, `name1`, ... (`HDF5_OBJECT_HEADER_LIMIT` in Keras).
+    public static var attributeSplitLimitBytes: Int { 64512 }
+
+    /// Names of this object's attributes, in HDF5's name order.
+    public func attributeNames() throws -> [String] {
+        try HDF5Library.locked {
+            let id = try requireAttributeAccess()
+            final class Collector { var names: [String] = [] }
+            let collector = Collector()
+            var index: hsize_t = 0
+            _ = try withExtendedLifetime(collector) {
+                try HDF5Library.check(
+                    H5Aiterate2(id, H5_INDEX_NAME, H5_ITER_INC, &index, { _, name, _, context in
+                        guard let name, let context else { return -1 }
+                        let collector = Unmanaged<Collector>.fromOpaque(context).takeUnretainedValue()
+                        collector.names.append(String(cString: name))
+                        return 0
+                    }, Unmanaged.passUnretained(collector).toOpaque()),
+                    failure("listing attributes of"))
+            }
+            return collector.names
+        }
+    }
+
+    /// Whether an attribute called `name` exists.
+    public func hasAttribute(_ name: String) throws -> Bool {
+        try HDF5Library.locked {
+            let id = try requireAttributeAccess()
+            try validateAttributeName(name)
+            return try HDF5Library.check(H5Aexists(id, name), failure("looking up attribute '\(name)' of")) > 0
+        }
+    }
+
+    /// A string attribute: a fixed- or variable-length string (ASCII or UTF-8),
+    /// scalar or a one-element array. Nil when the attribute does not exist.
+    public func stringAttribute(_ name: String) throws -> String? {
+        try HDF5Library.locked {
+            guard let value = try readAttribute(name) else { return nil }
+            switch value {
+            case .strings(let strings, _) where strings.count == 1:
+                return strings[0]
+            default:
+                throw mismatch(name, expected: "a single string", found: value)
+            }
+        }
+    }
+
+    /// A string-array attribute (fixed- or variable-length strings), as Keras reads
+    /// `layer_names` and `weight_names`.
+    ///
+    /// - When `name` is absent but `name0`, `name1`, ... exist (Keras splits arrays
+    ///   larger than 64512 bytes that way), their contents are joined in numeric
+    ///   order, stopping at the first missing index.
+    /// - An empty numeric array (Keras writes an empty float64 array for the
+    ///   `weight_names` of a layer without weights) reads as `[]`.
+    /// - A scalar string reads as a one-element array.
+    /// - Returns nil when neither `name` nor `name0` exists.
+    public func stringArrayAttribute(_ name: String) throws -> [String]? {
+        try HDF5Library.locked {
+            if let value = try readAttribute(name) {
+                return try strings(of: value, attribute: name)
+            }
+            var joined: [String] = []
+            var index = 0
+            while let part = try readAttribute("\(name)\(index)") {
+                joined += try strings(of: part, attribute: "\(name)\(index)")
+                index += 1
+            }
+            return index == 0 ? nil : joined
+        }
+    }
+
+    /// A numeric attribute (integer or float, scalar or array) converted to Double.
+    /// Nil when the attribute does not exist.
+    public func numericAttribute(_ name: String) throws -> [Double]? {
+        try HDF5Library.locked {
+            guard let value = try readAttribute(name) else { return nil }
+            switch value {
+            case .numbers(let numbers, _): return numbers
+            default: throw mismatch(name, expected: "numbers", found: value)
+            }
+        }
+    }
+
+    // MARK: - Writing
+
+    /// Writes a variable-length UTF-8 string scalar attribute.
+    public func setStringAttribute(_ name: String, _ value: String) throws {
+        try HDF5Library.locked {
+            let id = try prepareAttributeWrite(name)
+            try checkNoNUL([value], attribute: name)
+            try deleteAttributeIfPresent(name, in: id)
+            try writeVariableLengthStrings([value], scalar: true, utf8: true, name: name, in: id)
+        }
+    }
+
+    /// Writes a variable-length string array attribute, split like Keras when large.
+    ///
+    /// Splitting follows Keras's `save_attributes_to_hdf5_group`: the array's size is
+    /// counted as `count × longest UTF-8 length` (numpy's fixed-width bytes array);
+    /// if that exceeds 64512 bytes, the array is cut into the fewest pieces (numpy
+    /// `array_split`, earlier pieces one longer) that each fit, stored as `name0`,
+    /// `name1`, .... Existing `name` and `name0`, `name1`, ... are removed first.
+    /// The string type is ASCII when every string is ASCII (as Keras's byte strings
+    /// are), UTF-8 otherwise.
+    ///
+    /// - Throws: `invalidArgument` when one string alone is longer than 64512 bytes
+    ///   (Keras refuses that too) or contains a NUL character.
+    public func setStringArrayAttribute(_ name: String, _ values: [String]) throws {
+        try HDF5Library.locked {
+            let id = try prepareAttributeWrite(name)
+            try checkNoNUL(values, attribute: name)
+            let limit = Self.attributeSplitLimitBytes
+            let longest = values.map(\.utf8.count).max() ?? 0
+            guard longest <= limit else {
+                throw HDF5Error.invalidArgument(
+                    file: filePath, path: name,
+                    detail: "attribute '\(name)' has a string of \(longest) bytes; at most \(limit) fit in one attribute")
+            }
+            try deleteAttributeIfPresent(name, in: id)
+            var index = 0
+            while try deleteAttributeIfPresent("\(name)\(index)", in: id) { index += 1 }
+
+            let ascii = values.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }
+            let pieces = Self.kerasSplit(count: values.count, itemSize: max(1, longest), limit: limit)
+            if pieces.count == 1 {
+                try writeVariableLengthStrings(values, scalar: false, utf8: !ascii, name: name, in: id)
+            } else {
+                for (number, range) in pieces.enumerated() {
+                    try writeVariableLengthStrings(
+                        Array(values[range]), scalar: false, utf8: !ascii, name: "\(name)\(number)", in: id)
+                }
+            }
+        }
+    }
+
+    /// Writes a float64 array attribute (little-endian IEEE).
+    public func setDoubleArrayAttribute(_ name: String, _ values: [Double]) throws {
+        try HDF5Library.locked {
+            let id = try prepareAttributeWrite(name)
+            try deleteAttributeIfPresent(name, in: id)
+            let fail = failure("writing attribute '\(name)' of")
+            let space = try HDF5Library.check(H5Screate_simple(1, [hsize_t(values.count)], nil), fail)
+            defer { _ = H5Sclose(space) }
+            let attribute = try HDF5Library.check(
+                H5Acreate2(id, name, nn_h5t_ieee_f64le(), space, hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT)), fail)
+            defer { _ = H5Aclose(attribute) }
+            if !values.isEmpty {
+                _ = try values.withUnsafeBytes { raw in
+                    try HDF5Library.check(H5Awrite(attribute, nn_h5t_native_double(), raw.baseAddress), fail)
+                }
+            }
+        }
+    }
+
+    /// Writes an empty float64 array attribute: what Keras stores as the
+    /// `weight_names` of a layer without weights (`np.array([])`).
+    public func setEmptyFloat64ArrayAttribute(_ name: String) throws {
+        try setDoubleArrayAttribute(name, [])
+    }
+
+    /// Deletes the attribute `name`; returns whether it existed.
+    @discardableResult
+    public func deleteAttribute(_ name: String) throws -> Bool {
+        try HDF5Library.locked {
+            let id = try prepareAttributeWrite(name)
+            return try deleteAttributeIfPresent(name, in: id)
+        }
+    }
+
+    /// The pieces Keras's `save_attributes_to_hdf5_group` cuts an array of `count`
+    /// items of `itemSize` bytes into: the fewest pieces whose largest part fits in
+    /// `limit` bytes, sized like numpy's `array_split` (the first `count % pieces`
+    /// parts one longer).
+    static func kerasSplit(count: Int, itemSize: Int, limit: Int) -> [Range<Int>] {
+        var pieces = 1
+        while pieces < count && ((count + pieces - 1) / pieces) * itemSize > limit {
+            pieces += 1
+        }
+        let base = count / pieces
+        let longer = count % pieces
+        var ranges: [Range<Int>] = []
+        var start = 0
+        for piece in 0..<pieces {
+            let length = base + (piece < longer ? 1 : 0)
+            ranges.append(start..<(start + length))
+            start += length
+        }
+        return ranges
+    }
+}
+
+// MARK: - Internals
+
+/// The value of an attribute as read from the file.
+enum HDF5AttributeValue {
+    case strings([String], scalar: Bool)
+    case numbers([Double], scalar: Bool)
+    /// A type this library does not read, described in words.
+    case unsupported(String)
+
+    var summary: String {
+        switch self {
+        case let .strings(values, scalar): return scalar ? "a string" : "an array of \(values.count) strings"
+        case let .numbers(values, scalar): return scalar ? "a number" : "an array of \(values.count) numbers"
+        case let .unsupported(type): return "a value of type \(type)"
+        }
+    }
+}
+
+extension HDF5Object {
+    /// The object's identifier after checking (once per object) that libhdf5 can
+    /// decode its attribute messages safely. Lock must be held.
+    func requireAttributeAccess() throws -> hid_t {
+        let id = try requireID()
+        if !attributeMessagesChecked {
+            try file.requireSoundAttributeMessages(of: id, path: name)
+            attributeMessagesChecked = true
+        }
+        return id
+    }
+
+    /// Path used in messages about an attribute of this object.
+    func attributePath(_ name: String) -> String { "\(self.name) (attribute '\(name)')" }
+
+    fileprivate func mismatch(_ name: String, expected: String, found value: HDF5AttributeValue) -> HDF5Error {
+        .attributeTypeMismatch(file: filePath, path: self.name, attribute: name, expected: expected, found: value.summary)
+    }
+
+    /// Strings from a value read for `stringArrayAttribute`.
+    fileprivate func strings(of value: HDF5AttributeValue, attribute: String) throws -> [String] {
+        switch value {
+        case .strings(let strings, _): return strings
+        case .numbers(let numbers, _) where numbers.isEmpty: return []
+        default: throw mismatch(attribute, expected: "an array of strings", found: value)
+        }
+    }
+
+    fileprivate func validateAttributeName(_ name: String) throws {
+        guard !name.isEmpty, !name.utf8.contains(0) else {
+            throw HDF5Error.invalidArgument(file: filePath, path: self.name, detail: "invalid attribute name '\(name)'")
+        }
+    }
+
+    fileprivate func checkNoNUL(_ values: [String], attribute: String) throws {
+        if values.contains(where: { $0.utf8.contains(0) }) {
+            throw HDF5Error.invalidArgument(
+                file: filePath, path: self.name, detail: "attribute '\(attribute)': strings must not contain NUL characters")
+        }
+    }
+
+    /// Checks that the file is writable and the name valid; returns the object id.
+    fileprivate func prepareAttributeWrite(_ name: String) throws -> hid_t {
+        let id = try requireID()
+        guard file.isWritable else {
+            throw HDF5Error.readOnly(file: filePath, path: self.name, operation: "write attribute '\(name)' of")
+        }
+        try validateAttributeName(name)
+        return id
+    }
+
+    /// Deletes attribute `name` if present; returns whether it was. Lock must be held.
+    @discardableResult
+    fileprivate func deleteAttributeIfPresent(_ name: String, in id: hid_t) throws -> Bool {
+        let exists = try HDF5Library.check(H5Aexists(id, name), failure("looking up attribute '\(name)' of"))
+        guard exists > 0 else { return false }
+        try HDF5Library.check(H5Adelete(id, name), failure("deleting attribute '\(name)' of"))
+        return true
+    }
+
+    /// Writes strings as a variable-length string attribute. Lock must be held.
+    fileprivate func writeVariableLengthStrings(
+        _ values: [String], scalar: Bool, utf8: Bool, name: String, in id: hid_t
+    ) throws {
+        let fail = failure("writing attribute '\(name)' of")
+        let type = try HDF5Library.check(H5Tcopy(nn_h5t_c_s1()), fail)
+        defer { _ = H5Tclose(type) }
+        try HDF5Library.check(H5Tset_size(type, nn_h5t_variable()), fail)
+        try HDF5Library.check(H5Tset_cset(type, utf8 ? H5T_CSET_UTF8 : H5T_CSET_ASCII), fail)
+        let space = scalar
+            ? try HDF5Library.check(H5Screate(H5S_SCALAR), fail)
+            : try HDF5Library.check(H5Screate_simple(1, [hsize_t(values.count)], nil), fail)
+        defer { _ = H5Sclose(space) }
+        let attribute = try HDF5Library.check(
+            H5Acreate2(id, name, type, space, hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT)), fail)
+        defer { _ = H5Aclose(attribute) }
+
+        // All strings in one NUL-separated buffer, and a pointer to each.
+        var storage: [CChar] = []
+        var offsets: [Int] = []
+        for value in values {
+            offsets.append(storage.count)
+            storage.append(contentsOf: value.utf8CString)
+        }
+        try storage.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }  // no strings: nothing to write
+            var pointers: [UnsafePointer<CChar>?] = offsets.map { base + $0 }
+            _ = try pointers.withUnsafeMutableBytes { raw in
+                try HDF5Library.check(H5Awrite(attribute, type, raw.baseAddress), fail)
+            }
+        }
+    }
+
+    /// Reads attribute `name`, or nil when it does not exist. Lock must be held.
+    func readAttribute(_ name: String) throws -> HDF5AttributeValue? {
+        let id = try requireAttributeAccess()
+        try validateAttributeName(name)
+        let fail = failure("reading attribute '\(name)' of")
+        let exists = try HDF5Library.check(H5Aexists(id, name), fail)
+        guard exists > 0 else { return nil }
+
+        let attribute = try HDF5Library.check(H5Aopen(id, name, hid_t(H5P_DEFAULT)), fail)
+        defer { _ = H5Aclose(attribute) }
+        let space = try HDF5Library.check(H5Aget_space(attribute), fail)
+        defer { _ = H5Sclose(space) }
+        let extent = try HDF5Dataspace.extent(
+            of: space, maxElements: HDF5Limits.maxAttributeElementCount,
+            file: filePath, path: attributePath(name), failure: fail)
+        let scalar = extent.shape.isEmpty && !extent.isNull
+        let type = try HDF5Library.check(H5Aget_type(attribute), fail)
+        defer { _ = H5Tclose(type) }
+        let typeClass = H5Tget_class(type)
+
+        switch typeClass {
+        case H5T_STRING:
+            let strings = try readStrings(attribute, type: type, space: space, count: extent.count, name: name)
+            return .strings(strings, scalar: scalar)
+        case H5T_INTEGER, H5T_FLOAT:
+            let info = try HDF5TypeInfo.inspect(type, failure: fail)
+            guard info.elementType.isNumeric || info.isConvertibleFloat else {
+                return .unsupported(info.elementType.description)
+            }
+            guard extent.count > 0 else { return .numbers([], scalar: scalar) }
+            var numbers = [Double](repeating: 0, count: extent.count)
+            _ = try numbers.withUnsafeMutableBytes { raw in
+                try HDF5Library.check(H5Aread(attribute, nn_h5t_native_double(), raw.baseAddress), fail)
+            }
+            return .numbers(numbers, scalar: scalar)
+        case H5T_NO_CLASS:
+            throw fail(HDF5Library.takeErrorMessage())
+        default:
+            return .unsupported(HDF5TypeInfo.className(typeClass))
+        }
+    }
+
+    /// Reads `count` strings of string type `type`. Lock must be held.
+    private func readStrings(_ attribute: hid_t, type: hid_t, space: hid_t, count: Int, name: String) throws -> [String] {
+        guard count > 0 else { return [] }
+        let fail = failure("reading attribute '\(name)' of")
+        let variable = try HDF5Library.check(H5Tis_variable_str(type), fail) > 0
+        let cset = H5Tget_cset(type)
+        let utf8 = cset == H5T_CSET_UTF8
+        HDF5Library.discardErrorStack()
+
+        let memoryType = try HDF5Library.check(H5Tcopy(nn_h5t_c_s1()), fail)
+        defer { _ = H5Tclose(memoryType) }
+        try HDF5Library.check(H5Tset_cset(memoryType, utf8 ? H5T_CSET_UTF8 : H5T_CSET_ASCII), fail)
+
+        func decode(_ bytes: some Collection<UInt8>) throws -> String {
+            guard let string = String(validating: bytes, as: UTF8.self) else {
+                throw HDF5Error.invalidUTF8(file: filePath, path: self.name, attribute: name)
+            }
+            return string
+        }
+
+        if variable {
+            try HDF5Library.check(H5Tset_size(memoryType, nn_h5t_variable()), fail)
+            var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
+            _ = try pointers.withUnsafeMutableBytes { raw in
+                try HDF5Library.check(H5Aread(attribute, memoryType, raw.baseAddress), fail)
+            }
+            defer {
+                pointers.withUnsafeMutableBytes { raw in
+                    _ = nn_h5_reclaim(memoryType, space, raw.baseAddress)
+                }
+                HDF5Library.discardErrorStack()
+            }
+            return try pointers.map { pointer in
+                guard let pointer else { return "" }  // HDF5's NULL string reads as empty
+                return try decode(UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self),
+                                                      count: strlen(pointer)))
+            }
+        }
+
+        let size = Int(H5Tget_size(type))
+        guard size > 0 else { throw fail(HDF5Library.takeErrorMessage()) }
+        let (total, overflow) = size.multipliedReportingOverflow(by: count)
+        guard !overflow, total <= HDF5Limits.maxAttributeBytes else {
+            throw HDF5Error.implausibleSize(
+                file: filePath, path: attributePath(name),
+                detail: "\(count) strings of \(size) bytes exceed \(HDF5Limits.maxAttributeBytes) bytes")
+        }
+        let pad = H5Tget_strpad(type)
+        HDF5Library.discardErrorStack()
+        try HDF5Library.check(H5Tset_size(memoryType, size), fail)
+        try HDF5Library.check(H5Tset_strpad(memoryType, pad == H5T_STR_ERROR ? H5T_STR_NULLPAD : pad), fail)
+        var bytes = [UInt8](repeating: 0, count: total)
+        _ = try bytes.withUnsafeMutableBytes { raw in
+            try HDF5Library.check(H5Aread(attribute, memoryType, raw.baseAddress), fail)
+        }
+        return try (0..<count).map { index in
+            var element = bytes[(index * size)..<((index + 1) * size)]
+            if pad == H5T_STR_SPACEPAD {
+                while element.last == 0x20 { element = element.dropLast() }
+            } else if let end = element.firstIndex(of: 0) {
+                element = element[..<end]
+            }
+            return try decode(element)
+        }
+    }
+}

@@ -1,0 +1,201 @@
+internal import CHDF5
+
+/// How a dataset's raw data is laid out in the file.
+public enum HDF5StorageLayout: String, Sendable {
+    /// Stored inside the object header (at most 64 KiB).
+    case compact
+    /// One contiguous block in the file.
+    case contiguous
+    /// Split into chunks, possibly compressed.
+    case chunked
+}
+
+/// A dataset: an n-dimensional array of elements, checked when it was opened.
+///
+/// By the time an `HDF5Dataset` exists, it is known not to be external or virtual,
+/// its shape and element count are within `HDF5Limits`, and (for files opened for
+/// reading) its declared size is plausible for the file: contiguous data fits in
+/// the file, compact data fits in an object header, and chunked data does not
+/// expand more than `HDF5Limits.maxExpansion` times its stored size once large.
+public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
+    /// Dimensions in C order; `[]` for a scalar.
+    public let shape: [Int]
+    /// The element type stored in the file.
+    public let elementType: HDF5ElementType
+    /// Number of elements (product of `shape`; 1 for a scalar).
+    public let elementCount: Int
+    /// Bytes the data occupies at the file's element size: `elementCount` × element size.
+    public let declaredBytes: Int
+    /// Bytes actually allocated in the file for the data (after compression).
+    public let storageBytes: Int
+    /// Storage layout.
+    public let layout: HDF5StorageLayout
+    /// Details of the file's datatype.
+    let typeInfo: HDF5TypeInfo
+
+    /// Inspects and checks the dataset whose identifier `handle` owns. Lock must be held.
+    init(inspecting handle: HDF5Handle, name: String) throws {
+        let file = handle.file
+        let fail: (String) -> HDF5Error = {
+            .libraryFailure(file: file.path, path: name, operation: "inspecting dataset", message: $0)
+        }
+        let id = try handle.require(path: name)
+
+        let dcpl = try HDF5Library.check(H5Dget_create_plist(id), fail)
+        defer { _ = H5Pclose(dcpl) }
+        let externalCount = try HDF5Library.check(H5Pget_external_count(dcpl), fail)
+        if externalCount > 0 {
+            throw HDF5Error.externalDataset(file: file.path, path: name, externalFileCount: Int(externalCount))
+        }
+        let rawLayout = H5Pget_layout(dcpl)
+        switch rawLayout {
+        case H5D_COMPACT: layout = .compact
+        case H5D_CONTIGUOUS: layout = .contiguous
+        case H5D_CHUNKED: layout = .chunked
+        case H5D_VIRTUAL: throw HDF5Error.virtualDataset(file: file.path, path: name)
+        default: throw fail(HDF5Library.takeErrorMessage())
+        }
+
+        let space = try HDF5Library.check(H5Dget_space(id), fail)
+        defer { _ = H5Sclose(space) }
+        let extent = try HDF5Dataspace.extent(
+            of: space, maxElements: HDF5Limits.maxElementCount, file: file.path, path: name, failure: fail)
+        if extent.isNull {
+            throw HDF5Error.unsupportedShape(file: file.path, path: name, detail: "null dataspace (the dataset holds no data)")
+        }
+
+        let type = try HDF5Library.check(H5Dget_type(id), fail)
+        defer { _ = H5Tclose(type) }
+        let info = try HDF5TypeInfo.inspect(type, failure: fail)
+        let (bytes, overflow) = extent.count.multipliedReportingOverflow(by: info.size)
+        if overflow {
+            throw HDF5Error.implausibleSize(
+                file: file.path, path: name, detail: "\(extent.count) elements of \(info.size) bytes overflow")
+        }
+        let stored = H5Dget_storage_size(id)
+        HDF5Library.discardErrorStack()  // 0 means "not allocated" or "unknown"; both are fine here
+
+        shape = extent.shape
+        elementCount = extent.count
+        elementType = info.elementType
+        typeInfo = info
+        declaredBytes = bytes
+        storageBytes = Int(clamping: stored)
+        super.init(handle: handle, name: name)
+
+        if !file.isWritable {
+            try checkPlausibleSize(dcpl: dcpl, fileSize: file.currentSize())
+        }
+    }
+
+    /// Refuses datasets whose declared size cannot be right for a file of `fileSize`
+    /// bytes. Lock must be held.
+    private func checkPlausibleSize(dcpl: hid_t, fileSize: Int) throws {
+        func refuse(_ detail: String) -> HDF5Error {
+            .implausibleSize(file: filePath, path: name, detail: detail)
+        }
+        if storageBytes > fileSize {
+            throw refuse("\(storageBytes) bytes are allocated for it but the file has only \(fileSize) bytes")
+        }
+        switch layout {
+        case .contiguous:
+            if declaredBytes > fileSize {
+                throw refuse("shape \(shape) of \(elementType) declares \(declaredBytes) bytes of uncompressed data but the file has only \(fileSize) bytes")
+            }
+        case .compact:
+            if declaredBytes > HDF5Limits.maxCompactBytes {
+                throw refuse("compact storage declares \(declaredBytes) bytes (compact data is at most \(HDF5Limits.maxCompactBytes))")
+            }
+        case .chunked:
+            var chunkDims = [hsize_t](repeating: 0, count: HDF5Limits.maxRank)
+            let chunkRank = Int(try HDF5Library.check(H5Pget_chunk(dcpl, Int32(HDF5Limits.maxRank), &chunkDims),
+                                                      failure("inspecting chunks of")))
+            guard chunkRank == shape.count else {
+                throw refuse("chunk rank \(chunkRank) differs from dataset rank \(shape.count)")
+            }
+            var chunkBytes = typeInfo.size
+            for dim in chunkDims.prefix(chunkRank) {
+                let (product, overflow) = chunkBytes.multipliedReportingOverflow(by: Int(clamping: dim))
+                guard !overflow else { throw refuse("chunk dimensions \(chunkDims.prefix(chunkRank)) overflow") }
+                chunkBytes = product
+            }
+            if chunkBytes > max(declaredBytes, HDF5Limits.maxChunkBytes) {
+                throw refuse("chunks of \(chunkBytes) bytes for a dataset of \(declaredBytes) bytes")
+            }
+            if declaredBytes > HDF5Limits.expansionCheckFloorBytes
+                && declaredBytes / HDF5Limits.maxExpansion > storageBytes {
+                throw refuse("declares \(declaredBytes) bytes but stores only \(storageBytes) (more than \(HDF5Limits.maxExpansion)x expansion)")
+            }
+        }
+    }
+
+    /// Reads all elements converted to Float, in C order.
+    ///
+    /// float32/float64/integer data (and other float formats such as bfloat16) are
+    /// converted by HDF5; float16 is read raw and converted here. float64 values
+    /// outside Float's range follow HDF5's conversion rules.
+    ///
+    /// - Throws: `unsupportedType` for strings, compounds and other non-numeric types.
+    public func readFloats() throws -> [Float] {
+        try HDF5Library.locked {
+            let id = try requireID()
+            try requireNumeric(requested: "float32")
+            guard elementCount > 0 else { return [] }
+            if elementType == .float16 {
+                return try readHalfBits(id).map(HalfFloat.toFloat)
+            }
+            var values = [Float](repeating: 0, count: elementCount)
+            _ = try values.withUnsafeMutableBytes { raw in
+                try HDF5Library.check(
+                    H5Dread(id, nn_h5t_native_float(), hid_t(H5S_ALL), hid_t(H5S_ALL), hid_t(H5P_DEFAULT), raw.baseAddress),
+                    failure("reading"))
+            }
+            return values
+        }
+    }
+
+    /// Reads all elements converted to Double, in C order (see `readFloats()`).
+    public func readDoubles() throws -> [Double] {
+        try HDF5Library.locked {
+            let id = try requireID()
+            try requireNumeric(requested: "float64")
+            guard elementCount > 0 else { return [] }
+            if elementType == .float16 {
+                return try readHalfBits(id).map { Double(HalfFloat.toFloat($0)) }
+            }
+            var values = [Double](repeating: 0, count: elementCount)
+            _ = try values.withUnsafeMutableBytes { raw in
+                try HDF5Library.check(
+                    H5Dread(id, nn_h5t_native_double(), hid_t(H5S_ALL), hid_t(H5S_ALL), hid_t(H5P_DEFAULT), raw.baseAddress),
+                    failure("reading"))
+            }
+            return values
+        }
+    }
+
+    /// Throws `unsupportedType` unless the elements can be converted to numbers.
+    private func requireNumeric(requested: String) throws {
+        guard elementType.isNumeric || typeInfo.isConvertibleFloat else {
+            throw HDF5Error.unsupportedType(file: filePath, path: name, type: elementType.description, requested: requested)
+        }
+    }
+
+    /// Reads float16 elements as little-endian bit patterns. Lock must be held.
+    ///
+    /// HDF5 1.10 has no native half type, so the memory type is a copy of the
+    /// file's own half type in little-endian order: HDF5 only swaps bytes if needed.
+    private func readHalfBits(_ id: hid_t) throws -> [UInt16] {
+        let fileType = try HDF5Library.check(H5Dget_type(id), failure("reading"))
+        defer { _ = H5Tclose(fileType) }
+        let memoryType = try HDF5Library.check(H5Tcopy(fileType), failure("reading"))
+        defer { _ = H5Tclose(memoryType) }
+        try HDF5Library.check(H5Tset_order(memoryType, H5T_ORDER_LE), failure("reading"))
+        var bits = [UInt16](repeating: 0, count: elementCount)
+        _ = try bits.withUnsafeMutableBytes { raw in
+            try HDF5Library.check(
+                H5Dread(id, memoryType, hid_t(H5S_ALL), hid_t(H5S_ALL), hid_t(H5P_DEFAULT), raw.baseAddress),
+                failure("reading"))
+        }
+        return bits.map { UInt16(littleEndian: $0) }
+    }
+}

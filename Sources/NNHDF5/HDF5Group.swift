@@ -1,0 +1,228 @@
+internal import CHDF5
+
+/// A group in an HDF5 file: a directory of named links to groups and datasets.
+///
+/// Paths given to the lookup methods may contain "/" (relative to this group) or
+/// start with "/" (from the file's root). Each component is checked before it is
+/// used; external links, user-defined links and soft links that do not resolve
+/// to an object of this file are refused with a specific `HDF5Error`.
+public final class HDF5Group: HDF5Object, @unchecked Sendable {
+    /// This group as the starting point of a lookup. Lock must be held.
+    private func scoped() throws -> ScopedGroupID {
+        ScopedGroupID(id: try requireID(), path: name, owned: false)
+    }
+
+    private var resolver: HDF5PathResolver { HDF5PathResolver(file: file) }
+
+    /// Names of the links in this group, in HDF5's name order.
+    ///
+    /// The order is HDF5's (byte-wise alphabetical: "dense_10" before "dense_2");
+    /// callers that need the model's order must take it from attributes such as
+    /// `layer_names` or `weight_names`.
+    public func memberNames() throws -> [String] {
+        try HDF5Library.locked {
+            let id = try requireID()
+            var info = H5G_info_t()
+            try HDF5Library.check(H5Gget_info(id, &info), failure("listing members of"))
+            var names: [String] = []
+            var index: hsize_t = 0
+            while index < info.nlinks {
+                let length = try HDF5Library.check(
+                    H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0, file.linkAccess),
+                    failure("listing members of"))
+                guard length <= HDF5Limits.maxLinkValueBytes else {
+                    throw HDF5Error.implausibleSize(
+                        file: filePath, path: name,
+                        detail: "link name \(index) declares \(length) bytes (limit \(HDF5Limits.maxLinkValueBytes))")
+                }
+                var buffer = [CChar](repeating: 0, count: Int(length) + 1)
+                try HDF5Library.check(
+                    H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count, file.linkAccess),
+                    failure("listing members of"))
+                let bytes = buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }
+                names.append(String(decoding: bytes, as: UTF8.self))
+                index += 1
+            }
+            return names
+        }
+    }
+
+    /// What the last component of `path` is, without following it if it is a link.
+    ///
+    /// Intermediate components are followed like `group(_:)` does (and refused the
+    /// same way). Returns `.missing` when the last component does not exist.
+    public func kind(of path: String) throws -> HDF5ObjectKind {
+        try HDF5Library.locked {
+            let (parent, last) = try resolver.walkToParent(of: path, from: scoped())
+            guard let last else { return .group }
+            return try resolver.linkKind(
+                in: parent.id, name: last, fullPath: HDF5PathResolver.join(parent.path, last))
+        }
+    }
+
+    /// Whether a link exists at every component of `path`. Never throws.
+    ///
+    /// Intermediate components must be groups (directly or through a soft link that
+    /// resolves inside the file). The last component only has to exist: a dangling
+    /// soft link or an external link counts, although opening it will be refused.
+    public func hasMember(_ path: String) -> Bool {
+        HDF5Library.locked {
+            do {
+                return try kind(of: path) != .missing
+            } catch {
+                HDF5Library.discardErrorStack()
+                return false
+            }
+        }
+    }
+
+    /// Opens the group at `path`.
+    public func group(_ path: String) throws -> HDF5Group {
+        try HDF5Library.locked {
+            let (parent, last) = try resolver.walkToParent(of: path, from: scoped())
+            guard let last else {
+                let root = try resolver.openRoot()
+                let id = try HDF5Library.check(H5Gopen2(root.id, ".", file.groupAccess), failure("opening group", path: "/"))
+                return HDF5Group(handle: HDF5Handle(file: file, id: id, kind: .group), name: "/")
+            }
+            let fullPath = HDF5PathResolver.join(parent.path, last)
+            let kind = try resolver.followedKind(in: parent, name: last, path: fullPath)
+            guard kind == .group else {
+                throw HDF5Error.wrongKind(file: filePath, path: fullPath, expected: "a group", found: kind.description)
+            }
+            let id = try HDF5Library.check(H5Gopen2(parent.id, last, file.groupAccess), failure("opening group", path: fullPath))
+            return HDF5Group(handle: HDF5Handle(file: file, id: id, kind: .group), name: fullPath)
+        }
+    }
+
+    /// Opens the dataset at `path` and checks it before anything is read.
+    ///
+    /// - Throws: `externalDataset`, `virtualDataset`, `implausibleSize` or
+    ///   `unsupportedShape` for datasets this library refuses, besides the link
+    ///   refusals of `group(_:)`.
+    public func dataset(_ path: String) throws -> HDF5Dataset {
+        try HDF5Library.locked {
+            let (parent, last) = try resolver.walkToParent(of: path, from: scoped())
+            guard let last else {
+                throw HDF5Error.wrongKind(file: filePath, path: "/", expected: "a dataset", found: "a group")
+            }
+            let fullPath = HDF5PathResolver.join(parent.path, last)
+            let kind = try resolver.followedKind(in: parent, name: last, path: fullPath)
+            guard kind == .dataset else {
+                throw HDF5Error.wrongKind(file: filePath, path: fullPath, expected: "a dataset", found: kind.description)
+            }
+            let id = try HDF5Library.check(H5Dopen2(parent.id, last, file.datasetAccess), failure("opening dataset", path: fullPath))
+            let handle = HDF5Handle(file: file, id: id, kind: .dataset)
+            return try HDF5Dataset(inspecting: handle, name: fullPath)
+        }
+    }
+
+    // MARK: - Writing
+
+    /// Checks that the file is writable and `path` is a well-formed relative path.
+    private func prepareWrite(_ path: String, operation: String) throws -> String {
+        guard file.isWritable else {
+            throw HDF5Error.readOnly(file: filePath, path: name, operation: operation)
+        }
+        let parsed = try resolver.split(path, relativeTo: name)
+        guard !parsed.absolute, !parsed.components.isEmpty else {
+            throw HDF5Error.invalidArgument(
+                file: filePath, path: name, detail: "'\(path)' must be a relative path for \(operation)")
+        }
+        return parsed.components.reduce(name) { HDF5PathResolver.join($0, $1) }
+    }
+
+    /// A link creation property list that creates missing intermediate groups.
+    private func makeLinkCreationList(path: String) throws -> hid_t {
+        let lcpl = try HDF5Library.check(H5Pcreate(nn_h5p_link_create()), failure("creating", path: path))
+        if H5Pset_create_intermediate_group(lcpl, 1) < 0 {
+            let message = HDF5Library.takeErrorMessage()
+            _ = H5Pclose(lcpl)
+            throw failure("creating", path: path)(message)
+        }
+        return lcpl
+    }
+
+    /// Creates a group at `path` (relative; missing intermediate groups are created).
+    @discardableResult
+    public func createGroup(_ path: String) throws -> HDF5Group {
+        try HDF5Library.locked {
+            let fullPath = try prepareWrite(path, operation: "create a group in")
+            let id = try requireID()
+            let lcpl = try makeLinkCreationList(path: fullPath)
+            defer { _ = H5Pclose(lcpl) }
+            let gid = try HDF5Library.check(
+                H5Gcreate2(id, path, lcpl, hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT)),
+                failure("creating group", path: fullPath))
+            return HDF5Group(handle: HDF5Handle(file: file, id: gid, kind: .group), name: fullPath)
+        }
+    }
+
+    /// Creates a float32 (little-endian IEEE) dataset holding `floats` in C order.
+    ///
+    /// `shape` `[]` makes a scalar (one value); a zero dimension makes an empty dataset.
+    @discardableResult
+    public func createDataset(_ path: String, shape: [Int], floats: [Float]) throws -> HDF5Dataset {
+        try floats.withUnsafeBytes { raw in
+            try createDataset(path, shape: shape, count: floats.count, fileType: nn_h5t_ieee_f32le,
+                              memoryType: nn_h5t_native_float, data: raw.baseAddress)
+        }
+    }
+
+    /// Creates a float64 (little-endian IEEE) dataset holding `doubles` in C order.
+    @discardableResult
+    public func createDataset(_ path: String, shape: [Int], doubles: [Double]) throws -> HDF5Dataset {
+        try doubles.withUnsafeBytes { raw in
+            try createDataset(path, shape: shape, count: doubles.count, fileType: nn_h5t_ieee_f64le,
+                              memoryType: nn_h5t_native_double, data: raw.baseAddress)
+        }
+    }
+
+    private func createDataset(
+        _ path: String, shape: [Int], count: Int,
+        fileType: () -> hid_t, memoryType: () -> hid_t, data: UnsafeRawPointer?
+    ) throws -> HDF5Dataset {
+        try HDF5Library.locked {
+            let fullPath = try prepareWrite(path, operation: "create a dataset in")
+            func invalid(_ detail: String) -> HDF5Error {
+                .invalidArgument(file: filePath, path: fullPath, detail: detail)
+            }
+            guard shape.count <= HDF5Limits.maxRank else {
+                throw invalid("rank \(shape.count) exceeds \(HDF5Limits.maxRank)")
+            }
+            var product = 1
+            for dimension in shape {
+                guard dimension >= 0 else { throw invalid("negative dimension in shape \(shape)") }
+                let (next, overflow) = product.multipliedReportingOverflow(by: dimension)
+                guard !overflow else { throw invalid("shape \(shape) overflows") }
+                product = next
+            }
+            guard product == count else {
+                throw invalid("shape \(shape) holds \(product) values but \(count) were given")
+            }
+
+            let id = try requireID()
+            let space: hid_t
+            if shape.isEmpty {
+                space = try HDF5Library.check(H5Screate(H5S_SCALAR), failure("creating dataspace for", path: fullPath))
+            } else {
+                let dims = shape.map { hsize_t($0) }
+                space = try HDF5Library.check(
+                    H5Screate_simple(Int32(dims.count), dims, nil), failure("creating dataspace for", path: fullPath))
+            }
+            defer { _ = H5Sclose(space) }
+            let lcpl = try makeLinkCreationList(path: fullPath)
+            defer { _ = H5Pclose(lcpl) }
+            let did = try HDF5Library.check(
+                H5Dcreate2(id, path, fileType(), space, lcpl, hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT)),
+                failure("creating dataset", path: fullPath))
+            let handle = HDF5Handle(file: file, id: did, kind: .dataset)
+            if count > 0 {
+                try HDF5Library.check(
+                    H5Dwrite(did, memoryType(), hid_t(H5S_ALL), hid_t(H5S_ALL), hid_t(H5P_DEFAULT), data),
+                    failure("writing dataset", path: fullPath))
+            }
+            return try HDF5Dataset(inspecting: handle, name: fullPath)
+        }
+    }
+}

@@ -1,0 +1,38 @@
+internal import CHDF5
+
+/// Common base of groups and datasets: an object inside an HDF5 file that can
+/// carry attributes (see `HDF5Attributes.swift`).
+///
+/// Not subclassable outside this module.
+public class HDF5Object: @unchecked Sendable {
+    /// Full path of the object inside the file, e.g. "/model_weights/dense".
+    public let name: String
+    /// Owner of the HDF5 identifier; keeps the file open.
+    let handle: HDF5Handle
+    /// Whether the attribute messages were checked (`requireAttributeAccess`).
+    /// Guarded by the HDF5 lock.
+    var attributeMessagesChecked = false
+
+    init(handle: HDF5Handle, name: String) {
+        self.handle = handle
+        self.name = name
+    }
+
+    /// The file this object belongs to.
+    public var file: HDF5File { handle.file }
+
+    /// Path of the file, for error messages.
+    var filePath: String { handle.file.path }
+
+    /// The open identifier, or `fileClosed`. Lock must be held.
+    func requireID() throws -> hid_t {
+        try handle.require(path: name)
+    }
+
+    /// Builds a `libraryFailure` error about this object for `operation`.
+    func failure(_ operation: String, path: String? = nil) -> (String) -> HDF5Error {
+        let file = filePath
+        let objectPath = path ?? name
+        return { .libraryFailure(file: file, path: objectPath, operation: operation, message: $0) }
+    }
+}

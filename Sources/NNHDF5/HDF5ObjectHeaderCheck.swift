@@ -1,0 +1,222 @@
+/// Validation of an object's attribute messages before libhdf5 decodes them.
+///
+/// libhdf5 1.10 decodes an attribute message trusting the sizes it declares: a
+/// name/datatype/dataspace size or an element count that runs past the message
+/// makes it copy out of bounds (segfault in `H5Aiterate2`/`H5Aopen`), and a
+/// variable-length string whose heap reference (collection, object index) is
+/// corrupt makes `H5HG_read` read through a wild pointer or overflow the buffer it
+/// sized from the declared length. Inputs doing both are in
+/// `Fixtures/hdf5/crashers/`.
+///
+/// This walks the object header (version 1, and version 2 "OHDR"), and for each
+/// attribute message checks that its parts fit in the message and, for
+/// variable-length data, that every heap reference names an existing object of a
+/// collection that `HDF5GlobalHeapCheck` accepted, of exactly the declared length.
+/// Attributes in dense storage (fractal heap) and shared datatypes/dataspaces are
+/// not checked (Keras/h5py files do not use them).
+struct HDF5ObjectHeaderCheck {
+    let bytes: UnsafeRawBufferPointer
+    /// Absolute offset of the file's base address (the superblock position).
+    let base: Int
+    let addressSize: Int
+    let lengthSize: Int
+    let heaps: HDF5GlobalHeapCheck.Index
+
+    /// Most header chunks followed (continuation messages) per object.
+    static let maxChunks = 64
+
+    // MARK: Bounded reads
+
+    private func unsigned(_ offset: Int, _ width: Int) -> UInt64? {
+        guard offset >= 0, width >= 0, width <= 8, offset <= bytes.count - width else { return nil }
+        return HDF5GlobalHeapCheck.readUnsigned(bytes, at: offset, width: width)
+    }
+
+    private func int(_ offset: Int, _ width: Int) -> Int? {
+        guard let value = unsigned(offset, width), value <= UInt64(Int.max / 2) else { return nil }
+        return Int(value)
+    }
+
+    private func absolute(_ address: UInt64) -> Int? {
+        guard address <= UInt64(Int.max / 2) else { return nil }
+        return base + Int(address)
+    }
+
+    private static func align8(_ value: Int) -> Int { (value + 7) & ~7 }
+
+    // MARK: Object header
+
+    /// A message found in an object header.
+    private struct Message {
+        let type: Int
+        let data: Int
+        let size: Int
+    }
+
+    /// The first problem in the attribute messages of the object header at
+    /// `address` (relative to the base), or nil.
+    func problem(objectAddress address: UInt64) -> String? {
+        guard let start = absolute(address), let messages = messages(ofHeaderAt: start) else { return nil }
+        for message in messages where message.type == 0x0C {
+            if let problem = attributeProblem(message) { return problem }
+        }
+        return nil
+    }
+
+    /// All messages of the header at `start`, or nil for a header this check does
+    /// not parse (libhdf5 then validates or rejects it alone).
+    private func messages(ofHeaderAt start: Int) -> [Message]? {
+        var messages: [Message] = []
+        var chunks: [(start: Int, end: Int)] = []
+        let isVersion2 = unsigned(start, 4) == 0x5244_484F  // "OHDR" little-endian
+        var prefixFlags = 0
+        if isVersion2 {
+            guard unsigned(start + 4, 1) == 2, let flags = int(start + 5, 1) else { return nil }
+            prefixFlags = flags
+            var cursor = start + 6
+            if flags & 0x20 != 0 { cursor += 16 }  // access/modification/change/birth times
+            if flags & 0x10 != 0 { cursor += 4 }   // attribute phase change values
+            let width = 1 << (flags & 0x03)
+            guard let size = int(cursor, width) else { return nil }
+            chunks.append((cursor + width, cursor + width + size))
+        } else {
+            guard unsigned(start, 1) == 1, let size = int(start + 8, 4) else { return nil }
+            chunks.append((start + 16, start + 16 + size))
+        }
+
+        var visited = 0
+        while !chunks.isEmpty, visited < Self.maxChunks {
+            let chunk = chunks.removeFirst()
+            visited += 1
+            let end = min(chunk.end, bytes.count)
+            var position = chunk.start
+            let headerSize = isVersion2 ? (4 + (prefixFlags & 0x04 != 0 ? 2 : 0)) : 8
+            while position + headerSize <= end {
+                let type: Int
+                let size: Int
+                if isVersion2 {
+                    guard let t = int(position, 1), let s = int(position + 1, 2) else { break }
+                    type = t
+                    size = s
+                } else {
+                    guard let t = int(position, 2), let s = int(position + 2, 2) else { break }
+                    type = t
+                    size = s
+                }
+                let data = position + headerSize
+                guard data + size <= end else { break }  // libhdf5 reports this corruption itself
+                messages.append(Message(type: type, data: data, size: size))
+                if type == 0x10,
+                   let offset = unsigned(data, addressSize), let length = int(data + addressSize, lengthSize),
+                   let target = absolute(offset) {
+                    if isVersion2 {
+                        // "OCHK" signature first, checksum (4 bytes) last.
+                        chunks.append((target + 4, target + length - 4))
+                    } else {
+                        chunks.append((target, target + length))
+                    }
+                }
+                position = data + size
+            }
+        }
+        return messages
+    }
+
+    // MARK: Attribute messages
+
+    private func attributeProblem(_ message: Message) -> String? {
+        let data = message.data
+        let end = data + message.size
+        func refuse(_ text: String) -> String { "attribute message at offset \(data): \(text)" }
+        guard let version = int(data, 1) else { return nil }
+        var flags = 0
+        let nameSize, typeSize, spaceSize: Int
+        let nameAt: Int
+        let padded: Bool
+        switch version {
+        case 1, 2:
+            guard let n = int(data + 2, 2), let t = int(data + 4, 2), let s = int(data + 6, 2) else { return nil }
+            if version == 2 { flags = int(data + 1, 1) ?? 0 }
+            (nameSize, typeSize, spaceSize, nameAt, padded) = (n, t, s, data + 8, version == 1)
+        case 3:
+            guard let f = int(data + 1, 1), let n = int(data + 2, 2), let t = int(data + 4, 2), let s = int(data + 6, 2)
+            else { return nil }
+            flags = f
+            (nameSize, typeSize, spaceSize, nameAt, padded) = (n, t, s, data + 9, false)
+        default:
+            return nil  // libhdf5 rejects unknown versions itself
+        }
+        let typeAt = nameAt + (padded ? Self.align8(nameSize) : nameSize)
+        let spaceAt = typeAt + (padded ? Self.align8(typeSize) : typeSize)
+        let valueAt = spaceAt + (padded ? Self.align8(spaceSize) : spaceSize)
+        guard valueAt <= end else {
+            return refuse("name, datatype and dataspace (\(nameSize) + \(typeSize) + \(spaceSize) bytes) overrun the \(message.size)-byte message")
+        }
+        if flags & 0x03 != 0 { return nil }  // shared datatype/dataspace: not parsed here
+
+        // Element size from the datatype.
+        guard let classAndVersion = int(typeAt, 1), let declaredSize = int(typeAt + 4, 4) else {
+            return refuse("datatype is cut off")
+        }
+        let typeClass = classAndVersion & 0x0F
+        let isVariableLength = typeClass == 9
+        let elementSize = isVariableLength ? 4 + addressSize + 4 : declaredSize
+        var baseSize = 1
+        if isVariableLength {
+            guard let nestedSize = int(typeAt + 8 + 4, 4) else { return refuse("variable-length base type is cut off") }
+            baseSize = nestedSize
+        }
+
+        // Element count from the dataspace.
+        guard let spaceVersion = int(spaceAt, 1), let rank = int(spaceAt + 1, 1) else {
+            return refuse("dataspace is cut off")
+        }
+        guard rank <= HDF5Limits.maxRank else { return refuse("dataspace rank \(rank) exceeds \(HDF5Limits.maxRank)") }
+        var count = 1
+        let dimsAt: Int
+        switch spaceVersion {
+        case 1:
+            dimsAt = spaceAt + 8
+        case 2:
+            guard let spaceType = int(spaceAt + 3, 1) else { return refuse("dataspace is cut off") }
+            if spaceType == 2 { count = 0 }
+            dimsAt = spaceAt + 4
+        default:
+            return nil
+        }
+        for dimension in 0..<rank where count > 0 {
+            guard let size = int(dimsAt + dimension * lengthSize, lengthSize) else {
+                return refuse("dataspace dimensions are cut off or too large")
+            }
+            let (product, overflow) = count.multipliedReportingOverflow(by: size)
+            guard !overflow else { return refuse("dataspace element count overflows") }
+            count = product
+        }
+        let (valueBytes, overflow) = count.multipliedReportingOverflow(by: elementSize)
+        guard !overflow, valueBytes <= end - valueAt else {
+            return refuse("\(count) elements of \(elementSize) bytes overrun the \(end - valueAt) bytes of value data")
+        }
+
+        // Heap references of variable-length elements.
+        guard isVariableLength else { return nil }
+        for element in 0..<count {
+            let at = valueAt + element * elementSize
+            guard let length = unsigned(at, 4), let collection = unsigned(at + 4, addressSize),
+                  let objectIndex = unsigned(at + 4 + addressSize, 4) else {
+                return refuse("variable-length element \(element) is cut off")
+            }
+            if length == 0 || collection == 0 { continue }  // empty or null: nothing is read
+            guard let collectionOffset = absolute(collection), let objects = heaps[collectionOffset] else {
+                return refuse("element \(element) refers to a global heap collection at address \(collection) that the file does not contain")
+            }
+            guard let objectSize = objects[objectIndex] else {
+                return refuse("element \(element) refers to global heap object \(objectIndex), which collection \(collection) does not contain")
+            }
+            let (expected, lengthOverflow) = length.multipliedReportingOverflow(by: UInt64(baseSize))
+            guard !lengthOverflow, expected == objectSize else {
+                return refuse("element \(element) declares \(length) items of \(baseSize) bytes but its heap object holds \(objectSize) bytes")
+            }
+        }
+        return nil
+    }
+}

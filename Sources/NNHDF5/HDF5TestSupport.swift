@@ -1,0 +1,108 @@
+internal import CHDF5
+
+/// Builders for the kinds of objects this library refuses to read, so the test
+/// suite (through `@testable import NNHDF5`) can create them without importing the
+/// C API itself. Not part of the public interface.
+enum HDF5TestSupport {
+    /// Creates a soft link `name` in `group` whose stored path is `target`.
+    static func createSoftLink(in group: HDF5Group, name: String, target: String) throws {
+        try HDF5Library.locked {
+            let id = try group.requireID()
+            try HDF5Library.check(
+                H5Lcreate_soft(target, id, name, hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT)), group.failure("linking"))
+        }
+    }
+
+    /// Creates a hard link `name` in `group` to the existing object at `target`.
+    static func createHardLink(in group: HDF5Group, name: String, target: String) throws {
+        try HDF5Library.locked {
+            let id = try group.requireID()
+            try HDF5Library.check(
+                H5Lcreate_hard(id, target, id, name, hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT)), group.failure("linking"))
+        }
+    }
+
+    /// Creates an external link `name` in `group` to `path` in the file `file`.
+    static func createExternalLink(in group: HDF5Group, name: String, file: String, path: String) throws {
+        try HDF5Library.locked {
+            let id = try group.requireID()
+            try HDF5Library.check(
+                H5Lcreate_external(file, path, id, name, hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT)),
+                group.failure("linking"))
+        }
+    }
+
+    /// Creates a float32 dataset of `count` elements whose data lives in the raw
+    /// external file `externalFile`.
+    static func createExternalDataset(in group: HDF5Group, name: String, externalFile: String, count: Int) throws {
+        try HDF5Library.locked {
+            let id = try group.requireID()
+            let fail = group.failure("creating external dataset")
+            let dcpl = try HDF5Library.check(H5Pcreate(nn_h5p_dataset_create()), fail)
+            defer { _ = H5Pclose(dcpl) }
+            try HDF5Library.check(H5Pset_external(dcpl, externalFile, 0, hsize_t(count * 4)), fail)
+            let space = try HDF5Library.check(H5Screate_simple(1, [hsize_t(count)], nil), fail)
+            defer { _ = H5Sclose(space) }
+            let dataset = try HDF5Library.check(
+                H5Dcreate2(id, name, nn_h5t_ieee_f32le(), space, hid_t(H5P_DEFAULT), dcpl, hid_t(H5P_DEFAULT)), fail)
+            _ = H5Dclose(dataset)
+        }
+    }
+
+    /// Creates a virtual float32 dataset of `count` elements mapping all of
+    /// `sourceDataset` in `sourceFile`.
+    static func createVirtualDataset(
+        in group: HDF5Group, name: String, sourceFile: String, sourceDataset: String, count: Int
+    ) throws {
+        try HDF5Library.locked {
+            let id = try group.requireID()
+            let fail = group.failure("creating virtual dataset")
+            let dcpl = try HDF5Library.check(H5Pcreate(nn_h5p_dataset_create()), fail)
+            defer { _ = H5Pclose(dcpl) }
+            let space = try HDF5Library.check(H5Screate_simple(1, [hsize_t(count)], nil), fail)
+            defer { _ = H5Sclose(space) }
+            try HDF5Library.check(H5Pset_virtual(dcpl, space, sourceFile, sourceDataset, space), fail)
+            let dataset = try HDF5Library.check(
+                H5Dcreate2(id, name, nn_h5t_ieee_f32le(), space, hid_t(H5P_DEFAULT), dcpl, hid_t(H5P_DEFAULT)), fail)
+            _ = H5Dclose(dataset)
+        }
+    }
+
+    /// Creates a float32 dataset with dimensions `dims` and writes nothing, so it
+    /// declares far more data than the file stores. `chunk` selects chunked layout.
+    static func createUnwrittenDataset(in group: HDF5Group, name: String, dims: [UInt64], chunk: [UInt64]?) throws {
+        try HDF5Library.locked {
+            let id = try group.requireID()
+            let fail = group.failure("creating dataset")
+            let dcpl = try HDF5Library.check(H5Pcreate(nn_h5p_dataset_create()), fail)
+            defer { _ = H5Pclose(dcpl) }
+            if let chunk {
+                try HDF5Library.check(H5Pset_chunk(dcpl, Int32(chunk.count), chunk), fail)
+            }
+            let space = try HDF5Library.check(H5Screate_simple(Int32(dims.count), dims, nil), fail)
+            defer { _ = H5Sclose(space) }
+            let dataset = try HDF5Library.check(
+                H5Dcreate2(id, name, nn_h5t_ieee_f32le(), space, hid_t(H5P_DEFAULT), dcpl, hid_t(H5P_DEFAULT)), fail)
+            _ = H5Dclose(dataset)
+        }
+    }
+
+    /// Number of identifiers open in `file` (the file itself included), to detect
+    /// leaked group/dataset/attribute/datatype/dataspace identifiers.
+    static func openObjectCount(in file: HDF5File) -> Int {
+        HDF5Library.locked {
+            guard file.fileID >= 0 else { return 0 }
+            return Int(H5Fget_obj_count(file.fileID, nn_h5f_obj_all_local()))
+        }
+    }
+
+    /// Provokes an HDF5 error and prints the error stack to stderr explicitly, so a
+    /// test can prove that its stderr capture sees HDF5 diagnostics.
+    static func printErrorStack() {
+        HDF5Library.locked {
+            _ = H5Gopen2(hid_t(-1), "nnhdf5-test-hook", hid_t(H5P_DEFAULT))
+            _ = nn_h5_print_errors()
+            HDF5Library.discardErrorStack()
+        }
+    }
+}

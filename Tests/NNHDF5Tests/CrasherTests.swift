@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+@testable import NNHDF5
+
+/// Inputs on which libhdf5 1.10.8 itself crashed (see Fixtures/hdf5/crashers/README.md).
+/// The wrapper must refuse them with `HDF5Error.corruptFile` before libhdf5 gets there.
+@Suite struct CrasherTests {
+    static let crashers = [
+        "gcol-object-size-1.h5", "gcol-object-size-2.h5", "gcol-object-size-3.h5",
+        "gcol-object-size-4.h5", "gcol-object-size-5.h5", "gcol-object-size-double-free.h5",
+        "vlen-heap-index.h5", "attribute-dataspace-size.h5",
+    ]
+
+    @Test(arguments: crashers)
+    func crasherIsRefused(name: String) throws {
+        let path = Fixture.path("crashers/" + name)
+        for file in [try HDF5File(readingFrom: path), try HDF5File(bytes: try Fixture.bytes("crashers/" + name), name: name)] {
+            let root = try file.root
+            let error = #expect(throws: HDF5Error.self) { try root.attributeNames() }
+            guard case let .corruptFile(errorFile, errorPath, detail)? = error else {
+                Issue.record("\(name): expected corruptFile, got \(String(describing: error))")
+                continue
+            }
+            #expect(errorFile == file.path)
+            #expect(errorPath == "/")
+            #expect(!detail.isEmpty)
+            // Everything else is refused or works, without crashing.
+            let result = exerciseEverything(in: file)
+            #expect(result.foreignErrors.isEmpty)
+            try file.close()  // closing used to double-free for one of these
+        }
+    }
+
+    @Test func heapObjectOverrunIsDescribed() throws {
+        let root = try HDF5File(readingFrom: Fixture.path("crashers/gcol-object-size-1.h5")).root
+        let error = #expect(throws: HDF5Error.self) { try root.stringArrayAttribute("layer_names") }
+        #expect(error?.description.contains("overrunning its collection") == true, "\(String(describing: error))")
+    }
+
+    /// Version-2 object headers and dense attribute storage pass the checks.
+    @Test func latestFormatIsAccepted() throws {
+        let root = try HDF5File(readingFrom: Fixture.path("h5py_latest.h5")).root
+        let group = try root.group("g")
+        #expect(try group.stringArrayAttribute("names") == ["alpha", "beta"])
+        #expect(try group.stringAttribute("title") == "t\u{ef}tle")
+        #expect(try group.stringArrayAttribute("empty") == [])
+        let dataset = try group.dataset("d")
+        #expect(try dataset.readFloats() == [0, 1, 2])
+        #expect(try dataset.stringAttribute("unit") == "m")
+        let many = try root.group("many")
+        let names = try many.attributeNames()
+        #expect(names.count == 20)
+        for index in 0..<20 {
+            let name = String(format: "a%02d", index)
+            #expect(try many.stringAttribute(name) == "value \(index)")
+        }
+    }
+}

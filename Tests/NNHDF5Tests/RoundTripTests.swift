@@ -1,0 +1,208 @@
+import Foundation
+import Testing
+@testable import NNHDF5
+
+/// Writing a file with every writer and reading it back exactly.
+@Suite struct RoundTripTests {
+    /// 3000 names of 30 bytes: 90,000 bytes counted Keras's way, so they must split.
+    static let bigNames: [String] = (0..<3000).map { index in
+        let base = "layer_\(index)_"
+        return base + String(repeating: "x", count: 30 - base.utf8.count)
+    }
+
+    static let unicode = "naïve ✓ 日本語 🚀"
+
+    /// Writes the round-trip file at `path`.
+    static func writeSample(at path: String) throws {
+        let file = try HDF5File.create(at: path)
+        let root = try file.root
+        try root.setStringAttribute("keras_version", "3.15.1")
+        try root.setStringAttribute("unicode", unicode)
+        try root.setStringAttribute("empty_string", "")
+        try root.setStringArrayAttribute("layer_names", ["flatten", "dense", "dense_1"])
+        try root.setStringArrayAttribute("unicode_names", ["é", unicode, ""])
+        try root.setStringArrayAttribute("big", bigNames)
+        try root.setStringArrayAttribute("no_names", [])
+        try root.setDoubleArrayAttribute("numbers", [1.5, -2, 1e300])
+
+        let weights = try root.createGroup("model_weights")
+        let flatten = try weights.createGroup("flatten")
+        try flatten.setEmptyFloat64ArrayAttribute("weight_names")
+        let dense = try weights.createGroup("dense")
+        try dense.setStringArrayAttribute("weight_names", ["dense/kernel:0", "dense/bias:0"])
+        // Intermediate group "dense" is created on the way, like h5py does.
+        let kernel = try dense.createDataset("dense/kernel:0", shape: [2, 3], floats: [1, 2, 3, 4, 5, -6.5])
+        try kernel.setStringAttribute("note", "on a dataset")
+        try dense.createDataset("dense/bias:0", shape: [3], floats: [0.25, .greatestFiniteMagnitude, -0.0])
+
+        try root.createGroup("a/b/c")
+        try root.createDataset("a/b/c/doubles", shape: [2, 2], doubles: [1e-300, 2, 3, .pi])
+        try root.createDataset("scalar", shape: [], floats: [42])
+        try root.createDataset("scalar_double", shape: [], doubles: [-1.25])
+        try root.createDataset("empty", shape: [0], floats: [])
+        try root.createDataset("empty3d", shape: [2, 0, 3], doubles: [])
+        try root.createDataset("ones", shape: [1, 1, 1, 1], floats: [1])
+        try file.close()
+    }
+
+    /// Checks everything `writeSample` wrote.
+    static func verifySample(_ file: HDF5File) throws {
+        let root = try file.root
+        #expect(root.name == "/")
+        #expect(try root.stringAttribute("keras_version") == "3.15.1")
+        #expect(try root.stringAttribute("unicode") == unicode)
+        #expect(try root.stringAttribute("empty_string") == "")
+        #expect(try root.stringAttribute("absent") == nil)
+        #expect(try root.stringArrayAttribute("layer_names") == ["flatten", "dense", "dense_1"])
+        #expect(try root.stringArrayAttribute("unicode_names") == ["é", unicode, ""])
+        #expect(try root.stringArrayAttribute("big") == bigNames)
+        #expect(try root.stringArrayAttribute("no_names") == [])
+        #expect(try root.stringArrayAttribute("absent") == nil)
+        #expect(try root.numericAttribute("numbers") == [1.5, -2, 1e300])
+        #expect(try root.numericAttribute("absent") == nil)
+
+        // The big array was split like Keras splits it.
+        let attributeNames = try root.attributeNames()
+        #expect(!attributeNames.contains("big"))
+        #expect(attributeNames.contains("big0"))
+        #expect(attributeNames.contains("big1"))
+        #expect(!attributeNames.contains("big2"))
+        #expect(try root.stringArrayAttribute("big0")?.count == 1500)
+
+        #expect(try root.memberNames() == ["a", "empty", "empty3d", "model_weights", "ones", "scalar", "scalar_double"])
+        let weights = try root.group("model_weights")
+        #expect(weights.name == "/model_weights")
+        #expect(try weights.memberNames() == ["dense", "flatten"])
+        let flatten = try weights.group("flatten")
+        #expect(try flatten.stringArrayAttribute("weight_names") == [])
+        #expect(try flatten.numericAttribute("weight_names") == [])
+        let dense = try weights.group("dense")
+        let names = try #require(try dense.stringArrayAttribute("weight_names"))
+        #expect(names == ["dense/kernel:0", "dense/bias:0"])
+
+        let kernel = try dense.dataset(names[0])
+        #expect(kernel.name == "/model_weights/dense/dense/kernel:0")
+        #expect(kernel.shape == [2, 3])
+        #expect(kernel.elementType == .float32)
+        #expect(kernel.layout == .contiguous)
+        #expect(kernel.declaredBytes == 24)
+        #expect(kernel.storageBytes == 24)
+        #expect(try kernel.readFloats() == [1, 2, 3, 4, 5, -6.5])
+        #expect(try kernel.readDoubles() == [1, 2, 3, 4, 5, -6.5])
+        #expect(try kernel.stringAttribute("note") == "on a dataset")
+        let bias = try dense.dataset(names[1]).readFloats()
+        #expect(bias.map(\.bitPattern) == [Float(0.25), .greatestFiniteMagnitude, -0.0].map(\.bitPattern))
+
+        let doubles = try root.dataset("a/b/c/doubles")
+        #expect(doubles.elementType == .float64)
+        #expect(try doubles.readDoubles() == [1e-300, 2, 3, .pi])
+        // The same dataset through an absolute path, from another group.
+        #expect(try weights.dataset("/a/b/c/doubles").readDoubles() == [1e-300, 2, 3, .pi])
+
+        let scalar = try root.dataset("scalar")
+        #expect(scalar.shape == [])
+        #expect(scalar.elementCount == 1)
+        #expect(try scalar.readFloats() == [42])
+        #expect(try root.dataset("scalar_double").readDoubles() == [-1.25])
+
+        let empty = try root.dataset("empty")
+        #expect(empty.shape == [0])
+        #expect(empty.elementCount == 0)
+        #expect(try empty.readFloats() == [])
+        let empty3d = try root.dataset("empty3d")
+        #expect(empty3d.shape == [2, 0, 3])
+        #expect(try empty3d.readDoubles() == [])
+        #expect(try root.dataset("ones").shape == [1, 1, 1, 1])
+
+        #expect(try root.kind(of: "a") == .group)
+        #expect(try root.kind(of: "a/b/c/doubles") == .dataset)
+        #expect(try root.kind(of: "nothing") == .missing)
+        #expect(try root.kind(of: "/") == .group)
+        #expect(root.hasMember("a/b/c/doubles"))
+        #expect(root.hasMember("/a/b"))
+        #expect(!root.hasMember("a/x/c"))
+        #expect(!root.hasMember("scalar/x"))
+        #expect(!root.hasMember(""))
+        #expect(!root.hasMember("a//b"))
+    }
+
+    @Test func writesAndReadsBackFromDisk() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("round_trip.h5")
+        try Self.writeSample(at: path)
+        let file = try HDF5File(readingFrom: path)
+        #expect(file.path == path)
+        #expect(!file.isWritable)
+        try Self.verifySample(file)
+    }
+
+    @Test func readsBackFromMemoryImage() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("round_trip.h5")
+        try Self.writeSample(at: path)
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let file = try HDF5File(bytes: bytes, name: "model.weights.h5")
+        #expect(file.path == "model.weights.h5")
+        try Self.verifySample(file)
+    }
+
+    @Test func readsBackWhileStillOpenForWriting() throws {
+        let directory = try TemporaryDirectory()
+        let file = try HDF5File.create(at: directory.path("open.h5"))
+        let root = try file.root
+        try root.createDataset("d", shape: [2], doubles: [1, 2])
+        try root.setStringArrayAttribute("names", ["x"])
+        try root.setStringArrayAttribute("names", ["y", "z"])  // replaces
+        #expect(try root.stringArrayAttribute("names") == ["y", "z"])
+        #expect(try root.dataset("d").readDoubles() == [1, 2])
+        try file.flush()
+    }
+
+    @Test func replacingASplitAttributeRemovesOldPieces() throws {
+        let directory = try TemporaryDirectory()
+        let file = try HDF5File.create(at: directory.path("split.h5"))
+        let root = try file.root
+        try root.setStringArrayAttribute("names", Self.bigNames)
+        #expect(try root.hasAttribute("names1"))
+        try root.setStringArrayAttribute("names", ["small"])
+        #expect(try root.attributeNames().filter { $0.hasPrefix("names") } == ["names"])
+        #expect(try root.stringArrayAttribute("names") == ["small"])
+        #expect(try root.deleteAttribute("names"))
+        #expect(try !root.deleteAttribute("names"))
+    }
+
+    /// The split points match numpy's `array_split` as used by Keras.
+    @Test func kerasSplitMatchesNumpyArraySplit() {
+        // 3000 × 30 bytes = 90,000 > 64,512: two pieces of 1500.
+        #expect(HDF5Object.kerasSplit(count: 3000, itemSize: 30, limit: 64512) == [0..<1500, 1500..<3000])
+        // 5 × 20,000: ceil(5/2) × 20,000 = 60,000 fits; numpy gives [3, 2].
+        #expect(HDF5Object.kerasSplit(count: 5, itemSize: 20000, limit: 64512) == [0..<3, 3..<5])
+        // 7 × 30,000: at most 2 per piece -> 4 pieces [2, 2, 2, 1].
+        #expect(HDF5Object.kerasSplit(count: 7, itemSize: 30000, limit: 64512) == [0..<2, 2..<4, 4..<6, 6..<7])
+        // Exactly at the limit stays in one piece.
+        #expect(HDF5Object.kerasSplit(count: 2, itemSize: 32256, limit: 64512) == [0..<2])
+        #expect(HDF5Object.kerasSplit(count: 0, itemSize: 1, limit: 64512) == [0..<0])
+    }
+
+    @Test func rejectsBadWrites() throws {
+        let directory = try TemporaryDirectory()
+        let file = try HDF5File.create(at: directory.path("bad.h5"))
+        let root = try file.root
+        #expect(throws: HDF5Error.self) { try root.createDataset("x", shape: [2, 2], floats: [1, 2, 3]) }
+        #expect(throws: HDF5Error.self) { try root.createDataset("x", shape: [-1], floats: []) }
+        #expect(throws: HDF5Error.self) { try root.createDataset("/abs", shape: [1], floats: [1]) }
+        #expect(throws: HDF5Error.self) { try root.createDataset("a//b", shape: [1], floats: [1]) }
+        #expect(throws: HDF5Error.self) { try root.setStringAttribute("", "x") }
+        #expect(throws: HDF5Error.self) { try root.setStringAttribute("nul", "a\u{0}b") }
+        let tooLong = String(repeating: "x", count: 64513)
+        #expect(throws: HDF5Error.self) { try root.setStringArrayAttribute("long", [tooLong]) }
+        try root.createGroup("g")
+        let duplicate = #expect(throws: HDF5Error.self) { try root.createGroup("g") }
+        if case .libraryFailure(_, let path, _, let message)? = duplicate {
+            #expect(path == "/g")
+            #expect(!message.isEmpty)
+        } else {
+            Issue.record("expected libraryFailure, got \(String(describing: duplicate))")
+        }
+    }
+}
