@@ -32,7 +32,7 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .target(name: "NNPlot", dependencies: ["CZlibNN"]),
-        .target(name: "NNModel", dependencies: ["NNCore", "NNSystem", "NNData", "NNFormat", "NNKeras", "NNPlot"]),
+        .target(name: "NNModel", dependencies: ["NNCore", "NNSystem", "NNData", "NNFormat", "NNHDF5", "NNKeras", "NNPlot"]),
         .target(name: "NNModelCLI", dependencies: [
             "NNModel",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

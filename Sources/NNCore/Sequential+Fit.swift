@@ -41,6 +41,7 @@ extension Sequential {
             optimizerState = trainer.optimizerState()
             metadata.history = history
             metadata.loss = options.loss.rawValue
+            metadata.createdAt = nil  // a changed model: the next save records a new time
             if metadata.dataset == nil { metadata.dataset = data.name }
             if metadata.classNames == nil { metadata.classNames = data.classNames }
         }

@@ -60,7 +60,7 @@ public enum NNMWriter {
 
     /// The complete file as bytes (for small models, tests and the spec's worked example).
     ///
-    /// - Parameter createdAt: the creation time to record (default: now), for reproducible output.
+    /// - Parameter createdAt: the creation time to record (default: the model's own, else now).
     public static func encode(_ model: Sequential, dtype: StorageDType = .float32, producer: String,
                               includeOptimizer: Bool = true, createdAt: String? = nil) -> [UInt8] {
         let (preamble, items) = prepare(model, dtype: dtype, producer: producer, includeOptimizer: includeOptimizer,
@@ -102,7 +102,7 @@ public enum NNMWriter {
         }
         var metadata = model.metadata
         metadata.producer = producer
-        metadata.createdAt = createdAt ?? currentTimestamp()
+        metadata.createdAt = createdAt ?? model.metadata.createdAt ?? currentTimestamp()
         let header = NNMHeader.json(architecture: model.architecture, tensors: items.map(\.entry), optimizer: optimizer,
                                     metadata: metadata).serializedBytes()
         return (preamble(header: header), items)

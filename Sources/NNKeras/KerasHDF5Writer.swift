@@ -41,7 +41,7 @@ public enum KerasHDF5Writer {
     static func writeFile(_ model: Sequential, to temporary: String, displayPath: String, producer: String) throws(KerasImportError) {
         do {
             let file = try HDF5File.create(at: temporary)
-            let root = file.root
+            let root = try file.root
             let architecture = model.architecture
             let float64 = architecture.sourceDType == "float64"
             try root.setStringAttribute("backend", "tensorflow")
@@ -55,7 +55,7 @@ public enum KerasHDF5Writer {
             try root.setStringAttribute(formatAttribute, "\(NNMFormat.majorVersion).\(NNMFormat.minorVersion)")
             var metadata = model.metadata
             metadata.producer = producer
-            metadata.createdAt = currentTimestamp()
+            metadata.createdAt = metadata.createdAt ?? currentTimestamp()
             try root.setStringAttribute(metadataAttribute, NNMHeader.json(metadata).serialized())
 
             let weightsGroup = try root.createGroup("model_weights")

@@ -51,7 +51,7 @@ public enum KerasReader {
         -> (model: Sequential, info: KerasFileInfo)
     {
         do {
-            let root = file.root
+            let root = try file.root
             var metadata = ModelMetadata()
             var info = KerasFileInfo(path: path, layout: .legacyModel, kerasVersion: try root.stringAttribute("keras_version"),
                                      backend: try root.stringAttribute("backend"), weightsDType: "float32",
@@ -157,8 +157,12 @@ public enum KerasReader {
             throw .invalidArchive(path: path, reason: "model.weights.h5: \(error)")
         }
         defer { try? store.close() }
+        let storeRoot: HDF5Group
+        do { storeRoot = try store.root } catch let e as HDF5Error { throw .hdf5(e) } catch {
+            throw .invalidArchive(path: path, reason: "model.weights.h5: \(error)")
+        }
         let weights: [Tensor]
-        (weights, info.weightsDType) = try KerasWeights.store(store.root, architecture: architecture, path: path + "/model.weights.h5")
+        (weights, info.weightsDType) = try KerasWeights.store(storeRoot, architecture: architecture, path: path + "/model.weights.h5")
         if let v = info.kerasVersion { metadata.producer = "keras \(v)" }
         return (try makeModel(architecture, weights, nil, metadata, path: path), info)
     }
