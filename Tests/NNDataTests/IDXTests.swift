@@ -90,6 +90,15 @@ struct IDXTests {
         expectError(readIDX(path), "invalidIDX", path: path, "more than")
     }
 
+    /// 3·2³⁰ × 3·2³⁰ × 16 = 9·2⁶⁴, which wraps around to exactly 0 in 64-bit arithmetic: it must
+    /// not pass for "0 elements, 0 data bytes".
+    @Test func dimensionsWhoseProductOverflowsAreRefused() throws {
+        let d = 3 << 30
+        let header = idx([d, d, 16], [])
+        let error = dataError { () throws(DataError) in try IDXFile(contents: header, path: "wrap.idx") }
+        expectError(error, "invalidIDX", path: "wrap.idx", "more than")
+    }
+
     @Test func truncatedGzip() throws {
         let folder = try TemporaryFolder()
         let whole = storedGzip(idx([3, 2, 3], Self.pixels))
