@@ -19,6 +19,13 @@ struct FashionMNISTTrainingTests {
         #expect(fullTrain.sampleShape == [28, 28])
         #expect(fullTrain.classNames == FashionMNIST.classNames)
         #expect(fullTrain.labelWidth == 10)
+        // The same test labels Keras's own loader gave for the reference files.
+        #expect(classLabels(fullTest.slice(0..<64))?.map(Int64.init) == fashionTest64Labels)
+        // And the same pixels: sums of `fashion_test64.input.npy` (the first 64 test images / 255, float32).
+        let pixels = fullTest.slice(0..<64).featureTensor().scalars.map(Double.init)
+        #expect(abs(pixels.reduce(0, +) - 14051.8395) < 0.01)
+        #expect(abs(pixels.prefix(784).reduce(0, +) - 131.2) < 1e-3)
+        #expect(abs(pixels.map { $0 * $0 }.reduce(0, +) - 10117.8206) < 0.01)
 
         let train = fullTrain.slice(0..<6000), test = fullTest.slice(0..<2000)
         var model = try Sequential(.seed(), seed: 42)

@@ -3,6 +3,13 @@ import Testing
 import NNCore
 @testable import NNData
 
+/// The labels of the first 64 Fashion-MNIST test images, as Keras's reference files record them
+/// (`fashion_test64.labels.npy`).
+let fashionTest64Labels: [Int64] = [
+    9, 2, 1, 1, 6, 1, 4, 6, 5, 7, 4, 5, 7, 3, 4, 1, 2, 4, 8, 0, 2, 5, 7, 9, 1, 4, 6, 0, 9, 3, 8, 8,
+    3, 3, 8, 0, 7, 5, 7, 9, 6, 1, 3, 7, 6, 7, 2, 1, 2, 2, 4, 4, 5, 8, 2, 2, 8, 4, 8, 0, 7, 7, 8, 5,
+]
+
 func parseNPY(_ bytes: [UInt8]) -> DataError? {
     dataError { () throws(DataError) in try NPYArray(contents: bytes, path: "array.npy") }
 }
@@ -61,12 +68,17 @@ struct NPYTests {
         #expect(f16.values == .float32([1.5, -0.25]))
     }
 
+    /// `fashion_test64.labels.npy` from the Keras reference files (NumPy 2.4, int64, shape (64,)):
+    /// its 128-byte header, byte for byte, and the labels it holds.
     @Test func labelsFileFromKerasReference() throws {
-        // `fashion_test64.labels.npy`'s header as NumPy 2.4 writes it (int64, shape (64,)).
-        let labels: [Int64] = (0..<64).map { Int64($0 % 10) }
-        let a = try NPYArray(contents: npy("{'descr': '<i8', 'fortran_order': False, 'shape': (64,), }", littleEndian(labels)), path: "l")
+        let header = "{'descr': '<i8', 'fortran_order': False, 'shape': (64,), }" + String(repeating: " ", count: 59) + "\n"
+        let file = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, 0x76, 0x00] + Array(header.utf8) + littleEndian(fashionTest64Labels)
+        #expect(file.count == 640)
+        #expect(npy("{'descr': '<i8', 'fortran_order': False, 'shape': (64,), }", littleEndian(fashionTest64Labels)) == file)
+        let a = try NPYArray(contents: file, path: "fashion_test64.labels.npy")
         #expect(a.shape == [64])
-        #expect(a.values == .int64(labels))
+        #expect(a.descr == "<i8")
+        #expect(a.values == .int64(fashionTest64Labels))
     }
 
     @Test func version2And3Headers() throws {
