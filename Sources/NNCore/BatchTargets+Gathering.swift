@@ -15,8 +15,10 @@ final class TargetGatherer {
         width = outputWidth
         switch labels {
         case let .classes(c):
-            if let bad = c.firstIndex(where: { $0 < 0 || Int($0) >= outputWidth }) {
-                throw .dataMismatch("\(datasetName): label \(c[bad]) of sample \(bad) is outside the model's \(outputWidth) classes (0...\(outputWidth - 1))")
+            // One output with binary cross-entropy: the labels are the 0/1 targets themselves.
+            let classCount = outputWidth == 1 && loss == .binaryCrossentropy ? 2 : outputWidth
+            if let bad = c.firstIndex(where: { $0 < 0 || Int($0) >= classCount }) {
+                throw .dataMismatch("\(datasetName): label \(c[bad]) of sample \(bad) is outside the model's \(classCount) classes (0...\(classCount - 1))")
             }
             if outputWidth == 1, loss == .binaryCrossentropy {
                 mode = .dense  // 0/1 labels are the targets themselves

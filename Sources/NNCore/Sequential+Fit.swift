@@ -30,6 +30,9 @@ extension Sequential {
             if validation?.count == 0 { validation = nil }
         }
         guard training.count > 0 else { throw TrainingError.emptyDataset(data.name) }
+        if let validation, validation.sampleSize != architecture.inputShape.reduce(1, *) {
+            throw TrainingError.dataMismatch("\(validation.name): samples have shape \(validation.sampleShape), the model expects \(architecture.inputShape)")
+        }
         if let threads = options.threads { BLAS.setThreadCount(threads) }
 
         let trainer = try Trainer(model: self, data: training, options: options)

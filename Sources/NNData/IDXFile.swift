@@ -35,8 +35,9 @@ public struct IDXFile: Sendable {
             let o = 4 + 4 * i
             let d = Int(data[o]) << 24 | Int(data[o + 1]) << 16 | Int(data[o + 2]) << 8 | Int(data[o + 3])
             dims.append(d)
-            total = total.multipliedReportingOverflow(by: d).partialValue
-            guard total <= IDXFile.maximumElements else {
+            let (product, overflow) = total.multipliedReportingOverflow(by: d)
+            total = product
+            guard !overflow, total <= IDXFile.maximumElements else {
                 throw .invalidIDX(path: path, reason: "dimensions \(dims) hold more than \(IDXFile.maximumElements) elements")
             }
         }

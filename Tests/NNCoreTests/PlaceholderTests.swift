@@ -1,3 +1,0 @@
-import Testing
-@testable import NNCore
-@Test func placeholder() { #expect(Bool(true)) }
