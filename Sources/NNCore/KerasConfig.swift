@@ -259,7 +259,7 @@ public enum KerasConfig {
         let name: String
         if let s = value.stringValue {
             name = s
-        } else if let s = value["config"]?.stringValue, (value["module"]?.stringValue).map({ $0.hasPrefix("keras") }) ?? true {
+        } else if let s = value["config"]?.stringValue, (value["module"]?.stringValue).map({ $0 == "keras" || $0.hasPrefix("keras.") }) ?? true {
             name = s
         } else {
             throw .unsupportedActivation(layer: layer, name: value["class_name"]?.stringValue ?? value.serialized())

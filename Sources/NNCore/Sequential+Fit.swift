@@ -15,7 +15,7 @@ extension Sequential {
     ///     fraction of `data` instead.
     ///   - progress: called at the start of each epoch, after each step and after each epoch.
     /// - Throws: ``TrainingError/nonFiniteLoss(epoch:batch:value:)`` when the loss becomes NaN or
-    ///   infinite (the weights keep their last finite values), and ``TrainingError`` for data or
+    ///   infinite (the step that produced it is not applied; earlier steps are kept), and ``TrainingError`` for data or
     ///   options that do not fit the model.
     @discardableResult
     public mutating func fit(
@@ -27,7 +27,10 @@ extension Sequential {
         var validation = validationData
         if validation == nil, options.validationSplit > 0 {
             (training, validation) = data.splitValidation(fraction: options.validationSplit)
-            if validation?.count == 0 { validation = nil }
+            if validation?.count == 0 {
+                throw TrainingError.invalidOption(name: "validation split", value: "\(options.validationSplit)",
+                                                  expected: "a fraction that leaves at least one of the \(data.count) samples for validation")
+            }
         }
         guard training.count > 0 else { throw TrainingError.emptyDataset(data.name) }
         if let validation, validation.sampleSize != architecture.inputShape.reduce(1, *) {
@@ -36,6 +39,7 @@ extension Sequential {
         if let threads = options.threads { BLAS.setThreadCount(threads) }
 
         let trainer = try Trainer(model: self, data: training, options: options)
+        if let validation { try trainer.checkLabels(validation) }
         var history = metadata.history ?? History()
         let firstEpoch = (history.epochs.last?.epoch ?? 0) + 1
         var rng = SeededGenerator(seed: options.seed)
@@ -213,6 +217,12 @@ final class Trainer {
                 ? Array(UnsafeBufferPointer(start: gradients.pointer + range.lowerBound, count: range.count))
                 : [Float](repeating: 0, count: range.count))
         }
+    }
+
+    /// Checks that `dataset`'s labels fit the model and loss (before any training time is spent).
+    func checkLabels(_ dataset: Dataset) throws {
+        guard let labels = dataset.labels else { throw TrainingError.dataMismatch("\(dataset.name) has no labels") }
+        _ = try TargetGatherer(labels: labels, loss: options.loss, outputWidth: outputWidth, capacity: 1, datasetName: dataset.name)
     }
 
     /// Loss and accuracy on `dataset` with the current weights (no dropout).

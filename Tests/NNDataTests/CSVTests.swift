@@ -17,12 +17,12 @@ struct CSVTests {
         #expect(data.sampleShape == [3])
         #expect(classLabels(data) == [1, 0, 2])
         #expect(data.classNames == ["x", "y", "z"])
-        guard case let .uint8(bytes, scale) = data.features else {
+        guard case let .uint8(bytes, divisor) = data.features else {
             Issue.record("byte-valued features should stay bytes")
             return
         }
         #expect(bytes == [0, 128, 255, 3, 2, 1, 255, 255, 0])
-        #expect(scale == Float(1) / 255)
+        #expect(divisor == 255)
         #expect(data.name == path)
     }
 
@@ -31,7 +31,7 @@ struct CSVTests {
         let path = try folder.write("plain.csv", text: "4,1,2\n5,3,4")  // no final newline
         let data = try CSVDataset.load(path: path)
         #expect(classLabels(data) == [4, 5])
-        #expect(data.featureTensor().scalars == [1, 2, 3, 4].map { Float($0) * (Float(1) / 255) })
+        #expect(data.featureTensor().scalars == [1, 2, 3, 4].map { Float(Double($0) / 255) })
     }
 
     @Test func crlfLineEndingsSpacesAndBlankLines() throws {
@@ -39,7 +39,7 @@ struct CSVTests {
         let path = try folder.write("dos.csv", text: "label,p1,p2\r\n\r\n1, 10 ,20\r\n\r\n0,30,\t40\r\n")
         let data = try CSVDataset.load(path: path)
         #expect(classLabels(data) == [1, 0])
-        #expect(data.featureTensor().scalars == [10, 20, 30, 40].map { Float($0) * (Float(1) / 255) })
+        #expect(data.featureTensor().scalars == [10, 20, 30, 40].map { Float(Double($0) / 255) })
     }
 
     @Test func gzipCSV() throws {
@@ -58,7 +58,7 @@ struct CSVTests {
         #expect(data.sampleShape == [28, 28])
         #expect(data.count == 2)
         #expect(classLabels(data) == [9, 0])
-        #expect(data.featureTensor().scalars.prefix(3) == [0, 1 * (Float(1) / 255), 2 * (Float(1) / 255)])
+        #expect(data.featureTensor().scalars.prefix(3) == [0, Float(1.0 / 255), Float(2.0 / 255)])
     }
 
     /// Values that are not bytes (fractions, negatives, > 255) make every feature Float32, as written.

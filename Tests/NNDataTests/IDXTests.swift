@@ -35,10 +35,10 @@ struct IDXTests {
         #expect(classLabels(data) == [2, 0, 1])
         #expect(data.classNames == ["a", "b", "c"])
         #expect(data.name == "tiny")
-        // Pixels are scaled to [0, 1] as they are read.
+        // Pixels are scaled to [0, 1] as they are read, rounded like NumPy's x / 255.0.
         let features = data.featureTensor()
         #expect(features.shape == [3, 2, 3])
-        #expect(features.scalars == Self.pixels.map { Float($0) * (1 / 255) })
+        #expect(features.scalars == Self.pixels.map { Float(Double($0) / 255) })
     }
 
     @Test func realCompressedGzipMembersAreRead() throws {
