@@ -99,3 +99,43 @@ public struct History: Sendable, Equatable {
         return lines.joined(separator: "\n") + "\n"
     }
 }
+
+extension History {
+    /// Reads the CSV written by ``csv`` (or Keras's `CSVLogger`): a header row naming the columns
+    /// (`epoch`, `loss`, `accuracy`, `val_loss`, `val_accuracy`, `seconds`), one row per epoch.
+    public init(csv text: String) throws(ModelConfigError) {
+        let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingSpaces }.filter { !$0.isEmpty }
+        guard let header = lines.first else { throw .missingField(layer: "history", field: "header row") }
+        let names = header.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingSpaces }
+        var columns: [(key: String, value: JSON)] = names.map { ($0, .array([])) }
+        for (row, line) in lines.dropFirst().enumerated() {
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingSpaces }
+            guard cells.count == names.count else {
+                throw .invalidField(layer: "history", field: "row \(row + 2)", expected: "\(names.count) comma-separated values",
+                                    found: "\(cells.count)")
+            }
+            for (i, cell) in cells.enumerated() {
+                guard let v = Double(cell) else {
+                    throw .invalidField(layer: "history", field: "\(names[i]) in row \(row + 2)", expected: "a number", found: "'\(cell)'")
+                }
+                if case var .array(values) = columns[i].value {
+                    values.append(.number(v))
+                    columns[i].value = .array(values)
+                }
+            }
+        }
+        try self.init(json: .object(columns))
+    }
+}
+
+extension StringProtocol {
+    /// The text without leading and trailing spaces and tabs.
+    var trimmingSpaces: String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { $0 != " " && $0 != "\t" && $0 != "\r" }),
+              let last = scalars.lastIndex(where: { $0 != " " && $0 != "\t" && $0 != "\r" }) else { return "" }
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: scalars[first...last])
+        return String(out)
+    }
+}

@@ -10,6 +10,7 @@ struct EvaluateCommand: ParsableCommand {
         Examples:
           nnmodel evaluate model.nnm
           nnmodel evaluate model.h5 --input x_test.npy --labels y_test.npy --json
+          nnmodel evaluate model.nnm --plot confusion.svg
         """
     )
 
@@ -20,10 +21,13 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Loss to report (default: the loss the model was trained with).", valueName: "name"))
     var loss: Loss?
     @Option(name: .customLong("batch-size"), help: "Samples per inference batch.") var batchSize = 1024
+    @Option(help: ArgumentHelp("Draw the confusion matrix as a heatmap to this SVG file.", valueName: "confusion.svg"))
+    var plot: String?
     @Flag(help: "Print the results as JSON.") var json = false
 
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        if let plot, !plot.lowercased().hasSuffix(".svg") { throw ValidationError("--plot must name an .svg file, got '\(plot)'") }
     }
 
     func run() throws {
@@ -39,6 +43,10 @@ struct EvaluateCommand: ParsableCommand {
             let evaluation = try model.evaluate(data, loss: loss, batchSize: batchSize)
             let elapsed = seconds(clock.now - start)
             let names = model.metadata.classNames ?? data.classNames ?? []
+            if let plot {
+                try Pictures.write(try Pictures.confusionMatrix(evaluation.confusion, classNames: names,
+                                                                title: "Confusion matrix (accuracy \(fixed(evaluation.accuracy, 4)))"), to: plot)
+            }
             if json {
                 var result = Report.json(evaluation, classNames: names.isEmpty ? nil : names)
                 result = result.setting("model", to: .string(file)).setting("data", to: .string(data.name))

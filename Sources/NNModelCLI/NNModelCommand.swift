@@ -15,7 +15,7 @@ public struct NNModelCommand: ParsableCommand {
         file is missing; 73 an output file cannot be created; 74 another I/O error.
         """,
         version: NNModelVersion.string,
-        subcommands: [TrainCommand.self, InspectCommand.self, EvaluateCommand.self, PredictCommand.self, ConvertCommand.self]
+        subcommands: [TrainCommand.self, InspectCommand.self, EvaluateCommand.self, PredictCommand.self, ConvertCommand.self, DiffCommand.self, PlotCommand.self]
     )
 }
 

@@ -11,6 +11,7 @@ struct PredictCommand: ParsableCommand {
           nnmodel predict model.nnm --limit 10 --top-k 3
           nnmodel predict model.nnm --input x.npy --output probabilities.npy
           nnmodel predict model.h5 --input x.npy --csv > predictions.csv
+          nnmodel predict model.nnm --limit 25 --grid samples.png
         """
     )
 
@@ -21,6 +22,9 @@ struct PredictCommand: ParsableCommand {
     @Option(name: .customLong("top-k"), help: "Classes to list per sample.") var topK = 1
     @Option(help: "Predict only the first N samples.") var limit: Int?
     @Option(help: ArgumentHelp("Write all output values as float32 .npy [N, outputs].", valueName: "P.npy")) var output: String?
+    @Option(help: ArgumentHelp("Draw the first --limit samples (default 25) as a PNG grid with predicted (probability) / true under each.",
+                               valueName: "samples.png"))
+    var grid: String?
     @Flag(help: "Print predictions as JSON.") var json = false
     @Flag(help: "Print predictions as CSV.") var csv = false
     @Option(name: .customLong("batch-size"), help: "Samples per inference batch.") var batchSize = 1024
@@ -31,6 +35,7 @@ struct PredictCommand: ParsableCommand {
         if json && csv { throw ValidationError("choose one of --json and --csv") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
         if let output, !output.hasSuffix(".npy") { throw ValidationError("--output must name a .npy file, got '\(output)'") }
+        if let grid, !grid.lowercased().hasSuffix(".png") { throw ValidationError("--grid must name a .png file, got '\(grid)'") }
     }
 
     func run() throws {
@@ -42,6 +47,13 @@ struct PredictCommand: ParsableCommand {
             let probabilities = try model.predict(data.featureTensor(), batchSize: batchSize)
             if let output { try NPYArray.write(floats: probabilities.scalars, shape: probabilities.shape, to: output) }
             let names = model.metadata.classNames ?? data.classNames ?? []
+            if let grid {
+                // The grid shows the first --limit samples (25 when no limit is given, at most 400).
+                let shown = min(data.count, limit ?? 25, 400)
+                let width = probabilities.count / max(1, probabilities.shape[0])
+                let head = Tensor(shape: [shown, width], values: Array(probabilities.scalars.prefix(shown * width)))
+                try Pictures.write(try Pictures.predictionGrid(data.slice(0..<shown), probabilities: head, classNames: names), to: grid)
+            }
             let rows = Predictions(probabilities: probabilities, data: data, classNames: names, topK: topK)
             if json {
                 Console.out(rows.json.serialized(pretty: true))

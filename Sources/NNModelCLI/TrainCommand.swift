@@ -15,6 +15,7 @@ struct TrainCommand: ParsableCommand {
           nnmodel train
           nnmodel train --epochs 10 --hidden 256,128 --optimizer rmsprop --validation-split 0.1
           nnmodel train --config model_config.json --history history.csv --json
+          nnmodel train --plot curves.svg
           nnmodel train --output model.nnm && nnmodel train --resume model.nnm --epochs 2 --output model.nnm
         """
     )
@@ -51,6 +52,8 @@ struct TrainCommand: ParsableCommand {
     var dtype: StorageDType = .float32
     @Option(help: ArgumentHelp("Continue training a saved model, with its optimizer state and history.", valueName: "file"))
     var resume: String?
+    @Option(help: ArgumentHelp("Draw the training curves (loss and accuracy per epoch) to this SVG file.", valueName: "curves.svg"))
+    var plot: String?
     @Flag(help: "Print the final report as JSON on stdout (progress goes to stderr).") var json = false
     @Flag(name: .shortAndLong, help: "Print no progress.") var quiet = false
 
@@ -72,6 +75,7 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--config gives the whole architecture; do not combine it with --hidden or --activation")
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let plot, !plot.lowercased().hasSuffix(".svg") { throw ValidationError("--plot must name an .svg file, got '\(plot)'") }
         if let history, !(history.hasSuffix(".json") || history.hasSuffix(".csv")) {
             throw ValidationError("--history must end in .json or .csv, got '\(history)'")
         }
@@ -112,6 +116,7 @@ struct TrainCommand: ParsableCommand {
             if let output {
                 try ModelFile.save(model, to: output, dtype: dtype)
             }
+            if let plot { try Pictures.write(try Pictures.trainingCurves(trainingHistory), to: plot) }
             let evaluation = try testData.map { try model.evaluate($0, loss: chosenLoss) }
             try report(model: model, history: trainingHistory, evaluation: evaluation, trainSeconds: trainSeconds,
                        classNames: classNames ?? [])
