@@ -22,7 +22,8 @@ let package = Package(
                        providers: [.apt(["libhdf5-dev"])]),
 
         // Libraries, lowest first.
-        .target(name: "NNCore", dependencies: ["CBLAS"]),
+        .target(name: "CKernels"),
+        .target(name: "NNCore", dependencies: ["CBLAS", "CKernels"]),
         .target(name: "NNSystem", dependencies: ["CZlibNN"]),
         .target(name: "NNData", dependencies: ["NNCore", "NNSystem"]),
         .target(name: "NNFormat", dependencies: ["NNCore", "NNSystem"]),

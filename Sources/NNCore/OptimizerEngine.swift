@@ -1,3 +1,5 @@
+internal import CKernels
+
 /// Applies an optimizer's update rule to a flat buffer of weights, in place.
 ///
 /// Weights and gradients are laid out contiguously (see ``ParameterLayout``); the optimizer's
@@ -50,38 +52,19 @@ final class OptimizerEngine {
                     for i in lo..<hi { m[i] = mu * m[i] - lr * g[i]; w[i] += m[i] }
                 }
             case .adagrad:
-                let a = slots[0].baseAddress!
-                for i in lo..<hi {
-                    a[i] += g[i] * g[i]
-                    w[i] -= lr * g[i] / (a[i] + eps).squareRoot()
-                }
+                nn_adagrad(w + lo, g + lo, slots[0].baseAddress! + lo, hi - lo, lr, eps)
             case .rmsprop:
-                let v = slots[0].baseAddress!, rho = Float(c.rho)
                 if slots.count > 1 {
-                    let m = slots[1].baseAddress!, mu = Float(c.momentum)
-                    for i in lo..<hi {
-                        v[i] = rho * v[i] + (1 - rho) * g[i] * g[i]
-                        m[i] = mu * m[i] + lr * g[i] / (v[i] + eps).squareRoot()
-                        w[i] -= m[i]
-                    }
+                    nn_rmsprop_momentum(w + lo, g + lo, slots[0].baseAddress! + lo, slots[1].baseAddress! + lo, hi - lo,
+                                        lr, Float(c.rho), Float(c.momentum), eps)
                 } else {
-                    for i in lo..<hi {
-                        v[i] = rho * v[i] + (1 - rho) * g[i] * g[i]
-                        w[i] -= lr * g[i] / (v[i] + eps).squareRoot()
-                    }
+                    nn_rmsprop(w + lo, g + lo, slots[0].baseAddress! + lo, hi - lo, lr, Float(c.rho), eps)
                 }
             case .adam:
-                let m = slots[0].baseAddress!, v = slots[1].baseAddress!
                 let t = Float(iterations)
                 let b1 = Float(c.beta1), b2 = Float(c.beta2)
                 let alpha = lr * (1 - _pow(b2, t)).squareRoot() / (1 - _pow(b1, t))
-                let k1 = 1 - b1, k2 = 1 - b2
-                for i in lo..<hi {
-                    let gi = g[i]
-                    m[i] += (gi - m[i]) * k1
-                    v[i] += (gi * gi - v[i]) * k2
-                    w[i] -= alpha * m[i] / (v[i].squareRoot() + eps)
-                }
+                nn_adam(w + lo, g + lo, slots[0].baseAddress! + lo, slots[1].baseAddress! + lo, hi - lo, alpha, 1 - b1, 1 - b2, eps)
             }
         }
     }
