@@ -256,23 +256,26 @@ public final class HDF5File: @unchecked Sendable {
 
     /// Refuses to go on when the attribute messages of the object `id` of this
     /// (untrusted) file would make libhdf5 read out of bounds; see
-    /// `HDF5ObjectHeaderCheck`. Lock must be held.
-    func requireSoundAttributeMessages(of id: hid_t, path objectPath: String) throws {
-        guard !isWritable else { return }
+    /// `HDF5ObjectHeaderCheck`. Returns the attribute names found in the header
+    /// (nil when unknown, e.g. for created files or dense attribute storage).
+    /// Lock must be held.
+    func requireSoundAttributeMessages(of id: hid_t, path objectPath: String) throws -> [String]? {
+        guard !isWritable else { return nil }
         let heaps = try requireSoundGlobalHeaps(path: objectPath)
         var address: haddr_t = 0
         try HDF5Library.check(nn_h5_object_address(id, &address)) {
             .libraryFailure(file: path, path: objectPath, operation: "locating object header of", message: $0)
         }
         let layout = layout()
-        let problem = withContents { bytes in
+        let report = withContents { bytes in
             HDF5ObjectHeaderCheck(bytes: bytes, base: layout.base, addressSize: layout.addressSize,
                                   lengthSize: layout.lengthSize, heaps: heaps)
-                .problem(objectAddress: UInt64(address))
-        } ?? "the file could not be read again to validate it"
-        if let problem {
+                .inspect(objectAddress: UInt64(address))
+        } ?? HDF5ObjectHeaderCheck.Report(problem: "the file could not be read again to validate it")
+        if let problem = report.problem {
             throw HDF5Error.corruptFile(file: path, path: objectPath, detail: problem)
         }
+        return report.attributeNames
     }
 
     /// Current size of the file in bytes. Lock must be held.
