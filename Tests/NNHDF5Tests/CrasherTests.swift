@@ -53,6 +53,22 @@ import Testing
         }
     }
 
+    /// Chunk dimensions larger than the dataset's fixed maximum dimensions made
+    /// `H5Dread` copy chunk data out of bounds.
+    @Test func chunkLargerThanDatasetIsRefused() throws {
+        let path = Fixture.path("crashers/chunk-dims-exceed-dataset.h5")
+        let root = try HDF5File(readingFrom: path).root
+        let error = #expect(throws: HDF5Error.self) { try root.dataset("chunked_gzip") }
+        guard case let .corruptFile(file, datasetPath, detail)? = error else {
+            Issue.record("expected corruptFile, got \(String(describing: error))")
+            return
+        }
+        #expect(file == path)
+        #expect(datasetPath == "/chunked_gzip")
+        #expect(detail.contains("[10, 8202]"), "\(detail)")
+        #expect(try root.dataset("compact").readFloats() == [1, 2, 3, 4])
+    }
+
     @Test func heapObjectOverrunIsDescribed() throws {
         let root = try HDF5File(readingFrom: Fixture.path("crashers/gcol-object-size-1.h5")).root
         let error = #expect(throws: HDF5Error.self) { try root.stringArrayAttribute("layer_names") }
