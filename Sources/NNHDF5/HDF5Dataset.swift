@@ -32,6 +32,8 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
     public let layout: HDF5StorageLayout
     /// Details of the file's datatype.
     let typeInfo: HDF5TypeInfo
+    /// Maximum dimensions (`UInt64.max` = unlimited).
+    let maxDimensions: [UInt64]
 
     /// Inspects and checks the dataset whose identifier `handle` owns. Lock must be held.
     init(inspecting handle: HDF5Handle, name: String) throws {
@@ -76,6 +78,7 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
         HDF5Library.discardErrorStack()  // 0 means "not allocated" or "unknown"; both are fine here
 
         shape = extent.shape
+        maxDimensions = extent.maxDimensions
         elementCount = extent.count
         elementType = info.elementType
         typeInfo = info
@@ -112,6 +115,16 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
                                                       failure("inspecting chunks of")))
             guard chunkRank == shape.count else {
                 throw refuse("chunk rank \(chunkRank) differs from dataset rank \(shape.count)")
+            }
+            // libhdf5 1.10 does not check this when reading, and then copies chunk data
+            // with the wrong geometry out of a smaller buffer (see Fixtures/hdf5/crashers/).
+            for (axis, dim) in chunkDims.prefix(chunkRank).enumerated() {
+                let limit = axis < maxDimensions.count ? maxDimensions[axis] : UInt64.max
+                if dim == 0 || (limit != UInt64.max && UInt64(dim) > limit) {
+                    throw HDF5Error.corruptFile(
+                        file: filePath, path: name,
+                        detail: "chunk dimensions \(Array(chunkDims.prefix(chunkRank))) do not fit the dataset's maximum dimensions \(maxDimensions)")
+                }
             }
             var chunkBytes = typeInfo.size
             for dim in chunkDims.prefix(chunkRank) {

@@ -10,6 +10,8 @@ enum HDF5Dataspace {
         let count: Int
         /// Whether the dataspace is HDF5's null dataspace (no elements, no shape).
         let isNull: Bool
+        /// Maximum dimensions (`UInt64.max` = unlimited); `[]` for scalar and null.
+        var maxDimensions: [UInt64] = []
     }
 
     /// Reads and checks the extent of `space`. Lock must be held.
@@ -37,7 +39,8 @@ enum HDF5Dataspace {
                 file: file, path: path, detail: "rank \(rank) exceeds the maximum of \(HDF5Limits.maxRank)")
         }
         var dims = [hsize_t](repeating: 0, count: HDF5Limits.maxRank)
-        let reported = Int(try HDF5Library.check(H5Sget_simple_extent_dims(space, &dims, nil), failure))
+        var maxDims = [hsize_t](repeating: 0, count: HDF5Limits.maxRank)
+        let reported = Int(try HDF5Library.check(H5Sget_simple_extent_dims(space, &dims, &maxDims), failure))
         guard reported == rank else {
             throw HDF5Error.unsupportedShape(file: file, path: path, detail: "inconsistent rank \(reported) vs \(rank)")
         }
@@ -63,6 +66,6 @@ enum HDF5Dataspace {
                 file: file, path: path,
                 detail: "shape \(shape) declares \(count) elements (limit \(maxElements))")
         }
-        return Extent(shape: shape, count: count, isNull: false)
+        return Extent(shape: shape, count: count, isNull: false, maxDimensions: maxDims.prefix(rank).map { UInt64($0) })
     }
 }

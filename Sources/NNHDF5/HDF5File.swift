@@ -5,7 +5,11 @@ import Foundation
 ///
 /// Files opened for reading are treated as untrusted: links into other files,
 /// external and virtual datasets, and datasets whose declared size is implausible
-/// are refused (see `HDF5Group` and `HDF5Dataset`). The file stays open while any
+/// are refused (see `HDF5Group` and `HDF5Dataset`), and the structures on which
+/// libhdf5 1.10 is known to crash (global heap collections, attribute messages,
+/// chunk geometry; see `Fixtures/hdf5/crashers/`) are checked first and refused
+/// as `HDF5Error.corruptFile`. For those checks a disk file is memory-mapped once,
+/// when the first attribute is touched. The file stays open while any
 /// group or dataset obtained from it is alive, or until `close()` is called;
 /// objects used after `close()` throw `HDF5Error.fileClosed`.
 ///
@@ -57,7 +61,8 @@ public final class HDF5File: @unchecked Sendable {
 
     /// Opens an HDF5 file image held in memory, read-only, without touching the disk.
     ///
-    /// Uses HDF5's core (memory) driver with no backing store; `bytes` is copied.
+    /// Uses HDF5's core (memory) driver with no backing store; HDF5 copies `bytes`,
+    /// and the array itself is kept (shared, not copied) for validation.
     /// `name` is used in error messages and as `path` (e.g. "model.weights.h5").
     public convenience init(bytes: [UInt8], name: String) throws {
         try self.init(path: name, source: .image(bytes))
@@ -256,23 +261,26 @@ public final class HDF5File: @unchecked Sendable {
 
     /// Refuses to go on when the attribute messages of the object `id` of this
     /// (untrusted) file would make libhdf5 read out of bounds; see
-    /// `HDF5ObjectHeaderCheck`. Lock must be held.
-    func requireSoundAttributeMessages(of id: hid_t, path objectPath: String) throws {
-        guard !isWritable else { return }
+    /// `HDF5ObjectHeaderCheck`. Returns the attribute names found in the header
+    /// (nil when unknown, e.g. for created files or dense attribute storage).
+    /// Lock must be held.
+    func requireSoundAttributeMessages(of id: hid_t, path objectPath: String) throws -> [String]? {
+        guard !isWritable else { return nil }
         let heaps = try requireSoundGlobalHeaps(path: objectPath)
         var address: haddr_t = 0
         try HDF5Library.check(nn_h5_object_address(id, &address)) {
             .libraryFailure(file: path, path: objectPath, operation: "locating object header of", message: $0)
         }
         let layout = layout()
-        let problem = withContents { bytes in
+        let report = withContents { bytes in
             HDF5ObjectHeaderCheck(bytes: bytes, base: layout.base, addressSize: layout.addressSize,
                                   lengthSize: layout.lengthSize, heaps: heaps)
-                .problem(objectAddress: UInt64(address))
-        } ?? "the file could not be read again to validate it"
-        if let problem {
+                .inspect(objectAddress: UInt64(address))
+        } ?? HDF5ObjectHeaderCheck.Report(problem: "the file could not be read again to validate it")
+        if let problem = report.problem {
             throw HDF5Error.corruptFile(file: path, path: objectPath, detail: problem)
         }
+        return report.attributeNames
     }
 
     /// Current size of the file in bytes. Lock must be held.

@@ -12,6 +12,9 @@ public class HDF5Object: @unchecked Sendable {
     /// Whether the attribute messages were checked (`requireAttributeAccess`).
     /// Guarded by the HDF5 lock.
     var attributeMessagesChecked = false
+    /// Attribute names read from the checked object header, when known.
+    /// Guarded by the HDF5 lock.
+    var checkedAttributeNames: [String]?
 
     init(handle: HDF5Handle, name: String) {
         self.handle = handle

@@ -53,14 +53,50 @@ struct HDF5ObjectHeaderCheck {
         let size: Int
     }
 
-    /// The first problem in the attribute messages of the object header at
-    /// `address` (relative to the base), or nil.
-    func problem(objectAddress address: UInt64) -> String? {
-        guard let start = absolute(address), let messages = messages(ofHeaderAt: start) else { return nil }
-        for message in messages where message.type == 0x0C {
-            if let problem = attributeProblem(message) { return problem }
+    /// What the check found in one object header.
+    struct Report {
+        /// The first problem in the attribute messages, or nil.
+        var problem: String?
+        /// Names of the attributes stored in the header, in HDF5's name order; nil
+        /// when the header was not parsed or the attributes are in dense storage.
+        var attributeNames: [String]?
+    }
+
+    /// Checks the attribute messages of the object header at `address` (relative
+    /// to the base) and collects the attributes' names.
+    func inspect(objectAddress address: UInt64) -> Report {
+        guard [2, 4, 8].contains(addressSize), [2, 4, 8].contains(lengthSize),
+              let start = absolute(address), let messages = messages(ofHeaderAt: start) else { return Report() }
+        let undefinedAddress = UInt64.max >> UInt64(64 - 8 * addressSize)
+        var names: [String]? = []
+        for message in messages {
+            switch message.type {
+            case 0x0C:
+                if let problem = attributeProblem(message) { return Report(problem: problem) }
+                if let name = attributeName(message) { names?.append(name) } else { names = nil }
+            case 0x15:
+                // Attribute Info: a defined fractal heap address means dense storage.
+                let flags = int(message.data + 1, 1) ?? 0
+                let heapAt = message.data + 2 + (flags & 0x01 != 0 ? 2 : 0)
+                if let heap = unsigned(heapAt, addressSize), heap != undefinedAddress {
+                    names = nil
+                }
+            default:
+                break
+            }
         }
-        return nil
+        return Report(problem: nil, attributeNames: names?.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+    }
+
+    /// The name stored in an attribute message (already checked to fit).
+    private func attributeName(_ message: Message) -> String? {
+        let data = message.data
+        guard let version = int(data, 1), let nameSize = int(data + 2, 2), nameSize > 0 else { return nil }
+        let nameAt = version == 3 ? data + 9 : data + 8
+        guard nameAt + nameSize <= data + message.size, let base = bytes.baseAddress else { return nil }
+        var raw = UnsafeRawBufferPointer(start: base + nameAt, count: nameSize)
+        if let end = raw.firstIndex(of: 0) { raw = UnsafeRawBufferPointer(rebasing: raw[..<end]) }
+        return String(decoding: raw, as: UTF8.self)
     }
 
     /// All messages of the header at `start`, or nil for a header this check does

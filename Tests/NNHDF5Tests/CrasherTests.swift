@@ -31,6 +31,44 @@ import Testing
         }
     }
 
+    /// Corrupt attribute messages that made `H5Aiterate2` crash while cleaning up
+    /// after a decoding failure. Listing now comes from the checked object header;
+    /// reading the damaged attribute fails with an error.
+    @Test(arguments: ["attribute-table-cleanup-1.h5", "attribute-table-cleanup-2.h5",
+                      "attribute-table-cleanup-3.h5", "attribute-table-cleanup-4.h5"])
+    func attributeListingSurvives(name: String) throws {
+        let path = Fixture.path("crashers/" + name)
+        for file in [try HDF5File(readingFrom: path), try HDF5File(bytes: try Fixture.bytes("crashers/" + name), name: name)] {
+            let root = try file.root
+            if let names = try? root.attributeNames() {
+                #expect(!names.isEmpty)
+                for attribute in names {
+                    _ = try? root.stringAttribute(attribute)
+                    _ = try? root.numericAttribute(attribute)
+                }
+            }
+            let result = exerciseEverything(in: file)
+            #expect(result.foreignErrors.isEmpty)
+            try file.close()
+        }
+    }
+
+    /// Chunk dimensions larger than the dataset's fixed maximum dimensions made
+    /// `H5Dread` copy chunk data out of bounds.
+    @Test func chunkLargerThanDatasetIsRefused() throws {
+        let path = Fixture.path("crashers/chunk-dims-exceed-dataset.h5")
+        let root = try HDF5File(readingFrom: path).root
+        let error = #expect(throws: HDF5Error.self) { try root.dataset("chunked_gzip") }
+        guard case let .corruptFile(file, datasetPath, detail)? = error else {
+            Issue.record("expected corruptFile, got \(String(describing: error))")
+            return
+        }
+        #expect(file == path)
+        #expect(datasetPath == "/chunked_gzip")
+        #expect(detail.contains("[10, 8202]"), "\(detail)")
+        #expect(try root.dataset("compact").readFloats() == [1, 2, 3, 4])
+    }
+
     @Test func heapObjectOverrunIsDescribed() throws {
         let root = try HDF5File(readingFrom: Fixture.path("crashers/gcol-object-size-1.h5")).root
         let error = #expect(throws: HDF5Error.self) { try root.stringArrayAttribute("layer_names") }
