@@ -45,6 +45,37 @@
             a[i] = ai;                                                                                     \
             w[i] = w[i] - lr * gi / __builtin_elementwise_sqrt(ai + eps);                                  \
         }                                                                                                  \
+    }                                                                                                      \
+    ATTR static void sgd_##SUFFIX(float *restrict w, const float *restrict g, size_t n, float lr) {         \
+        for (size_t i = 0; i < n; i++) w[i] = w[i] - lr * g[i];                                            \
+    }                                                                                                      \
+    ATTR static void momentum_##SUFFIX(float *restrict w, const float *restrict g, float *restrict m,       \
+                                       size_t n, float lr, float mu, int nesterov) {                       \
+        if (nesterov) {                                                                                    \
+            for (size_t i = 0; i < n; i++) {                                                               \
+                float mi = mu * m[i] - lr * g[i];                                                          \
+                m[i] = mi;                                                                                 \
+                w[i] = w[i] + (mu * mi - lr * g[i]);                                                       \
+            }                                                                                              \
+        } else {                                                                                           \
+            for (size_t i = 0; i < n; i++) {                                                               \
+                float mi = mu * m[i] - lr * g[i];                                                          \
+                m[i] = mi;                                                                                 \
+                w[i] = w[i] + mi;                                                                          \
+            }                                                                                              \
+        }                                                                                                  \
+    }                                                                                                      \
+    ATTR static void add_##SUFFIX(float *restrict a, const float *restrict b, size_t n) {                  \
+        for (size_t i = 0; i < n; i++) a[i] = a[i] + b[i];                                                 \
+    }                                                                                                      \
+    ATTR static void gather_bytes_##SUFFIX(float *restrict out, const unsigned char *restrict bytes,       \
+                                           const long *restrict index, size_t rows, size_t width,          \
+                                           float divisor) {                                                \
+        for (size_t r = 0; r < rows; r++) {                                                                \
+            const unsigned char *src = bytes + (size_t)index[r] * width;                                   \
+            float *dst = out + r * width;                                                                  \
+            for (size_t j = 0; j < width; j++) dst[j] = (float)src[j] / divisor;                           \
+        }                                                                                                  \
     }
 
 KERNELS(generic, )
@@ -80,4 +111,16 @@ void nn_rmsprop_momentum(float *w, const float *g, float *v, float *mom, size_t 
 
 void nn_adagrad(float *w, const float *g, float *a, size_t n, float lr, float eps) {
     DISPATCH(adagrad, w, g, a, n, lr, eps);
+}
+
+void nn_sgd(float *w, const float *g, size_t n, float lr) { DISPATCH(sgd, w, g, n, lr); }
+
+void nn_momentum(float *w, const float *g, float *m, size_t n, float lr, float mu, int nesterov) {
+    DISPATCH(momentum, w, g, m, n, lr, mu, nesterov);
+}
+
+void nn_add(float *a, const float *b, size_t n) { DISPATCH(add, a, b, n); }
+
+void nn_gather_bytes(float *out, const unsigned char *bytes, const long *index, size_t rows, size_t width, float divisor) {
+    DISPATCH(gather_bytes, out, bytes, index, rows, width, divisor);
 }

@@ -34,39 +34,54 @@ final class OptimizerEngine {
         }
     }
 
-    /// Performs one update of every trainable weight.
-    func step(weights w: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>) {
-        let c = config
-        let lr = Float(c.learningRate), eps = Float(c.epsilon)
+    /// Scalars of the current step, computed once by ``beginStep()``.
+    private var stepSize: Float = 0
+
+    /// Counts a step and computes its scalars; call before ``apply(weights:gradients:within:)``.
+    func beginStep() {
         iterations += 1
-        for range in trainableRanges {
-            let lo = range.lowerBound, hi = range.upperBound
+        let c = config
+        stepSize = Float(c.learningRate)
+        if c.kind == .adam {
+            let t = Float(iterations), b1 = Float(c.beta1), b2 = Float(c.beta2)
+            stepSize = Float(c.learningRate) * (1 - _pow(b2, t)).squareRoot() / (1 - _pow(b1, t))
+        }
+    }
+
+    /// Applies the current step to the trainable weights that lie within `partition` of the
+    /// flat buffer. Disjoint partitions may be applied concurrently.
+    func apply(weights w: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, within partition: Range<Int>) {
+        let c = config
+        let lr = stepSize, eps = Float(c.epsilon)
+        for trainable in trainableRanges {
+            let range = trainable.clamped(to: partition)
+            guard !range.isEmpty else { continue }
+            let lo = range.lowerBound, n = range.count
             switch c.kind {
             case .gd, .sgd:
-                for i in lo..<hi { w[i] -= lr * g[i] }
+                nn_sgd(w + lo, g + lo, n, lr)
             case .momentum:
-                let m = slots[0].baseAddress!, mu = Float(c.momentum)
-                if c.nesterov {
-                    for i in lo..<hi { m[i] = mu * m[i] - lr * g[i]; w[i] += mu * m[i] - lr * g[i] }
-                } else {
-                    for i in lo..<hi { m[i] = mu * m[i] - lr * g[i]; w[i] += m[i] }
-                }
+                nn_momentum(w + lo, g + lo, slots[0].baseAddress! + lo, n, lr, Float(c.momentum), c.nesterov ? 1 : 0)
             case .adagrad:
-                nn_adagrad(w + lo, g + lo, slots[0].baseAddress! + lo, hi - lo, lr, eps)
+                nn_adagrad(w + lo, g + lo, slots[0].baseAddress! + lo, n, lr, eps)
             case .rmsprop:
                 if slots.count > 1 {
-                    nn_rmsprop_momentum(w + lo, g + lo, slots[0].baseAddress! + lo, slots[1].baseAddress! + lo, hi - lo,
+                    nn_rmsprop_momentum(w + lo, g + lo, slots[0].baseAddress! + lo, slots[1].baseAddress! + lo, n,
                                         lr, Float(c.rho), Float(c.momentum), eps)
                 } else {
-                    nn_rmsprop(w + lo, g + lo, slots[0].baseAddress! + lo, hi - lo, lr, Float(c.rho), eps)
+                    nn_rmsprop(w + lo, g + lo, slots[0].baseAddress! + lo, n, lr, Float(c.rho), eps)
                 }
             case .adam:
-                let t = Float(iterations)
-                let b1 = Float(c.beta1), b2 = Float(c.beta2)
-                let alpha = lr * (1 - _pow(b2, t)).squareRoot() / (1 - _pow(b1, t))
-                nn_adam(w + lo, g + lo, slots[0].baseAddress! + lo, slots[1].baseAddress! + lo, hi - lo, alpha, 1 - b1, 1 - b2, eps)
+                nn_adam(w + lo, g + lo, slots[0].baseAddress! + lo, slots[1].baseAddress! + lo, n, lr,
+                        1 - Float(c.beta1), 1 - Float(c.beta2), eps)
             }
         }
+    }
+
+    /// Performs one whole update of every trainable weight.
+    func step(weights w: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>) {
+        beginStep()
+        apply(weights: w, gradients: g, within: 0..<Int.max)
     }
 
     /// The current state, one tensor per slot and trainable weight.

@@ -18,6 +18,14 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
     }
 
+    /// A generator for one of many independent streams derived from `seed` (for example one per
+    /// training step and worker thread).
+    public init(seed: UInt64, stream: UInt64, substream: UInt64) {
+        var g = SeededGenerator(seed: seed ^ 0x5851_F42D_4C95_7F2D)
+        let a = g.next(), b = g.next()
+        self.init(seed: a ^ (stream &* 0x9E37_79B9_7F4A_7C15) ^ (substream &* 0xC2B2_AE3D_27D4_EB4F) ^ b.rotatedLeft(17))
+    }
+
     public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
         let t = s1 << 17
@@ -49,4 +57,8 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     public mutating func nextIndex(below bound: Int) -> Int {
         Int(next(upperBound: UInt64(bound)))
     }
+}
+
+extension UInt64 {
+    func rotatedLeft(_ k: UInt64) -> UInt64 { (self << k) | (self >> (64 - k)) }
 }

@@ -1,3 +1,5 @@
+internal import CKernels
+
 /// The most samples the engine processes at once; larger batches (and full-batch gradient
 /// descent) are accumulated chunk by chunk, which is exact and keeps memory bounded.
 let maximumChunk = 512
@@ -71,23 +73,48 @@ extension Sequential {
     }
 }
 
-/// Runs training steps for one model: owns the flat weight, gradient and optimizer buffers.
+/// Runs training steps for one model: owns the flat weight and optimizer buffers, and one
+/// worker per thread, each with its own engine and gradient buffer.
+///
+/// A step splits the batch into one contiguous slice per worker; each worker computes the
+/// gradient of its slice (scaled by the whole batch size) in parallel; then each worker sums the
+/// workers' gradients over its own part of the parameters and applies the optimizer there. The
+/// sums run in a fixed order, so results are deterministic for a given seed and thread count.
 final class Trainer {
+    /// One thread's share of the work.
+    final class Worker {
+        let network: Network
+        let targets: TargetGatherer
+        let gradients: FloatBuffer
+        let gradientPointers: [UnsafeMutablePointer<Float>]
+        var loss: Double = 0
+        var correct = 0
+        var active = false
+
+        init(network: Network, targets: TargetGatherer, gradients: FloatBuffer, ranges: [Range<Int>]) {
+            self.network = network
+            self.targets = targets
+            self.gradients = gradients
+            gradientPointers = gradients.pointers(ranges)
+        }
+    }
+
     let architecture: ModelArchitecture
     let options: TrainingOptions
     let data: Dataset
     let layout: ParameterLayout
-    let network: Network
     let parameters: FloatBuffer
-    let gradients: FloatBuffer
-    let optimizer: OptimizerEngine
-    let targets: TargetGatherer
     let weightPointers: [UnsafePointer<Float>]
-    let gradientPointers: [UnsafeMutablePointer<Float>]
+    let workers: [Worker]
+    let pool: WorkerPool?
+    /// The part of the flat parameter buffer each worker reduces and updates.
+    let parameterPartitions: [Range<Int>]
+    let optimizer: OptimizerEngine
     let fused: Bool
     let outputWidth: Int
     let batchSize: Int
     var order: [Int]
+    private var stepCount: UInt64 = 0
 
     init(model: Sequential, data: Dataset, options: TrainingOptions) throws {
         architecture = model.architecture
@@ -111,29 +138,31 @@ final class Trainer {
             throw TrainingError.invalidOption(name: "layer option", value: "\(layer.ignoredOptions.joined(separator: ", ")) of '\(layer.name)'",
                                               expected: "none: nnmodel does not train with regularizers or constraints")
         }
-        for spec in specs where architecture.layers[spec.layerIndex].trainable {
-            if case let .dense(d) = architecture.layers[spec.layerIndex].kind,
-               case let .unsupported(json) = (spec.role == "kernel" ? d.kernelInitializer : d.biasInitializer),
-               model.weights.isEmpty {
-                throw TrainingError.unsupportedInitializer(json["class_name"]?.stringValue ?? "?")
-            }
-        }
 
         batchSize = options.optimizer.kind == .gd ? data.count : min(options.batchSize, data.count)
-        let chunk = min(batchSize, maximumChunk)
-        network = try Network(architecture: architecture, maxSamples: chunk, training: true)
-        targets = try TargetGatherer(labels: labels, loss: options.loss, outputWidth: outputWidth, capacity: chunk,
-                                     datasetName: data.name)
-        fused = options.loss.fusedActivation != nil && network.finalActivation == options.loss.fusedActivation
+        let threads = max(1, min(options.threads ?? WorkerPool.processorCount, batchSize))
+        let perWorker = (batchSize + threads - 1) / threads
+        let chunk = min(perWorker, maximumChunk)
+        var workers: [Worker] = []
+        for _ in 0..<threads {
+            let network = try Network(architecture: architecture, maxSamples: chunk, training: true)
+            let targets = try TargetGatherer(labels: labels, loss: options.loss, outputWidth: outputWidth, capacity: chunk,
+                                             datasetName: data.name)
+            workers.append(Worker(network: network, targets: targets, gradients: FloatBuffer(count: layout.total),
+                                  ranges: layout.ranges))
+        }
+        self.workers = workers
+        pool = threads > 1 ? WorkerPool(threads: threads) : nil
+        if pool != nil || options.threads != nil { BLAS.setThreadCount(1) }
+        parameterPartitions = partition(layout.total, into: pool?.size ?? 1, alignment: 16)
+        fused = options.loss.fusedActivation != nil && workers[0].network.finalActivation == options.loss.fusedActivation
 
         let parameters = FloatBuffer(count: layout.total)
         for (range, tensor) in zip(layout.ranges, model.weights) {
             (parameters.pointer + range.lowerBound).update(from: tensor.unsafeBaseAddress, count: range.count)
         }
         self.parameters = parameters
-        gradients = FloatBuffer(count: layout.total)
         weightPointers = parameters.pointers(layout.ranges).map { UnsafePointer($0) }
-        gradientPointers = gradients.pointers(layout.ranges)
         let optimizer = OptimizerEngine(config: options.optimizer, parameterCount: layout.total,
                                         trainableRanges: layout.trainableRanges)
         if let state = model.optimizerState, state.config.kind == options.optimizer.kind,
@@ -150,6 +179,11 @@ final class Trainer {
         order = Array(0..<data.count)
     }
 
+    /// Runs `body` for every worker, on the pool when there is one.
+    func forEachWorker(_ body: (Int) -> Void) {
+        if let pool { pool.run(body) } else { body(0) }
+    }
+
     /// One pass over the training data.
     func runEpoch(epoch: Int, total: Int, rng: inout SeededGenerator, progress: (TrainingEvent) -> Void) throws -> EpochRecord {
         if options.shuffle { order.shuffle(using: &rng) }
@@ -163,11 +197,11 @@ final class Trainer {
             for b in 0..<batches {
                 let start = b * batchSize, end = min(start + batchSize, n)
                 let count = end - start
-                let (batchLoss, batchCorrect) = accumulateGradients(UnsafeBufferPointer(rebasing: all[start..<end]), rng: &rng)
+                let (batchLoss, batchCorrect) = computeGradients(UnsafeBufferPointer(rebasing: all[start..<end]))
                 guard batchLoss.isFinite else {
                     throw TrainingError.nonFiniteLoss(epoch: epoch, batch: b + 1, value: Float(batchLoss / Double(count)))
                 }
-                optimizer.step(weights: parameters.pointer, gradients: gradients.pointer)
+                applyUpdate()
                 lossSum += batchLoss
                 correct += batchCorrect
                 seen += count
@@ -178,43 +212,88 @@ final class Trainer {
         return EpochRecord(epoch: epoch, loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen), seconds: 0)
     }
 
-    /// Computes the gradient of the mean loss over the samples at `batch` into ``gradients``,
-    /// chunk by chunk; returns the summed loss and the number of correct predictions.
-    func accumulateGradients(_ batch: UnsafeBufferPointer<Int>, rng: inout SeededGenerator) -> (loss: Double, correct: Int) {
+    /// Computes every worker's share of the gradient of the mean loss over `batch` (in parallel)
+    /// and returns the summed loss and the number of correct predictions.
+    func computeGradients(_ batch: UnsafeBufferPointer<Int>) -> (loss: Double, correct: Int) {
+        stepCount += 1
+        let slices = partition(batch.count, into: workers.count)
+        let step = stepCount
+        forEachWorker { t in
+            let worker = workers[t]
+            worker.active = !slices[t].isEmpty
+            guard worker.active else { return }
+            // Dropout masks come from a stream per (seed, step, worker): reproducible for a thread count.
+            var rng = SeededGenerator(seed: options.seed, stream: step, substream: UInt64(t))
+            (worker.loss, worker.correct) = accumulate(UnsafeBufferPointer(rebasing: batch[slices[t]]), batchSize: batch.count,
+                                                       worker: worker, rng: &rng)
+        }
+        var loss: Double = 0
+        var correct = 0
+        for w in workers where w.active {
+            loss += w.loss
+            correct += w.correct
+        }
+        return (loss, correct)
+    }
+
+    /// Sums the workers' gradients and applies one optimizer step, each worker on its own part of
+    /// the parameters.
+    func applyUpdate() {
+        optimizer.beginStep()
+        let first = workers[0].gradients.pointer
+        forEachWorker { t in
+            let range = parameterPartitions[t]
+            guard !range.isEmpty else { return }
+            if !workers[0].active { (first + range.lowerBound).update(repeating: 0, count: range.count) }
+            for w in workers.dropFirst() where w.active {
+                nn_add(first + range.lowerBound, w.gradients.pointer + range.lowerBound, range.count)
+            }
+            optimizer.apply(weights: parameters.pointer, gradients: first, within: range)
+        }
+    }
+
+    /// One worker's gradient of the loss over `samples` (divided by `batchSize`), chunk by chunk;
+    /// returns the summed loss and the number of correct predictions.
+    func accumulate(_ samples: UnsafeBufferPointer<Int>, batchSize: Int, worker: Worker, rng: inout SeededGenerator)
+        -> (loss: Double, correct: Int)
+    {
+        let network = worker.network
         guard let outputGradient = network.outputGradient else { return (.nan, 0) }
         let chunk = network.maxSamples
         var lossSum: Double = 0
         var correct = 0
         var chunkStart = 0
-        while chunkStart < batch.count {
-            let chunkEnd = min(chunkStart + chunk, batch.count)
+        while chunkStart < samples.count {
+            let chunkEnd = min(chunkStart + chunk, samples.count)
             let rows = chunkEnd - chunkStart
-            let indices = UnsafeBufferPointer(rebasing: batch[chunkStart..<chunkEnd])
+            let indices = UnsafeBufferPointer(rebasing: samples[chunkStart..<chunkEnd])
             data.gather(indices, into: network.input)
-            let t = targets.gather(indices)
+            let t = worker.targets.gather(indices)
             let output = network.forward(samples: rows, weights: weightPointers, training: true, rng: &rng)
             if fused, let logits = network.finalLogits {
                 lossSum += options.loss.sum(logits: logits, targets: t, rows: rows, columns: outputWidth)
                 options.loss.fusedGradient(probabilities: output, targets: t, rows: rows, columns: outputWidth,
-                                           batchSize: batch.count, into: outputGradient)
+                                           batchSize: batchSize, into: outputGradient)
             } else {
                 lossSum += options.loss.sum(predictions: output, targets: t, rows: rows, columns: outputWidth)
                 options.loss.gradient(predictions: output, targets: t, rows: rows, columns: outputWidth,
-                                      batchSize: batch.count, into: outputGradient)
+                                      batchSize: batchSize, into: outputGradient)
             }
             correct += TargetGatherer.correctCount(predictions: output, targets: t, rows: rows, columns: outputWidth)
-            network.backward(samples: rows, weights: weightPointers, gradients: gradientPointers, fused: fused,
+            network.backward(samples: rows, weights: weightPointers, gradients: worker.gradientPointers, fused: fused,
                              accumulate: chunkStart != 0)
             chunkStart = chunkEnd
         }
         return (lossSum, correct)
     }
 
-    /// The gradient of each weight (zero for non-trainable ones) after ``accumulateGradients(_:rng:)``.
+    /// The summed gradient of each weight (zero for non-trainable ones) after ``computeGradients(_:)``.
     func gradientTensors() -> [Tensor] {
-        zip(layout.specs, layout.ranges).map { spec, range in
+        let sum = FloatBuffer(count: layout.total)
+        for w in workers where w.active { nn_add(sum.pointer, w.gradients.pointer, layout.total) }
+        return zip(layout.specs, layout.ranges).map { spec, range in
             Tensor(shape: spec.shape, values: spec.trainable
-                ? Array(UnsafeBufferPointer(start: gradients.pointer + range.lowerBound, count: range.count))
+                ? Array(UnsafeBufferPointer(start: sum.pointer + range.lowerBound, count: range.count))
                 : [Float](repeating: 0, count: range.count))
         }
     }
@@ -225,35 +304,43 @@ final class Trainer {
         _ = try TargetGatherer(labels: labels, loss: options.loss, outputWidth: outputWidth, capacity: 1, datasetName: dataset.name)
     }
 
-    /// Loss and accuracy on `dataset` with the current weights (no dropout).
+    /// Loss and accuracy on `dataset` with the current weights (no dropout), split across the workers.
     func evaluate(_ dataset: Dataset) throws -> (loss: Double, accuracy: Double) {
         guard let labels = dataset.labels else { throw TrainingError.dataMismatch("\(dataset.name) has no labels") }
-        let chunk = network.maxSamples
-        let gatherer = try TargetGatherer(labels: labels, loss: options.loss, outputWidth: outputWidth, capacity: chunk,
-                                          datasetName: dataset.name)
-        var lossSum: Double = 0
-        var correct = 0
-        var rng = SeededGenerator(seed: 0)
+        let gatherers = try workers.map { w in
+            try TargetGatherer(labels: labels, loss: options.loss, outputWidth: outputWidth, capacity: w.network.maxSamples,
+                               datasetName: dataset.name)
+        }
         let indices = Array(0..<dataset.count)
+        let slices = partition(dataset.count, into: workers.count)
         indices.withUnsafeBufferPointer { all in
-            var start = 0
-            while start < all.count {
-                let end = min(start + chunk, all.count)
-                let slice = UnsafeBufferPointer(rebasing: all[start..<end])
-                dataset.gather(slice, into: network.input)
-                let t = gatherer.gather(slice)
-                let output = network.forward(samples: end - start, weights: weightPointers, training: false, rng: &rng)
-                if fused, let logits = network.finalLogits {
-                    lossSum += options.loss.sum(logits: logits, targets: t, rows: end - start, columns: outputWidth)
-                } else {
-                    lossSum += options.loss.sum(predictions: output, targets: t, rows: end - start, columns: outputWidth)
+            forEachWorker { t in
+                let network = workers[t].network
+                var rng = SeededGenerator(seed: 0)
+                var lossSum: Double = 0
+                var correct = 0
+                var start = slices[t].lowerBound
+                while start < slices[t].upperBound {
+                    let end = min(start + network.maxSamples, slices[t].upperBound)
+                    let slice = UnsafeBufferPointer(rebasing: all[start..<end])
+                    dataset.gather(slice, into: network.input)
+                    let targets = gatherers[t].gather(slice)
+                    let output = network.forward(samples: end - start, weights: weightPointers, training: false, rng: &rng)
+                    if fused, let logits = network.finalLogits {
+                        lossSum += options.loss.sum(logits: logits, targets: targets, rows: end - start, columns: outputWidth)
+                    } else {
+                        lossSum += options.loss.sum(predictions: output, targets: targets, rows: end - start, columns: outputWidth)
+                    }
+                    correct += TargetGatherer.correctCount(predictions: output, targets: targets, rows: end - start, columns: outputWidth)
+                    start = end
                 }
-                correct += TargetGatherer.correctCount(predictions: output, targets: t, rows: end - start, columns: outputWidth)
-                start = end
+                workers[t].loss = lossSum
+                workers[t].correct = correct
             }
         }
         let n = Double(max(1, dataset.count))
-        return (lossSum / n, Double(correct) / n)
+        let loss = workers.reduce(0.0) { $0 + $1.loss }, correct = workers.reduce(0) { $0 + $1.correct }
+        return (loss / n, Double(correct) / n)
     }
 
     /// The current weights as tensors.
@@ -277,9 +364,9 @@ extension Sequential {
     public func lossAndGradients(_ data: Dataset, loss: Loss, seed: UInt64 = 0) throws -> (loss: Double, gradients: [Tensor]) {
         var options = TrainingOptions(epochs: 1, batchSize: data.count, loss: loss)
         options.shuffle = false
+        options.seed = seed
         let trainer = try Trainer(model: self, data: data, options: options)
-        var rng = SeededGenerator(seed: seed)
-        let (sum, _) = trainer.order.withUnsafeBufferPointer { trainer.accumulateGradients($0, rng: &rng) }
+        let (sum, _) = trainer.order.withUnsafeBufferPointer { trainer.computeGradients($0) }
         return (sum / Double(data.count), trainer.gradientTensors())
     }
 }

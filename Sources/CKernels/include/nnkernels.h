@@ -25,6 +25,19 @@ void nn_rmsprop_momentum(float *w, const float *g, float *v, float *mom, size_t 
 /// Adagrad: a += g * g; w -= lr * g / sqrt(a + eps).
 void nn_adagrad(float *w, const float *g, float *a, size_t n, float lr, float eps);
 
+/// SGD: w -= lr * g.
+void nn_sgd(float *w, const float *g, size_t n, float lr);
+
+/// SGD with momentum: m = mu * m - lr * g; w += m, or with Nesterov w += mu * m - lr * g.
+void nn_momentum(float *w, const float *g, float *m, size_t n, float lr, float mu, int nesterov);
+
+/// a += b.
+void nn_add(float *a, const float *b, size_t n);
+
+/// out[i] = (float)bytes[index[r] * width + j] / divisor for each row r of `rows` rows: gathers
+/// rows of a byte matrix into floats (exactly NumPy's x / 255.0 rounded to float32 for 255).
+void nn_gather_bytes(float *out, const unsigned char *bytes, const long *index, size_t rows, size_t width, float divisor);
+
 #ifdef __cplusplus
 }
 #endif
