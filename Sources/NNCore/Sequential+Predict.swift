@@ -2,34 +2,59 @@ extension Sequential {
     /// Runs the model on a batch of samples and returns its outputs, `[N] + outputShape`.
     ///
     /// `input` is `[N] + inputShape`, or any shape whose trailing axes hold the same number of
-    /// values per sample (for example `[N, 784]` for a `[28, 28]` model).
-    public func predict(_ input: Tensor, batchSize: Int = 1024) throws -> Tensor {
+    /// values per sample (for example `[N, 784]` for a `[28, 28]` model). Work is split across
+    /// `threads` threads (default: one per core).
+    public func predict(_ input: Tensor, batchSize: Int = 1024, threads: Int? = nil) throws -> Tensor {
         let perSample = architecture.inputShape.reduce(1, *)
         guard let n = input.shape.first, input.shape.count >= 2,
               input.shape.dropFirst().reduce(1, *) == perSample else {
             throw TrainingError.dataMismatch("input of shape \(input.shape) does not fit the model's input \([-1] + architecture.inputShape) (N samples of \(architecture.inputShape))")
         }
-        var output = [Float]()
-        try withInference(maxSamples: min(max(1, batchSize), max(n, 1))) { network, weights in
-            output.reserveCapacity(n * network.outputSize)
-            var rng = SeededGenerator(seed: 0)
-            var start = 0
-            while start < n {
-                let rows = min(network.maxSamples, n - start)
-                network.input.update(from: input.unsafeBaseAddress + start * perSample, count: rows * perSample)
-                let out = network.forward(samples: rows, weights: weights, training: false, rng: &rng)
-                output.append(contentsOf: UnsafeBufferPointer(start: out, count: rows * network.outputSize))
-                start += rows
-            }
+        let width = architecture.outputShape.reduce(1, *)
+        var output = [Float](repeating: 0, count: n * width)
+        try output.withUnsafeMutableBufferPointer { out in
+            guard let base = out.baseAddress else { return }
+            try runInference(count: n, batchSize: batchSize, threads: threads, fill: { network, range in
+                network.input.update(from: input.unsafeBaseAddress + range.lowerBound * perSample, count: range.count * perSample)
+            }, consume: { _, range, network in
+                (base + range.lowerBound * width).update(from: network.output, count: range.count * width)
+            })
         }
         return Tensor(shape: [n] + architecture.outputShape, values: output)
     }
 
-    /// Builds an inference engine over the model's own weight memory and runs `body` with it.
-    func withInference<R>(maxSamples: Int, _ body: (Network, [UnsafePointer<Float>]) throws -> R) throws -> R {
-        let network = try Network(architecture: architecture, maxSamples: maxSamples, training: false)
-        return try withExtendedLifetime(weights) {
-            try body(network, weights.map(\.unsafeBaseAddress))
+    /// Runs the model over `count` samples in chunks of at most `batchSize`, split into contiguous
+    /// slices across worker threads. For each chunk, `fill` writes the inputs of the sample range
+    /// into the network's input; after the forward pass, `consume(worker, range, network)` reads
+    /// the outputs. Both are called concurrently for disjoint ranges.
+    func runInference(count: Int, batchSize: Int, threads: Int?,
+                      fill: (Network, Range<Int>) -> Void, consume: (Int, Range<Int>, Network) -> Void) throws {
+        guard count > 0 else { return }
+        // Threads pay off only with enough samples to share.
+        let workers = max(1, min(threads ?? WorkerPool.processorCount, (count + 127) / 128))
+        let slices = partition(count, into: workers)
+        let chunk = max(1, min(batchSize, slices.map(\.count).max() ?? 1))
+        let networks = try (0..<workers).map { _ in try Network(architecture: architecture, maxSamples: chunk, training: false) }
+        try withExtendedLifetime(weights) {
+            let pointers = weights.map(\.unsafeBaseAddress)
+            func body(_ t: Int) {
+                var rng = SeededGenerator(seed: 0)
+                var start = slices[t].lowerBound
+                while start < slices[t].upperBound {
+                    let range = start..<min(start + chunk, slices[t].upperBound)
+                    fill(networks[t], range)
+                    networks[t].forward(samples: range.count, weights: pointers, training: false, rng: &rng)
+                    consume(t, range, networks[t])
+                    start = range.upperBound
+                }
+            }
+            if workers > 1 {
+                guard let pool = WorkerPool(threads: workers) else { throw TrainingError.dataMismatch("cannot start worker threads") }
+                BLAS.setThreadCount(1)
+                pool.run(body)
+            } else {
+                body(0)
+            }
         }
     }
 
@@ -38,7 +63,7 @@ extension Sequential {
     ///
     /// - Parameter loss: the loss to report; defaults to the loss the model was trained with
     ///   (from its metadata), else sparse categorical cross-entropy for class labels.
-    public func evaluate(_ data: Dataset, loss: Loss? = nil, batchSize: Int = 1024) throws -> Evaluation {
+    public func evaluate(_ data: Dataset, loss: Loss? = nil, batchSize: Int = 1024, threads: Int? = nil) throws -> Evaluation {
         guard let labels = data.labels else { throw TrainingError.dataMismatch("\(data.name) has no labels to evaluate against") }
         guard data.count > 0 else { throw TrainingError.emptyDataset(data.name) }
         guard data.sampleSize == architecture.inputShape.reduce(1, *) else {
@@ -60,43 +85,46 @@ extension Sequential {
             chosenLoss = width == 1 ? .binaryCrossentropy : .categoricalCrossentropy
         }
         let n = data.count
-        var probabilities = [Float](repeating: 0, count: n * width)
-        var lossSum: Double = 0
-        var correct = 0
-        var predictedClasses = [Int](repeating: 0, count: n)
-        var trueClasses = [Int](repeating: 0, count: n)
         let chunk = min(max(1, batchSize), n)
-        try withInference(maxSamples: chunk) { network, weights in
-            let gatherer = try TargetGatherer(labels: labels, loss: chosenLoss, outputWidth: width, capacity: chunk,
-                                              datasetName: data.name)
-            let fused = chosenLoss.fusedActivation != nil && network.finalActivation == chosenLoss.fusedActivation
-            var rng = SeededGenerator(seed: 0)
-            let indices = Array(0..<n)
-            indices.withUnsafeBufferPointer { all in
-                probabilities.withUnsafeMutableBufferPointer { probs in
-                    var start = 0
-                    while start < n {
-                        let rows = min(chunk, n - start)
-                        let slice = UnsafeBufferPointer(rebasing: all[start..<start + rows])
-                        data.gather(slice, into: network.input)
-                        let t = gatherer.gather(slice)
-                        let out = network.forward(samples: rows, weights: weights, training: false, rng: &rng)
-                        if fused, let logits = network.finalLogits {
-                            lossSum += chosenLoss.sum(logits: logits, targets: t, rows: rows, columns: width)
-                        } else {
-                            lossSum += chosenLoss.sum(predictions: out, targets: t, rows: rows, columns: width)
+        let maxWorkers = max(1, WorkerPool.processorCount)
+        let gatherers = try (0..<maxWorkers).map { _ in
+            try TargetGatherer(labels: labels, loss: chosenLoss, outputWidth: width, capacity: chunk, datasetName: data.name)
+        }
+        let fusedActivation = chosenLoss.fusedActivation
+        var probabilities = [Float](repeating: 0, count: n * width)
+        var predictedClasses = [Int](repeating: 0, count: n)
+        var lossSums = [Double](repeating: 0, count: maxWorkers)
+        var correctCounts = [Int](repeating: 0, count: maxWorkers)
+        let indices = Array(0..<n)
+        try indices.withUnsafeBufferPointer { all in
+            try probabilities.withUnsafeMutableBufferPointer { probs in
+                try predictedClasses.withUnsafeMutableBufferPointer { predicted in
+                    try lossSums.withUnsafeMutableBufferPointer { losses in
+                        try correctCounts.withUnsafeMutableBufferPointer { corrects in
+                            guard let probsBase = probs.baseAddress else { return }
+                            try runInference(count: n, batchSize: chunk, threads: maxWorkers, fill: { network, range in
+                                data.gather(UnsafeBufferPointer(rebasing: all[range]), into: network.input)
+                            }, consume: { t, range, network in
+                                let rows = range.count
+                                let out = network.output
+                                let targets = gatherers[t].gather(UnsafeBufferPointer(rebasing: all[range]))
+                                if fusedActivation != nil, network.finalActivation == fusedActivation, let logits = network.finalLogits {
+                                    losses[t] += chosenLoss.sum(logits: logits, targets: targets, rows: rows, columns: width)
+                                } else {
+                                    losses[t] += chosenLoss.sum(predictions: out, targets: targets, rows: rows, columns: width)
+                                }
+                                corrects[t] += TargetGatherer.correctCount(predictions: out, targets: targets, rows: rows, columns: width)
+                                (probsBase + range.lowerBound * width).update(from: out, count: rows * width)
+                                for r in 0..<rows {
+                                    predicted[range.lowerBound + r] = width == 1 ? (out[r] > 0.5 ? 1 : 0) : argmax(out + r * width, width)
+                                }
+                            })
                         }
-                        correct += TargetGatherer.correctCount(predictions: out, targets: t, rows: rows, columns: width)
-                        guard let base = probs.baseAddress else { return }
-                        (base + start * width).update(from: out, count: rows * width)
-                        for r in 0..<rows {
-                            predictedClasses[start + r] = width == 1 ? (out[r] > 0.5 ? 1 : 0) : argmax(out + r * width, width)
-                        }
-                        start += rows
                     }
                 }
             }
         }
+        var trueClasses = [Int](repeating: 0, count: n)
         switch labels {
         case let .classes(c): for i in 0..<n { trueClasses[i] = Int(c[i]) }
         case let .dense(v, w):
@@ -106,6 +134,7 @@ extension Sequential {
             }
         }
         let classCount = max(width == 1 ? 2 : width, (trueClasses.max() ?? 0) + 1)
+        let lossSum = lossSums.reduce(0, +), correct = correctCounts.reduce(0, +)
         return Evaluation(
             loss: lossSum / Double(n), lossName: chosenLoss.rawValue, accuracy: Double(correct) / Double(n),
             probabilities: Tensor(shape: [n, width], values: probabilities),
@@ -114,7 +143,7 @@ extension Sequential {
     }
 }
 
-/// The result of ``Sequential/evaluate(_:loss:batchSize:)``.
+/// The result of ``Sequential/evaluate(_:loss:batchSize:threads:)``.
 public struct Evaluation: Sendable {
     /// Mean loss over the samples.
     public var loss: Double
