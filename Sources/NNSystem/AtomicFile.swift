@@ -63,6 +63,7 @@ public enum AtomicFile {
         let mask = umask(0)
         umask(mask)
         chmod(temporary, 0o666 & ~mask)
+        FaultInjection.reached(.created)
         do {
             try fill(temporary)
         } catch let error as FileError {
@@ -70,11 +71,14 @@ public enum AtomicFile {
         } catch {
             throw .writeFailed(path: path, reason: "\(error)")
         }
+        FaultInjection.reached(.written)
         try sync(temporary, path: path)
+        FaultInjection.reached(.synced)
         guard rename(temporary, path) == 0 else {
             throw .writeFailed(path: path, reason: FileError.systemMessage(errno))
         }
         committed = true
+        FaultInjection.reached(.renamed)
         // Make the rename itself durable.
         let dirfd = open(folder, O_RDONLY | O_CLOEXEC)
         if dirfd >= 0 {
