@@ -107,6 +107,15 @@ def first_line(e):
     return s.splitlines()[0][:300]
 
 
+def try_load(lib, path):
+    """'loads' or 'fails: <first line of the error>' for the other library's load_model."""
+    try:
+        lib.models.load_model(path)
+        return "loads"
+    except Exception as e:  # noqa: BLE001 -- any failure is the answer
+        return "fails: " + first_line(e)[:200]
+
+
 def h5_bytes_of_keras(path):
     with zipfile.ZipFile(path) as zf:
         return zf.read("model.weights.h5")
@@ -356,7 +365,8 @@ class Generator:
         m.save_weights(self.path("fmnist8_k3.weights.h5"))
         m.save(self.path("fmnist8_k3.h5"))
         self.record("fmnist8_k3.keras", producer=K3, api="model.save('x.keras')", layout="keras-zip-keras3",
-                    category="format", description=desc, in_memory=m, input_file=FASHION_INPUT, extra=train,
+                    category="format", description=desc, in_memory=m, input_file=FASHION_INPUT,
+                    extra=dict(train, tf_keras_load_model=try_load(tf_keras, self.path("fmnist8_k3.keras"))),
                     loaded=keras.models.load_model(self.path("fmnist8_k3.keras")))
         seed_all(0)
         w = k3_model()
@@ -367,7 +377,8 @@ class Generator:
                     must_contain=["weights only"], architecture_from="fmnist8_k3.keras", extra=train,
                     notes="Keras 3 save_weights also stores the Adam state under optimizer/vars.")
         self.record("fmnist8_k3.h5", producer=K3, api="model.save('x.h5')", layout="legacy-h5-keras3",
-                    category="format", description=desc, in_memory=m, input_file=FASHION_INPUT, extra=train,
+                    category="format", description=desc, in_memory=m, input_file=FASHION_INPUT,
+                    extra=dict(train, tf_keras_load_model=try_load(tf_keras, self.path("fmnist8_k3.h5"))),
                     loaded=keras.models.load_model(self.path("fmnist8_k3.h5")))
 
         seed_all(502)
@@ -380,11 +391,7 @@ class Generator:
         t.save(self.path("fmnist8_tfk.h5"))
         t.save_weights(self.path("fmnist8_tfk_legacy_weights.h5"))
         tk_loaded = tf_keras.models.load_model(self.path("fmnist8_tfk.keras"))
-        try:
-            keras.models.load_model(self.path("fmnist8_tfk.keras"))
-            k3_reads = "loads"
-        except Exception as e:  # noqa: BLE001
-            k3_reads = "fails: " + first_line(e)[:200]
+        k3_reads = try_load(keras, self.path("fmnist8_tfk.keras"))
         self.record("fmnist8_tfk.keras", producer=TFK, api="model.save('x.keras') (tf_keras >= 2.13 saving lib)",
                     layout="keras-zip-tfkeras", category="format", description=desc, in_memory=t,
                     input_file=FASHION_INPUT, loaded=tk_loaded, extra=dict(train, keras3_load_model=k3_reads),
@@ -400,7 +407,8 @@ class Generator:
                     input_file=FASHION_INPUT, loaded=w, succeed=False, must_contain=["weights only"],
                     architecture_from="fmnist8_tfk.keras", extra=train)
         self.record("fmnist8_tfk.h5", producer=TFK, api="model.save('x.h5')", layout="legacy-h5-tfkeras",
-                    category="format", description=desc, in_memory=t, input_file=FASHION_INPUT, extra=train,
+                    category="format", description=desc, in_memory=t, input_file=FASHION_INPUT,
+                    extra=dict(train, keras3_load_model=try_load(keras, self.path("fmnist8_tfk.h5"))),
                     loaded=tf_keras.models.load_model(self.path("fmnist8_tfk.h5")))
         seed_all(0)
         w = tfk_model()
@@ -1092,6 +1100,19 @@ def write_layouts(out):
           TFK_CHAIN, next(e for e in GEN.entries if e["file"] == "zoo_chain_tfk.h5")["activation_names_as_saved"]))
       + ". tf_keras's `hard_sigmoid` is `clip(0.2 x + 0.5, 0, 1)` (Keras 3: `clip(x / 6 + 0.5, 0, 1)`), see "
         "`zoo_hard_sigmoid_tfk.h5`; `hard_silu` / `hard_swish` do not exist in tf_keras.")
+    a("")
+
+    a("## Which library loads which file (`load_model`)")
+    a("| file | written by | the other library |")
+    a("|---|---|---|")
+    for n, key in (("fmnist8_k3.h5", "tf_keras_load_model"), ("fmnist8_k3.keras", "tf_keras_load_model"),
+                   ("fmnist8_tfk.h5", "keras3_load_model"), ("fmnist8_tfk.keras", "keras3_load_model")):
+        e = next(x for x in GEN.entries if x["file"] == n)
+        other = "tf_keras" if key.startswith("tf") else "Keras 3"
+        a(f"| `{n}` | {e['producer']['library']} {e['producer']['version']} | {other}: {e[key][:150]} |")
+    a("")
+    a("So a `.h5` meant for both libraries must use the tf_keras (Keras 2) config style, as nnmodel's "
+      "exporter does (`batch_input_shape`, string dtypes; see `probe_legacy_layout.py`).")
     a("")
 
     a("## Refusals: how the unsupported parts appear")

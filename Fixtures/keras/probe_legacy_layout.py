@@ -48,7 +48,24 @@ GLOROT = {"class_name": "GlorotUniform", "config": {"seed": None}}
 ZEROS = {"class_name": "Zeros", "config": {}}
 
 
-def dense_config(name, units, activation, dtype, minimal=False):
+def init(name, **config):
+    return {"class_name": name, "config": config}
+
+
+# Every initializer nnmodel's KerasConfig writes, as it writes them (kernel1, bias1, kernel2, bias2).
+INITIALIZER_SETS = {
+    "glorot": (GLOROT, ZEROS, GLOROT, ZEROS),
+    "he-lecun-constant-ones": (init("HeNormal", seed=None), init("Constant", value=0.1),
+                               init("LecunUniform", seed=None), init("Ones")),
+    "random": (init("RandomNormal", mean=0.0, stddev=0.05, seed=None),
+               init("RandomUniform", minval=-0.05, maxval=0.05, seed=None),
+               init("TruncatedNormal", mean=0.0, stddev=0.05, seed=None), ZEROS),
+    "normal-variants": (init("GlorotNormal", seed=None), ZEROS, init("HeUniform", seed=None),
+                        init("LecunNormal", seed=None)),
+}
+
+
+def dense_config(name, units, activation, dtype, minimal=False, kinit=GLOROT, binit=ZEROS):
     if minimal:
         return {"class_name": "Dense",
                 "config": {"name": name, "units": units, "activation": activation, "use_bias": True,
@@ -56,14 +73,15 @@ def dense_config(name, units, activation, dtype, minimal=False):
     return {"class_name": "Dense",
             "config": {"name": name, "trainable": True, "dtype": dtype, "units": units,
                        "activation": activation, "use_bias": True,
-                       "kernel_initializer": GLOROT, "bias_initializer": ZEROS,
+                       "kernel_initializer": kinit, "bias_initializer": binit,
                        "kernel_regularizer": None, "bias_regularizer": None,
                        "activity_regularizer": None, "kernel_constraint": None,
                        "bias_constraint": None}}
 
 
 def model_config(dtype="float32", minimal=False, input_layer_name="flatten_input",
-                 hidden_activation="relu", extra_layers=False):
+                 hidden_activation="relu", extra_layers=False, initializers="glorot"):
+    k1, b1, k2, b2 = INITIALIZER_SETS[initializers]
     layers = [
         {"class_name": "InputLayer",
          "config": {"batch_input_shape": [None, 28, 28], "dtype": dtype, "sparse": False,
@@ -72,11 +90,11 @@ def model_config(dtype="float32", minimal=False, input_layer_name="flatten_input
          "config": ({"name": "flatten", "dtype": dtype} if minimal else
                     {"name": "flatten", "trainable": True, "dtype": dtype,
                      "data_format": "channels_last"})},
-        dense_config("dense", 16, hidden_activation, dtype, minimal),
-        dense_config("dense_1", 10, "softmax", dtype, minimal),
+        dense_config("dense", 16, hidden_activation, dtype, minimal, k1, b1),
+        dense_config("dense_1", 10, "softmax", dtype, minimal, k2, b2),
     ]
     if extra_layers:  # Dense(16, linear) -> Activation -> Dropout, as nnmodel writes them
-        layers[2] = dense_config("dense", 16, "linear", dtype, minimal)
+        layers[2] = dense_config("dense", 16, "linear", dtype, minimal, k1, b1)
         layers[3:3] = [
             {"class_name": "Activation",
              "config": {"name": "activation", "trainable": True, "dtype": dtype,
@@ -183,6 +201,7 @@ BASELINE = {
     "extra_layers": False,            # Dense(linear) -> Activation -> Dropout instead of Dense(relu)
     "optimizer": "adam",
     "loss": "sparse_categorical_crossentropy",
+    "initializers": "glorot",
 }
 
 
@@ -193,7 +212,8 @@ def write_file(path, v, weights):
         put_str(f, "keras_version", v["keras_version"], v["root_str"])
         put_str(f, "model_config",
                 json.dumps(model_config(dt, v["minimal_config"], v["input_layer_name"],
-                                        v["hidden_activation"], v["extra_layers"])), v["root_str"])
+                                        v["hidden_activation"], v["extra_layers"], v["initializers"])),
+                v["root_str"])
         if v["training_config"]:
             tc = dict(TRAINING_CONFIG, loss=v["loss"], optimizer_config=OPTIMIZERS[v["optimizer"]])
             put_str(f, "training_config", json.dumps(tc), v["root_str"])
@@ -356,8 +376,9 @@ VARIANTS = [
     ("optimizer Adagrad", {"optimizer": "adagrad"}),
     ("loss categorical_crossentropy", {"loss": "categorical_crossentropy"}),
     ("loss mean_squared_error", {"loss": "mean_squared_error"}),
-] + [(f"hidden activation {a!r} (diff vs Keras 3's definition)", {"hidden_activation": a})
-     for a in ["linear", "sigmoid", "tanh", "elu", "selu", "gelu", "softplus", "softsign", "silu",
+] + [(f"initializers {k}", {"initializers": k}) for k in INITIALIZER_SETS if k != "glorot"] + [
+    (f"hidden activation {a!r} (diff vs Keras 3's definition)", {"hidden_activation": a})
+    for a in ["linear", "sigmoid", "tanh", "elu", "selu", "gelu", "softplus", "softsign", "silu",
                "leaky_relu", "exponential", "hard_sigmoid", "relu6", "hard_silu", "mish"]]
 
 
