@@ -43,6 +43,7 @@ let package = Package(
         .testTarget(name: "NNCoreTests", dependencies: ["NNCore"]),
         .testTarget(name: "NNDataTests", dependencies: ["NNData", "NNSystem"]),
         .testTarget(name: "NNHDF5Tests", dependencies: ["NNHDF5"]),
+        .testTarget(name: "NNKerasTests", dependencies: ["NNModel"]),
         .testTarget(name: "NNFormatTests", dependencies: ["NNFormat", "NNCore", "NNSystem"]),
         .testTarget(name: "NNPlotTests", dependencies: ["NNPlot", "CZlibNN"]),
         .testTarget(name: "NNModelCLITests", dependencies: ["NNModelCLI", "NNModel"]),

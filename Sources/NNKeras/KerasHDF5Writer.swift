@@ -21,6 +21,26 @@ public enum KerasHDF5Writer {
     /// The Keras version the written config and layout follow.
     public static let kerasVersion = "2.15.0"
 
+    /// What Keras versions will do differently with the exported architecture (checked with real
+    /// Keras 3.15 and tf_keras 2.21): empty when both load it and predict what nnmodel predicts.
+    public static func compatibilityNotes(for architecture: ModelArchitecture) -> [String] {
+        var notes: [String] = []
+        for layer in architecture.layers {
+            let activation: Activation?
+            switch layer.kind {
+            case let .dense(d): activation = d.activation
+            case let .activation(a): activation = a
+            default: activation = nil
+            }
+            if activation == .hardSilu {
+                notes.append("layer '\(layer.name)' uses hard_silu, which tf_keras does not know (Keras 3 loads it)")
+            } else if activation == .hardSigmoid {
+                notes.append("layer '\(layer.name)' uses hard_sigmoid, which tf_keras computes as clip(0.2 x + 0.5, 0, 1) (Keras 3 matches nnmodel)")
+            }
+        }
+        return notes
+    }
+
     /// Saves `model` to `path` atomically (temporary file, fsync, rename).
     public static func write(_ model: Sequential, to path: String, producer: String) throws(KerasImportError) {
         var failure: KerasImportError?

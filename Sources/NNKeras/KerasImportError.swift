@@ -37,6 +37,8 @@ public enum KerasImportError: Error, Equatable, Sendable, CustomStringConvertibl
     case file(FileError)
     /// The model cannot be written in Keras's format.
     case cannotExport(path: String, reason: String)
+    /// An activation the file's Keras version defines differently from Keras 3 (which nnmodel follows).
+    case differentActivation(path: String, layer: String, activation: String, kerasVersion: String, definition: String)
 
     public var description: String {
         switch self {
@@ -64,6 +66,8 @@ public enum KerasImportError: Error, Equatable, Sendable, CustomStringConvertibl
         case let .hdf5(e): return e.description
         case let .file(e): return e.description
         case let .cannotExport(path, reason): return "\(path): cannot write as Keras HDF5: \(reason)"
+        case let .differentActivation(path, layer, activation, version, definition):
+            return "\(path): layer '\(layer)' uses \(activation), which Keras \(version) defines as \(definition); nnmodel computes Keras 3's definition, so its predictions would differ"
         }
     }
 }

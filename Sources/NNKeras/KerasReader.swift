@@ -89,6 +89,9 @@ public enum KerasReader {
                 let attributes = try root.attributeNames().prefix(8)
                 throw KerasImportError.unknownLayout(path: path, found: "groups \(Array(members)) and attributes \(Array(attributes))")
             }
+            if !info.writtenByNNModel, override == nil {
+                try checkActivationSemantics(architecture, kerasVersion: info.kerasVersion, path: path)
+            }
             if metadata.producer == nil, let v = info.kerasVersion {
                 metadata.producer = "keras \(v)" + (info.backend.map { " (\($0))" } ?? "")
             }
@@ -99,6 +102,24 @@ public enum KerasReader {
             throw .hdf5(e)
         } catch {
             throw .invalidMetadata(path: path, field: "file", reason: "\(error)")
+        }
+    }
+
+    /// Refuses activations whose meaning in the Keras version that wrote the file differs from
+    /// Keras 3's: Keras 1 and 2 define `hard_sigmoid` as `clip(0.2 x + 0.5, 0, 1)`.
+    static func checkActivationSemantics(_ architecture: ModelArchitecture, kerasVersion: String?, path: String) throws(KerasImportError) {
+        guard let version = kerasVersion, version.hasPrefix("1.") || version.hasPrefix("2.") else { return }
+        for layer in architecture.layers {
+            let activation: Activation?
+            switch layer.kind {
+            case let .dense(d): activation = d.activation
+            case let .activation(a): activation = a
+            default: activation = nil
+            }
+            if activation == .hardSigmoid {
+                throw .differentActivation(path: path, layer: layer.name, activation: "hard_sigmoid", kerasVersion: version,
+                                           definition: "clip(0.2 x + 0.5, 0, 1) (Keras 3: relu6(x + 3) / 6)")
+            }
         }
     }
 
@@ -149,6 +170,7 @@ public enum KerasReader {
             info.kerasVersion = meta["keras_version"]?.stringValue
             metadata.createdAt = meta["date_saved"]?.stringValue
         }
+        if override == nil { try checkActivationSemantics(architecture, kerasVersion: info.kerasVersion, path: path) }
         let weightsBytes = try member(archive, "model.weights.h5", path: path, limit: maximumArchiveMemberSize)
         let store: HDF5File
         do { store = try HDF5File(bytes: weightsBytes, name: path + "/model.weights.h5") } catch let e as HDF5Error {

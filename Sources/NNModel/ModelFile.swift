@@ -101,6 +101,12 @@ public enum ModelFile {
         try open(path, verify: verify, architecture: architecture).model
     }
 
+    /// Notes on how other tools will treat a model saved to `path` in `format` (for example
+    /// activations tf_keras defines differently); empty when there is nothing to say.
+    public static func compatibilityNotes(_ model: Sequential, path: String, format: ModelFormat? = nil) -> [String] {
+        (format ?? ModelFormat(pathExtension: path) ?? .nnm) == .h5 ? KerasHDF5Writer.compatibilityNotes(for: model.architecture) : []
+    }
+
     /// Writes a model atomically, in `format` or the one the extension names (default `.nnm`).
     ///
     /// - Parameter dtype: storage dtype of the weights in `.nnm` files.

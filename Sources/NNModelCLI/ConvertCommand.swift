@@ -43,6 +43,9 @@ struct ConvertCommand: ParsableCommand {
             let loaded = try ModelFile.open(input, verify: !verify.noVerify, architecture: try architectureOptions.load())
             let outputFormat = format ?? ModelFormat(pathExtension: output) ?? .nnm
             try ModelFile.save(loaded.model, to: output, format: outputFormat, dtype: dtype)
+            for note in ModelFile.compatibilityNotes(loaded.model, path: output, format: outputFormat) {
+                printError("nnmodel: warning: \(output): \(note)")
+            }
             let model = loaded.model
             let parameters = model.parameterCount.trainable + model.parameterCount.nonTrainable
             if json {

@@ -115,6 +115,7 @@ struct TrainCommand: ParsableCommand {
             }
             if let output {
                 try ModelFile.save(model, to: output, dtype: dtype)
+                for note in ModelFile.compatibilityNotes(model, path: output) { printError("nnmodel: warning: \(output): \(note)") }
             }
             if let plot { try Pictures.write(try Pictures.trainingCurves(trainingHistory), to: plot) }
             let evaluation = try testData.map { try model.evaluate($0, loss: chosenLoss) }
