@@ -165,6 +165,13 @@ import Testing
         }
     }
 
+    @Test(arguments: ["bash", "zsh", "fish"])
+    func shellCompletionsAreGenerated(_ shell: String) {
+        let r = CLIFixtures.run(["--generate-completion-script", shell])
+        #expect(r.status == 0)
+        #expect(r.out.contains("nnmodel") && r.out.contains("convert") && r.out.contains("--no-verify"))
+    }
+
     @Test func realProcessErrorIsOneLineWithStatus() throws {
         let r = try CLIFixtures.runProcess(["inspect", "/nonexistent/model.nnm"])
         #expect(r.status == 66)
