@@ -66,6 +66,15 @@ public struct Layer: Sendable, Equatable {
 
     /// The Keras class name of the layer.
     public var className: String { kind.className }
+
+    /// The activation the layer applies (a Dense layer's or an Activation layer's), if any.
+    public var activation: Activation? {
+        switch kind {
+        case let .dense(d): return d.activation
+        case let .activation(a): return a
+        case .flatten, .dropout: return nil
+        }
+    }
 }
 
 /// The closed set of layer types nnmodel supports.

@@ -30,13 +30,9 @@ public final class NNMFile: @unchecked Sendable {
     /// Reads and validates only the preamble and header of the file at `path`: the cost does not
     /// grow with the size of the weights.
     public static func readHeader(path: String) throws(ModelFileError) -> NNMHeader {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .file(FileError.readingError(path)) }
+        let fd: Int32, size: Int
+        do { (fd, size) = try FileReader.openRegularFile(path) } catch { throw .file(error) }
         defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw .file(FileError.readingError(path)) }
-        if (st.st_mode & S_IFMT) == S_IFDIR { throw .file(.isDirectory(path: path)) }
-        let size = Int(st.st_size)
         guard size >= NNMFormat.preambleSize else {
             var head = [UInt8](repeating: 0, count: size)
             _ = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, size, 0) }

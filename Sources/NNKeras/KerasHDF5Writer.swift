@@ -26,15 +26,9 @@ public enum KerasHDF5Writer {
     public static func compatibilityNotes(for architecture: ModelArchitecture) -> [String] {
         var notes: [String] = []
         for layer in architecture.layers {
-            let activation: Activation?
-            switch layer.kind {
-            case let .dense(d): activation = d.activation
-            case let .activation(a): activation = a
-            default: activation = nil
-            }
-            if activation == .hardSilu {
+            if layer.activation == .hardSilu {
                 notes.append("layer '\(layer.name)' uses hard_silu, which tf_keras does not know (Keras 3 loads it)")
-            } else if activation == .hardSigmoid {
+            } else if layer.activation == .hardSigmoid {
                 notes.append("layer '\(layer.name)' uses hard_sigmoid, which tf_keras computes as clip(0.2 x + 0.5, 0, 1) (Keras 3 matches nnmodel)")
             }
         }

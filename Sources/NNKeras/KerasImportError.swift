@@ -71,3 +71,19 @@ public enum KerasImportError: Error, Equatable, Sendable, CustomStringConvertibl
         }
     }
 }
+
+extension KerasImportError {
+    /// Runs `body`, passing ``KerasImportError`` through and wrapping HDF5 and other errors, so
+    /// every failure of a Keras read is a ``KerasImportError`` that names the file.
+    static func mapping<T>(path: String, field: String, _ body: () throws -> T) throws(KerasImportError) -> T {
+        do {
+            return try body()
+        } catch let e as KerasImportError {
+            throw e
+        } catch let e as HDF5Error {
+            throw .hdf5(e)
+        } catch {
+            throw .invalidMetadata(path: path, field: field, reason: "\(error)")
+        }
+    }
+}

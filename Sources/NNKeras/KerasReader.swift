@@ -50,7 +50,7 @@ public enum KerasReader {
     static func readHDF5(_ file: HDF5File, path: String, architecture override: ModelArchitecture?) throws(KerasImportError)
         -> (model: Sequential, info: KerasFileInfo)
     {
-        do {
+        try KerasImportError.mapping(path: path, field: "file") {
             let root = try file.root
             var metadata = ModelMetadata()
             var info = KerasFileInfo(path: path, layout: .legacyModel, kerasVersion: try root.stringAttribute("keras_version"),
@@ -96,12 +96,6 @@ public enum KerasReader {
                 metadata.producer = "keras \(v)" + (info.backend.map { " (\($0))" } ?? "")
             }
             return (try makeModel(architecture, weights, optimizerState, metadata, path: path), info)
-        } catch let e as KerasImportError {
-            throw e
-        } catch let e as HDF5Error {
-            throw .hdf5(e)
-        } catch {
-            throw .invalidMetadata(path: path, field: "file", reason: "\(error)")
         }
     }
 
@@ -109,17 +103,9 @@ public enum KerasReader {
     /// Keras 3's: Keras 1 and 2 define `hard_sigmoid` as `clip(0.2 x + 0.5, 0, 1)`.
     static func checkActivationSemantics(_ architecture: ModelArchitecture, kerasVersion: String?, path: String) throws(KerasImportError) {
         guard let version = kerasVersion, version.hasPrefix("1.") || version.hasPrefix("2.") else { return }
-        for layer in architecture.layers {
-            let activation: Activation?
-            switch layer.kind {
-            case let .dense(d): activation = d.activation
-            case let .activation(a): activation = a
-            default: activation = nil
-            }
-            if activation == .hardSigmoid {
-                throw .differentActivation(path: path, layer: layer.name, activation: "hard_sigmoid", kerasVersion: version,
-                                           definition: "clip(0.2 x + 0.5, 0, 1) (Keras 3: relu6(x + 3) / 6)")
-            }
+        if let layer = architecture.layers.first(where: { $0.activation == .hardSigmoid }) {
+            throw .differentActivation(path: path, layer: layer.name, activation: "hard_sigmoid", kerasVersion: version,
+                                       definition: "clip(0.2 x + 0.5, 0, 1) (Keras 3: relu6(x + 3) / 6)")
         }
     }
 

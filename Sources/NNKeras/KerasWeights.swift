@@ -24,12 +24,8 @@ enum KerasWeights {
         guard dataset.shape == spec.shape else {
             throw .shapeMismatch(path: path, layer: layer, weight: spec.role, expected: spec.shape, found: dataset.shape)
         }
-        do {
-            return Tensor(shape: spec.shape, values: try dataset.readFloats())
-        } catch let e as HDF5Error {
-            throw .hdf5(e)
-        } catch {
-            throw .invalidMetadata(path: path, field: dataset.name, reason: "\(error)")
+        return try KerasImportError.mapping(path: path, field: dataset.name) {
+            Tensor(shape: spec.shape, values: try dataset.readFloats())
         }
     }
 
@@ -40,7 +36,7 @@ enum KerasWeights {
     static func legacy(_ group: HDF5Group, architecture: ModelArchitecture, path: String) throws(KerasImportError)
         -> (weights: [Tensor], dtype: String)
     {
-        do {
+        try KerasImportError.mapping(path: path, field: group.name) {
             guard let layerNames = try group.stringArrayAttribute("layer_names") else {
                 throw KerasImportError.invalidMetadata(path: path, field: "'layer_names' attribute of \(group.name)", reason: "missing")
             }
@@ -76,12 +72,6 @@ enum KerasWeights {
                 }
             }
             return (weights, dtype)
-        } catch let e as KerasImportError {
-            throw e
-        } catch let e as HDF5Error {
-            throw .hdf5(e)
-        } catch {
-            throw .invalidMetadata(path: path, field: group.name, reason: "\(error)")
         }
     }
 
@@ -113,7 +103,7 @@ enum KerasWeights {
     static func store(_ root: HDF5Group, architecture: ModelArchitecture, path: String) throws(KerasImportError)
         -> (weights: [Tensor], dtype: String)
     {
-        do {
+        try KerasImportError.mapping(path: path, field: "layers") {
             guard root.hasMember("layers") else {
                 throw KerasImportError.unknownLayout(path: path, found: "no 'layers' group")
             }
@@ -123,7 +113,7 @@ enum KerasWeights {
             var weights: [Tensor] = []
             var dtype = "float32"
             let specs: [WeightSpec]
-            do { specs = try architecture.weightSpecs() } catch { throw KerasImportError.invalidConfig(path: path, error) }
+            do throws(ModelConfigError) { specs = try architecture.weightSpecs() } catch { throw KerasImportError.invalidConfig(path: path, error) }
             for (index, layer) in architecture.layers.enumerated() {
                 let base = snakeCase(layer.className)
                 let n = counters[base, default: 0]
@@ -155,12 +145,6 @@ enum KerasWeights {
                 }
             }
             return (weights, dtype)
-        } catch let e as KerasImportError {
-            throw e
-        } catch let e as HDF5Error {
-            throw .hdf5(e)
-        } catch {
-            throw .invalidMetadata(path: path, field: "layers", reason: "\(error)")
         }
     }
 

@@ -39,9 +39,6 @@ public enum FileError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The error for the current `errno` after a failed read-side call on `path`.
-    public static func readingError(_ path: String) -> FileError { reading(path, errno) }
-
     /// Maps the current `errno` of a failed read-side call on `path`.
     static func reading(_ path: String, _ code: Int32 = errno) -> FileError {
         switch code {

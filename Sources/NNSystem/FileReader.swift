@@ -27,16 +27,31 @@ public enum FileReader {
         return stat(path, &st) == 0
     }
 
-    /// Reads the whole regular file at `path`, refusing files larger than `limit` bytes.
-    public static func bytes(_ path: String, limit: Int = 1 << 34) throws(FileError) -> [UInt8] {
+    /// Opens the regular file at `path` for reading; the caller closes the descriptor.
+    ///
+    /// - Returns: the descriptor and the file's size.
+    /// - Throws: ``FileError`` naming the path when it is missing, a folder, not a regular file, or unreadable.
+    public static func openRegularFile(_ path: String) throws(FileError) -> (descriptor: Int32, size: Int) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw FileError.reading(path) }
-        defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw FileError.reading(path) }
-        if (st.st_mode & S_IFMT) == S_IFDIR { throw .isDirectory(path: path) }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw .notAFile(path: path) }
-        let size = Int(st.st_size)
+        guard fstat(fd, &st) == 0 else {
+            let error = FileError.reading(path)
+            close(fd)
+            throw error
+        }
+        let type = st.st_mode & S_IFMT
+        guard type == S_IFREG else {
+            close(fd)
+            throw type == S_IFDIR ? .isDirectory(path: path) : .notAFile(path: path)
+        }
+        return (fd, Int(st.st_size))
+    }
+
+    /// Reads the whole regular file at `path`, refusing files larger than `limit` bytes.
+    public static func bytes(_ path: String, limit: Int = 1 << 34) throws(FileError) -> [UInt8] {
+        let (fd, size) = try openRegularFile(path)
+        defer { close(fd) }
         guard size <= limit else { throw .tooLarge(path: path, size: size, limit: limit) }
         var bytes = [UInt8](repeating: 0, count: size)
         var done = 0
@@ -61,12 +76,8 @@ public enum FileReader {
 
     /// The first `count` bytes of the file at `path` (fewer if the file is shorter).
     public static func prefix(_ path: String, count: Int) throws(FileError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileError.reading(path) }
+        let (fd, _) = try openRegularFile(path)
         defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw FileError.reading(path) }
-        if (st.st_mode & S_IFMT) == S_IFDIR { throw .isDirectory(path: path) }
         var bytes = [UInt8](repeating: 0, count: count)
         let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, 0) }
         guard n >= 0 else { throw .readFailed(path: path, reason: FileError.systemMessage(errno)) }

@@ -18,14 +18,8 @@ public final class MappedFile: @unchecked Sendable {
     /// Maps the regular file at `path`.
     public init(path: String) throws(FileError) {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileError.reading(path) }
+        let (fd, size) = try FileReader.openRegularFile(path)
         defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw FileError.reading(path) }
-        if (st.st_mode & S_IFMT) == S_IFDIR { throw .isDirectory(path: path) }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw .notAFile(path: path) }
-        let size = Int(st.st_size)
         if size == 0 {
             mapping = nil
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)

@@ -169,7 +169,7 @@ import Testing
     func shellCompletionsAreGenerated(_ shell: String) {
         let r = CLIFixtures.run(["--generate-completion-script", shell])
         #expect(r.status == 0)
-        #expect(r.out.contains("nnmodel") && r.out.contains("convert") && r.out.contains("--no-verify"))
+        #expect(r.out.contains("nnmodel") && r.out.contains("convert") && r.out.contains("no-verify"))
     }
 
     @Test func realProcessErrorIsOneLineWithStatus() throws {
