@@ -20,6 +20,19 @@ public final class TensorStorage: @unchecked Sendable {
         owner = nil
     }
 
+    /// Allocates `count` elements and lets `initialize` write every one of them (no zero fill first).
+    public init(count: Int, initializingWith initialize: (UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows {
+        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+        do {
+            try initialize(buffer)
+        } catch {
+            buffer.deallocate()
+            throw error
+        }
+        self.buffer = buffer
+        owner = nil
+    }
+
     /// Wraps memory owned by `owner`; the memory must stay valid while `owner` lives.
     ///
     /// The memory may be written through ``Tensor``'s mutating API only if the owner allows it

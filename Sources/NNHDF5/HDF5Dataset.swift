@@ -150,20 +150,29 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
     ///
     /// - Throws: `unsupportedType` for strings, compounds and other non-numeric types.
     public func readFloats() throws -> [Float] {
+        var values = [Float](repeating: 0, count: elementCount)
+        try values.withUnsafeMutableBufferPointer { try readFloats(into: $0) }
+        return values
+    }
+
+    /// Reads all elements converted to Float into `buffer`, which must hold exactly
+    /// `elementCount` elements (see `readFloats()`); avoids a copy for large weights.
+    public func readFloats(into buffer: UnsafeMutableBufferPointer<Float>) throws {
         try HDF5Library.locked {
             let id = try requireID()
             try requireNumeric(requested: "float32")
-            guard elementCount > 0 else { return [] }
+            guard buffer.count == elementCount else {
+                throw HDF5Error.invalidArgument(file: filePath, path: name,
+                                                detail: "a buffer of \(buffer.count) elements for a dataset of \(elementCount)")
+            }
+            guard elementCount > 0, let base = buffer.baseAddress else { return }
             if elementType == .float16 {
-                return try readHalfBits(id).map(HalfFloat.toFloat)
+                for (i, bits) in try readHalfBits(id).enumerated() { base[i] = HalfFloat.toFloat(bits) }
+                return
             }
-            var values = [Float](repeating: 0, count: elementCount)
-            _ = try values.withUnsafeMutableBytes { raw in
-                try HDF5Library.check(
-                    H5Dread(id, nn_h5t_native_float(), hid_t(H5S_ALL), hid_t(H5S_ALL), hid_t(H5P_DEFAULT), raw.baseAddress),
-                    failure("reading"))
-            }
-            return values
+            _ = try HDF5Library.check(
+                H5Dread(id, nn_h5t_native_float(), hid_t(H5S_ALL), hid_t(H5S_ALL), hid_t(H5P_DEFAULT), UnsafeMutableRawPointer(base)),
+                failure("reading"))
         }
     }
 

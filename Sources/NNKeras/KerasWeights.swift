@@ -25,7 +25,7 @@ enum KerasWeights {
             throw .shapeMismatch(path: path, layer: layer, weight: spec.role, expected: spec.shape, found: dataset.shape)
         }
         return try KerasImportError.mapping(path: path, field: dataset.name) {
-            Tensor(shape: spec.shape, values: try dataset.readFloats())
+            Tensor(shape: spec.shape, storage: try TensorStorage(count: dataset.elementCount) { try dataset.readFloats(into: $0) })
         }
     }
 
