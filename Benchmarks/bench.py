@@ -378,6 +378,9 @@ def main():
     seed_nnm = os.path.join(work, "seed.nnm")
     keras_model = os.path.join(work, "keras_seed.keras")
     sklearn_model = os.path.join(work, "sklearn_seed.pickle")
+    for stale in (seed_nnm, keras_model, sklearn_model):  # never evaluate a previous run's model
+        if os.path.exists(stale):
+            os.unlink(stale)
     train = {"nnmodel": [], "keras": [], "sklearn": []}
     commands = {}
     commands["train nnmodel"] = f"nnmodel train --json -q --epochs {epochs} --batch-size {batch} --output .work/seed.nnm"
@@ -596,7 +599,7 @@ def main():
     w(f"| other processes' load during the runs, cores | {others_cell(nn_train)} | {others_cell(k_train)} "
       f"| {others_cell(s_train)} |")
     w(f"| achieved GFLOP/s ({total_flops / 1e9:.1f} GFLOP) | {cell(gflops(m_nn), lambda v: f'{v:.1f}')} "
-      f"| {cell(gflops(m_k), lambda v: f'{v:.1f}')} | {cell(gflops(m_s), lambda v: f'{v:.1f}')} (float64) |")
+      f"| {cell(gflops(m_k), lambda v: f'{v:.1f}')} | {cell(gflops(m_s), lambda v: f'{v:.1f} (float64)')} |")
     if k_first:
         w(f"| Keras epoch times, s: first (tracing included) / later epochs | | {fmt_s(median(k_first))} / "
           f"{fmt_s(median(k_later))} | |")
