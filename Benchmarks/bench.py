@@ -370,6 +370,7 @@ def main():
                 print(f"    1 thread {c['one_thread']:.1f}, OpenBLAS 2 threads {c['openblas_two_threads']:.1f}, "
                       f"2 pthreads {c['two_pthreads']:.1f}, 2 processes {c['two_processes']:.1f} GFLOP/s",
                       flush=True)
+                c["others"] = rec["others"]
                 ceilings.append(c)
 
     ceiling("start")
@@ -476,7 +477,8 @@ def main():
                                    f"{verify_runs} runs)")
 
     # ---- 5. Keras HDF5 import
-    h5 = {"convert": [], "h5py": []}
+    h5 = {"convert": [], "h5py": [], "copy": []}
+    big_copy = os.path.join(work, "big_copy.nnm")
     h5_info = None
     same_weights = None
     if have_h5py and big_py:
@@ -487,6 +489,7 @@ def main():
                                    f"--layers {big_layers}")
         commands["convert"] = "nnmodel convert .work/big.h5 .work/big_from_h5.nnm"
         commands["h5py read"] = "python Benchmarks/peers/h5py_read.py .work/big.h5"
+        commands["convert reference"] = "nnmodel convert .work/big.nnm .work/big_copy.nnm"
         if rec["rc"] == 0 and rec["json"]:
             h5_info = rec["json"]
             print(f"    {h5_info['bytes']:,} bytes, {h5_info['seconds']:.1f} s", flush=True)
@@ -496,6 +499,11 @@ def main():
                     os.unlink(big_from_h5)
                 h5["convert"].append(runner.run(f"convert-nnmodel-{r}", [nn, "convert", big_h5, big_from_h5]))
                 h5["h5py"].append(runner.run(f"read-h5py-{r}", [py, os.path.join(PEERS, "h5py_read.py"), big_h5]))
+                if os.path.exists(big_nnm):
+                    # Reference: the same output written from an .nnm input (no HDF5 reading).
+                    h5["copy"].append(runner.run(f"convert-nnm-to-nnm-{r}", [nn, "convert", big_nnm, big_copy]))
+                    if os.path.exists(big_copy):
+                        os.unlink(big_copy)
             if os.path.exists(big_from_h5) and os.path.exists(big_nnm):
                 a = {t["name"]: t["crc32"] for t in read_nnm_header(big_nnm)["tensors"]}
                 b = {t["name"]: t["crc32"] for t in read_nnm_header(big_from_h5)["tensors"]}
@@ -507,7 +515,7 @@ def main():
     load_end = loadavg()
 
     if not args.keep:
-        for path in (big_nnm, big_h5, big_from_h5):
+        for path in (big_nnm, big_h5, big_from_h5, os.path.join(work, "big_copy.nnm")):
             if os.path.exists(path):
                 os.unlink(path)
         print("== removed the big files (use --keep to keep them)", flush=True)
@@ -608,7 +616,9 @@ def main():
         w(f"sgemm ceiling for the batch-32 mix of the seed job (OpenBLAS, best of {len(ceilings)} runs): "
           f"1 thread {best_of('one_thread'):.1f} GFLOP/s; 2 cores {best_two:.1f} GFLOP/s "
           f"(OpenBLAS 2 threads {best_of('openblas_two_threads'):.1f}, 2 pthreads {best_of('two_pthreads'):.1f}, "
-          f"2 processes {best_of('two_processes'):.1f}). nnmodel reaches "
+          f"2 processes {best_of('two_processes'):.1f}; other processes kept "
+          + "/".join(f"{c['others']:.2f}" for c in ceilings if c.get("others") is not None)
+          + " cores busy during these runs). nnmodel reaches "
           + (f"{gflops(m_nn) / best_two:.1%} of the 2-core ceiling ({gflops(m_nn) / best_one:.1%} of 1 thread)."
              if m_nn else "n/a."))
         shapes = ceilings[-1].get("one_thread_shapes", {})
@@ -689,6 +699,12 @@ def main():
               f"fsyncing the {size / 1e9:.2f} GB .nnm) "
               f"| {cell(median(conv_wall), values=conv_wall)} | {size / median(conv_wall) / 1e6:.0f} "
               f"| {mb_cell([r['rss_kb'] * 1024 / 1e6 for r in conv if r['rss_kb']])} |")
+        copies = [r for r in h5["copy"] if r["rc"] == 0]
+        if copies:
+            cw = [r["wall"] for r in copies]
+            w(f"| reference: `nnmodel convert big.nnm copy.nnm` (same output, .nnm input, checksums verified) "
+              f"| {cell(median(cw), values=cw)} | {big_info['bytes'] / median(cw) / 1e6:.0f} "
+              f"| {mb_cell([r['rss_kb'] * 1024 / 1e6 for r in copies if r['rss_kb']])} |")
         if read_s:
             w(f"| h5py: every dataset into numpy (in process) | {cell(median(read_s), values=read_s)} "
               f"| {size / median(read_s) / 1e6:.0f} | |")
@@ -751,6 +767,13 @@ def main():
         j = k_train[0]["json"]
         notes.append(f"TensorFlow threading: intra-op {j.get('intra_op_threads')}, inter-op "
                      f"{j.get('inter_op_threads')} (0 = TensorFlow's default, all cores); GPUs visible: {j.get('gpus')}.")
+    loads = [r["others"] for r in runner.records if r.get("others") is not None]
+    if loads:
+        busy_runs = sum(1 for v in loads if v >= 0.3)
+        notes.append(f"Noise: other processes kept a median {median(loads):.2f} cores (max {max(loads):.2f}) of the "
+                     f"{os.cpu_count()} busy during the timed runs; {busy_runs} of {len(loads)} runs had 0.3 cores "
+                     f"or more taken" + (" — on 2 cores, every 2-thread number here is affected."
+                                         if median(loads) >= 0.3 else "."))
     failures = [r["label"] for r in runner.records if r["rc"] != 0]
     if failures:
         notes.append("Failed runs: " + ", ".join(failures))
