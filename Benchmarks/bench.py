@@ -482,7 +482,7 @@ def main():
     h5_info = None
     same_weights = None
     if have_h5py and big_py:
-        print(f"== generating the big Keras HDF5 model with make_big_h5.py", flush=True)
+        print("== generating the big Keras HDF5 model with make_big_h5.py", flush=True)
         rec = runner.run("make-big-h5", [py, os.path.join(HERE, "make_big_h5.py"), big_h5,
                                          "--width", str(big_width), "--layers", str(big_layers)])
         commands["make big h5"] = (f"python Benchmarks/make_big_h5.py .work/big.h5 --width {big_width} "
