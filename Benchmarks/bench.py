@@ -1,0 +1,833 @@
+#!/usr/bin/env python3
+"""The benchmark driver behind Benchmarks/run.sh (which builds first; run that, not this).
+
+Runs nnmodel and its peers (Keras on TensorFlow CPU, scikit-learn, h5py) interleaved
+(A B C A B C ...), prints a table and appends a dated section to RESULTS.md.
+Standard library only: the peers run under the peer python, this script under any python3.
+"""
+import argparse
+import datetime
+import gzip
+import json
+import os
+import platform
+import resource
+import shlex
+import shutil
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+PEERS = os.path.join(HERE, "peers")
+DATA_DIR = os.environ.get("NNMODEL_FASHION_MNIST", "/usr/share/datasets/fashion-mnist")
+
+# The seed model's layers, for the flop count.
+INPUTS, HIDDEN, CLASSES = 28 * 28, 128, 10
+
+TARGETS = {
+    "train_vs_keras": 0.08,     # nnmodel training seconds / Keras fit seconds
+    "train_vs_sklearn": 0.12,   # nnmodel training seconds / scikit-learn fit seconds
+    "accuracy_gap": 0.005,      # nnmodel test accuracy at most 0.5 points below Keras
+    "evaluate_compute": 0.025,  # seconds, in-process
+    "evaluate_process": 0.3,    # seconds, whole process (strictly below)
+    "train_rss_mb": 200,        # MB (10^6 bytes), peak RSS of the seed training job (strictly below)
+}
+
+
+def flops_per_sample():
+    """Forward of both Dense layers, their weight gradients, and the input gradient of the
+    second layer (none for the first: its input is the data)."""
+    forward = 2 * (INPUTS * HIDDEN + HIDDEN * CLASSES)
+    weight_gradients = 2 * (INPUTS * HIDDEN + HIDDEN * CLASSES)
+    input_gradient = 2 * HIDDEN * CLASSES
+    return forward + weight_gradients + input_gradient
+
+
+def idx_count(path):
+    """Number of items in an IDX gz file, from its header."""
+    with gzip.open(path, "rb") as f:
+        head = f.read(8)
+    return struct.unpack(">I", head[4:8])[0]
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def spread(values):
+    values = [v for v in values if v is not None]
+    return (min(values), max(values)) if values else (None, None)
+
+
+def fmt_s(v, digits=3):
+    if v is None:
+        return "n/a"
+    if v >= 100:
+        return f"{v:.0f}"
+    if v >= 10:
+        return f"{v:.1f}"
+    if v >= 1:
+        return f"{v:.2f}"
+    return f"{v:.{digits}f}"
+
+
+def fmt_ms(v):
+    return "n/a" if v is None else f"{v * 1000:.1f} ms"
+
+
+def fmt_range(values, scale=1.0, unit=""):
+    lo, hi = spread(values)
+    if lo is None:
+        return ""
+    return f" ({fmt_s(lo * scale)}–{fmt_s(hi * scale)}{unit})"
+
+
+def busy_seconds():
+    """CPU seconds all processes have spent busy since boot (from /proc/stat), or None."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    guest = sum(fields[8:10]) if len(fields) > 9 else 0  # already counted in user/nice
+    return (sum(fields) - idle - guest) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def read_nnm_header(path):
+    with open(path, "rb") as f:
+        pre = f.read(24)
+        length = struct.unpack("<Q", pre[16:24])[0]
+        return json.loads(f.read(length))
+
+
+class Runner:
+    """Runs commands, timing the whole process and recording peak RSS."""
+
+    def __init__(self, work, verbose=True):
+        self.work = work
+        self.logs = os.path.join(work, "logs")
+        os.makedirs(self.logs, exist_ok=True)
+        self.records = []
+        self.time_bin = shutil.which("time", path="/usr/bin") or None
+        self.verbose = verbose
+
+    def run(self, label, argv, env=None, timeout=3600):
+        full_env = dict(os.environ)
+        if env:
+            full_env.update(env)
+        fd, time_file = tempfile.mkstemp(dir=self.work, prefix="time-")
+        os.close(fd)
+        cmd = ([self.time_bin, "-f", "%e %M", "-o", time_file] if self.time_bin else []) + list(argv)
+        log_path = os.path.join(self.logs, f"{label}.log")
+        busy0, cpu0 = busy_seconds(), children_cpu()
+        t0 = time.perf_counter()
+        with open(log_path, "wb") as log:
+            try:
+                proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=log, env=full_env, timeout=timeout)
+                rc, out = proc.returncode, proc.stdout.decode("utf-8", "replace")
+            except subprocess.TimeoutExpired as e:
+                rc, out = -1, (e.stdout or b"").decode("utf-8", "replace")
+        wall = time.perf_counter() - t0
+        busy1, cpu1 = busy_seconds(), children_cpu()
+        own_cpu = cpu1 - cpu0
+        # Cores kept busy by other processes while this one ran: the machine's busy time
+        # minus the command's own CPU time, over the wall time.
+        others = max(0.0, (busy1 - busy0 - own_cpu) / wall) if busy0 is not None and wall > 0 else None
+        rss_kb = None
+        try:
+            with open(time_file) as f:
+                fields = f.read().strip().splitlines()[-1].split()
+            rss_kb = int(fields[-1])
+        except (OSError, IndexError, ValueError):
+            pass
+        os.unlink(time_file)
+        parsed = None
+        for line in reversed(out.strip().splitlines()):
+            line = line.strip()
+            if line.startswith("{"):
+                try:
+                    parsed = json.loads(line)
+                    break
+                except json.JSONDecodeError:
+                    pass
+        if parsed is None and out.strip().startswith("{"):
+            try:
+                parsed = json.loads(out)
+            except json.JSONDecodeError:
+                pass
+        record = {"label": label, "argv": list(argv), "rc": rc, "wall": wall, "rss_kb": rss_kb,
+                  "cpu": own_cpu, "others": others, "json": parsed, "log": log_path}
+        self.records.append(record)
+        if self.verbose:
+            status = "ok" if rc == 0 else f"FAILED (exit {rc}, see {log_path})"
+            rss = f", peak RSS {rss_kb / 1024:.0f} MiB" if rss_kb else ""
+            busy = f", other processes {others:.2f} cores" if others is not None else ""
+            print(f"  {label}: {wall:.3f} s wall, {own_cpu:.2f} s CPU{rss}{busy} {status}", flush=True)
+        if rc != 0:
+            with open(log_path, "rb") as f:
+                tail = f.read()[-1500:].decode("utf-8", "replace")
+            print("    " + tail.replace("\n", "\n    "), flush=True)
+        return record
+
+
+def hyperfine(runner, label, command, runs, warmup):
+    """Median whole-process seconds of `command` (a list) via hyperfine, or repeated runs."""
+    exe = shutil.which("hyperfine")
+    if exe:
+        out_json = os.path.join(runner.work, f"hyperfine-{label}.json")
+        line = " ".join(shlex.quote(a) for a in command)
+        argv = [exe, "-N", "--style", "none", "--warmup", str(warmup), "--runs", str(runs),
+                "--export-json", out_json, "--command-name", label, line]
+        rec = runner.run(f"hyperfine-{label}", argv)
+        if rec["rc"] == 0:
+            with open(out_json) as f:
+                res = json.load(f)["results"][0]
+            print(f"    median {res['median'] * 1000:.1f} ms over {len(res['times'])} runs "
+                  f"(min {res['min'] * 1000:.1f}, max {res['max'] * 1000:.1f})", flush=True)
+            return {"median": res["median"], "min": res["min"], "max": res["max"], "runs": len(res["times"]),
+                    "how": f"hyperfine -N --warmup {warmup} --runs {runs}", "times": res["times"]}
+    times = []
+    for i in range(warmup + runs):
+        rec = runner.run(f"{label}-{i + 1}", command)
+        if i >= warmup and rec["rc"] == 0:
+            times.append(rec["wall"])
+    if not times:
+        return None
+    return {"median": median(times), "min": min(times), "max": max(times), "runs": len(times),
+            "how": f"{runs} repeated runs", "times": times}
+
+
+def probe_peer(python):
+    """Versions of the peer packages the peer python can import (None when missing)."""
+    code = r"""
+import json, os
+os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
+out = {}
+for name, mod in [("numpy", "numpy"), ("tensorflow", "tensorflow"), ("keras", "keras"),
+                  ("sklearn", "sklearn"), ("h5py", "h5py")]:
+    try:
+        m = __import__(mod)
+        out[name] = getattr(m, "__version__", "?")
+    except Exception as e:
+        out[name] = None
+        out[name + "_error"] = f"{type(e).__name__}: {e}"[:200]
+print(json.dumps(out))
+"""
+    try:
+        p = subprocess.run([python, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                           timeout=600)
+        return json.loads(p.stdout.decode().strip().splitlines()[-1])
+    except Exception as e:  # noqa: BLE001 - any failure means no peer
+        return {"error": str(e)}
+
+
+def cpu_model():
+    try:
+        out = subprocess.run(["lscpu"], stdout=subprocess.PIPE, text=True).stdout
+        for line in out.splitlines():
+            if line.startswith("Model name:"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def git(*args):
+    try:
+        return subprocess.run(["git", "-C", ROOT] + list(args), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              text=True).stdout.strip()
+    except OSError:
+        return ""
+
+
+def loadavg():
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "?"
+
+
+def interesting_stderr(records, prefix, limit=6):
+    """Distinct stderr lines of the runs whose label starts with prefix (timestamps stripped)."""
+    seen = []
+    for r in records:
+        if not r["label"].startswith(prefix):
+            continue
+        try:
+            with open(r["log"], errors="replace") as f:
+                lines = f.read().splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            line = line.strip()
+            if not line:
+                continue
+            # glog prefix: "E0000 00:00:1795922202.752171   14098 file.cc:52] message"
+            if len(line) > 5 and line[0] in "IWEF" and line[1:5].isdigit() and "] " in line:
+                line = line[0] + " " + line.split("] ", 1)[1]
+            line = line[:160]
+            if "absl::InitializeLog" in line:
+                continue
+            if line not in seen:
+                seen.append(line)
+    return seen[:limit], len(seen)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--nnmodel", required=True)
+    ap.add_argument("--peer-python", required=True)
+    ap.add_argument("--sgemm", help="compiled sgemm_ceiling, if any")
+    ap.add_argument("--work", default=os.path.join(HERE, ".work"))
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--rounds", type=int, help="training rounds (default 3, quick 2)")
+    ap.add_argument("--eval-rounds", type=int, help="evaluation rounds (default 7, quick 2)")
+    ap.add_argument("--results", help="file to append the results to")
+    ap.add_argument("--command-line", default="Benchmarks/run.sh")
+    ap.add_argument("--build-seconds", type=float)
+    args = ap.parse_args()
+
+    quick = args.quick
+    rounds = args.rounds or (2 if quick else 3)
+    eval_rounds = args.eval_rounds or (2 if quick else 7)
+    epochs = 1 if quick else 5
+    batch = 32
+    big_width, big_layers = (2048, 4) if quick else (4096, 16)
+    h5_rounds = 2 if quick else 3
+    hf_runs, hf_warmup = (5, 1) if quick else (20, 3)
+    verify_runs = 3 if quick else 5
+    ceiling_args = ["0.1", "3"] if quick else ["0.25", "7"]
+    results_path = args.results or (os.path.join(args.work, "RESULTS-quick.md") if quick
+                                    else os.path.join(HERE, "RESULTS.md"))
+
+    work = os.path.abspath(args.work)
+    os.makedirs(work, exist_ok=True)
+    runner = Runner(work)
+    nn = os.path.abspath(args.nnmodel)
+    py = args.peer_python
+    started = time.time()
+    started_utc = datetime.datetime.now(datetime.timezone.utc)
+    load_start = loadavg()
+    peer_env = {"CUDA_VISIBLE_DEVICES": "-1", "KERAS_BACKEND": "tensorflow"}
+
+    print(f"== nnmodel benchmarks ({'quick' if quick else 'full'}): {rounds} training rounds of {epochs} "
+          f"epoch(s), {eval_rounds} evaluation rounds; load average {load_start}", flush=True)
+
+    # ---- peers available?
+    print(f"== probing the peer python {py}", flush=True)
+    versions = probe_peer(py)
+    have_keras = bool(versions.get("tensorflow") and versions.get("keras"))
+    have_sklearn = bool(versions.get("sklearn"))
+    have_h5py = bool(versions.get("h5py"))
+    have_numpy = bool(versions.get("numpy"))
+    skipped = []
+    if not have_keras:
+        skipped.append(f"Keras skipped: the peer python cannot import tensorflow/keras "
+                       f"({versions.get('tensorflow_error') or versions.get('keras_error') or versions.get('error')})")
+    if not have_sklearn:
+        skipped.append(f"scikit-learn skipped: the peer python cannot import sklearn "
+                       f"({versions.get('sklearn_error') or versions.get('error')})")
+    if not have_h5py:
+        skipped.append("HDF5 import skipped: the peer python cannot import h5py")
+    if not have_numpy:
+        skipped.append("1 GiB model skipped: the peer python cannot import numpy")
+    for s in skipped:
+        print(f"  {s} (set NNMODEL_PEER_PYTHON, or run with --setup-peers)", flush=True)
+    print(f"  versions: {json.dumps({k: v for k, v in versions.items() if not k.endswith('_error')})}", flush=True)
+
+    # Warm the page cache for the data and the binary.
+    for name in os.listdir(DATA_DIR):
+        with open(os.path.join(DATA_DIR, name), "rb") as f:
+            while f.read(1 << 20):
+                pass
+    train_samples = idx_count(os.path.join(DATA_DIR, "train-labels-idx1-ubyte.gz"))
+    test_samples = idx_count(os.path.join(DATA_DIR, "t10k-labels-idx1-ubyte.gz"))
+    total_flops = flops_per_sample() * train_samples * epochs
+
+    # ---- sgemm ceiling (run at the start and at the end; the best of both counts)
+    ceilings = []
+
+    def ceiling(tag):
+        if args.sgemm and os.path.exists(args.sgemm):
+            print(f"== sgemm ceiling ({tag})", flush=True)
+            rec = runner.run(f"sgemm-ceiling-{tag}", [args.sgemm] + ceiling_args)
+            if rec["json"]:
+                c = rec["json"]
+                print(f"    1 thread {c['one_thread']:.1f}, OpenBLAS 2 threads {c['openblas_two_threads']:.1f}, "
+                      f"2 pthreads {c['two_pthreads']:.1f}, 2 processes {c['two_processes']:.1f} GFLOP/s",
+                      flush=True)
+                c["others"] = rec["others"]
+                ceilings.append(c)
+
+    ceiling("start")
+
+    # ---- 1. training, interleaved
+    seed_nnm = os.path.join(work, "seed.nnm")
+    keras_model = os.path.join(work, "keras_seed.keras")
+    sklearn_model = os.path.join(work, "sklearn_seed.pickle")
+    for stale in (seed_nnm, keras_model, sklearn_model):  # never evaluate a previous run's model
+        if os.path.exists(stale):
+            os.unlink(stale)
+    train = {"nnmodel": [], "keras": [], "sklearn": []}
+    commands = {}
+    commands["train nnmodel"] = f"nnmodel train --json -q --epochs {epochs} --batch-size {batch} --output .work/seed.nnm"
+    commands["train keras"] = f"python Benchmarks/peers/keras_seed.py --epochs {epochs} --batch-size {batch} --save .work/keras_seed.keras"
+    commands["train sklearn"] = f"python Benchmarks/peers/sklearn_seed.py --epochs {epochs} --save .work/sklearn_seed.pickle"
+    for r in range(1, rounds + 1):
+        print(f"== training round {r}/{rounds}", flush=True)
+        train["nnmodel"].append(runner.run(
+            f"train-nnmodel-{r}", [nn, "train", "--json", "-q", "--epochs", str(epochs), "--batch-size", str(batch),
+                                   "--output", seed_nnm]))
+        if have_keras:
+            train["keras"].append(runner.run(
+                f"train-keras-{r}", [py, os.path.join(PEERS, "keras_seed.py"), "--epochs", str(epochs),
+                                     "--batch-size", str(batch), "--save", keras_model], env=peer_env))
+        if have_sklearn:
+            train["sklearn"].append(runner.run(
+                f"train-sklearn-{r}", [py, os.path.join(PEERS, "sklearn_seed.py"), "--epochs", str(epochs),
+                                       "--save", sklearn_model], env=peer_env))
+
+    def ok(recs):
+        return [r for r in recs if r["rc"] == 0 and r["json"]]
+
+    nn_train = ok(train["nnmodel"])
+    k_train = ok(train["keras"])
+    s_train = ok(train["sklearn"])
+
+    # ---- 2. evaluation, interleaved
+    evaluate = {"nnmodel": [], "keras": [], "sklearn": []}
+    commands["evaluate nnmodel"] = "nnmodel evaluate .work/seed.nnm --json"
+    commands["evaluate keras"] = "python Benchmarks/peers/keras_evaluate.py .work/keras_seed.keras"
+    commands["evaluate sklearn"] = "python Benchmarks/peers/sklearn_evaluate.py .work/sklearn_seed.pickle"
+    can_eval_nn = os.path.exists(seed_nnm)
+    can_eval_k = have_keras and os.path.exists(keras_model)
+    can_eval_s = have_sklearn and os.path.exists(sklearn_model)
+    for r in range(1, eval_rounds + 1):
+        print(f"== evaluation round {r}/{eval_rounds}", flush=True)
+        if can_eval_nn:
+            evaluate["nnmodel"].append(runner.run(f"evaluate-nnmodel-{r}", [nn, "evaluate", seed_nnm, "--json"]))
+        if can_eval_k:
+            evaluate["keras"].append(runner.run(
+                f"evaluate-keras-{r}", [py, os.path.join(PEERS, "keras_evaluate.py"), keras_model], env=peer_env))
+        if can_eval_s:
+            evaluate["sklearn"].append(runner.run(
+                f"evaluate-sklearn-{r}", [py, os.path.join(PEERS, "sklearn_evaluate.py"), sklearn_model],
+                env=peer_env))
+    hf_eval = None
+    if can_eval_nn:
+        print("== nnmodel evaluate, whole process (hyperfine)", flush=True)
+        hf_eval = hyperfine(runner, "evaluate-nnmodel", [nn, "evaluate", seed_nnm, "--json"], hf_runs, hf_warmup)
+        commands["evaluate nnmodel (whole process)"] = (
+            f"hyperfine -N --warmup {hf_warmup} --runs {hf_runs} 'nnmodel evaluate .work/seed.nnm --json'")
+
+    # ---- 3. inspect: start-up and verified load
+    big_nnm = os.path.join(work, "big.nnm")
+    big_h5 = os.path.join(work, "big.h5")
+    big_from_h5 = os.path.join(work, "big_from_h5.nnm")
+    inspect = {}
+    big_info = None
+    big_check = None
+    if can_eval_nn:
+        print("== nnmodel inspect seed.nnm --no-verify (hyperfine)", flush=True)
+        inspect["seed_header"] = hyperfine(runner, "inspect-seed-no-verify",
+                                           [nn, "inspect", seed_nnm, "--no-verify"], hf_runs, hf_warmup)
+        print("== nnmodel inspect seed.nnm (verifying, hyperfine)", flush=True)
+        inspect["seed_verify"] = hyperfine(runner, "inspect-seed-verify", [nn, "inspect", seed_nnm], hf_runs, hf_warmup)
+    big_py = py if have_numpy else None
+    if big_py:
+        print(f"== generating the big model ({big_layers} x Dense({big_width})) with make_big_model.py", flush=True)
+        rec = runner.run("make-big-model", [big_py, os.path.join(HERE, "make_big_model.py"), big_nnm,
+                                            "--width", str(big_width), "--layers", str(big_layers)])
+        commands["make big model"] = (f"python Benchmarks/make_big_model.py .work/big.nnm --width {big_width} "
+                                      f"--layers {big_layers}")
+        if rec["rc"] == 0 and rec["json"]:
+            big_info = rec["json"]
+            print(f"    {big_info['bytes']:,} bytes, {big_info['parameters']:,} parameters, "
+                  f"{big_info['seconds']:.1f} s", flush=True)
+            print("== checking the big model once: nnmodel inspect big.nnm --json", flush=True)
+            rec = runner.run("inspect-big-check", [nn, "inspect", big_nnm, "--json"])
+            j = rec["json"] or {}
+            params = (j.get("model") or {}).get("parameters")
+            total_params = params.get("total") if isinstance(params, dict) else params
+            big_check = {"rc": rec["rc"], "checksums": j.get("checksums"), "parameters": total_params}
+            print(f"    exit {rec['rc']}, checksums {j.get('checksums')}, parameters {total_params}", flush=True)
+            print("== nnmodel inspect big.nnm --no-verify (hyperfine)", flush=True)
+            inspect["big_header"] = hyperfine(runner, "inspect-big-no-verify",
+                                              [nn, "inspect", big_nnm, "--no-verify"], hf_runs, hf_warmup)
+            print("== nnmodel inspect big.nnm (reads and CRC-checks every tensor)", flush=True)
+            inspect["big_verify"] = hyperfine(runner, "inspect-big-verify", [nn, "inspect", big_nnm],
+                                              verify_runs, 1)
+            commands["inspect"] = (f"hyperfine -N 'nnmodel inspect .work/seed.nnm --no-verify' "
+                                   f"'nnmodel inspect .work/seed.nnm' 'nnmodel inspect .work/big.nnm --no-verify' "
+                                   f"'nnmodel inspect .work/big.nnm' ({hf_runs}, {hf_runs}, {hf_runs} and "
+                                   f"{verify_runs} runs)")
+
+    # ---- 5. Keras HDF5 import
+    h5 = {"convert": [], "h5py": [], "copy": []}
+    big_copy = os.path.join(work, "big_copy.nnm")
+    h5_info = None
+    same_weights = None
+    if have_h5py and big_py:
+        print("== generating the big Keras HDF5 model with make_big_h5.py", flush=True)
+        rec = runner.run("make-big-h5", [py, os.path.join(HERE, "make_big_h5.py"), big_h5,
+                                         "--width", str(big_width), "--layers", str(big_layers)])
+        commands["make big h5"] = (f"python Benchmarks/make_big_h5.py .work/big.h5 --width {big_width} "
+                                   f"--layers {big_layers}")
+        commands["convert"] = "nnmodel convert .work/big.h5 .work/big_from_h5.nnm"
+        commands["h5py read"] = "python Benchmarks/peers/h5py_read.py .work/big.h5"
+        commands["convert reference"] = "nnmodel convert .work/big.nnm .work/big_copy.nnm"
+        if rec["rc"] == 0 and rec["json"]:
+            h5_info = rec["json"]
+            print(f"    {h5_info['bytes']:,} bytes, {h5_info['seconds']:.1f} s", flush=True)
+            for r in range(1, h5_rounds + 1):
+                print(f"== HDF5 import round {r}/{h5_rounds}", flush=True)
+                if os.path.exists(big_from_h5):
+                    os.unlink(big_from_h5)
+                h5["convert"].append(runner.run(f"convert-nnmodel-{r}", [nn, "convert", big_h5, big_from_h5]))
+                h5["h5py"].append(runner.run(f"read-h5py-{r}", [py, os.path.join(PEERS, "h5py_read.py"), big_h5]))
+                if os.path.exists(big_nnm):
+                    # Reference: the same output written from an .nnm input (no HDF5 reading).
+                    h5["copy"].append(runner.run(f"convert-nnm-to-nnm-{r}", [nn, "convert", big_nnm, big_copy]))
+                    if os.path.exists(big_copy):
+                        os.unlink(big_copy)
+            if os.path.exists(big_from_h5) and os.path.exists(big_nnm):
+                a = {t["name"]: t["crc32"] for t in read_nnm_header(big_nnm)["tensors"]}
+                b = {t["name"]: t["crc32"] for t in read_nnm_header(big_from_h5)["tensors"]}
+                same_weights = a == b
+                print(f"    converted tensors identical to make_big_model.py's (CRC-32 per tensor): {same_weights}",
+                      flush=True)
+
+    ceiling("end")
+    load_end = loadavg()
+
+    if not args.keep:
+        for path in (big_nnm, big_h5, big_from_h5, os.path.join(work, "big_copy.nnm")):
+            if os.path.exists(path):
+                os.unlink(path)
+        print("== removed the big files (use --keep to keep them)", flush=True)
+
+    elapsed = time.time() - started + (args.build_seconds or 0)
+
+    # ---------------------------------------------------------------- summary
+    def col(recs, key):
+        return [r["json"].get(key) for r in recs]
+
+    nn_train_s = col(nn_train, "training_seconds")
+    nn_acc = [r["json"]["test"]["accuracy"] for r in nn_train]
+    nn_wall = [r["wall"] for r in nn_train]
+    nn_rss = [r["rss_kb"] * 1024 / 1e6 for r in nn_train if r["rss_kb"]]
+    k_fit = col(k_train, "fit_seconds")
+    k_acc = col(k_train, "test_accuracy")
+    k_wall = [r["wall"] for r in k_train]
+    k_rss = [r["rss_kb"] * 1024 / 1e6 for r in k_train if r["rss_kb"]]
+    k_first = [r["json"]["epoch_seconds"][0] for r in k_train if r["json"].get("epoch_seconds")]
+    k_later = [statistics.median(r["json"]["epoch_seconds"][1:]) for r in k_train
+               if len(r["json"].get("epoch_seconds") or []) > 1]
+    s_fit = col(s_train, "fit_seconds")
+    s_acc = col(s_train, "test_accuracy")
+    s_wall = [r["wall"] for r in s_train]
+    s_rss = [r["rss_kb"] * 1024 / 1e6 for r in s_train if r["rss_kb"]]
+
+    def ratio(a, b):
+        return a / b if a is not None and b else None
+
+    m_nn, m_k, m_s = median(nn_train_s), median(k_fit), median(s_fit)
+    r_k, r_s = ratio(m_nn, m_k), ratio(m_nn, m_s)
+    rw_k, rw_s = ratio(median(nn_wall), median(k_wall)), ratio(median(nn_wall), median(s_wall))
+    gflops = lambda secs: total_flops / secs / 1e9 if secs else None  # noqa: E731
+    best_one = max((c["one_thread"] for c in ceilings), default=None)
+    best_two = max((c["two_cores_best"] for c in ceilings), default=None)
+
+    def best_of(key):
+        return max((c[key] for c in ceilings), default=None)
+
+    def ms_range(values):
+        values = [v for v in values if v is not None]
+        return f" ({min(values) * 1000:.1f}–{max(values) * 1000:.1f})" if len(values) > 1 else ""
+
+    def cell(v, f=fmt_s, values=None, unit=""):
+        if v is None:
+            return "—"
+        return f(v) + (fmt_range(values, unit=unit) if values and len(values) > 1 else "")
+
+    def acc_cell(values):
+        m = median(values)
+        if m is None:
+            return "—"
+        lo, hi = spread(values)
+        return f"{m:.4f}" + (f" ({lo:.4f}–{hi:.4f})" if len(values) > 1 else "")
+
+    def cores_cell(recs):
+        values = [r["cpu"] / r["wall"] for r in recs if r.get("cpu") is not None and r["wall"] > 0]
+        return f"{median(values):.2f}" if values else "—"
+
+    def others_cell(recs):
+        values = [r["others"] for r in recs if r.get("others") is not None]
+        if not values:
+            return "—"
+        return f"{median(values):.2f} (max {max(values):.2f})"
+
+    def mb_cell(values):
+        if not values:
+            return "—"
+        return f"{median(values):.0f} (max {max(values):.0f})"
+
+    lines = []
+    w = lines.append
+    w(f"#### 1. Training the seed job, and 4. its peak RSS ({epochs} epoch(s), batch {batch}, "
+      f"{train_samples:,} samples; {rounds} interleaved rounds; median (min–max))")
+    w("")
+    w("| | nnmodel | Keras (TF CPU) | scikit-learn |")
+    w("|---|---|---|---|")
+    w(f"| training time, s (nnmodel `training_seconds`, Keras `fit`, sklearn `fit`) | {cell(m_nn, values=nn_train_s)} "
+      f"| {cell(m_k, values=k_fit)} | {cell(m_s, values=s_fit)} |")
+    w(f"| whole process wall, s | {cell(median(nn_wall), values=nn_wall)} | {cell(median(k_wall), values=k_wall)} "
+      f"| {cell(median(s_wall), values=s_wall)} |")
+    w(f"| ratio nnmodel / peer, training time | — | {cell(r_k, lambda v: f'{v:.3f}')} (target ≤ "
+      f"{TARGETS['train_vs_keras']}) | {cell(r_s, lambda v: f'{v:.3f}')} (target ≤ {TARGETS['train_vs_sklearn']}) |")
+    w(f"| ratio nnmodel / peer, whole process | — | {cell(rw_k, lambda v: f'{v:.3f}')} | {cell(rw_s, lambda v: f'{v:.3f}')} |")
+    w(f"| test accuracy | {acc_cell(nn_acc)} | {acc_cell(k_acc)} | {acc_cell(s_acc)} |")
+    w(f"| peak RSS, MB | {mb_cell(nn_rss)} | {mb_cell(k_rss)} | {mb_cell(s_rss)} |")
+    w(f"| CPU time / wall (cores used), whole process | {cores_cell(nn_train)} | {cores_cell(k_train)} "
+      f"| {cores_cell(s_train)} |")
+    w(f"| other processes' load during the runs, cores | {others_cell(nn_train)} | {others_cell(k_train)} "
+      f"| {others_cell(s_train)} |")
+    w(f"| achieved GFLOP/s ({total_flops / 1e9:.1f} GFLOP) | {cell(gflops(m_nn), lambda v: f'{v:.1f}')} "
+      f"| {cell(gflops(m_k), lambda v: f'{v:.1f}')} | {cell(gflops(m_s), lambda v: f'{v:.1f} (float64)')} |")
+    if k_first:
+        w(f"| Keras epoch times, s: first (tracing included) / later epochs | | {fmt_s(median(k_first))} / "
+          f"{fmt_s(median(k_later))} | |")
+    w("")
+    if ceilings:
+        w(f"sgemm ceiling for the batch-32 mix of the seed job (OpenBLAS, best of {len(ceilings)} runs): "
+          f"1 thread {best_of('one_thread'):.1f} GFLOP/s; 2 cores {best_two:.1f} GFLOP/s "
+          f"(OpenBLAS 2 threads {best_of('openblas_two_threads'):.1f}, 2 pthreads {best_of('two_pthreads'):.1f}, "
+          f"2 processes {best_of('two_processes'):.1f}; other processes kept "
+          + "/".join(f"{c['others']:.2f}" for c in ceilings if c.get("others") is not None)
+          + " cores busy during these runs). nnmodel reaches "
+          + (f"{gflops(m_nn) / best_two:.1%} of the 2-core ceiling ({gflops(m_nn) / best_one:.1%} of 1 thread)."
+             if m_nn else "n/a."))
+        shapes = ceilings[-1].get("one_thread_shapes", {})
+        if shapes:
+            w("Per shape, 1 thread (GFLOP/s): " + ", ".join(f"{k} {v:.1f}" for k, v in shapes.items()) + ".")
+        w("")
+
+    nn_eval_s = [r["json"].get("seconds") for r in ok(evaluate["nnmodel"])]
+    nn_eval_acc = [r["json"].get("accuracy") for r in ok(evaluate["nnmodel"])]
+    nn_eval_wall = [r["wall"] for r in ok(evaluate["nnmodel"])]
+    k_eval = ok(evaluate["keras"])
+    s_eval = ok(evaluate["sklearn"])
+    w(f"#### 2. Evaluating on the {test_samples:,} test images ({eval_rounds} interleaved rounds; median (min–max))")
+    w("")
+    w("| | nnmodel | Keras (TF CPU) | scikit-learn |")
+    w("|---|---|---|---|")
+    w(f"| compute in process (nnmodel `seconds`, Keras `evaluate` call, sklearn `score`) "
+      f"| {cell(median(nn_eval_s), fmt_ms)}{ms_range(nn_eval_s)} "
+      f"| {cell(median(col(k_eval, 'evaluate_seconds')), fmt_ms)} "
+      f"| {cell(median(col(s_eval, 'score_seconds')), fmt_ms)} |")
+    if k_eval:
+        w(f"| Keras `evaluate`, second call in the same process | | "
+          f"{cell(median(col(k_eval, 'evaluate_warm_seconds')), fmt_ms)} | |")
+    w(f"| whole process wall, s (interleaved runs) | {cell(median(nn_eval_wall), fmt_s, nn_eval_wall)} "
+      f"| {cell(median([r['wall'] for r in k_eval]), fmt_s, [r['wall'] for r in k_eval])} "
+      f"| {cell(median([r['wall'] for r in s_eval]), fmt_s, [r['wall'] for r in s_eval])} |")
+    if hf_eval:
+        w(f"| whole process wall, {hf_eval['how']} | {fmt_ms(hf_eval['median'])} "
+          f"({fmt_ms(hf_eval['min'])}–{fmt_ms(hf_eval['max'])}) | | |")
+    if k_eval:
+        w(f"| of which import / model load, s | | {fmt_s(median(col(k_eval, 'import_seconds')))} / "
+          f"{fmt_s(median(col(k_eval, 'load_seconds')))} | {fmt_s(median(col(s_eval, 'import_seconds')))} / "
+          f"{fmt_s(median(col(s_eval, 'load_seconds')))} |")
+    w(f"| other processes' load during the runs, cores | {others_cell(ok(evaluate['nnmodel']))} "
+      f"| {others_cell(k_eval)} | {others_cell(s_eval)} |")
+    w(f"| accuracy | {acc_cell(nn_eval_acc)} | {acc_cell(col(k_eval, 'accuracy'))} "
+      f"| {acc_cell(col(s_eval, 'accuracy'))} |")
+    w("")
+
+    w("#### 3. `nnmodel inspect`: start-up and verified load (whole process, warm page cache)")
+    w("")
+    w("| file | header only (`--no-verify`) | every tensor read and CRC-checked |")
+    w("|---|---|---|")
+    seed_size = os.path.getsize(seed_nnm) if os.path.exists(seed_nnm) else None
+
+    def insp(key):
+        v = inspect.get(key)
+        return f"{fmt_ms(v['median'])} ({fmt_ms(v['min'])}–{fmt_ms(v['max'])}, {v['runs']} runs)" if v else "—"
+
+    if seed_size:
+        w(f"| seed.nnm ({seed_size / 1e6:.2f} MB) | {insp('seed_header')} | {insp('seed_verify')} |")
+    if big_info:
+        bv = inspect.get("big_verify")
+        rate = f"; **{big_info['bytes'] / bv['median'] / 1e9:.2f} GB/s**" if bv else ""
+        w(f"| big.nnm ({big_info['bytes'] / 1e9:.3f} GB, {big_layers} x Dense({big_width})) | {insp('big_header')} "
+          f"| {insp('big_verify')}{rate} |")
+    w("")
+    if big_info:
+        w(f"big.nnm: {big_info['parameters']:,} parameters, written by make_big_model.py in "
+          f"{big_info['seconds']:.1f} s; `nnmodel inspect` on it: exit {big_check['rc'] if big_check else '?'}, "
+          f"checksums {json.dumps(big_check['checksums']) if big_check else '?'}.")
+        w("")
+
+    if h5_info:
+        conv = ok(h5["convert"]) or [r for r in h5["convert"] if r["rc"] == 0]
+        reads = ok(h5["h5py"])
+        conv_wall = [r["wall"] for r in conv]
+        read_s = col(reads, "read_seconds")
+        read_wall = [r["wall"] for r in reads]
+        size = h5_info["bytes"]
+        w(f"#### 5. Keras HDF5 import ({size / 1e9:.3f} GB legacy `.h5`, tf_keras layout; {h5_rounds} interleaved "
+          f"rounds; warm page cache)")
+        w("")
+        w("| | seconds, median (min–max) | input MB/s | peak RSS, MB |")
+        w("|---|---|---|---|")
+        if conv_wall:
+            w(f"| `nnmodel convert big.h5 big.nnm` (whole process; includes writing and "
+              f"fsyncing the {size / 1e9:.2f} GB .nnm) "
+              f"| {cell(median(conv_wall), values=conv_wall)} | {size / median(conv_wall) / 1e6:.0f} "
+              f"| {mb_cell([r['rss_kb'] * 1024 / 1e6 for r in conv if r['rss_kb']])} |")
+        copies = [r for r in h5["copy"] if r["rc"] == 0]
+        if copies:
+            cw = [r["wall"] for r in copies]
+            w(f"| reference: `nnmodel convert big.nnm copy.nnm` (same output, .nnm input, checksums verified) "
+              f"| {cell(median(cw), values=cw)} | {big_info['bytes'] / median(cw) / 1e6:.0f} "
+              f"| {mb_cell([r['rss_kb'] * 1024 / 1e6 for r in copies if r['rss_kb']])} |")
+        if read_s:
+            w(f"| h5py: every dataset into numpy (in process) | {cell(median(read_s), values=read_s)} "
+              f"| {size / median(read_s) / 1e6:.0f} | |")
+            w(f"| h5py: whole process (import h5py, read) | {cell(median(read_wall), values=read_wall)} "
+              f"| {size / median(read_wall) / 1e6:.0f} "
+              f"| {mb_cell([r['rss_kb'] * 1024 / 1e6 for r in reads if r['rss_kb']])} |")
+        w("")
+        if same_weights is not None:
+            w(f"Converted tensors identical to make_big_model.py's (CRC-32 of every tensor): "
+              f"{'yes' if same_weights else 'NO'}.")
+            w("")
+
+    # ---- targets
+    targets = []
+
+    def target(name, met, text):
+        if met is None:
+            targets.append(f"- {name}: not measured ({text})")
+        else:
+            targets.append(f"- {name}: **{'met' if met else 'not met'}** — {text}")
+
+    target("training time nnmodel / Keras ≤ 0.08", None if r_k is None else r_k <= TARGETS["train_vs_keras"],
+           f"{r_k:.3f} ({fmt_s(m_nn)} s / {fmt_s(m_k)} s)" if r_k else "no Keras")
+    target("training time nnmodel / scikit-learn ≤ 0.12", None if r_s is None else r_s <= TARGETS["train_vs_sklearn"],
+           f"{r_s:.3f} ({fmt_s(m_nn)} s / {fmt_s(m_s)} s)" if r_s else "no scikit-learn")
+    gap = (median(k_acc) - median(nn_acc)) if k_acc and nn_acc else None
+    target("test accuracy no more than 0.5 points below Keras",
+           None if gap is None else gap <= TARGETS["accuracy_gap"] + 1e-12,
+           f"nnmodel {median(nn_acc):.4f} vs Keras {median(k_acc):.4f}: "
+           f"{-gap * 100:+.2f} points" if gap is not None else "no Keras")
+    me = median(nn_eval_s)
+    target("evaluate compute ≤ 25 ms", None if me is None else me <= TARGETS["evaluate_compute"],
+           f"{fmt_ms(me)} (median `seconds`)" if me is not None else "no evaluation")
+    mp = hf_eval["median"] if hf_eval else median(nn_eval_wall)
+    target("evaluate whole process < 0.3 s", None if mp is None else mp < TARGETS["evaluate_process"],
+           f"{fmt_ms(mp)} ({hf_eval['how'] if hf_eval else 'interleaved runs'}; interleaved median "
+           f"{fmt_ms(median(nn_eval_wall))})" if mp is not None else "no evaluation")
+    mr = max(nn_rss) if nn_rss else None
+    target("peak RSS of the seed training job < 200 MB", None if mr is None else mr < TARGETS["train_rss_mb"],
+           f"{mr:.0f} MB max over {len(nn_rss)} runs (`/usr/bin/time -f %M`: {max(r['rss_kb'] for r in nn_train if r['rss_kb']):,} KiB)"
+           if mr is not None else "no /usr/bin/time")
+    if quick:
+        targets.append("- (quick mode: 1 epoch, few rounds, small big model — the targets are for full runs)")
+
+    table = "\n".join(lines)
+    print()
+    print(table)
+    print("Targets:")
+    print("\n".join(targets))
+    print(f"\nTotal wall time of this run: {elapsed / 60:.1f} min", flush=True)
+
+    # ---- append to RESULTS.md
+    notes = []
+    notes += [s for s in skipped]
+    for prefix, name in (("train-keras", "Keras training"), ("evaluate-keras", "Keras evaluation")):
+        msgs, count = interesting_stderr(runner.records, prefix)
+        if msgs:
+            notes.append(f"{name} stderr ({count} distinct lines), e.g.: " + " | ".join(f"`{m}`" for m in msgs[:4]))
+    if k_train:
+        j = k_train[0]["json"]
+        notes.append(f"TensorFlow threading: intra-op {j.get('intra_op_threads')}, inter-op "
+                     f"{j.get('inter_op_threads')} (0 = TensorFlow's default, all cores); GPUs visible: {j.get('gpus')}.")
+    loads = [r["others"] for r in runner.records if r.get("others") is not None]
+    if loads:
+        busy_runs = sum(1 for v in loads if v >= 0.3)
+        notes.append(f"Noise: other processes kept a median {median(loads):.2f} cores (max {max(loads):.2f}) of the "
+                     f"{os.cpu_count()} busy during the timed runs; {busy_runs} of {len(loads)} runs had 0.3 cores "
+                     f"or more taken" + (" — on 2 cores, every 2-thread number here is affected."
+                                         if median(loads) >= 0.3 else "."))
+    failures = [r["label"] for r in runner.records if r["rc"] != 0]
+    if failures:
+        notes.append("Failed runs: " + ", ".join(failures))
+
+    head = git("log", "-1", "--format=%h %s")
+    src = git("log", "-1", "--format=%h %s", "--", "Sources", "Package.swift")
+    dirty = git("status", "--porcelain", "--", "Sources", "Package.swift")
+    nn_version = subprocess.run([nn, "--version"], stdout=subprocess.PIPE, text=True).stdout.strip()
+    swift_version = ""
+    if shutil.which("swift"):
+        swift_version = subprocess.run(["swift", "--version"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                       text=True).stdout.strip().splitlines()[0]
+    openblas = ceilings[0]["openblas_config"] if ceilings else "?"
+    sk_version = s_train[0]["json"].get("sklearn") if s_train else versions.get("sklearn")
+
+    section = []
+    s = section.append
+    s(f"## {started_utc.strftime('%Y-%m-%d %H:%M UTC')} — {'quick' if quick else 'full'} run")
+    s("")
+    s(f"- Machine: {cpu_model()}, {os.cpu_count()} cores ({platform.machine()}), "
+      f"load average {load_start} at the start, {load_end} at the end")
+    s(f"- nnmodel {nn_version}, commit {head} (last change to Sources/: {src}){' — Sources/ has uncommitted changes' if dirty else ''}")
+    s(f"- Peers: TensorFlow {versions.get('tensorflow')}, Keras {versions.get('keras')}, "
+      f"scikit-learn {sk_version}, h5py {versions.get('h5py')}, numpy {versions.get('numpy')} (python `{py}`); "
+      f"{openblas}; {swift_version}")
+    s(f"- Command: `{args.command_line}`; total wall time {elapsed / 60:.1f} min"
+      + (f" (of which setup and build {args.build_seconds:.0f} s)" if args.build_seconds else ""))
+    s("- What ran (from the repository root; `.work/` is `Benchmarks/.work/`; training, evaluation and HDF5 "
+      "rounds interleaved A B C A B C):")
+    for k, v in commands.items():
+        s(f"  - {k}: `{v}`")
+    s("")
+    s(table)
+    s("Targets:")
+    s("")
+    s("\n".join(targets))
+    s("")
+    if notes:
+        s("Notes:")
+        s("")
+        for n in notes:
+            s(f"- {n}")
+        s("")
+    new_file = not os.path.exists(results_path)
+    with open(results_path, "a", encoding="utf-8") as f:
+        if new_file:
+            f.write("# nnmodel benchmark results\n\nEach run of `Benchmarks/run.sh` appends a section here "
+                    "(oldest first); see `Benchmarks/README.md`.\n\n")
+        f.write("\n".join(section) + "\n")
+    with open(os.path.join(work, "runs.json"), "w") as f:
+        json.dump(runner.records, f, indent=1)
+    print(f"Appended to {results_path}; raw runs in {os.path.join(work, 'runs.json')}, logs in {runner.logs}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# nnmodel benchmarks: builds nnmodel (release), then in one invocation, interleaved
+# (A B C A B C ...): trains the Fashion-MNIST seed job with nnmodel, Keras (TensorFlow CPU)
+# and scikit-learn; evaluates on the test set; times `nnmodel inspect` on the seed model and on
+# a generated ~1 GB model; times `nnmodel convert` of a ~1 GB Keras HDF5 model against h5py;
+# measures the OpenBLAS sgemm ceiling for the job's matrix shapes. Prints a table and appends
+# a dated section to Benchmarks/RESULTS.md (quick runs: Benchmarks/.work/RESULTS-quick.md).
+#
+# Usage: Benchmarks/run.sh [--quick] [--setup-peers] [--keep] [--no-build]
+#                          [--rounds N] [--eval-rounds N] [--results FILE]
+#   --quick        1 epoch, 2 rounds, a 64 MB "big" model: for testing the harness
+#   --setup-peers  create Benchmarks/.work/venv and pip install tensorflow-cpu scikit-learn h5py
+#   --keep         keep the generated 1 GB files in Benchmarks/.work/
+#   --no-build     use the existing .build/release/nnmodel
+# Peer python: $NNMODEL_PEER_PYTHON, else Benchmarks/.work/venv with --setup-peers, else
+# /work/venv-keras/bin/python if it exists, else Benchmarks/.work/venv if it exists, else python3.
+# A peer whose packages are missing is skipped with a message. See Benchmarks/README.md.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(dirname "$here")"
+work="$here/.work"
+command_line="Benchmarks/run.sh${*:+ $*}"
+
+setup_peers=0
+build=1
+pass=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --setup-peers) setup_peers=1 ;;
+        --no-build) build=0 ;;
+        --quick|--keep) pass+=("$1") ;;
+        --rounds|--eval-rounds|--results)
+            [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 64; }
+            pass+=("$1" "$2"); shift ;;
+        -h|--help) sed -n "2,19p" "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 64 ;;
+    esac
+    shift
+done
+
+mkdir -p "$work"
+run_start=$(date +%s)
+
+if [ "$setup_peers" = 1 ]; then
+    echo "run.sh: --setup-peers: creating $work/venv and running pip install tensorflow-cpu scikit-learn h5py"
+    echo "run.sh: (a download of several hundred MB from PyPI)"
+    python3 -m venv "$work/venv"
+    "$work/venv/bin/python" -m pip install --upgrade pip >/dev/null
+    "$work/venv/bin/python" -m pip install tensorflow-cpu scikit-learn h5py
+fi
+
+if [ -n "${NNMODEL_PEER_PYTHON:-}" ]; then
+    peer="$NNMODEL_PEER_PYTHON"
+elif [ "$setup_peers" = 1 ]; then
+    peer="$work/venv/bin/python"
+elif [ -x /work/venv-keras/bin/python ]; then
+    peer=/work/venv-keras/bin/python
+elif [ -x "$work/venv/bin/python" ]; then
+    peer="$work/venv/bin/python"
+else
+    peer=python3
+fi
+echo "run.sh: peer python: $peer"
+
+[ -e "${NNMODEL_FASHION_MNIST:-/usr/share/datasets/fashion-mnist}/train-images-idx3-ubyte.gz" ] || {
+    echo "run.sh: Fashion-MNIST is missing: apt-get install dataset-fashion-mnist (or scripts/setup.sh)" >&2
+    exit 66
+}
+
+if [ "$build" = 1 ]; then
+    echo "run.sh: swift build -c release --product nnmodel"
+    (cd "$root" && swift build -c release --product nnmodel 2>&1 | tail -n 3)
+fi
+nnmodel="$root/.build/release/nnmodel"
+[ -x "$nnmodel" ] || { echo "run.sh: $nnmodel was not built" >&2; exit 1; }
+
+sgemm=()
+if command -v cc >/dev/null && pkg-config --exists openblas 2>/dev/null; then
+    # shellcheck disable=SC2046
+    if cc -O2 -o "$work/sgemm_ceiling" "$here/sgemm_ceiling.c" $(pkg-config --cflags --libs openblas) -lpthread; then
+        sgemm=(--sgemm "$work/sgemm_ceiling")
+    else
+        echo "run.sh: compiling sgemm_ceiling.c failed; no sgemm ceiling" >&2
+    fi
+else
+    echo "run.sh: no cc or no openblas pkg-config (apt-get install libopenblas-dev pkg-config); no sgemm ceiling" >&2
+fi
+
+exec python3 "$here/bench.py" --nnmodel "$nnmodel" --peer-python "$peer" --work "$work" \
+    --command-line "$command_line" --build-seconds "$(( $(date +%s) - run_start ))" \
+    ${sgemm[@]+"${sgemm[@]}"} ${pass[@]+"${pass[@]}"}
