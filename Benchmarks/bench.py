@@ -294,7 +294,7 @@ def main():
     ap.add_argument("--work", default=os.path.join(HERE, ".work"))
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--keep", action="store_true")
-    ap.add_argument("--rounds", type=int, help="training rounds (default 3, quick 2)")
+    ap.add_argument("--rounds", type=int, help="training rounds (default 5, quick 2)")
     ap.add_argument("--eval-rounds", type=int, help="evaluation rounds (default 7, quick 2)")
     ap.add_argument("--results", help="file to append the results to")
     ap.add_argument("--command-line", default="Benchmarks/run.sh")
@@ -302,7 +302,7 @@ def main():
     args = ap.parse_args()
 
     quick = args.quick
-    rounds = args.rounds or (2 if quick else 3)
+    rounds = args.rounds or (2 if quick else 5)
     eval_rounds = args.eval_rounds or (2 if quick else 7)
     epochs = 1 if quick else 5
     batch = 32
@@ -384,22 +384,23 @@ def main():
             os.unlink(stale)
     train = {"nnmodel": [], "keras": [], "sklearn": []}
     commands = {}
-    commands["train nnmodel"] = f"nnmodel train --json -q --epochs {epochs} --batch-size {batch} --output .work/seed.nnm"
-    commands["train keras"] = f"python Benchmarks/peers/keras_seed.py --epochs {epochs} --batch-size {batch} --save .work/keras_seed.keras"
-    commands["train sklearn"] = f"python Benchmarks/peers/sklearn_seed.py --epochs {epochs} --save .work/sklearn_seed.pickle"
+    # Round r seeds every library with r, so accuracy is compared over the same number of seeds.
+    commands["train nnmodel"] = f"nnmodel train --json -q --epochs {epochs} --batch-size {batch} --seed R --output .work/seed.nnm"
+    commands["train keras"] = f"python Benchmarks/peers/keras_seed.py --epochs {epochs} --batch-size {batch} --seed R --save .work/keras_seed.keras"
+    commands["train sklearn"] = f"python Benchmarks/peers/sklearn_seed.py --epochs {epochs} --seed R --save .work/sklearn_seed.pickle"
     for r in range(1, rounds + 1):
         print(f"== training round {r}/{rounds}", flush=True)
         train["nnmodel"].append(runner.run(
             f"train-nnmodel-{r}", [nn, "train", "--json", "-q", "--epochs", str(epochs), "--batch-size", str(batch),
-                                   "--output", seed_nnm]))
+                                   "--seed", str(r), "--output", seed_nnm]))
         if have_keras:
             train["keras"].append(runner.run(
                 f"train-keras-{r}", [py, os.path.join(PEERS, "keras_seed.py"), "--epochs", str(epochs),
-                                     "--batch-size", str(batch), "--save", keras_model], env=peer_env))
+                                     "--batch-size", str(batch), "--seed", str(r), "--save", keras_model], env=peer_env))
         if have_sklearn:
             train["sklearn"].append(runner.run(
                 f"train-sklearn-{r}", [py, os.path.join(PEERS, "sklearn_seed.py"), "--epochs", str(epochs),
-                                       "--save", sklearn_model], env=peer_env))
+                                       "--seed", str(r), "--save", sklearn_model], env=peer_env))
 
     def ok(recs):
         return [r for r in recs if r["rc"] == 0 and r["json"]]

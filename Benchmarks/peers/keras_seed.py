@@ -43,7 +43,10 @@ def main():
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--save", help="save the trained model here (.keras or .h5)")
+    p.add_argument("--seed", type=int, help="seed Python, NumPy and TensorFlow (keras.utils.set_random_seed)")
     args = p.parse_args()
+    if args.seed is not None:
+        keras.utils.set_random_seed(args.seed)
     imported = time.perf_counter()
 
     x_train, y_train = fmnist.load("train")

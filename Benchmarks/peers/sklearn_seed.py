@@ -31,6 +31,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--save", help="pickle the fitted classifier here")
+    p.add_argument("--seed", type=int, help="random_state of the classifier")
     args = p.parse_args()
     imported = time.perf_counter()
 
@@ -40,7 +41,7 @@ def main():
     X_test = x_test.reshape(len(x_test), -1) / 255
 
     clf = MLPClassifier(hidden_layer_sizes=(128,), solver="adam", batch_size=32,
-                        max_iter=args.epochs, learning_rate_init=0.001, shuffle=True)
+                        max_iter=args.epochs, learning_rate_init=0.001, shuffle=True, random_state=args.seed)
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

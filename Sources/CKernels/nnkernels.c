@@ -16,6 +16,18 @@
             w[i] = w[i] - alpha * mi / (__builtin_elementwise_sqrt(vi) + eps);                             \
         }                                                                                                  \
     }                                                                                                      \
+    ATTR static void adam_sum2_##SUFFIX(float *restrict w, const float *restrict g1, const float *restrict g2, \
+                                        float *restrict m, float *restrict v, size_t n, float alpha, float k1, \
+                                        float k2, float eps) {                                              \
+        for (size_t i = 0; i < n; i++) {                                                                   \
+            float gi = g1[i] + g2[i];                                                                      \
+            float mi = m[i] + (gi - m[i]) * k1;                                                            \
+            float vi = v[i] + (gi * gi - v[i]) * k2;                                                       \
+            m[i] = mi;                                                                                     \
+            v[i] = vi;                                                                                     \
+            w[i] = w[i] - alpha * mi / (__builtin_elementwise_sqrt(vi) + eps);                             \
+        }                                                                                                  \
+    }                                                                                                      \
     ATTR static void rmsprop_##SUFFIX(float *restrict w, const float *restrict g, float *restrict v,       \
                                       size_t n, float lr, float rho, float eps) {                          \
         for (size_t i = 0; i < n; i++) {                                                                   \
@@ -99,6 +111,10 @@ static int use_avx2(void) {
 
 void nn_adam(float *w, const float *g, float *m, float *v, size_t n, float alpha, float k1, float k2, float eps) {
     DISPATCH(adam, w, g, m, v, n, alpha, k1, k2, eps);
+}
+
+void nn_adam_sum2(float *w, const float *g1, const float *g2, float *m, float *v, size_t n, float alpha, float k1, float k2, float eps) {
+    DISPATCH(adam_sum2, w, g1, g2, m, v, n, alpha, k1, k2, eps);
 }
 
 void nn_rmsprop(float *w, const float *g, float *v, size_t n, float lr, float rho, float eps) {

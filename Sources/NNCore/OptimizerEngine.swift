@@ -49,6 +49,29 @@ final class OptimizerEngine {
     }
 
     /// Applies the current step to the trainable weights that lie within `partition` of the
+    /// flat buffer, with the gradient `g + extra` (the sum of two workers' gradients, added on the
+    /// fly where the update rule allows, else into `g` first). Disjoint partitions may be applied
+    /// concurrently.
+    func apply(weights w: UnsafeMutablePointer<Float>, gradients g: UnsafeMutablePointer<Float>,
+               adding extra: UnsafePointer<Float>?, within partition: Range<Int>) {
+        if let extra, config.kind == .adam {
+            for trainable in trainableRanges {
+                let range = trainable.clamped(to: partition)
+                guard !range.isEmpty else { continue }
+                let lo = range.lowerBound
+                nn_adam_sum2(w + lo, g + lo, extra + lo, slots[0].baseAddress! + lo, slots[1].baseAddress! + lo, range.count,
+                             stepSize, 1 - Float(config.beta1), 1 - Float(config.beta2), Float(config.epsilon))
+            }
+            return
+        }
+        if let extra, !partition.isEmpty {
+            let end = min(partition.upperBound, trainableRanges.last?.upperBound ?? 0)
+            if end > partition.lowerBound { nn_add(g + partition.lowerBound, extra + partition.lowerBound, end - partition.lowerBound) }
+        }
+        apply(weights: w, gradients: g, within: partition)
+    }
+
+    /// Applies the current step to the trainable weights that lie within `partition` of the
     /// flat buffer. Disjoint partitions may be applied concurrently.
     func apply(weights w: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, within partition: Range<Int>) {
         let c = config

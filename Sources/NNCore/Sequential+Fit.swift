@@ -240,15 +240,16 @@ final class Trainer {
     /// the parameters.
     func applyUpdate() {
         optimizer.beginStep()
-        let first = workers[0].gradients.pointer
+        // The gradients to sum, in worker order; the last is added inside the update where it can be.
+        let active = workers.filter(\.active).map { $0.gradients.pointer }
         forEachWorker { t in
             let range = parameterPartitions[t]
-            guard !range.isEmpty else { return }
-            if !workers[0].active { (first + range.lowerBound).update(repeating: 0, count: range.count) }
-            for w in workers.dropFirst() where w.active {
-                nn_add(first + range.lowerBound, w.gradients.pointer + range.lowerBound, range.count)
+            guard !range.isEmpty, let base = active.first else { return }
+            for other in active.dropFirst().dropLast() {
+                nn_add(base + range.lowerBound, other + range.lowerBound, range.count)
             }
-            optimizer.apply(weights: parameters.pointer, gradients: first, within: range)
+            optimizer.apply(weights: parameters.pointer, gradients: base,
+                            adding: active.count > 1 ? active.last.map { UnsafePointer($0) } : nil, within: range)
         }
     }
 

@@ -16,6 +16,9 @@ extern "C" {
 /// Adam: m += (g - m) * k1; v += (g * g - v) * k2; w -= alpha * m / (sqrt(v) + eps).
 void nn_adam(float *w, const float *g, float *m, float *v, size_t n, float alpha, float k1, float k2, float eps);
 
+/// Adam on the sum of two gradients, g = g1 + g2, in one pass over memory.
+void nn_adam_sum2(float *w, const float *g1, const float *g2, float *m, float *v, size_t n, float alpha, float k1, float k2, float eps);
+
 /// RMSprop without momentum: v = rho * v + (1 - rho) * g * g; w -= lr * g / sqrt(v + eps).
 void nn_rmsprop(float *w, const float *g, float *v, size_t n, float lr, float rho, float eps);
 
