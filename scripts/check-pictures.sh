@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Renders NNPlot's sample pictures (training curves, confusion matrices,
-# image grid, font sheet) and screenshots each one with headless Chromium,
-# so a person can check that they look right in a real browser.
+# image grid, font sheet) and the README's pictures in docs/ (drawn by nnmodel
+# from the trained seed model), and screenshots each one with headless
+# Chromium, so a person can check that they look right in a real browser.
 #
 # Usage: scripts/check-pictures.sh [OUTPUT_DIR]   (default: .build/nnplot-pictures)
 # Writes the samples to OUTPUT_DIR/samples and screenshots to OUTPUT_DIR/screenshots.
@@ -50,6 +51,8 @@ picture_size() {
             ;;
     esac
 }
+
+cp docs/*.svg docs/*.png "$out/samples/" 2>/dev/null || true
 
 status=0
 for file in "$out"/samples/*.svg "$out"/samples/*.png; do
