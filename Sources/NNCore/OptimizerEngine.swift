@@ -9,20 +9,24 @@ final class OptimizerEngine {
     private(set) var iterations: Int
     /// One buffer per slot, the size of the whole parameter buffer.
     let slots: [UnsafeMutableBufferPointer<Float>]
+    /// The slot buffers' first elements.
+    private let slot: [UnsafeMutablePointer<Float>]
     let trainableRanges: [Range<Int>]
 
     init(config: OptimizerConfig, parameterCount: Int, trainableRanges: [Range<Int>]) {
         self.config = config
         self.trainableRanges = trainableRanges
         iterations = 0
-        slots = config.slotNames.map { name in
-            let b = UnsafeMutableBufferPointer<Float>.allocate(capacity: parameterCount)
-            b.initialize(repeating: config.initialValue(ofSlot: name))
-            return b
+        let pointers = config.slotNames.map { name in
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, parameterCount))
+            p.initialize(repeating: config.initialValue(ofSlot: name), count: max(1, parameterCount))
+            return p
         }
+        slot = pointers
+        slots = pointers.map { UnsafeMutableBufferPointer(start: $0, count: parameterCount) }
     }
 
-    deinit { for s in slots { s.deallocate() } }
+    deinit { for p in slot { p.deallocate() } }
 
     /// Restores slot values and the step count from a saved state.
     func restore(iterations: Int, slotValues: [[UnsafeBufferPointer<Float>]]) {
@@ -59,7 +63,7 @@ final class OptimizerEngine {
                 let range = trainable.clamped(to: partition)
                 guard !range.isEmpty else { continue }
                 let lo = range.lowerBound
-                nn_adam_sum2(w + lo, g + lo, extra + lo, slots[0].baseAddress! + lo, slots[1].baseAddress! + lo, range.count,
+                nn_adam_sum2(w + lo, g + lo, extra + lo, slot[0] + lo, slot[1] + lo, range.count,
                              stepSize, 1 - Float(config.beta1), 1 - Float(config.beta2), Float(config.epsilon))
             }
             return
@@ -84,18 +88,18 @@ final class OptimizerEngine {
             case .gd, .sgd:
                 nn_sgd(w + lo, g + lo, n, lr)
             case .momentum:
-                nn_momentum(w + lo, g + lo, slots[0].baseAddress! + lo, n, lr, Float(c.momentum), c.nesterov ? 1 : 0)
+                nn_momentum(w + lo, g + lo, slot[0] + lo, n, lr, Float(c.momentum), c.nesterov ? 1 : 0)
             case .adagrad:
-                nn_adagrad(w + lo, g + lo, slots[0].baseAddress! + lo, n, lr, eps)
+                nn_adagrad(w + lo, g + lo, slot[0] + lo, n, lr, eps)
             case .rmsprop:
-                if slots.count > 1 {
-                    nn_rmsprop_momentum(w + lo, g + lo, slots[0].baseAddress! + lo, slots[1].baseAddress! + lo, n,
+                if slot.count > 1 {
+                    nn_rmsprop_momentum(w + lo, g + lo, slot[0] + lo, slot[1] + lo, n,
                                         lr, Float(c.rho), Float(c.momentum), eps)
                 } else {
-                    nn_rmsprop(w + lo, g + lo, slots[0].baseAddress! + lo, n, lr, Float(c.rho), eps)
+                    nn_rmsprop(w + lo, g + lo, slot[0] + lo, n, lr, Float(c.rho), eps)
                 }
             case .adam:
-                nn_adam(w + lo, g + lo, slots[0].baseAddress! + lo, slots[1].baseAddress! + lo, n, lr,
+                nn_adam(w + lo, g + lo, slot[0] + lo, slot[1] + lo, n, lr,
                         1 - Float(c.beta1), 1 - Float(c.beta2), eps)
             }
         }

@@ -43,9 +43,10 @@ public enum Gzip {
                 let chunkIn = min(inBuffer.count - consumed, Int(UInt32.max))
                 let chunkOut = min(output.count - produced, Int(UInt32.max))
                 let status: Int32 = output.withUnsafeMutableBufferPointer { outBuffer in
+                    guard let outBase = outBuffer.baseAddress else { return Z_BUF_ERROR }
                     stream.next_in = UnsafeMutablePointer(mutating: inBase + consumed)
                     stream.avail_in = uInt(chunkIn)
-                    stream.next_out = outBuffer.baseAddress! + produced
+                    stream.next_out = outBase + produced
                     stream.avail_out = uInt(chunkOut)
                     let s = inflate(&stream, Z_NO_FLUSH)
                     consumed += chunkIn - Int(stream.avail_in)
