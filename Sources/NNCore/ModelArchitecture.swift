@@ -145,8 +145,10 @@ public struct WeightSpec: Sendable, Equatable {
 extension ModelArchitecture {
     /// The largest rank and dimension accepted, so shape arithmetic never overflows.
     public static let maximumRank = 8
-    /// The largest element count of any single activation or weight.
-    public static let maximumElements = 1 << 34
+    /// The largest element count of any single activation or weight (8 GiB as float32).
+    public static let maximumElements = 1 << 31
+    /// The largest total number of weights (16 GiB as float32).
+    public static let maximumParameters = 1 << 32
 
     /// Checks names, sizes and shapes, returning the output shape of every layer.
     public func validated() throws(ModelConfigError) -> [[Int]] {
@@ -159,6 +161,7 @@ extension ModelArchitecture {
         var seen: Set<String> = [inputName]
         var shape = inputShape
         var shapes: [[Int]] = []
+        var parameters = 0
         for layer in layers {
             guard !layer.name.isEmpty else { throw .invalidField(layer: "(unnamed)", field: "name", expected: "a non-empty name", found: "\"\"") }
             guard seen.insert(layer.name).inserted else { throw .duplicateLayerName(layer.name) }
@@ -172,6 +175,11 @@ extension ModelArchitecture {
                 guard let w = Tensor.checkedCount(of: [shape[shape.count - 1], d.units]), w <= ModelArchitecture.maximumElements,
                       let out = Tensor.checkedCount(of: shape.dropLast() + [d.units]), out <= ModelArchitecture.maximumElements
                 else { throw .invalidField(layer: layer.name, field: "units", expected: "a size that fits in memory", found: "\(d.units)") }
+                parameters += w + (d.useBias ? d.units : 0)
+                guard parameters <= ModelArchitecture.maximumParameters else {
+                    throw .invalidField(layer: layer.name, field: "units",
+                                        expected: "a model of at most \(ModelArchitecture.maximumParameters) weights in all", found: "\(d.units)")
+                }
                 shape[shape.count - 1] = d.units
             case .activation:
                 break

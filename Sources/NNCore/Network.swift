@@ -30,6 +30,9 @@ final class Network {
         var gradient: UnsafeMutablePointer<Float>?
     }
 
+    /// The most Float32 values the engine's buffers may hold together (16 GiB).
+    static let maximumBufferElements = 1 << 32
+
     let maxSamples: Int
     let inputSize: Int
     let outputSize: Int
@@ -48,6 +51,14 @@ final class Network {
     init(architecture: ModelArchitecture, maxSamples: Int, training: Bool) throws(ModelConfigError) {
         let shapes = try architecture.validated()
         let specs = try architecture.weightSpecs()
+        // Refuse work buffers that cannot fit, rather than failing inside an allocation.
+        let perSample = ([architecture.inputShape] + shapes).reduce(0) { $0 + $1.reduce(1, *) } * (training ? 4 : 2)
+        let (total, overflow) = perSample.multipliedReportingOverflow(by: max(1, maxSamples))
+        guard !overflow, total <= Network.maximumBufferElements else {
+            throw .invalidField(layer: architecture.name, field: "batch",
+                                expected: "work buffers of at most \(Network.maximumBufferElements / (1 << 28)) GiB",
+                                found: "\(maxSamples) samples × \(perSample) values per sample")
+        }
         self.maxSamples = max(1, maxSamples)
         inputSize = architecture.inputShape.reduce(1, *)
         outputSize = shapes.last?.reduce(1, *) ?? inputSize
