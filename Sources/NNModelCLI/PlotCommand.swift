@@ -6,6 +6,14 @@ struct PlotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plot",
         abstract: "Draw pictures from saved models and history files.",
+        discussion: """
+        Other pictures come with the commands that compute them: `train --plot curves.svg`, \
+        `evaluate --plot confusion.svg`, `predict --grid samples.png`.
+
+        Examples:
+          nnmodel plot history model.nnm --output curves.svg
+          nnmodel plot history history.csv -o curves.svg
+        """,
         subcommands: [PlotHistoryCommand.self]
     )
 }

@@ -158,7 +158,7 @@ import Testing
 
 @Suite struct ProcessTests {
     @Test func helpShowsExamples() throws {
-        for command in ["train", "inspect", "evaluate", "predict"] {
+        for command in ["train", "inspect", "evaluate", "predict", "convert", "diff", "plot"] {
             let r = try CLIFixtures.runProcess([command, "--help"])
             #expect(r.status == 0)
             #expect(r.out.contains("Examples:"), "\(command)")
