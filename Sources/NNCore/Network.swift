@@ -28,6 +28,8 @@ final class Network {
         var output: UnsafeMutablePointer<Float>
         /// ∂L/∂output (for Flatten: the previous step's gradient buffer).
         var gradient: UnsafeMutablePointer<Float>?
+        /// For a Dense layer computed by several threads: the output columns of each.
+        var columnSplit: [Range<Int>]?
     }
 
     /// The most Float32 values the engine's buffers may hold together (16 GiB).
@@ -36,19 +38,25 @@ final class Network {
     let maxSamples: Int
     let inputSize: Int
     let outputSize: Int
-    private(set) var steps: [Step] = []
+    private(set) var steps: [Step]
     /// The input batch, `[maxSamples, inputSize]`: callers fill it before ``forward(samples:weights:training:rng:)``.
     let input: UnsafeMutablePointer<Float>
     /// ∂L/∂input of the first step; never computed for the network input itself.
     private let inputGradient: UnsafeMutablePointer<Float>?
-    private var allocations: [UnsafeMutablePointer<Float>] = []
+    private let allocations: [UnsafeMutablePointer<Float>]
     /// The first step whose backward pass matters (the first with trainable weights).
     private let firstTrainableStep: Int
+    /// Threads that share the large Dense layers, when there is more than one.
+    let pool: WorkerPool?
 
     /// Builds the engine for `architecture` and up to `maxSamples` samples per call.
     ///
-    /// - Parameter training: whether to allocate gradient buffers for ``backward(samples:weights:gradients:fused:accumulate:)``.
-    init(architecture: ModelArchitecture, maxSamples: Int, training: Bool) throws(ModelConfigError) {
+    /// - Parameters:
+    ///   - training: whether to allocate gradient buffers for ``backward(samples:weights:gradients:fused:accumulate:)``.
+    ///   - threads: with more than one, each Dense layer large enough (and without softmax, which
+    ///     needs whole rows) is computed by all threads, each on its own slice of output columns:
+    ///     a thread then touches only its own slice of the layer's weights and gradients.
+    init(architecture: ModelArchitecture, maxSamples: Int, training: Bool, threads: Int = 1) throws(ModelConfigError) {
         let shapes = try architecture.validated()
         let specs = try architecture.weightSpecs()
         // Refuse work buffers that cannot fit, rather than failing inside an allocation.
@@ -71,17 +79,21 @@ final class Network {
         }
         firstTrainableStep = firstTrainable
 
+        var buffers: [UnsafeMutablePointer<Float>] = []
         func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, count))
-            p.initialize(repeating: 0, count: max(1, count))
-            allocations.append(p)
+            // Cache-line aligned, so threads writing neighbouring column slices share no lines.
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * 4, alignment: 64)
+            let p = raw.initializeMemory(as: Float.self, repeating: 0, count: max(1, count))
+            buffers.append(p)
             return p
         }
+        let threads = max(1, threads)
 
         inputGradient = nil
         var previousOutput = input
         var previousGradient: UnsafeMutablePointer<Float>? = nil
         var shape = architecture.inputShape
+        var steps: [Step] = []
         for (i, layer) in architecture.layers.enumerated() {
             let inRows = shape.dropLast().reduce(1, *), inFeatures = shape.last ?? 1
             let outShape = shapes[i]
@@ -99,6 +111,9 @@ final class Network {
                                               activation: d.activation, trainable: layer.trainable),
                             rowsPerSample: rows, features: features, inputRowsPerSample: inRows, inputFeatures: inFeatures,
                             scratch: z, output: a, gradient: needsGradient ? allocate(size) : nil)
+                if threads > 1, d.activation != .softmax, d.units >= 32 * threads {
+                    step.columnSplit = partition(d.units, into: threads, alignment: 16)
+                }
             case .flatten:
                 step = Step(operation: .flatten, rowsPerSample: 1, features: features, inputRowsPerSample: inRows,
                             inputFeatures: inFeatures, scratch: nil, output: previousOutput, gradient: previousGradient)
@@ -117,11 +132,20 @@ final class Network {
             previousGradient = step.gradient
             shape = outShape
         }
+        pool = steps.contains { $0.columnSplit != nil } ? WorkerPool(threads: threads) : nil
+        if pool == nil { for i in steps.indices { steps[i].columnSplit = nil } }
+        self.steps = steps
+        allocations = buffers
     }
 
     deinit {
         input.deallocate()
         for p in allocations { p.deallocate() }
+    }
+
+    /// The output columns each thread computes for layer `index`, or `nil` when one thread does.
+    func columnSplit(ofLayer index: Int) -> [Range<Int>]? {
+        index < steps.count ? steps[index].columnSplit : nil
     }
 
     /// The network's output after ``forward(samples:weights:training:rng:)``, `[samples, outputSize]`.
@@ -165,14 +189,29 @@ final class Network {
             case let .dense(kernel, bias, inFeatures, units, activation, _):
                 let rows = n * step.rowsPerSample
                 guard let z = step.scratch else { break }
-                if let bias {
-                    let b = weights[bias]
-                    for r in 0..<rows { (z + r * units).update(from: b, count: units) }
+                let input = x, output = step.output
+                func compute(_ columns: Range<Int>) {
+                    guard !columns.isEmpty else { return }
+                    let c0 = columns.lowerBound, width = columns.count
+                    if let bias {
+                        let b = weights[bias] + c0
+                        for r in 0..<rows { (z + r * units + c0).update(from: b, count: width) }
+                    }
+                    BLAS.gemm(m: rows, n: width, k: inFeatures, a: input, lda: inFeatures, b: weights[kernel] + c0, ldb: units,
+                              beta: bias == nil ? 0 : 1, c: z + c0, ldc: units)
+                    guard activation != .linear else { return }
+                    if width == units {
+                        activation.apply(UnsafePointer(z), to: output, rows: rows, columns: units)
+                    } else {
+                        for r in 0..<rows {
+                            activation.apply(UnsafePointer(z + r * units + c0), to: output + r * units + c0, rows: 1, columns: width)
+                        }
+                    }
                 }
-                BLAS.gemm(m: rows, n: units, k: inFeatures, a: x, lda: inFeatures, b: weights[kernel], ldb: units,
-                          beta: bias == nil ? 0 : 1, c: z, ldc: units)
-                if activation != .linear {
-                    activation.apply(UnsafePointer(z), to: step.output, rows: rows, columns: units)
+                if let split = step.columnSplit, let pool {
+                    pool.run { compute(split[$0]) }
+                } else {
+                    compute(0..<units)
                 }
             case .flatten:
                 break
@@ -220,25 +259,49 @@ final class Network {
             switch step.operation {
             case let .dense(kernel, bias, inFeatures, units, activation, trainable):
                 let rows = n * step.rowsPerSample
-                if !(fused && isLast), let z = step.scratch {
-                    activation.backward(input: z, output: step.output, outputGradient: g, inputGradient: g,
-                                        rows: rows, columns: units)
-                }
-                if trainable {
-                    BLAS.gemm(transposeA: true, m: inFeatures, n: units, k: rows, a: previousOutput, lda: inFeatures,
-                              b: g, ldb: units, beta: accumulate ? 1 : 0, c: gradients[kernel], ldc: units)
+                let z = step.scratch, output = UnsafePointer(step.output)
+                // ∂L/∂z, ∂L/∂kernel and ∂L/∂bias for a slice of the output columns.
+                func weightGradients(_ columns: Range<Int>) {
+                    guard !columns.isEmpty else { return }
+                    let c0 = columns.lowerBound, width = columns.count
+                    if !(fused && isLast), let z {
+                        if width == units {
+                            activation.backward(input: z, output: output, outputGradient: g, inputGradient: g, rows: rows, columns: units)
+                        } else {
+                            for r in 0..<rows {
+                                let o = r * units + c0
+                                activation.backward(input: z + o, output: output + o, outputGradient: g + o, inputGradient: g + o,
+                                                    rows: 1, columns: width)
+                            }
+                        }
+                    }
+                    guard trainable else { return }
+                    BLAS.gemm(transposeA: true, m: inFeatures, n: width, k: rows, a: previousOutput, lda: inFeatures,
+                              b: g + c0, ldb: units, beta: accumulate ? 1 : 0, c: gradients[kernel] + c0, ldc: units)
                     if let bias {
-                        let db = gradients[bias]
-                        if !accumulate { db.update(repeating: 0, count: units) }
+                        let db = gradients[bias] + c0
+                        if !accumulate { db.update(repeating: 0, count: width) }
                         for r in 0..<rows {
-                            let row = g + r * units
-                            for j in 0..<units { db[j] += row[j] }
+                            let row = g + r * units + c0
+                            for j in 0..<width { db[j] += row[j] }
                         }
                     }
                 }
-                if needsInputGradient, let dx = previousGradient {
-                    BLAS.gemm(transposeB: true, m: rows, n: inFeatures, k: units, a: g, lda: units,
-                              b: weights[kernel], ldb: units, c: dx, ldc: inFeatures)
+                // ∂L/∂x for a slice of the rows (it needs every column of ∂L/∂z).
+                func inputGradient(_ rowRange: Range<Int>, into dx: UnsafeMutablePointer<Float>) {
+                    guard !rowRange.isEmpty else { return }
+                    BLAS.gemm(transposeB: true, m: rowRange.count, n: inFeatures, k: units, a: g + rowRange.lowerBound * units,
+                              lda: units, b: weights[kernel], ldb: units, c: dx + rowRange.lowerBound * inFeatures, ldc: inFeatures)
+                }
+                if let split = step.columnSplit, let pool {
+                    pool.run { weightGradients(split[$0]) }
+                    if needsInputGradient, let dx = previousGradient {
+                        let rowSplit = partition(rows, into: pool.size)
+                        pool.run { inputGradient(rowSplit[$0], into: dx) }
+                    }
+                } else {
+                    weightGradients(0..<units)
+                    if needsInputGradient, let dx = previousGradient { inputGradient(0..<rows, into: dx) }
                 }
             case .flatten:
                 break  // shares its gradient buffer with the previous step

@@ -11,22 +11,19 @@ final class OptimizerEngine {
     let slots: [UnsafeMutableBufferPointer<Float>]
     /// The slot buffers' first elements.
     private let slot: [UnsafeMutablePointer<Float>]
+    /// Owns the slot memory.
+    private let slotBuffers: [FloatBuffer]
     let trainableRanges: [Range<Int>]
 
     init(config: OptimizerConfig, parameterCount: Int, trainableRanges: [Range<Int>]) {
         self.config = config
         self.trainableRanges = trainableRanges
         iterations = 0
-        let pointers = config.slotNames.map { name in
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, parameterCount))
-            p.initialize(repeating: config.initialValue(ofSlot: name), count: max(1, parameterCount))
-            return p
-        }
-        slot = pointers
-        slots = pointers.map { UnsafeMutableBufferPointer(start: $0, count: parameterCount) }
+        slotBuffers = config.slotNames.map { FloatBuffer(count: parameterCount, initialValue: config.initialValue(ofSlot: $0)) }
+        slot = slotBuffers.map(\.pointer)
+        slots = slot.map { UnsafeMutableBufferPointer(start: $0, count: parameterCount) }
     }
 
-    deinit { for p in slot { p.deallocate() } }
 
     /// Restores slot values and the step count from a saved state.
     func restore(iterations: Int, slotValues: [[UnsafeBufferPointer<Float>]]) {
@@ -41,7 +38,7 @@ final class OptimizerEngine {
     /// Scalars of the current step, computed once by ``beginStep()``.
     private var stepSize: Float = 0
 
-    /// Counts a step and computes its scalars; call before ``apply(weights:gradients:within:)``.
+    /// Counts a step and computes its scalars; call before ``apply(weights:gradients:blocks:)``.
     func beginStep() {
         iterations += 1
         let c = config
@@ -52,55 +49,29 @@ final class OptimizerEngine {
         }
     }
 
-    /// Applies the current step to the trainable weights that lie within `partition` of the
-    /// flat buffer, with the gradient `g + extra` (the sum of two workers' gradients, added on the
-    /// fly where the update rule allows, else into `g` first). Disjoint partitions may be applied
-    /// concurrently.
-    func apply(weights w: UnsafeMutablePointer<Float>, gradients g: UnsafeMutablePointer<Float>,
-               adding extra: UnsafePointer<Float>?, within partition: Range<Int>) {
-        if let extra, config.kind == .adam {
-            for trainable in trainableRanges {
-                let range = trainable.clamped(to: partition)
-                guard !range.isEmpty else { continue }
-                let lo = range.lowerBound
-                nn_adam_sum2(w + lo, g + lo, extra + lo, slot[0] + lo, slot[1] + lo, range.count,
-                             stepSize, 1 - Float(config.beta1), 1 - Float(config.beta2), Float(config.epsilon))
-            }
-            return
-        }
-        if let extra, !partition.isEmpty {
-            let end = min(partition.upperBound, trainableRanges.last?.upperBound ?? 0)
-            if end > partition.lowerBound { nn_add(g + partition.lowerBound, extra + partition.lowerBound, end - partition.lowerBound) }
-        }
-        apply(weights: w, gradients: g, within: partition)
-    }
-
-    /// Applies the current step to the trainable weights that lie within `partition` of the
-    /// flat buffer. Disjoint partitions may be applied concurrently.
-    func apply(weights w: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, within partition: Range<Int>) {
+    /// Applies the current step to the weights of `blocks` (parts of trainable weights in the
+    /// flat buffer). Disjoint blocks may be applied concurrently.
+    func apply(weights w: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, blocks: [ParameterBlock]) {
         let c = config
         let lr = stepSize, eps = Float(c.epsilon)
-        for trainable in trainableRanges {
-            let range = trainable.clamped(to: partition)
-            guard !range.isEmpty else { continue }
-            let lo = range.lowerBound, n = range.count
+        for b in blocks where b.rows > 0 && b.columns > 0 {
+            let o = b.offset, rows = b.rows, cols = b.columns, stride = b.stride
             switch c.kind {
             case .gd, .sgd:
-                nn_sgd(w + lo, g + lo, n, lr)
+                nn_sgd(w + o, g + o, rows, cols, stride, lr)
             case .momentum:
-                nn_momentum(w + lo, g + lo, slot[0] + lo, n, lr, Float(c.momentum), c.nesterov ? 1 : 0)
+                nn_momentum(w + o, g + o, slot[0] + o, rows, cols, stride, lr, Float(c.momentum), c.nesterov ? 1 : 0)
             case .adagrad:
-                nn_adagrad(w + lo, g + lo, slot[0] + lo, n, lr, eps)
+                nn_adagrad(w + o, g + o, slot[0] + o, rows, cols, stride, lr, eps)
             case .rmsprop:
                 if slot.count > 1 {
-                    nn_rmsprop_momentum(w + lo, g + lo, slot[0] + lo, slot[1] + lo, n,
+                    nn_rmsprop_momentum(w + o, g + o, slot[0] + o, slot[1] + o, rows, cols, stride,
                                         lr, Float(c.rho), Float(c.momentum), eps)
                 } else {
-                    nn_rmsprop(w + lo, g + lo, slot[0] + lo, n, lr, Float(c.rho), eps)
+                    nn_rmsprop(w + o, g + o, slot[0] + o, rows, cols, stride, lr, Float(c.rho), eps)
                 }
             case .adam:
-                nn_adam(w + lo, g + lo, slot[0] + lo, slot[1] + lo, n, lr,
-                        1 - Float(c.beta1), 1 - Float(c.beta2), eps)
+                nn_adam(w + o, g + o, slot[0] + o, slot[1] + o, rows, cols, stride, lr, 1 - Float(c.beta1), 1 - Float(c.beta2), eps)
             }
         }
     }
@@ -108,7 +79,7 @@ final class OptimizerEngine {
     /// Performs one whole update of every trainable weight.
     func step(weights w: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>) {
         beginStep()
-        apply(weights: w, gradients: g, within: 0..<Int.max)
+        apply(weights: w, gradients: g, blocks: trainableRanges.map(ParameterBlock.init(range:)))
     }
 
     /// The current state, one tensor per slot and trainable weight.

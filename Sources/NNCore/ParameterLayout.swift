@@ -5,6 +5,10 @@ struct ParameterLayout {
     let ranges: [Range<Int>]
     let total: Int
 
+    /// Weights start at multiples of this many floats (64 bytes): with 64-byte-aligned buffers,
+    /// threads updating different column slices of a kernel never share a cache line.
+    static let alignment = 16
+
     init(specs: [WeightSpec]) {
         self.specs = specs
         var offset = 0
@@ -12,7 +16,7 @@ struct ParameterLayout {
         for spec in specs {
             let n = spec.shape.reduce(1, *)
             ranges.append(offset..<offset + n)
-            offset += n
+            offset = (offset + n + ParameterLayout.alignment - 1) / ParameterLayout.alignment * ParameterLayout.alignment
         }
         self.ranges = ranges
         total = offset
@@ -25,15 +29,40 @@ struct ParameterLayout {
     var trainableShapes: [[Int]] { specs.filter(\.trainable).map(\.shape) }
 }
 
-/// A zero-initialised Float32 buffer that frees itself.
+/// A rectangle of a flat parameter buffer: `rows` runs of `columns` elements, `stride` apart,
+/// starting at `offset` (a column slice of a row-major kernel, or one contiguous run).
+struct ParameterBlock: Equatable {
+    var offset: Int
+    var rows: Int
+    var columns: Int
+    var stride: Int
+
+    /// One contiguous run.
+    init(range: Range<Int>) {
+        offset = range.lowerBound
+        rows = 1
+        columns = range.count
+        stride = range.count
+    }
+
+    init(offset: Int, rows: Int, columns: Int, stride: Int) {
+        self.offset = offset
+        self.rows = rows
+        self.columns = columns
+        self.stride = stride
+    }
+}
+
+/// A 64-byte-aligned Float32 buffer that frees itself.
 final class FloatBuffer: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<Float>
     let count: Int
 
-    init(count: Int) {
+    /// A buffer of `count` zeros, 64-byte aligned.
+    init(count: Int, initialValue: Float = 0) {
         self.count = count
-        pointer = .allocate(capacity: max(1, count))
-        pointer.initialize(repeating: 0, count: max(1, count))
+        pointer = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * 4, alignment: 64)
+            .initializeMemory(as: Float.self, repeating: initialValue, count: max(1, count))
     }
 
     deinit { pointer.deallocate() }

@@ -1,5 +1,3 @@
-internal import CKernels
-
 /// The most samples the engine processes at once; larger batches (and full-batch gradient
 /// descent) are accumulated chunk by chunk, which is exact and keeps memory bounded.
 let maximumChunk = 512
@@ -73,42 +71,27 @@ extension Sequential {
     }
 }
 
-/// Runs training steps for one model: owns the flat weight and optimizer buffers, and one
-/// worker per thread, each with its own engine and gradient buffer.
+/// Runs training steps for one model: owns the engine, the flat weight, gradient and optimizer
+/// buffers.
 ///
-/// A step splits the batch into one contiguous slice per worker; each worker computes the
-/// gradient of its slice (scaled by the whole batch size) in parallel; then each worker sums the
-/// workers' gradients over its own part of the parameters and applies the optimizer there. The
-/// sums run in a fixed order, so results are deterministic for a given seed and thread count.
+/// With several threads, the engine computes each large Dense layer on all of them, each thread
+/// on its own slice of output columns (see ``Network``); each thread then applies the optimizer
+/// to exactly the weights whose gradients it computed, so a thread's weights, gradients and
+/// optimizer slots stay in its own core's cache. Small layers run on one thread. Every value is
+/// computed by one thread in a fixed order, so a seed gives the same model on every run.
 final class Trainer {
-    /// One thread's share of the work.
-    final class Worker {
-        let network: Network
-        let targets: TargetGatherer
-        let gradients: FloatBuffer
-        let gradientPointers: [UnsafeMutablePointer<Float>]
-        var loss: Double = 0
-        var correct = 0
-        var active = false
-
-        init(network: Network, targets: TargetGatherer, gradients: FloatBuffer, ranges: [Range<Int>]) {
-            self.network = network
-            self.targets = targets
-            self.gradients = gradients
-            gradientPointers = gradients.pointers(ranges)
-        }
-    }
-
     let architecture: ModelArchitecture
     let options: TrainingOptions
     let data: Dataset
     let layout: ParameterLayout
+    let network: Network
+    let targets: TargetGatherer
     let parameters: FloatBuffer
+    let gradients: FloatBuffer
     let weightPointers: [UnsafePointer<Float>]
-    let workers: [Worker]
-    let pool: WorkerPool?
-    /// The part of the flat parameter buffer each worker reduces and updates.
-    let parameterPartitions: [Range<Int>]
+    let gradientPointers: [UnsafeMutablePointer<Float>]
+    /// The weights each thread updates (index 0 also takes every layer computed by one thread).
+    let updateBlocks: [[ParameterBlock]]
     let optimizer: OptimizerEngine
     let fused: Bool
     let outputWidth: Int
@@ -140,29 +123,39 @@ final class Trainer {
         }
 
         batchSize = options.optimizer.kind == .gd ? data.count : min(options.batchSize, data.count)
-        let threads = max(1, min(options.threads ?? WorkerPool.processorCount, batchSize))
-        let perWorker = (batchSize + threads - 1) / threads
-        let chunk = min(perWorker, maximumChunk)
-        var workers: [Worker] = []
-        for _ in 0..<threads {
-            let network = try Network(architecture: architecture, maxSamples: chunk, training: true)
-            let targets = try TargetGatherer(labels: labels, loss: options.loss, outputWidth: outputWidth, capacity: chunk,
-                                             datasetName: data.name)
-            workers.append(Worker(network: network, targets: targets, gradients: FloatBuffer(count: layout.total),
-                                  ranges: layout.ranges))
-        }
-        self.workers = workers
-        pool = threads > 1 ? WorkerPool(threads: threads) : nil
-        if pool != nil || options.threads != nil { BLAS.setThreadCount(1) }
-        parameterPartitions = partition(layout.total, into: pool?.size ?? 1, alignment: 16)
-        fused = options.loss.fusedActivation != nil && workers[0].network.finalActivation == options.loss.fusedActivation
+        let chunk = min(batchSize, maximumChunk)
+        let threads = max(1, options.threads ?? WorkerPool.processorCount)
+        // Every thread runs its own matrix products; OpenBLAS must not add threads of its own.
+        if threads > 1 || options.threads != nil { BLAS.setThreadCount(1) }
+        network = try Network(architecture: architecture, maxSamples: chunk, training: true, threads: threads)
+        targets = try TargetGatherer(labels: labels, loss: options.loss, outputWidth: outputWidth, capacity: chunk,
+                                     datasetName: data.name)
+        fused = options.loss.fusedActivation != nil && network.finalActivation == options.loss.fusedActivation
 
         let parameters = FloatBuffer(count: layout.total)
         for (range, tensor) in zip(layout.ranges, model.weights) {
             (parameters.pointer + range.lowerBound).update(from: tensor.unsafeBaseAddress, count: range.count)
         }
         self.parameters = parameters
+        gradients = FloatBuffer(count: layout.total)
         weightPointers = parameters.pointers(layout.ranges).map { UnsafePointer($0) }
+        gradientPointers = gradients.pointers(layout.ranges)
+
+        // Each thread updates the column slices it computes; thread 0 also updates the rest.
+        var blocks = [[ParameterBlock]](repeating: [], count: network.pool?.size ?? 1)
+        for (spec, range) in zip(specs, layout.ranges) where spec.trainable {
+            guard let split = network.columnSplit(ofLayer: spec.layerIndex), split.count == blocks.count else {
+                blocks[0].append(ParameterBlock(range: range))
+                continue
+            }
+            let units = spec.shape.last ?? 1, rows = range.count / max(1, units)
+            for (t, columns) in split.enumerated() where !columns.isEmpty {
+                blocks[t].append(ParameterBlock(offset: range.lowerBound + columns.lowerBound, rows: rows,
+                                                columns: columns.count, stride: units))
+            }
+        }
+        updateBlocks = blocks
+
         let optimizer = OptimizerEngine(config: options.optimizer, parameterCount: layout.total,
                                         trainableRanges: layout.trainableRanges)
         if let state = model.optimizerState, state.config.kind == options.optimizer.kind,
@@ -177,11 +170,6 @@ final class Trainer {
         }
         self.optimizer = optimizer
         order = Array(0..<data.count)
-    }
-
-    /// Runs `body` for every worker, on the pool when there is one.
-    func forEachWorker(_ body: (Int) -> Void) {
-        if let pool { pool.run(body) } else { body(0) }
     }
 
     /// One pass over the training data.
@@ -212,89 +200,57 @@ final class Trainer {
         return EpochRecord(epoch: epoch, loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen), seconds: 0)
     }
 
-    /// Computes every worker's share of the gradient of the mean loss over `batch` (in parallel)
-    /// and returns the summed loss and the number of correct predictions.
+    /// Computes the gradient of the mean loss over `batch` into ``gradients``, chunk by chunk;
+    /// returns the summed loss and the number of correct predictions.
     func computeGradients(_ batch: UnsafeBufferPointer<Int>) -> (loss: Double, correct: Int) {
         stepCount += 1
-        let slices = partition(batch.count, into: workers.count)
-        let step = stepCount
-        forEachWorker { t in
-            let worker = workers[t]
-            worker.active = !slices[t].isEmpty
-            guard worker.active else { return }
-            // Dropout masks come from a stream per (seed, step, worker): reproducible for a thread count.
-            var rng = SeededGenerator(seed: options.seed, stream: step, substream: UInt64(t))
-            (worker.loss, worker.correct) = accumulate(UnsafeBufferPointer(rebasing: batch[slices[t]]), batchSize: batch.count,
-                                                       worker: worker, rng: &rng)
-        }
-        var loss: Double = 0
-        var correct = 0
-        for w in workers where w.active {
-            loss += w.loss
-            correct += w.correct
-        }
-        return (loss, correct)
-    }
-
-    /// Sums the workers' gradients and applies one optimizer step, each worker on its own part of
-    /// the parameters.
-    func applyUpdate() {
-        optimizer.beginStep()
-        // The gradients to sum, in worker order; the last is added inside the update where it can be.
-        let active = workers.filter(\.active).map { $0.gradients.pointer }
-        forEachWorker { t in
-            let range = parameterPartitions[t]
-            guard !range.isEmpty, let base = active.first else { return }
-            for other in active.dropFirst().dropLast() {
-                nn_add(base + range.lowerBound, other + range.lowerBound, range.count)
-            }
-            optimizer.apply(weights: parameters.pointer, gradients: base,
-                            adding: active.count > 1 ? active.last.map { UnsafePointer($0) } : nil, within: range)
-        }
-    }
-
-    /// One worker's gradient of the loss over `samples` (divided by `batchSize`), chunk by chunk;
-    /// returns the summed loss and the number of correct predictions.
-    func accumulate(_ samples: UnsafeBufferPointer<Int>, batchSize: Int, worker: Worker, rng: inout SeededGenerator)
-        -> (loss: Double, correct: Int)
-    {
-        let network = worker.network
         guard let outputGradient = network.outputGradient else { return (.nan, 0) }
+        // Dropout masks come from a stream per (seed, step).
+        var rng = SeededGenerator(seed: options.seed, stream: stepCount, substream: 0)
         let chunk = network.maxSamples
         var lossSum: Double = 0
         var correct = 0
         var chunkStart = 0
-        while chunkStart < samples.count {
-            let chunkEnd = min(chunkStart + chunk, samples.count)
+        while chunkStart < batch.count {
+            let chunkEnd = min(chunkStart + chunk, batch.count)
             let rows = chunkEnd - chunkStart
-            let indices = UnsafeBufferPointer(rebasing: samples[chunkStart..<chunkEnd])
+            let indices = UnsafeBufferPointer(rebasing: batch[chunkStart..<chunkEnd])
             data.gather(indices, into: network.input)
-            let t = worker.targets.gather(indices)
+            let t = targets.gather(indices)
             let output = network.forward(samples: rows, weights: weightPointers, training: true, rng: &rng)
             if fused, let logits = network.finalLogits {
                 lossSum += options.loss.sum(logits: logits, targets: t, rows: rows, columns: outputWidth)
                 options.loss.fusedGradient(probabilities: output, targets: t, rows: rows, columns: outputWidth,
-                                           batchSize: batchSize, into: outputGradient)
+                                           batchSize: batch.count, into: outputGradient)
             } else {
                 lossSum += options.loss.sum(predictions: output, targets: t, rows: rows, columns: outputWidth)
                 options.loss.gradient(predictions: output, targets: t, rows: rows, columns: outputWidth,
-                                      batchSize: batchSize, into: outputGradient)
+                                      batchSize: batch.count, into: outputGradient)
             }
             correct += TargetGatherer.correctCount(predictions: output, targets: t, rows: rows, columns: outputWidth)
-            network.backward(samples: rows, weights: weightPointers, gradients: worker.gradientPointers, fused: fused,
+            network.backward(samples: rows, weights: weightPointers, gradients: gradientPointers, fused: fused,
                              accumulate: chunkStart != 0)
             chunkStart = chunkEnd
         }
         return (lossSum, correct)
     }
 
-    /// The summed gradient of each weight (zero for non-trainable ones) after ``computeGradients(_:)``.
+    /// Applies one optimizer step, each thread to the weights it computed gradients for.
+    func applyUpdate() {
+        optimizer.beginStep()
+        let w = parameters.pointer, g = UnsafePointer(gradients.pointer)
+        if let pool = network.pool, updateBlocks.count == pool.size {
+            pool.run { optimizer.apply(weights: w, gradients: g, blocks: updateBlocks[$0]) }
+        } else {
+            optimizer.apply(weights: w, gradients: g, blocks: updateBlocks.flatMap { $0 })
+        }
+    }
+
+    /// The gradient of each weight (zero for non-trainable ones) after ``computeGradients(_:)``.
     func gradientTensors() -> [Tensor] {
-        let sum = FloatBuffer(count: layout.total)
-        for w in workers where w.active { nn_add(sum.pointer, w.gradients.pointer, layout.total) }
-        return zip(layout.specs, layout.ranges).map { spec, range in
+        zip(layout.specs, layout.ranges).map { spec, range in
             Tensor(shape: spec.shape, values: spec.trainable
-                ? Array(UnsafeBufferPointer(start: sum.pointer + range.lowerBound, count: range.count))
+                ? Array(UnsafeBufferPointer(start: gradients.pointer + range.lowerBound, count: range.count))
                 : [Float](repeating: 0, count: range.count))
         }
     }
@@ -305,43 +261,35 @@ final class Trainer {
         _ = try TargetGatherer(labels: labels, loss: options.loss, outputWidth: outputWidth, capacity: 1, datasetName: dataset.name)
     }
 
-    /// Loss and accuracy on `dataset` with the current weights (no dropout), split across the workers.
+    /// Loss and accuracy on `dataset` with the current weights (no dropout).
     func evaluate(_ dataset: Dataset) throws -> (loss: Double, accuracy: Double) {
         guard let labels = dataset.labels else { throw TrainingError.dataMismatch("\(dataset.name) has no labels") }
-        let gatherers = try workers.map { w in
-            try TargetGatherer(labels: labels, loss: options.loss, outputWidth: outputWidth, capacity: w.network.maxSamples,
-                               datasetName: dataset.name)
-        }
+        let chunk = network.maxSamples
+        let gatherer = try TargetGatherer(labels: labels, loss: options.loss, outputWidth: outputWidth, capacity: chunk,
+                                          datasetName: dataset.name)
+        var lossSum: Double = 0
+        var correct = 0
+        var rng = SeededGenerator(seed: 0)
         let indices = Array(0..<dataset.count)
-        let slices = partition(dataset.count, into: workers.count)
         indices.withUnsafeBufferPointer { all in
-            forEachWorker { t in
-                let network = workers[t].network
-                var rng = SeededGenerator(seed: 0)
-                var lossSum: Double = 0
-                var correct = 0
-                var start = slices[t].lowerBound
-                while start < slices[t].upperBound {
-                    let end = min(start + network.maxSamples, slices[t].upperBound)
-                    let slice = UnsafeBufferPointer(rebasing: all[start..<end])
-                    dataset.gather(slice, into: network.input)
-                    let targets = gatherers[t].gather(slice)
-                    let output = network.forward(samples: end - start, weights: weightPointers, training: false, rng: &rng)
-                    if fused, let logits = network.finalLogits {
-                        lossSum += options.loss.sum(logits: logits, targets: targets, rows: end - start, columns: outputWidth)
-                    } else {
-                        lossSum += options.loss.sum(predictions: output, targets: targets, rows: end - start, columns: outputWidth)
-                    }
-                    correct += TargetGatherer.correctCount(predictions: output, targets: targets, rows: end - start, columns: outputWidth)
-                    start = end
+            var start = 0
+            while start < all.count {
+                let end = min(start + chunk, all.count)
+                let slice = UnsafeBufferPointer(rebasing: all[start..<end])
+                dataset.gather(slice, into: network.input)
+                let t = gatherer.gather(slice)
+                let output = network.forward(samples: end - start, weights: weightPointers, training: false, rng: &rng)
+                if fused, let logits = network.finalLogits {
+                    lossSum += options.loss.sum(logits: logits, targets: t, rows: end - start, columns: outputWidth)
+                } else {
+                    lossSum += options.loss.sum(predictions: output, targets: t, rows: end - start, columns: outputWidth)
                 }
-                workers[t].loss = lossSum
-                workers[t].correct = correct
+                correct += TargetGatherer.correctCount(predictions: output, targets: t, rows: end - start, columns: outputWidth)
+                start = end
             }
         }
         let n = Double(max(1, dataset.count))
-        let loss = workers.reduce(0.0) { $0 + $1.loss }, correct = workers.reduce(0) { $0 + $1.correct }
-        return (loss / n, Double(correct) / n)
+        return (lossSum / n, Double(correct) / n)
     }
 
     /// The current weights as tensors.
