@@ -85,6 +85,10 @@
         for (size_t r = 0; r < rows; r++) {                                                                \
             const unsigned char *src = bytes + (size_t)index[r] * width;                                   \
             float *dst = out + r * width;                                                                  \
+            if (r + 1 < rows) { /* the rows are scattered: fetch the next one while this one converts */   \
+                const unsigned char *next = bytes + (size_t)index[r + 1] * width;                          \
+                for (size_t k = 0; k < width; k += 64) __builtin_prefetch(next + k);                       \
+            }                                                                                              \
             for (size_t j = 0; j < width; j++) dst[j] = (float)src[j] / divisor;                           \
         }                                                                                                  \
     }

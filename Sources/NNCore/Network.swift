@@ -48,6 +48,10 @@ final class Network {
     private let firstTrainableStep: Int
     /// Threads that share the large Dense layers, when there is more than one.
     let pool: WorkerPool?
+    /// Rows of a kernel gradient computed at a time when the optimizer consumes them directly.
+    static let gradientTileRows = 64
+    /// Holds one tile of kernel gradient (or a bias gradient) for ``backward(samples:weights:gradients:fused:accumulate:update:)``.
+    private let gradientTile: UnsafeMutablePointer<Float>
 
     /// Builds the engine for `architecture` and up to `maxSamples` samples per call.
     ///
@@ -134,6 +138,11 @@ final class Network {
         }
         pool = steps.contains { $0.columnSplit != nil } ? WorkerPool(threads: threads) : nil
         if pool == nil { for i in steps.indices { steps[i].columnSplit = nil } }
+        let widest = steps.map { step -> Int in
+            if case let .dense(_, _, _, units, _, _) = step.operation { return units }
+            return 0
+        }.max() ?? 0
+        gradientTile = allocate(Network.gradientTileRows * max(1, widest))
         self.steps = steps
         allocations = buffers
     }
@@ -244,9 +253,15 @@ final class Network {
     ///   - gradients: one pointer per weight, shaped like it; non-trainable weights are skipped.
     ///   - fused: ``outputGradient`` holds ∂L/∂logits of ``finalActivation`` rather than ∂L/∂output.
     ///   - accumulate: add to `gradients` instead of overwriting them (for batches processed in chunks).
+    ///   - update: when given (a whole batch in one call, one thread), weight gradients are not
+    ///     stored: each kernel is processed in tiles of ``gradientTileRows`` rows, and
+    ///     `update(weight, rows, gradient)` receives each tile (and each bias) while it is still in
+    ///     cache, to apply the optimizer at once. A layer's input gradient is computed before its
+    ///     weights are updated, so it uses the weights of the forward pass.
     func backward(
         samples n: Int, weights: [UnsafePointer<Float>], gradients: [UnsafeMutablePointer<Float>],
-        fused: Bool, accumulate: Bool
+        fused: Bool, accumulate: Bool,
+        update: ((_ weight: Int, _ rows: Range<Int>, _ gradient: UnsafePointer<Float>) -> Void)? = nil
     ) {
         var index = steps.count - 1
         while index >= 0, index >= firstTrainableStep {
@@ -293,7 +308,30 @@ final class Network {
                     BLAS.gemm(transposeB: true, m: rowRange.count, n: inFeatures, k: units, a: g + rowRange.lowerBound * units,
                               lda: units, b: weights[kernel], ldb: units, c: dx + rowRange.lowerBound * inFeatures, ldc: inFeatures)
                 }
-                if let split = step.columnSplit, let pool {
+                if let update, step.columnSplit == nil {
+                    if !(fused && isLast), let z {
+                        activation.backward(input: z, output: output, outputGradient: g, inputGradient: g, rows: rows, columns: units)
+                    }
+                    if needsInputGradient, let dx = previousGradient { inputGradient(0..<rows, into: dx) }
+                    guard trainable else { break }
+                    let tile = gradientTile
+                    var r0 = 0
+                    while r0 < inFeatures {
+                        let r1 = min(r0 + Network.gradientTileRows, inFeatures)
+                        BLAS.gemm(transposeA: true, m: r1 - r0, n: units, k: rows, a: previousOutput + r0, lda: inFeatures,
+                                  b: g, ldb: units, c: tile, ldc: units)
+                        update(kernel, r0..<r1, tile)
+                        r0 = r1
+                    }
+                    if let bias {
+                        tile.update(repeating: 0, count: units)
+                        for r in 0..<rows {
+                            let row = g + r * units
+                            for j in 0..<units { tile[j] += row[j] }
+                        }
+                        update(bias, 0..<1, tile)
+                    }
+                } else if let split = step.columnSplit, let pool {
                     pool.run { weightGradients(split[$0]) }
                     if needsInputGradient, let dx = previousGradient {
                         let rowSplit = partition(rows, into: pool.size)

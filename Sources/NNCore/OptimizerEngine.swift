@@ -50,29 +50,35 @@ final class OptimizerEngine {
     }
 
     /// Applies the current step to the weights of `blocks` (parts of trainable weights in the
-    /// flat buffer). Disjoint blocks may be applied concurrently.
+    /// flat buffer), reading gradients at the same offsets of `g`. Disjoint blocks may be applied
+    /// concurrently.
     func apply(weights w: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, blocks: [ParameterBlock]) {
+        for b in blocks { apply(weights: w, gradient: g + b.offset, at: b) }
+    }
+
+    /// Applies the current step to the weights of one block, reading its gradient from `g`, which
+    /// points at the block's first gradient and has the block's row stride.
+    func apply(weights w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>, at b: ParameterBlock) {
+        guard b.rows > 0, b.columns > 0 else { return }
         let c = config
         let lr = stepSize, eps = Float(c.epsilon)
-        for b in blocks where b.rows > 0 && b.columns > 0 {
-            let o = b.offset, rows = b.rows, cols = b.columns, stride = b.stride
-            switch c.kind {
-            case .gd, .sgd:
-                nn_sgd(w + o, g + o, rows, cols, stride, lr)
-            case .momentum:
-                nn_momentum(w + o, g + o, slot[0] + o, rows, cols, stride, lr, Float(c.momentum), c.nesterov ? 1 : 0)
-            case .adagrad:
-                nn_adagrad(w + o, g + o, slot[0] + o, rows, cols, stride, lr, eps)
-            case .rmsprop:
-                if slot.count > 1 {
-                    nn_rmsprop_momentum(w + o, g + o, slot[0] + o, slot[1] + o, rows, cols, stride,
-                                        lr, Float(c.rho), Float(c.momentum), eps)
-                } else {
-                    nn_rmsprop(w + o, g + o, slot[0] + o, rows, cols, stride, lr, Float(c.rho), eps)
-                }
-            case .adam:
-                nn_adam(w + o, g + o, slot[0] + o, slot[1] + o, rows, cols, stride, lr, 1 - Float(c.beta1), 1 - Float(c.beta2), eps)
+        let o = b.offset, rows = b.rows, cols = b.columns, stride = b.stride
+        switch c.kind {
+        case .gd, .sgd:
+            nn_sgd(w + o, g, rows, cols, stride, lr)
+        case .momentum:
+            nn_momentum(w + o, g, slot[0] + o, rows, cols, stride, lr, Float(c.momentum), c.nesterov ? 1 : 0)
+        case .adagrad:
+            nn_adagrad(w + o, g, slot[0] + o, rows, cols, stride, lr, eps)
+        case .rmsprop:
+            if slot.count > 1 {
+                nn_rmsprop_momentum(w + o, g, slot[0] + o, slot[1] + o, rows, cols, stride,
+                                    lr, Float(c.rho), Float(c.momentum), eps)
+            } else {
+                nn_rmsprop(w + o, g, slot[0] + o, rows, cols, stride, lr, Float(c.rho), eps)
             }
+        case .adam:
+            nn_adam(w + o, g, slot[0] + o, slot[1] + o, rows, cols, stride, lr, 1 - Float(c.beta1), 1 - Float(c.beta2), eps)
         }
     }
 

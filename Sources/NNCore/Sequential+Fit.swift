@@ -124,7 +124,7 @@ final class Trainer {
 
         batchSize = options.optimizer.kind == .gd ? data.count : min(options.batchSize, data.count)
         let chunk = min(batchSize, maximumChunk)
-        let threads = max(1, options.threads ?? WorkerPool.processorCount)
+        let threads = max(1, options.threads ?? 1)
         // Every thread runs its own matrix products; OpenBLAS must not add threads of its own.
         if threads > 1 || options.threads != nil { BLAS.setThreadCount(1) }
         network = try Network(architecture: architecture, maxSamples: chunk, training: true, threads: threads)
@@ -185,11 +185,12 @@ final class Trainer {
             for b in 0..<batches {
                 let start = b * batchSize, end = min(start + batchSize, n)
                 let count = end - start
-                let (batchLoss, batchCorrect) = computeGradients(UnsafeBufferPointer(rebasing: all[start..<end]))
+                let (batchLoss, batchCorrect, updated) = computeGradients(UnsafeBufferPointer(rebasing: all[start..<end]),
+                                                                          updating: true)
                 guard batchLoss.isFinite else {
                     throw TrainingError.nonFiniteLoss(epoch: epoch, batch: b + 1, value: Float(batchLoss / Double(count)))
                 }
-                applyUpdate()
+                if !updated { applyUpdate() }
                 lossSum += batchLoss
                 correct += batchCorrect
                 seen += count
@@ -202,9 +203,16 @@ final class Trainer {
 
     /// Computes the gradient of the mean loss over `batch` into ``gradients``, chunk by chunk;
     /// returns the summed loss and the number of correct predictions.
-    func computeGradients(_ batch: UnsafeBufferPointer<Int>) -> (loss: Double, correct: Int) {
+    ///
+    /// With `updating`, when the batch fits one chunk on one thread and its loss is finite, the
+    /// optimizer step is applied during backpropagation instead, tile by tile while each
+    /// gradient tile is in cache (``gradients`` is then not filled); `updated` says whether it was.
+    func computeGradients(_ batch: UnsafeBufferPointer<Int>, updating: Bool = false)
+        -> (loss: Double, correct: Int, updated: Bool)
+    {
         stepCount += 1
-        guard let outputGradient = network.outputGradient else { return (.nan, 0) }
+        guard let outputGradient = network.outputGradient else { return (.nan, 0, false) }
+        let fuseUpdate = updating && network.pool == nil && batch.count <= network.maxSamples
         // Dropout masks come from a stream per (seed, step).
         var rng = SeededGenerator(seed: options.seed, stream: stepCount, substream: 0)
         let chunk = network.maxSamples
@@ -228,11 +236,24 @@ final class Trainer {
                                       batchSize: batch.count, into: outputGradient)
             }
             correct += TargetGatherer.correctCount(predictions: output, targets: t, rows: rows, columns: outputWidth)
+            if fuseUpdate {
+                guard lossSum.isFinite else { return (lossSum, correct, false) }
+                optimizer.beginStep()
+                let w = parameters.pointer, layout = self.layout, optimizer = self.optimizer
+                network.backward(samples: rows, weights: weightPointers, gradients: gradientPointers, fused: fused,
+                                 accumulate: false) { weight, rows, tile in
+                    let units = layout.specs[weight].shape.last ?? 1
+                    optimizer.apply(weights: w, gradient: tile, at: ParameterBlock(
+                        offset: layout.ranges[weight].lowerBound + rows.lowerBound * units, rows: rows.count,
+                        columns: units, stride: units))
+                }
+                return (lossSum, correct, true)
+            }
             network.backward(samples: rows, weights: weightPointers, gradients: gradientPointers, fused: fused,
                              accumulate: chunkStart != 0)
             chunkStart = chunkEnd
         }
-        return (lossSum, correct)
+        return (lossSum, correct, false)
     }
 
     /// Applies one optimizer step, each thread to the weights it computed gradients for.
@@ -315,7 +336,7 @@ extension Sequential {
         options.shuffle = false
         options.seed = seed
         let trainer = try Trainer(model: self, data: data, options: options)
-        let (sum, _) = trainer.order.withUnsafeBufferPointer { trainer.computeGradients($0) }
+        let (sum, _, _) = trainer.order.withUnsafeBufferPointer { trainer.computeGradients($0) }
         return (sum / Double(data.count), trainer.gradientTensors())
     }
 }

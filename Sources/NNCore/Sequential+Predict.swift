@@ -86,7 +86,7 @@ extension Sequential {
         }
         let n = data.count
         let chunk = min(max(1, batchSize), n)
-        let maxWorkers = max(1, WorkerPool.processorCount)
+        let maxWorkers = max(1, threads ?? WorkerPool.processorCount)
         let gatherers = try (0..<maxWorkers).map { _ in
             try TargetGatherer(labels: labels, loss: chosenLoss, outputWidth: width, capacity: chunk, datasetName: data.name)
         }

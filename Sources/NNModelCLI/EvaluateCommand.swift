@@ -21,12 +21,14 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Loss to report (default: the loss the model was trained with).", valueName: "name"))
     var loss: Loss?
     @Option(name: .customLong("batch-size"), help: "Samples per inference batch.") var batchSize = 1024
+    @Option(help: "Threads sharing the samples (default: one per core).") var threads: Int?
     @Option(help: ArgumentHelp("Draw the confusion matrix as a heatmap to this SVG file.", valueName: "confusion.svg"))
     var plot: String?
     @Flag(help: "Print the results as JSON.") var json = false
 
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if let plot, !plot.lowercased().hasSuffix(".svg") { throw ValidationError("--plot must name an .svg file, got '\(plot)'") }
     }
 
@@ -40,7 +42,7 @@ struct EvaluateCommand: ParsableCommand {
             try model.checkInput(data, modelPath: file)
             let clock = ContinuousClock()
             let start = clock.now
-            let evaluation = try model.evaluate(data, loss: loss, batchSize: batchSize)
+            let evaluation = try model.evaluate(data, loss: loss, batchSize: batchSize, threads: threads)
             let elapsed = seconds(clock.now - start)
             let names = model.metadata.classNames ?? data.classNames ?? []
             if let plot {

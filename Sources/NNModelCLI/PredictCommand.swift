@@ -28,12 +28,14 @@ struct PredictCommand: ParsableCommand {
     @Flag(help: "Print predictions as JSON.") var json = false
     @Flag(help: "Print predictions as CSV.") var csv = false
     @Option(name: .customLong("batch-size"), help: "Samples per inference batch.") var batchSize = 1024
+    @Option(help: "Threads sharing the samples (default: one per core).") var threads: Int?
 
     func validate() throws {
         guard topK >= 1 else { throw ValidationError("--top-k must be at least 1, got \(topK)") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, got \(limit)") }
         if json && csv { throw ValidationError("choose one of --json and --csv") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if let output, !output.hasSuffix(".npy") { throw ValidationError("--output must name a .npy file, got '\(output)'") }
         if let grid, !grid.lowercased().hasSuffix(".png") { throw ValidationError("--grid must name a .png file, got '\(grid)'") }
     }
@@ -44,7 +46,7 @@ struct PredictCommand: ParsableCommand {
             var data = try samples.load(classNames: model.metadata.classNames)
             try model.checkInput(data, modelPath: file)
             if let limit, limit < data.count { data = data.slice(0..<limit) }
-            let probabilities = try model.predict(data.featureTensor(), batchSize: batchSize)
+            let probabilities = try model.predict(data.featureTensor(), batchSize: batchSize, threads: threads)
             if let output { try NPYArray.write(floats: probabilities.scalars, shape: probabilities.shape, to: output) }
             let names = model.metadata.classNames ?? data.classNames ?? []
             if let grid {

@@ -1,0 +1,51 @@
+import Testing
+@testable import NNCore
+
+/// The three ways the trainer applies an optimizer step give the same weights: from the whole
+/// gradient buffer, fused into backpropagation tile by tile, and with the large layers split
+/// across threads by columns.
+@Suite struct TrainerUpdateTests {
+    static func data() throws -> Dataset {
+        var rng = SeededGenerator(seed: 11)
+        let n = 96
+        let x = (0..<(n * 20)).map { _ in rng.nextUnitFloat() * 2 - 1 }
+        let y = (0..<n).map { _ in Int32(rng.nextIndex(below: 4)) }
+        return try Dataset(name: "random", sampleShape: [20], features: .float32(x), labels: .classes(y))
+    }
+
+    /// A net whose first two layers (160 and 96 units, at least 32 per thread) are split across
+    /// two threads, and whose second kernel (160 × 96) spans three 64-row gradient tiles.
+    static let architecture = ModelArchitecture(name: "t", inputShape: [20], layers: [
+        Layer(name: "a", kind: .dense(Dense(units: 160, activation: .tanh))),
+        Layer(name: "b", kind: .dense(Dense(units: 96, activation: .relu))),
+        Layer(name: "c", kind: .dense(Dense(units: 4, activation: .softmax))),
+    ])
+
+    func train(threads: Int, fuse: Bool, optimizer: OptimizerConfig) throws -> [Tensor] {
+        let model = try Sequential(Self.architecture, seed: 5)
+        var options = TrainingOptions(epochs: 1, batchSize: 32, optimizer: optimizer)
+        options.threads = threads
+        options.shuffle = false
+        let trainer = try Trainer(model: model, data: try Self.data(), options: options)
+        try trainer.order.withUnsafeBufferPointer { all in
+            for start in stride(from: 0, to: all.count, by: 32) {
+                let batch = UnsafeBufferPointer(rebasing: all[start..<min(start + 32, all.count)])
+                let (loss, _, updated) = trainer.computeGradients(batch, updating: fuse)
+                try #require(loss.isFinite)
+                #expect(updated == (fuse && threads == 1))
+                if !updated { trainer.applyUpdate() }
+            }
+        }
+        return trainer.weightTensors()
+    }
+
+    @Test(arguments: [OptimizerConfig(.adam), OptimizerConfig(.rmsprop), OptimizerConfig(.momentum), OptimizerConfig(.sgd)])
+    func everyWayOfUpdatingGivesTheSameWeights(_ optimizer: OptimizerConfig) throws {
+        let whole = try train(threads: 1, fuse: false, optimizer: optimizer)
+        let fused = try train(threads: 1, fuse: true, optimizer: optimizer)
+        let split = try train(threads: 2, fuse: true, optimizer: optimizer)
+        #expect(fused == whole)
+        #expect(split == whole)
+        #expect(whole != (try Sequential(Self.architecture, seed: 5)).weights, "training changed the weights")
+    }
+}
