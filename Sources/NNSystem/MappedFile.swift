@@ -14,10 +14,13 @@ public final class MappedFile: @unchecked Sendable {
     /// The file's bytes.
     public let bytes: UnsafeRawBufferPointer
     private let mapping: UnsafeMutableRawPointer?
+    /// Whether `mapping` is a heap copy (``init(contents:path:)``) rather than an `mmap`.
+    private let isCopy: Bool
 
     /// Maps the regular file at `path`.
     public init(path: String) throws(FileError) {
         self.path = path
+        isCopy = false
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw FileError.reading(path) }
         defer { close(fd) }
@@ -37,6 +40,22 @@ public final class MappedFile: @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(start: p, count: size)
     }
 
+    /// A private, 64-byte-aligned copy of `contents` that behaves like a mapping of a file
+    /// holding them; `path` only names it in messages.
+    public init(contents: [UInt8], path: String) {
+        self.path = path
+        isCopy = true
+        if contents.isEmpty {
+            mapping = nil
+            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+            return
+        }
+        let p = UnsafeMutableRawPointer.allocate(byteCount: contents.count, alignment: 64)
+        contents.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        mapping = p
+        bytes = UnsafeRawBufferPointer(start: p, count: contents.count)
+    }
+
     /// The number of bytes.
     public var count: Int { bytes.count }
 
@@ -46,6 +65,7 @@ public final class MappedFile: @unchecked Sendable {
     }
 
     deinit {
-        if let mapping { munmap(mapping, bytes.count) }
+        guard let mapping else { return }
+        if isCopy { mapping.deallocate() } else { munmap(mapping, bytes.count) }
     }
 }
