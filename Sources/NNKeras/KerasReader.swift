@@ -41,6 +41,49 @@ public enum KerasReader {
         return try readHDF5(file, path: path, architecture: architecture)
     }
 
+    /// Reads the model in a Keras file held in memory (a `.keras` zip or an HDF5 file), exactly
+    /// as ``read(_:architecture:)`` reads it from disk (an archive goes through a private temporary
+    /// file); `path` only names the file in errors.
+    public static func read(contents: [UInt8], path: String, architecture: ModelArchitecture? = nil) throws(KerasImportError)
+        -> (model: Sequential, info: KerasFileInfo)
+    {
+        let head = Array(contents.prefix(8))
+        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x50, 0x4B, 0x05, 0x06]) {
+            // Without an end-of-central-directory record (a truncated download) there is no archive;
+            // ZIPFoundation would find that out with one read per byte of the last 64 KiB.
+            let hasEndRecord = contents.withUnsafeBufferPointer { b in
+                var i = b.count - 22
+                while i >= max(0, b.count - 65_557) {
+                    if b[i] == 0x50, b[i + 1] == 0x4B, b[i + 2] == 0x05, b[i + 3] == 0x06 { return true }
+                    i -= 1
+                }
+                return false
+            }
+            guard hasEndRecord else {
+                throw .invalidArchive(path: path, reason: "no end of central directory record (truncated file?)")
+            }
+            // Through a private temporary file: ZIPFoundation's in-memory archives trap on
+            // offsets past the end of the data, where reading a file simply comes up short.
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("nnmodel-\(UUID().uuidString).keras")
+            do { try Data(contents).write(to: url) } catch { throw .file(.writeFailed(path: url.path, reason: "\(error)")) }
+            defer { try? FileManager.default.removeItem(at: url) }
+            let archive: Archive
+            do { archive = try Archive(url: url, accessMode: .read) } catch {
+                throw .invalidArchive(path: path, reason: "\(error)")
+            }
+            return try readArchive(archive, path: path, architecture: architecture)
+        }
+        guard head.starts(with: [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) else {
+            throw .notKeras(path: path, found: head.isEmpty ? "an empty file" : "the bytes " + head.map { hex2($0) }.joined(separator: " "))
+        }
+        let file: HDF5File
+        do { file = try HDF5File(bytes: contents, name: path) } catch let e as HDF5Error { throw .hdf5(e) } catch {
+            throw .notKeras(path: path, found: "\(error)")
+        }
+        defer { try? file.close() }
+        return try readHDF5(file, path: path, architecture: architecture)
+    }
+
     static func hex2(_ b: UInt8) -> String {
         let s = String(b, radix: 16, uppercase: true)
         return s.count == 1 ? "0" + s : s
@@ -152,6 +195,12 @@ public enum KerasReader {
         do { archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read) } catch {
             throw .invalidArchive(path: path, reason: "\(error)")
         }
+        return try readArchive(archive, path: path, architecture: override)
+    }
+
+    static func readArchive(_ archive: Archive, path: String, architecture override: ModelArchitecture?) throws(KerasImportError)
+        -> (model: Sequential, info: KerasFileInfo)
+    {
         var metadata = ModelMetadata()
         var info = KerasFileInfo(path: path, layout: .archive, kerasVersion: nil, backend: nil, weightsDType: "float32",
                                  writtenByNNModel: false)
