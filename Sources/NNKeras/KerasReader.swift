@@ -242,7 +242,10 @@ public enum KerasReader {
     /// (whatever the header claims), and checking its CRC-32.
     static func member(_ archive: Archive, _ name: String, path: String, limit: UInt64) throws(KerasImportError) -> [UInt8] {
         guard let entry = archive[name] else { throw .missingArchiveMember(path: path, member: name) }
-        let ratioLimit = entry.compressedSize.multipliedReportingOverflow(by: 1100).partialValue + (1 << 20)
+        // The compressed size is only what the directory claims: no member can be larger than the archive.
+        let archiveSize = (try? FileReader.size(of: archive.url.path)).map { UInt64($0) } ?? entry.compressedSize
+        let compressedSize = min(entry.compressedSize, archiveSize)
+        let ratioLimit = compressedSize.multipliedReportingOverflow(by: 1100).partialValue + (1 << 20)
         let cap = min(limit, ratioLimit)
         guard entry.uncompressedSize <= cap else {
             throw .archiveMemberTooLarge(path: path, member: name, size: entry.uncompressedSize, limit: cap)
