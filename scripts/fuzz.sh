@@ -55,7 +55,7 @@ shopt -s nullglob
 case $target in
   nnm) seed Fixtures/nnm/*.nnm ;;
   h5) seed Fixtures/keras/*.h5 Fixtures/hdf5/*.h5 ;;
-  keras) seed Fixtures/keras/*.keras ;;
+  keras) seed Fixtures/keras/*.keras Fixtures/keras/*.weights.h5 Fixtures/fuzz/corpus/h5/* ;;
   npy) seed Fixtures/keras/*.npy ;;
 esac
 seed Fixtures/fuzz/corpus/"$target"/* Fixtures/fuzz/regressions/"$target"/*

@@ -64,3 +64,23 @@ public enum FuzzSupport {
         return out == data ? nil : out
     }
 }
+
+extension FuzzSupport {
+    /// A stored (uncompressed) zip archive of `members`, the way a `.keras` file holds them.
+    public static func storedZip(_ members: [(name: String, data: [UInt8])]) -> [UInt8] {
+        func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
+        func le32(_ v: Int) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+        var out: [UInt8] = [], central: [UInt8] = []
+        for (name, data) in members {
+            let offset = out.count, crc = Int(CRC32.checksum(data)), n = Array(name.utf8)
+            let common = le16(20) + le16(0) + le16(0) + le16(0) + le16(0x21) + le32(crc) + le32(data.count) + le32(data.count)
+                + le16(n.count) + le16(0)
+            out += [0x50, 0x4B, 0x03, 0x04] + common + n + data
+            central += [0x50, 0x4B, 0x01, 0x02] + le16(20) + common + le16(0) + le16(0) + le16(0) + le32(0) + le32(offset) + n
+        }
+        let centralOffset = out.count
+        out += central + [0x50, 0x4B, 0x05, 0x06] + le16(0) + le16(0) + le16(members.count) + le16(members.count)
+            + le32(central.count) + le32(centralOffset) + le16(0)
+        return out
+    }
+}
