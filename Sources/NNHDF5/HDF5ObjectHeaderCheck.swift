@@ -197,6 +197,11 @@ struct HDF5ObjectHeaderCheck {
         let typeClass = classAndVersion & 0x0F
         let isVariableLength = typeClass == 9
         let elementSize = isVariableLength ? 4 + addressSize + 4 : declaredSize
+        // libhdf5 sizes the attribute's value buffer from the declared size but copies the
+        // references at their on-disk size: the two must agree.
+        if isVariableLength, declaredSize != elementSize {
+            return refuse("variable-length datatype declares \(declaredSize)-byte elements, its heap references take \(elementSize)")
+        }
         var baseSize = 1
         if isVariableLength {
             guard let nestedSize = int(typeAt + 8 + 4, 4) else { return refuse("variable-length base type is cut off") }
