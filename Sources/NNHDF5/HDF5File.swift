@@ -283,6 +283,32 @@ public final class HDF5File: @unchecked Sendable {
         return report.attributeNames
     }
 
+    /// Object addresses of groups whose symbol table passed `requireSoundSymbolTable`. Guarded by the lock.
+    private var checkedSymbolTables: Set<UInt64> = []
+
+    /// Refuses to go on when the symbol table (B-tree) of the group `id` of this (untrusted)
+    /// file points outside the file, which makes libhdf5 1.10 crash; see
+    /// `HDF5ObjectHeaderCheck.symbolTableProblem`. Call before anything that looks up or lists
+    /// the group's links. Lock must be held.
+    func requireSoundSymbolTable(of id: hid_t, path objectPath: String) throws {
+        guard !isWritable else { return }
+        var address: haddr_t = 0
+        try HDF5Library.check(nn_h5_object_address(id, &address)) {
+            .libraryFailure(file: path, path: objectPath, operation: "locating object header of", message: $0)
+        }
+        guard !checkedSymbolTables.contains(UInt64(address)) else { return }
+        let layout = layout()
+        let problem = withContents { bytes in
+            HDF5ObjectHeaderCheck(bytes: bytes, base: layout.base, addressSize: layout.addressSize,
+                                  lengthSize: layout.lengthSize, heaps: [:])
+                .symbolTableProblem(objectAddress: UInt64(address))
+        } ?? "the file could not be read again to validate it"
+        if let problem {
+            throw HDF5Error.corruptFile(file: path, path: objectPath, detail: problem)
+        }
+        checkedSymbolTables.insert(UInt64(address))
+    }
+
     /// Current size of the file in bytes. Lock must be held.
     func currentSize() -> Int {
         guard fileID >= 0 else { return 0 }

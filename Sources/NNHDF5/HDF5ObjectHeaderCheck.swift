@@ -158,6 +158,76 @@ struct HDF5ObjectHeaderCheck {
         return messages
     }
 
+    // MARK: Symbol tables
+
+    /// Most B-tree and symbol-table nodes followed per group.
+    static let maxSymbolTableNodes = 4096
+
+    /// The first problem in the symbol table of the old-style group whose object header is at
+    /// `address`, or nil (also for headers not parsed here and for new-style groups).
+    ///
+    /// libhdf5 1.10 reads the B-tree ("TREE") nodes, symbol-table ("SNOD") nodes and object
+    /// headers a group points to through its metadata accumulator. An address far outside the
+    /// file (undefined, or wrapping around) makes it try to grow the accumulator to an
+    /// impossible size; when that allocation fails it loses the buffer (sets it to NULL) and the
+    /// next metadata read copies from address 0 (see Fixtures/fuzz/regressions/h5/). So every
+    /// address the group's B-tree gives must lie inside the file.
+    func symbolTableProblem(objectAddress address: UInt64) -> String? {
+        guard [2, 4, 8].contains(addressSize), [2, 4, 8].contains(lengthSize),
+              let start = absolute(address), let messages = messages(ofHeaderAt: start),
+              let table = messages.first(where: { $0.type == 0x11 }) else { return nil }
+        guard let treeAddress = unsigned(table.data, addressSize), let heapAddress = unsigned(table.data + addressSize, addressSize)
+        else { return "symbol table message at offset \(table.data) is cut off" }
+        func inside(_ address: UInt64) -> Bool {
+            guard let at = absolute(address) else { return false }
+            return at < bytes.count
+        }
+        guard inside(heapAddress) else { return "symbol table's local heap address \(heapAddress) lies outside the file" }
+        let undefined = UInt64.max >> UInt64(64 - 8 * addressSize)
+        var pending: [(address: UInt64, isLeaf: Bool)] = [(treeAddress, false)]
+        var visited = 0
+        while let (node, isSymbolNode) = pending.popLast() {
+            visited += 1
+            guard visited <= Self.maxSymbolTableNodes else { return nil }
+            guard inside(node), let at = absolute(node) else {
+                return "group B-tree refers to address \(node), outside the file"
+            }
+            if isSymbolNode {
+                // "SNOD", version, reserved, symbol count, then entries of name offset,
+                // object header address, cache type (4), reserved (4), scratch (16).
+                guard unsigned(at, 4) == 0x444F_4E53, let count = int(at + 6, 2) else { continue }  // libhdf5 refuses it itself
+                let entrySize = lengthSize + addressSize + 24
+                for i in 0..<count {
+                    let entry = at + 8 + i * entrySize
+                    guard let objectHeader = unsigned(entry + lengthSize, addressSize),
+                          let cacheType = unsigned(entry + lengthSize + addressSize, 4) else { break }
+                    if objectHeader == undefined, cacheType == 2 { continue }  // a soft link: no object header
+                    guard inside(objectHeader) else {
+                        return "symbol table node at offset \(at) refers to an object header at address \(objectHeader), outside the file"
+                    }
+                }
+                continue
+            }
+            // "TREE", node type (0: group), level, entries used, left and right siblings, then
+            // keys (heap offsets) alternating with child addresses.
+            guard unsigned(at, 4) == 0x4545_5254, unsigned(at + 4, 1) == 0, let level = int(at + 5, 1),
+                  let entries = int(at + 6, 2) else { continue }  // libhdf5 refuses it itself
+            for sibling in [unsigned(at + 8, addressSize), unsigned(at + 8 + addressSize, addressSize)] {
+                if let sibling, sibling != undefined, !inside(sibling) {
+                    return "group B-tree node at offset \(at) has a sibling at address \(sibling), outside the file"
+                }
+            }
+            let first = at + 8 + 2 * addressSize + lengthSize
+            for i in 0..<entries {
+                guard let child = unsigned(first + i * (addressSize + lengthSize), addressSize) else {
+                    return "group B-tree node at offset \(at) is cut off"
+                }
+                pending.append((child, level == 0))
+            }
+        }
+        return nil
+    }
+
     // MARK: Attribute messages
 
     private func attributeProblem(_ message: Message) -> String? {
