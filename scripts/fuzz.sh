@@ -11,7 +11,7 @@
 #   scripts/fuzz.sh nnm .build-fuzz/artifacts/nnm/crash-...   # replay one input
 #
 # The harnesses (Fuzz/Sources/Fuzz*/) are built by the separate package in Fuzz/ with
-# `swift build -c release --sanitize=fuzzer --sanitize=address` into .build-fuzz/ (never by the
+# `swift build -c release --sanitize=fuzzer --sanitize=address` into .build-fuzz/build/ (never by the
 # root package's build). Working corpora live in .build-fuzz/corpus/TARGET (outside git), seeded
 # from Fixtures/ and Fixtures/fuzz/corpus/TARGET; crashes, hangs and OOMs are written to
 # .build-fuzz/artifacts/TARGET/. Every libFuzzer run gets -rss_limit_mb=2048 -timeout=10 (a
@@ -19,7 +19,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-scratch="$root/.build-fuzz"
+work="$root/.build-fuzz"
+# SwiftPM's own scratch folder (it owns, and empties, an `artifacts` folder of its own there).
+scratch="$work/build"
 
 usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 [ $# -ge 1 ] || usage
@@ -47,8 +49,8 @@ if [ "${FUZZ_NO_BUILD:-0}" != 1 ]; then
 fi
 binary="$scratch/release/$product"
 
-corpus="$scratch/corpus/$target"
-artifacts="$scratch/artifacts/$target"
+corpus="$work/corpus/$target"
+artifacts="$work/artifacts/$target"
 mkdir -p "$corpus" "$artifacts"
 seed() { for f in "$@"; do [ -f "$f" ] && cp -n "$f" "$corpus/seed-$(basename "$f")"; done; return 0; }
 shopt -s nullglob
