@@ -171,6 +171,7 @@ public final class HDF5File: @unchecked Sendable {
         get throws {
             try HDF5Library.locked {
                 let fid = try requireOpen(path: "/")
+                try requireSoundRootHeader()
                 let gid = try HDF5Library.check(H5Gopen2(fid, "/", groupAccess)) {
                     .libraryFailure(file: path, path: "/", operation: "opening group", message: $0)
                 }
@@ -307,6 +308,22 @@ public final class HDF5File: @unchecked Sendable {
             throw HDF5Error.corruptFile(file: path, path: objectPath, detail: problem)
         }
         checkedSymbolTables.insert(UInt64(address))
+    }
+
+    /// Refuses to open the root group of this (untrusted) file when its object header declares
+    /// chunks beyond the end of the file, which libhdf5 would allocate (up to 4 GiB each) before
+    /// finding out. Lock must be held.
+    private func requireSoundRootHeader() throws {
+        guard !isWritable else { return }
+        let layout = layout()
+        let problem: String? = withContents { bytes in
+            let check = HDF5ObjectHeaderCheck(bytes: bytes, base: layout.base, addressSize: layout.addressSize,
+                                              lengthSize: layout.lengthSize, heaps: [:])
+            guard let root = check.rootObjectHeaderAddress(superblock: layout.base),
+                  root < UInt64(Int.max / 2), layout.base + Int(root) < bytes.count else { return nil }
+            return check.headerSizeProblem(at: layout.base + Int(root))
+        } ?? nil
+        if let problem { throw HDF5Error.corruptFile(file: path, path: "/", detail: problem) }
     }
 
     /// Current size of the file in bytes. Lock must be held.

@@ -182,7 +182,17 @@ struct HDF5ObjectHeaderCheck {
             guard let at = absolute(address) else { return false }
             return at < bytes.count
         }
-        guard inside(heapAddress) else { return "symbol table's local heap address \(heapAddress) lies outside the file" }
+        guard inside(heapAddress), let heapAt = absolute(heapAddress) else {
+            return "symbol table's local heap address \(heapAddress) lies outside the file"
+        }
+        // "HEAP", version, reserved (3), data segment size, free list offset, data segment address.
+        if unsigned(heapAt, 4) == 0x5041_4548, let dataSize = unsigned(heapAt + 8, lengthSize),
+           let dataAddress = unsigned(heapAt + 8 + 2 * lengthSize, addressSize) {
+            guard dataSize <= UInt64(bytes.count), inside(dataAddress), let dataAt = absolute(dataAddress),
+                  dataSize <= UInt64(bytes.count - dataAt) else {
+                return "local heap at offset \(heapAt) declares a \(dataSize)-byte data segment at address \(dataAddress), beyond the end of the file"
+            }
+        }
         let undefined = UInt64.max >> UInt64(64 - 8 * addressSize)
         var pending: [(address: UInt64, isLeaf: Bool)] = [(treeAddress, false)]
         var visited = 0
@@ -205,6 +215,7 @@ struct HDF5ObjectHeaderCheck {
                     guard inside(objectHeader) else {
                         return "symbol table node at offset \(at) refers to an object header at address \(objectHeader), outside the file"
                     }
+                    if let problem = headerSizeProblem(at: absolute(objectHeader) ?? 0) { return problem }
                 }
                 continue
             }
@@ -226,6 +237,55 @@ struct HDF5ObjectHeaderCheck {
             }
         }
         return nil
+    }
+
+    /// Whether the first chunk of the object header at `start` declares more bytes than the file
+    /// has after it: libhdf5 allocates the declared size (up to 4 GiB for version 1, 2^64 for
+    /// version 2) before it finds out the read cannot succeed.
+    func headerSizeProblem(at start: Int) -> String? {
+        let declared: Int?, chunkStart: Int
+        if unsigned(start, 4) == 0x5244_484F {  // "OHDR"
+            guard unsigned(start + 4, 1) == 2, let flags = int(start + 5, 1) else { return nil }
+            var cursor = start + 6
+            if flags & 0x20 != 0 { cursor += 16 }
+            if flags & 0x10 != 0 { cursor += 4 }
+            let width = 1 << (flags & 0x03)
+            guard let size = unsigned(cursor, width) else { return nil }
+            declared = size <= UInt64(Int.max / 2) ? Int(size) : nil
+            chunkStart = cursor + width
+        } else {
+            guard unsigned(start, 1) == 1, let size = unsigned(start + 8, 4) else { return nil }  // libhdf5 refuses other versions
+            declared = Int(size)
+            chunkStart = start + 16
+        }
+        guard let declared, declared <= bytes.count - min(chunkStart, bytes.count) else {
+            return "object header at offset \(start) declares a first chunk larger than the rest of the file"
+        }
+        // Continuation chunks: libhdf5 allocates each one's declared length before reading it.
+        for message in messages(ofHeaderAt: start) ?? [] where message.type == 0x10 {
+            guard let offset = unsigned(message.data, addressSize), let length = unsigned(message.data + addressSize, lengthSize)
+            else { continue }
+            guard let target = absolute(offset), target < bytes.count, length <= UInt64(bytes.count - target) else {
+                return "object header at offset \(start) continues in a \(length)-byte chunk at address \(offset), beyond the end of the file"
+            }
+        }
+        return nil
+    }
+
+    /// The object header address of the root group, from the superblock at `superblock`
+    /// (nil when the superblock is not one this check parses).
+    func rootObjectHeaderAddress(superblock: Int) -> UInt64? {
+        guard let version = int(superblock + 8, 1) else { return nil }
+        switch version {
+        case 0, 1:
+            // Fixed part (24 bytes, 28 for version 1), four addresses, then the root symbol table entry.
+            let entry = superblock + (version == 0 ? 24 : 28) + 4 * addressSize
+            return unsigned(entry + lengthSize, addressSize)
+        case 2, 3:
+            return unsigned(superblock + 12 + 3 * addressSize, addressSize)
+        default:
+            return nil
+        }
     }
 
     // MARK: Attribute messages
