@@ -78,6 +78,16 @@ public final class HDF5File: @unchecked Sendable {
         if case .create = source { isWritable = true } else { isWritable = false }
         if case .image(let bytes) = source { imageBytes = bytes } else { imageBytes = nil }
 
+        // Structures libhdf5 reads while opening the file, checked first (see HDF5ObjectHeaderCheck).
+        let problem: String?
+        switch source {
+        case .image(let bytes): problem = bytes.withUnsafeBytes(HDF5ObjectHeaderCheck.superblockProblem)
+        case .disk: problem = (try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped))?
+            .withUnsafeBytes(HDF5ObjectHeaderCheck.superblockProblem)
+        case .create: problem = nil
+        }
+        if let problem { throw HDF5Error.corruptFile(file: path, path: "/", detail: problem) }
+
         let opened: (fid: hid_t, lapl: hid_t, gapl: hid_t, dapl: hid_t, size: Int) =
             try HDF5Library.locked {
                 var lists: [hid_t] = []

@@ -288,6 +288,39 @@ struct HDF5ObjectHeaderCheck {
         }
     }
 
+    // MARK: Superblock
+
+    /// The first problem in the superblock of a file about to be opened, or nil.
+    ///
+    /// A version 0 or 1 superblock may point to a driver information block whose 4-byte length
+    /// libhdf5 1.10 allocates (up to 4 GiB) before it checks that the file holds it.
+    static func superblockProblem(_ bytes: UnsafeRawBufferPointer) -> String? {
+        let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
+        var at = 0
+        while at + 8 <= bytes.count {
+            if bytes[at..<at + 8].elementsEqual(signature) { break }
+            at = at == 0 ? 512 : at * 2
+        }
+        guard at + 8 <= bytes.count, at + 15 <= bytes.count else { return nil }
+        let version = Int(bytes[at + 8])
+        guard version <= 1 else { return nil }
+        let addressSize = Int(bytes[at + 13])
+        guard [2, 4, 8].contains(addressSize) else { return nil }  // libhdf5 refuses it itself
+        let driverField = at + (version == 0 ? 24 : 28) + 3 * addressSize
+        guard driverField + addressSize <= bytes.count else { return nil }
+        let driver = HDF5GlobalHeapCheck.readUnsigned(bytes, at: driverField, width: addressSize)
+        guard driver != UInt64.max >> UInt64(64 - 8 * addressSize) else { return nil }  // none
+        guard driver < UInt64(bytes.count), at + Int(driver) + 8 <= bytes.count else {
+            return "the superblock's driver information block address \(driver) lies beyond the end of the file"
+        }
+        let block = at + Int(driver)
+        let length = HDF5GlobalHeapCheck.readUnsigned(bytes, at: block + 4, width: 4)
+        guard length <= UInt64(bytes.count - block) else {
+            return "the driver information block declares \(length) bytes, more than the file holds after it"
+        }
+        return nil
+    }
+
     // MARK: Attribute messages
 
     private func attributeProblem(_ message: Message) -> String? {
