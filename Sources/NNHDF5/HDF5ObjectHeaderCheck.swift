@@ -27,7 +27,7 @@ struct HDF5ObjectHeaderCheck {
 
     // MARK: Bounded reads
 
-    private func unsigned(_ offset: Int, _ width: Int) -> UInt64? {
+    func unsigned(_ offset: Int, _ width: Int) -> UInt64? {
         guard offset >= 0, width >= 0, width <= 8, offset <= bytes.count - width else { return nil }
         return HDF5GlobalHeapCheck.readUnsigned(bytes, at: offset, width: width)
     }
@@ -37,7 +37,7 @@ struct HDF5ObjectHeaderCheck {
         return Int(value)
     }
 
-    private func absolute(_ address: UInt64) -> Int? {
+    func absolute(_ address: UInt64) -> Int? {
         guard address <= UInt64(Int.max / 2) else { return nil }
         return base + Int(address)
     }
@@ -292,8 +292,10 @@ struct HDF5ObjectHeaderCheck {
 
     /// The first problem in the superblock of a file about to be opened, or nil.
     ///
-    /// A version 0 or 1 superblock may point to a driver information block whose 4-byte length
-    /// libhdf5 1.10 allocates (up to 4 GiB) before it checks that the file holds it.
+    /// Opening reads the superblock, a version 0/1 superblock's driver information block and the
+    /// root group's object header; libhdf5 1.10 allocates the sizes these declare (a 4-byte
+    /// length for the driver block, up to 8 bytes for an object header chunk) before it checks
+    /// that the file holds them.
     static func superblockProblem(_ bytes: UnsafeRawBufferPointer) -> String? {
         let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
         var at = 0
@@ -301,22 +303,32 @@ struct HDF5ObjectHeaderCheck {
             if bytes[at..<at + 8].elementsEqual(signature) { break }
             at = at == 0 ? 512 : at * 2
         }
-        guard at + 8 <= bytes.count, at + 15 <= bytes.count else { return nil }
+        guard at + 16 <= bytes.count else { return nil }
         let version = Int(bytes[at + 8])
-        guard version <= 1 else { return nil }
-        let addressSize = Int(bytes[at + 13])
-        guard [2, 4, 8].contains(addressSize) else { return nil }  // libhdf5 refuses it itself
-        let driverField = at + (version == 0 ? 24 : 28) + 3 * addressSize
-        guard driverField + addressSize <= bytes.count else { return nil }
-        let driver = HDF5GlobalHeapCheck.readUnsigned(bytes, at: driverField, width: addressSize)
-        guard driver != UInt64.max >> UInt64(64 - 8 * addressSize) else { return nil }  // none
-        guard driver < UInt64(bytes.count), at + Int(driver) + 8 <= bytes.count else {
-            return "the superblock's driver information block address \(driver) lies beyond the end of the file"
+        let addressSize = Int(bytes[at + (version <= 1 ? 13 : 9)])
+        let lengthSize = Int(bytes[at + (version <= 1 ? 14 : 10)])
+        guard version <= 3, [2, 4, 8].contains(addressSize), [2, 4, 8].contains(lengthSize) else { return nil }  // libhdf5 refuses it
+        let check = HDF5ObjectHeaderCheck(bytes: bytes, base: at, addressSize: addressSize, lengthSize: lengthSize, heaps: [:])
+        let undefined = UInt64.max >> UInt64(64 - 8 * addressSize)
+        if version <= 1 {
+            let driverField = at + (version == 0 ? 24 : 28) + 3 * addressSize
+            if let driver = check.unsigned(driverField, addressSize), driver != undefined {
+                guard let block = check.absolute(driver), block + 8 <= bytes.count else {
+                    return "the superblock's driver information block address \(driver) lies beyond the end of the file"
+                }
+                let length = HDF5GlobalHeapCheck.readUnsigned(bytes, at: block + 4, width: 4)
+                guard length <= UInt64(bytes.count - block) else {
+                    return "the driver information block declares \(length) bytes, more than the file holds after it"
+                }
+            }
         }
-        let block = at + Int(driver)
-        let length = HDF5GlobalHeapCheck.readUnsigned(bytes, at: block + 4, width: 4)
-        guard length <= UInt64(bytes.count - block) else {
-            return "the driver information block declares \(length) bytes, more than the file holds after it"
+        // A truncated file (end-of-file address past the bytes) libhdf5 refuses before reading the root.
+        let endField = at + (version == 0 ? 24 : version == 1 ? 28 : 12) + 2 * addressSize
+        guard let end = check.unsigned(endField, addressSize), end != undefined, let endAt = check.absolute(end),
+              endAt <= bytes.count else { return nil }
+        if let root = check.rootObjectHeaderAddress(superblock: at), root != undefined,
+           let header = check.absolute(root), header < bytes.count {
+            return check.headerSizeProblem(at: header)
         }
         return nil
     }
