@@ -46,6 +46,8 @@ import Testing
             }
             for reader in readers { tally(reader.check(bytes, "\(name) smash #\(i)")) }
         }
+        print("CorruptionMatrix \(name) (\(original.count) bytes, \(readers.map(\.name).joined(separator: " + "))): "
+              + "\(accepted + refused) inputs, \(accepted) accepted and usable, \(refused) refused with a typed error")
         return (accepted, refused)
     }
 
