@@ -1,3 +1,5 @@
+import Foundation
+
 /// Validation of an object's attribute messages before libhdf5 decodes them.
 ///
 /// libhdf5 1.10 decodes an attribute message trusting the sizes it declares: a
@@ -186,12 +188,14 @@ struct HDF5ObjectHeaderCheck {
             return "symbol table's local heap address \(heapAddress) lies outside the file"
         }
         // "HEAP", version, reserved (3), data segment size, free list offset, data segment address.
+        var names: (at: Int, size: Int)?
         if unsigned(heapAt, 4) == 0x5041_4548, let dataSize = unsigned(heapAt + 8, lengthSize),
            let dataAddress = unsigned(heapAt + 8 + 2 * lengthSize, addressSize) {
             guard dataSize <= UInt64(bytes.count), inside(dataAddress), let dataAt = absolute(dataAddress),
                   dataSize <= UInt64(bytes.count - dataAt) else {
                 return "local heap at offset \(heapAt) declares a \(dataSize)-byte data segment at address \(dataAddress), beyond the end of the file"
             }
+            names = (dataAt, Int(dataSize))
         }
         let undefined = UInt64.max >> UInt64(64 - 8 * addressSize)
         var pending: [(address: UInt64, isLeaf: Bool)] = [(treeAddress, false)]
@@ -211,6 +215,13 @@ struct HDF5ObjectHeaderCheck {
                     let entry = at + 8 + i * entrySize
                     guard let objectHeader = unsigned(entry + lengthSize, addressSize),
                           let cacheType = unsigned(entry + lengthSize + addressSize, 4) else { break }
+                    // libhdf5 strdup()s the link name at this heap offset: it must end inside the heap.
+                    if let names, let nameOffset = unsigned(entry, lengthSize) {
+                        guard nameOffset < UInt64(names.size), let base = bytes.baseAddress,
+                              memchr(base + names.at + Int(nameOffset), 0, names.size - Int(nameOffset)) != nil else {
+                            return "symbol table node at offset \(at) names a link at local heap offset \(nameOffset), which does not hold a terminated name"
+                        }
+                    }
                     if objectHeader == undefined, cacheType == 2 { continue }  // a soft link: no object header
                     guard inside(objectHeader) else {
                         return "symbol table node at offset \(at) refers to an object header at address \(objectHeader), outside the file"
