@@ -272,6 +272,11 @@ struct HDF5ObjectHeaderCheck {
         guard let declared, declared <= bytes.count - min(chunkStart, bytes.count) else {
             return "object header at offset \(start) declares a first chunk larger than the rest of the file"
         }
+        for message in messages(ofHeaderAt: start) ?? [] where message.type == 0x03 {
+            if let problem = datatypeNamesProblem(at: message.data, size: message.size) {
+                return "object header at offset \(start): datatype message: \(problem)"
+            }
+        }
         // Continuation chunks: libhdf5 allocates each one's declared length before reading it.
         for message in messages(ofHeaderAt: start) ?? [] where message.type == 0x10 {
             guard let offset = unsigned(message.data, addressSize), let length = unsigned(message.data + addressSize, lengthSize)
@@ -344,6 +349,46 @@ struct HDF5ObjectHeaderCheck {
         return nil
     }
 
+    // MARK: Datatypes
+
+    /// The first problem with the member names of an enumeration or compound datatype stored in
+    /// `size` bytes at `start`, or nil. libhdf5 1.10 strdup()s one name per declared member,
+    /// stepping through the datatype without checking that it stays inside it.
+    func datatypeNamesProblem(at start: Int, size: Int) -> String? {
+        guard let classAndVersion = int(start, 1), let members = int(start + 1, 2), size >= 8,
+              start + size <= bytes.count, let base = bytes.baseAddress else { return nil }
+        let typeClass = classAndVersion & 0x0F, version = classAndVersion >> 4
+        let end = start + size
+        switch typeClass {
+        case 8:  // enumeration: base type, then the names, then the values
+            let parent = start + 8
+            guard let parentClass = int(parent, 1), parentClass & 0x0F == 0, let parentSize = int(parent + 4, 4) else {
+                return "enumeration whose base type is not an integer"
+            }
+            var position = parent + 12
+            for member in 0..<members {
+                guard position < end, let nul = memchr(base + position, 0, end - position) else {
+                    return "enumeration member \(member) of \(members) has no terminated name inside the \(size)-byte datatype"
+                }
+                let length = base.distance(to: UnsafeRawPointer(nul)) - position + 1
+                position += version >= 3 ? length : Self.align8(length)
+            }
+            let (values, overflow) = members.multipliedReportingOverflow(by: parentSize)
+            guard !overflow, position <= end, values <= end - position else {
+                return "enumeration of \(members) members overruns the \(size)-byte datatype"
+            }
+        case 6:  // compound: each member's name is followed by its description
+            var terminators = 0
+            for position in start + 8..<end where bytes[position] == 0 { terminators += 1 }
+            guard members <= terminators else {
+                return "compound datatype declares \(members) members, more than it has names for"
+            }
+        default:
+            break
+        }
+        return nil
+    }
+
     // MARK: Attribute messages
 
     private func attributeProblem(_ message: Message) -> String? {
@@ -374,7 +419,12 @@ struct HDF5ObjectHeaderCheck {
         guard valueAt <= end else {
             return refuse("name, datatype and dataspace (\(nameSize) + \(typeSize) + \(spaceSize) bytes) overrun the \(message.size)-byte message")
         }
+        // libhdf5 strdup()s the name: its terminating NUL must be inside the name's bytes.
+        guard nameSize > 0, let base = bytes.baseAddress, memchr(base + nameAt, 0, nameSize) != nil else {
+            return refuse("the \(nameSize)-byte name is not NUL-terminated")
+        }
         if flags & 0x03 != 0 { return nil }  // shared datatype/dataspace: not parsed here
+        if let problem = datatypeNamesProblem(at: typeAt, size: typeSize) { return refuse(problem) }
 
         // Element size from the datatype.
         guard let classAndVersion = int(typeAt, 1), let declaredSize = int(typeAt + 4, 4) else {
