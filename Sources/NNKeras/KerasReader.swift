@@ -49,18 +49,10 @@ public enum KerasReader {
     {
         let head = Array(contents.prefix(8))
         if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x50, 0x4B, 0x05, 0x06]) {
-            // Without an end-of-central-directory record (a truncated download) there is no archive;
-            // ZIPFoundation would find that out with one read per byte of the last 64 KiB.
-            let hasEndRecord = contents.withUnsafeBufferPointer { b in
-                var i = b.count - 22
-                while i >= max(0, b.count - 65_557) {
-                    if b[i] == 0x50, b[i + 1] == 0x4B, b[i + 2] == 0x05, b[i + 3] == 0x06 { return true }
-                    i -= 1
-                }
-                return false
-            }
-            guard hasEndRecord else {
-                throw .invalidArchive(path: path, reason: "no end of central directory record (truncated file?)")
+            // Checked first: a truncated download has no directory (ZIPFoundation would search for it
+            // with one read per byte of the last 64 KiB), and ZIPFoundation traps on some damaged ones.
+            if let problem = contents.withUnsafeBytes(KerasArchiveCheck.problem) {
+                throw .invalidArchive(path: path, reason: problem)
             }
             // Through a private temporary file: ZIPFoundation's in-memory archives trap on
             // offsets past the end of the data, where reading a file simply comes up short.
@@ -191,6 +183,11 @@ public enum KerasReader {
     static func readArchive(_ path: String, architecture override: ModelArchitecture?) throws(KerasImportError)
         -> (model: Sequential, info: KerasFileInfo)
     {
+        let mapped: Data
+        do { mapped = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
+            throw .invalidArchive(path: path, reason: "\(error)")
+        }
+        if let problem = mapped.withUnsafeBytes(KerasArchiveCheck.problem) { throw .invalidArchive(path: path, reason: problem) }
         let archive: Archive
         do { archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read) } catch {
             throw .invalidArchive(path: path, reason: "\(error)")

@@ -180,6 +180,8 @@ import Testing
     static let tinyConfig = Array(KerasConfig.json(for: tinyArchitecture).serialized().utf8)
 
     @Test func kerasMemberDeclaring1TBIsRefused() throws {
+        // Deflated members: the compressed size is honest, the uncompressed size a claim the
+        // member caps refuse before extraction.
         for (member, declared) in [("model.weights.h5", UInt64(1) << 40), ("config.json", UInt64(1) << 40),
                                    ("config.json", UInt64(1) << 30)] {
             var zip = ZipBuilder()
@@ -189,7 +191,7 @@ import Testing
             ]
             let i = zip.members.firstIndex { $0.name == member }!
             zip.members[i].declaredUncompressed = declared
-            zip.members[i].declaredCompressed = declared
+            zip.members[i].method = 8
             let error = #expect(throws: KerasImportError.self, "\(member) declaring \(declared)") {
                 try KerasReader.read(contents: zip.bytes(), path: "huge.keras")
             }
@@ -197,6 +199,22 @@ import Testing
                 Issue.record("\(member): \(String(describing: error))"); continue
             }
             #expect(name == member && size == declared && limit < declared)
+        }
+        // A stored member of 1 TB, compressed and uncompressed.
+        var zip = ZipBuilder()
+        zip.members = [
+            .init(name: "config.json", data: Self.tinyConfig),
+            .init(name: "model.weights.h5", data: Array(repeating: 0, count: 64),
+                  declaredUncompressed: UInt64(1) << 40, declaredCompressed: UInt64(1) << 40),
+        ]
+        let stored = #expect(throws: KerasImportError.self) { try KerasReader.read(contents: zip.bytes(), path: "huge.keras") }
+        guard case .archiveMemberTooLarge? = stored else { Issue.record("\(String(describing: stored))"); return }
+        // Sizes near 2^64, which ZIPFoundation would add up and overflow, are refused with the directory.
+        zip.members[1].declaredCompressed = UInt64.max - 40
+        zip.members[1].declaredUncompressed = UInt64.max - 40
+        let error = #expect(throws: KerasImportError.self) { try KerasReader.read(contents: zip.bytes(), path: "huge.keras") }
+        guard case let .invalidArchive(_, reason)? = error, reason.contains("model.weights.h5") else {
+            Issue.record("\(String(describing: error))"); return
         }
     }
 
@@ -209,7 +227,7 @@ import Testing
             .init(name: "config.json", data: Self.tinyConfig),
             .init(name: "model.weights.h5", data: Array(repeating: 0, count: 64),
                   declaredUncompressed: UInt64(KerasReader.maximumArchiveMemberSize),
-                  declaredCompressed: UInt64(KerasReader.maximumArchiveMemberSize)),
+                  declaredCompressed: UInt64(KerasReader.maximumArchiveMemberSize), method: 8),
         ]
         let error = #expect(throws: KerasImportError.self) { try KerasReader.read(contents: zip.bytes(), path: "cap.keras") }
         guard case let .archiveMemberTooLarge(_, name, _, limit)? = error else { Issue.record("\(String(describing: error))"); return }

@@ -10,6 +10,8 @@ struct ZipBuilder {
         /// ZIP64 extra field carries them.
         var declaredUncompressed: UInt64? = nil
         var declaredCompressed: UInt64? = nil
+        /// The compression method the headers name (0 stored, 8 deflate); the data is written as given.
+        var method = 0
     }
 
     var members: [Member] = []
@@ -27,13 +29,13 @@ struct ZipBuilder {
             let name = Array(m.name.utf8)
             let real = UInt64(m.data.count)
             // Local header: the real sizes.
-            out += [0x50, 0x4B, 0x03, 0x04] + Self.le16(20) + Self.le16(0) + Self.le16(0) + Self.le16(0) + Self.le16(0x21)
+            out += [0x50, 0x4B, 0x03, 0x04] + Self.le16(20) + Self.le16(0) + Self.le16(m.method) + Self.le16(0) + Self.le16(0x21)
             out += Self.le32(crc) + Self.le32(real) + Self.le32(real) + Self.le16(name.count) + Self.le16(0) + name + m.data
             let uncompressed = m.declaredUncompressed ?? real, compressed = m.declaredCompressed ?? real
             let zip64 = uncompressed >= 0xFFFF_FFFF || compressed >= 0xFFFF_FFFF
             let extra: [UInt8] = zip64 ? Self.le16(1) + Self.le16(16) + Self.le64(uncompressed) + Self.le64(compressed) : []
             central += [0x50, 0x4B, 0x01, 0x02] + Self.le16(zip64 ? 45 : 20) + Self.le16(zip64 ? 45 : 20) + Self.le16(0)
-            central += Self.le16(0) + Self.le16(0) + Self.le16(0x21) + Self.le32(crc)
+            central += Self.le16(m.method) + Self.le16(0) + Self.le16(0x21) + Self.le32(crc)
             central += Self.le32(zip64 ? 0xFFFF_FFFF : compressed) + Self.le32(zip64 ? 0xFFFF_FFFF : uncompressed)
             central += Self.le16(name.count) + Self.le16(extra.count) + Self.le16(0) + Self.le16(0) + Self.le16(0)
             central += Self.le32(0) + Self.le32(offset) + name + extra
