@@ -33,7 +33,12 @@ order=(nnm json idx csv npy h5 keras)
 
 if [ "$target" = all ]; then
   if [ "${FUZZ_NO_BUILD:-0}" != 1 ]; then
-    swift build --package-path Fuzz --scratch-path "$scratch" -c release --sanitize=fuzzer --sanitize=address
+    # One product at a time: a plain `swift build` of Fuzz/ may also try to build the root's
+    # nnmodel executable, whose main.swift cannot be linked with libFuzzer's main.
+    for t in "${order[@]}"; do
+      swift build --package-path Fuzz --scratch-path "$scratch" -c release --sanitize=fuzzer --sanitize=address \
+        --product "${products[$t]}"
+    done
   fi
   for t in "${order[@]}"; do
     echo "=== fuzz $t ===" >&2
