@@ -482,7 +482,9 @@ struct HDF5ObjectHeaderCheck {
                   let objectIndex = unsigned(at + 4 + addressSize, 4) else {
                 return refuse("variable-length element \(element) is cut off")
             }
-            if length == 0 || collection == 0 { continue }  // empty or null: nothing is read
+            // Only a null reference (collection address 0) is not read: libhdf5 sizes its buffer from
+            // the declared length but copies the whole heap object, even for a length of 0.
+            if collection == 0 { continue }
             guard let collectionOffset = absolute(collection), let objects = heaps[collectionOffset] else {
                 return refuse("element \(element) refers to a global heap collection at address \(collection) that the file does not contain")
             }
