@@ -47,5 +47,6 @@ let package = Package(
         .testTarget(name: "NNFormatTests", dependencies: ["NNFormat", "NNCore", "NNSystem"]),
         .testTarget(name: "NNPlotTests", dependencies: ["NNPlot", "CZlibNN"]),
         .testTarget(name: "NNModelCLITests", dependencies: ["NNModelCLI", "NNModel"]),
+        .testTarget(name: "ReliabilityTests", dependencies: ["NNModel"]),
     ]
 )

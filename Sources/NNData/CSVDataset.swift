@@ -9,7 +9,11 @@ import NNCore
 public enum CSVDataset {
     /// Loads the CSV file at `path`.
     public static func load(path: String, classNames: [String]? = nil) throws(DataError) -> Dataset {
-        let text = try DataFile.contents(path)
+        try load(contents: try DataFile.contents(path), path: path, classNames: classNames)
+    }
+
+    /// Parses CSV text already in memory (after any gzip decompression); `path` names it in messages.
+    public static func load(contents text: [UInt8], path: String, classNames: [String]? = nil) throws(DataError) -> Dataset {
         var labels: [Int32] = []
         var bytes: [UInt8] = []
         var floats: [Float] = []

@@ -96,8 +96,13 @@ public struct DataSource: Sendable {
 public enum IDXDataset {
     /// Loads images and labels, checking that they agree.
     public static func load(imagesPath: String, labelsPath: String, classNames: [String]?, name: String) throws(DataError) -> Dataset {
-        let images = try IDXFile(path: imagesPath)
-        let labels = try IDXFile(path: labelsPath)
+        try load(images: try IDXFile(path: imagesPath), labels: try IDXFile(path: labelsPath), imagesPath: imagesPath,
+                 labelsPath: labelsPath, classNames: classNames, name: name)
+    }
+
+    /// Pairs IDX files already read; the paths name them in messages.
+    public static func load(images: IDXFile, labels: IDXFile, imagesPath: String, labelsPath: String, classNames: [String]?,
+                            name: String) throws(DataError) -> Dataset {
         guard images.dimensions.count >= 2 else {
             throw .mismatch(path: imagesPath, reason: "images need at least 2 dimensions (count, pixels...), found \(images.dimensions)")
         }

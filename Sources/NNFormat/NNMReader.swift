@@ -27,6 +27,14 @@ public final class NNMFile: @unchecked Sendable {
         header = try NNMFile.parseHeader(mapping.bytes, fileSize: mapping.count, path: path)
     }
 
+    /// Validates the bytes of a `.nnm` file held in memory (copied, so the caller's array may
+    /// change afterwards); `path` only names the file in errors.
+    public init(contents: [UInt8], path: String) throws(ModelFileError) {
+        self.path = path
+        mapping = MappedFile(contents: contents, path: path)
+        header = try NNMFile.parseHeader(mapping.bytes, fileSize: mapping.count, path: path)
+    }
+
     /// Reads and validates only the preamble and header of the file at `path`: the cost does not
     /// grow with the size of the weights.
     public static func readHeader(path: String) throws(ModelFileError) -> NNMHeader {

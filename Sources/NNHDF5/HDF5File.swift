@@ -78,6 +78,16 @@ public final class HDF5File: @unchecked Sendable {
         if case .create = source { isWritable = true } else { isWritable = false }
         if case .image(let bytes) = source { imageBytes = bytes } else { imageBytes = nil }
 
+        // Structures libhdf5 reads while opening the file, checked first (see HDF5ObjectHeaderCheck).
+        let problem: String?
+        switch source {
+        case .image(let bytes): problem = bytes.withUnsafeBytes(HDF5ObjectHeaderCheck.superblockProblem)
+        case .disk: problem = (try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped))?
+            .withUnsafeBytes(HDF5ObjectHeaderCheck.superblockProblem)
+        case .create: problem = nil
+        }
+        if let problem { throw HDF5Error.corruptFile(file: path, path: "/", detail: problem) }
+
         let opened: (fid: hid_t, lapl: hid_t, gapl: hid_t, dapl: hid_t, size: Int) =
             try HDF5Library.locked {
                 var lists: [hid_t] = []
@@ -171,6 +181,7 @@ public final class HDF5File: @unchecked Sendable {
         get throws {
             try HDF5Library.locked {
                 let fid = try requireOpen(path: "/")
+                try requireSoundRootHeader()
                 let gid = try HDF5Library.check(H5Gopen2(fid, "/", groupAccess)) {
                     .libraryFailure(file: path, path: "/", operation: "opening group", message: $0)
                 }
@@ -281,6 +292,48 @@ public final class HDF5File: @unchecked Sendable {
             throw HDF5Error.corruptFile(file: path, path: objectPath, detail: problem)
         }
         return report.attributeNames
+    }
+
+    /// Object addresses of groups whose symbol table passed `requireSoundSymbolTable`. Guarded by the lock.
+    private var checkedSymbolTables: Set<UInt64> = []
+
+    /// Refuses to go on when the symbol table (B-tree) of the group `id` of this (untrusted)
+    /// file points outside the file, which makes libhdf5 1.10 crash; see
+    /// `HDF5ObjectHeaderCheck.symbolTableProblem`. Call before anything that looks up or lists
+    /// the group's links. Lock must be held.
+    func requireSoundSymbolTable(of id: hid_t, path objectPath: String) throws {
+        guard !isWritable else { return }
+        var address: haddr_t = 0
+        try HDF5Library.check(nn_h5_object_address(id, &address)) {
+            .libraryFailure(file: path, path: objectPath, operation: "locating object header of", message: $0)
+        }
+        guard !checkedSymbolTables.contains(UInt64(address)) else { return }
+        let layout = layout()
+        let problem = withContents { bytes in
+            HDF5ObjectHeaderCheck(bytes: bytes, base: layout.base, addressSize: layout.addressSize,
+                                  lengthSize: layout.lengthSize, heaps: [:])
+                .symbolTableProblem(objectAddress: UInt64(address))
+        } ?? "the file could not be read again to validate it"
+        if let problem {
+            throw HDF5Error.corruptFile(file: path, path: objectPath, detail: problem)
+        }
+        checkedSymbolTables.insert(UInt64(address))
+    }
+
+    /// Refuses to open the root group of this (untrusted) file when its object header declares
+    /// chunks beyond the end of the file, which libhdf5 would allocate (up to 4 GiB each) before
+    /// finding out. Lock must be held.
+    private func requireSoundRootHeader() throws {
+        guard !isWritable else { return }
+        let layout = layout()
+        let problem: String? = withContents { bytes in
+            let check = HDF5ObjectHeaderCheck(bytes: bytes, base: layout.base, addressSize: layout.addressSize,
+                                              lengthSize: layout.lengthSize, heaps: [:])
+            guard let root = check.rootObjectHeaderAddress(superblock: layout.base),
+                  root < UInt64(Int.max / 2), layout.base + Int(root) < bytes.count else { return nil }
+            return check.headerSizeProblem(at: layout.base + Int(root))
+        } ?? nil
+        if let problem { throw HDF5Error.corruptFile(file: path, path: "/", detail: problem) }
     }
 
     /// Current size of the file in bytes. Lock must be held.

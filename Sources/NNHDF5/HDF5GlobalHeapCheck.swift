@@ -73,10 +73,11 @@ enum HDF5GlobalHeapCheck {
             let objectSize = readUnsigned(bytes, at: position + 8, width: lengthSize)
             let need: UInt64
             if index > 0 {
+                // Checked before rounding up and adding the header, which would overflow for sizes near 2^64.
                 let (aligned, overflow) = objectSize.addingReportingOverflow(7)
-                guard !overflow else {
+                guard !overflow, objectSize <= UInt64(end - position) else {
                     return .failure(Problem(
-                        text: "global heap object \(index) at offset \(position) declares \(objectSize) bytes"))
+                        text: "global heap object \(index) at offset \(position) declares \(objectSize) bytes, overrunning its collection (which ends at offset \(end))"))
                 }
                 need = UInt64(objectHeader) + (aligned & ~7)
             } else {

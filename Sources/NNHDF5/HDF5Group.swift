@@ -22,6 +22,7 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
     public func memberNames() throws -> [String] {
         try HDF5Library.locked {
             let id = try requireID()
+            try file.requireSoundSymbolTable(of: id, path: name)
             var info = H5G_info_t()
             try HDF5Library.check(H5Gget_info(id, &info), failure("listing members of"))
             var names: [String] = []

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Validation of an object's attribute messages before libhdf5 decodes them.
 ///
 /// libhdf5 1.10 decodes an attribute message trusting the sizes it declares: a
@@ -27,7 +29,7 @@ struct HDF5ObjectHeaderCheck {
 
     // MARK: Bounded reads
 
-    private func unsigned(_ offset: Int, _ width: Int) -> UInt64? {
+    func unsigned(_ offset: Int, _ width: Int) -> UInt64? {
         guard offset >= 0, width >= 0, width <= 8, offset <= bytes.count - width else { return nil }
         return HDF5GlobalHeapCheck.readUnsigned(bytes, at: offset, width: width)
     }
@@ -37,7 +39,7 @@ struct HDF5ObjectHeaderCheck {
         return Int(value)
     }
 
-    private func absolute(_ address: UInt64) -> Int? {
+    func absolute(_ address: UInt64) -> Int? {
         guard address <= UInt64(Int.max / 2) else { return nil }
         return base + Int(address)
     }
@@ -158,6 +160,235 @@ struct HDF5ObjectHeaderCheck {
         return messages
     }
 
+    // MARK: Symbol tables
+
+    /// Most B-tree and symbol-table nodes followed per group.
+    static let maxSymbolTableNodes = 4096
+
+    /// The first problem in the symbol table of the old-style group whose object header is at
+    /// `address`, or nil (also for headers not parsed here and for new-style groups).
+    ///
+    /// libhdf5 1.10 reads the B-tree ("TREE") nodes, symbol-table ("SNOD") nodes and object
+    /// headers a group points to through its metadata accumulator. An address far outside the
+    /// file (undefined, or wrapping around) makes it try to grow the accumulator to an
+    /// impossible size; when that allocation fails it loses the buffer (sets it to NULL) and the
+    /// next metadata read copies from address 0 (see Fixtures/fuzz/regressions/h5/). So every
+    /// address the group's B-tree gives must lie inside the file.
+    func symbolTableProblem(objectAddress address: UInt64) -> String? {
+        guard [2, 4, 8].contains(addressSize), [2, 4, 8].contains(lengthSize),
+              let start = absolute(address), let messages = messages(ofHeaderAt: start),
+              let table = messages.first(where: { $0.type == 0x11 }) else { return nil }
+        guard let treeAddress = unsigned(table.data, addressSize), let heapAddress = unsigned(table.data + addressSize, addressSize)
+        else { return "symbol table message at offset \(table.data) is cut off" }
+        func inside(_ address: UInt64) -> Bool {
+            guard let at = absolute(address) else { return false }
+            return at < bytes.count
+        }
+        guard inside(heapAddress), let heapAt = absolute(heapAddress) else {
+            return "symbol table's local heap address \(heapAddress) lies outside the file"
+        }
+        // "HEAP", version, reserved (3), data segment size, free list offset, data segment address.
+        var names: (at: Int, size: Int)?
+        if unsigned(heapAt, 4) == 0x5041_4548, let dataSize = unsigned(heapAt + 8, lengthSize),
+           let dataAddress = unsigned(heapAt + 8 + 2 * lengthSize, addressSize) {
+            guard dataSize <= UInt64(bytes.count), inside(dataAddress), let dataAt = absolute(dataAddress),
+                  dataSize <= UInt64(bytes.count - dataAt) else {
+                return "local heap at offset \(heapAt) declares a \(dataSize)-byte data segment at address \(dataAddress), beyond the end of the file"
+            }
+            names = (dataAt, Int(dataSize))
+        }
+        let undefined = UInt64.max >> UInt64(64 - 8 * addressSize)
+        var pending: [(address: UInt64, isLeaf: Bool)] = [(treeAddress, false)]
+        var visited = 0
+        while let (node, isSymbolNode) = pending.popLast() {
+            visited += 1
+            guard visited <= Self.maxSymbolTableNodes else { return nil }
+            guard inside(node), let at = absolute(node) else {
+                return "group B-tree refers to address \(node), outside the file"
+            }
+            if isSymbolNode {
+                // "SNOD", version, reserved, symbol count, then entries of name offset,
+                // object header address, cache type (4), reserved (4), scratch (16).
+                guard unsigned(at, 4) == 0x444F_4E53, let count = int(at + 6, 2) else { continue }  // libhdf5 refuses it itself
+                let entrySize = lengthSize + addressSize + 24
+                for i in 0..<count {
+                    let entry = at + 8 + i * entrySize
+                    guard let objectHeader = unsigned(entry + lengthSize, addressSize),
+                          let cacheType = unsigned(entry + lengthSize + addressSize, 4) else { break }
+                    // libhdf5 strdup()s the link name at this heap offset: it must end inside the heap.
+                    if let names, let nameOffset = unsigned(entry, lengthSize) {
+                        guard nameOffset < UInt64(names.size), let base = bytes.baseAddress,
+                              memchr(base + names.at + Int(nameOffset), 0, names.size - Int(nameOffset)) != nil else {
+                            return "symbol table node at offset \(at) names a link at local heap offset \(nameOffset), which does not hold a terminated name"
+                        }
+                    }
+                    if objectHeader == undefined, cacheType == 2 { continue }  // a soft link: no object header
+                    guard inside(objectHeader) else {
+                        return "symbol table node at offset \(at) refers to an object header at address \(objectHeader), outside the file"
+                    }
+                    if let problem = headerSizeProblem(at: absolute(objectHeader) ?? 0) { return problem }
+                }
+                continue
+            }
+            // "TREE", node type (0: group), level, entries used, left and right siblings, then
+            // keys (heap offsets) alternating with child addresses.
+            guard unsigned(at, 4) == 0x4545_5254, unsigned(at + 4, 1) == 0, let level = int(at + 5, 1),
+                  let entries = int(at + 6, 2) else { continue }  // libhdf5 refuses it itself
+            for sibling in [unsigned(at + 8, addressSize), unsigned(at + 8 + addressSize, addressSize)] {
+                if let sibling, sibling != undefined, !inside(sibling) {
+                    return "group B-tree node at offset \(at) has a sibling at address \(sibling), outside the file"
+                }
+            }
+            let first = at + 8 + 2 * addressSize + lengthSize
+            for i in 0..<entries {
+                guard let child = unsigned(first + i * (addressSize + lengthSize), addressSize) else {
+                    return "group B-tree node at offset \(at) is cut off"
+                }
+                pending.append((child, level == 0))
+            }
+        }
+        return nil
+    }
+
+    /// Whether the first chunk of the object header at `start` declares more bytes than the file
+    /// has after it: libhdf5 allocates the declared size (up to 4 GiB for version 1, 2^64 for
+    /// version 2) before it finds out the read cannot succeed.
+    func headerSizeProblem(at start: Int) -> String? {
+        let declared: Int?, chunkStart: Int
+        if unsigned(start, 4) == 0x5244_484F {  // "OHDR"
+            guard unsigned(start + 4, 1) == 2, let flags = int(start + 5, 1) else { return nil }
+            var cursor = start + 6
+            if flags & 0x20 != 0 { cursor += 16 }
+            if flags & 0x10 != 0 { cursor += 4 }
+            let width = 1 << (flags & 0x03)
+            guard let size = unsigned(cursor, width) else { return nil }
+            declared = size <= UInt64(Int.max / 2) ? Int(size) : nil
+            chunkStart = cursor + width
+        } else {
+            guard unsigned(start, 1) == 1, let size = unsigned(start + 8, 4) else { return nil }  // libhdf5 refuses other versions
+            declared = Int(size)
+            chunkStart = start + 16
+        }
+        guard let declared, declared <= bytes.count - min(chunkStart, bytes.count) else {
+            return "object header at offset \(start) declares a first chunk larger than the rest of the file"
+        }
+        for message in messages(ofHeaderAt: start) ?? [] where message.type == 0x03 {
+            if let problem = datatypeNamesProblem(at: message.data, size: message.size) {
+                return "object header at offset \(start): datatype message: \(problem)"
+            }
+        }
+        // Continuation chunks: libhdf5 allocates each one's declared length before reading it.
+        for message in messages(ofHeaderAt: start) ?? [] where message.type == 0x10 {
+            guard let offset = unsigned(message.data, addressSize), let length = unsigned(message.data + addressSize, lengthSize)
+            else { continue }
+            guard let target = absolute(offset), target < bytes.count, length <= UInt64(bytes.count - target) else {
+                return "object header at offset \(start) continues in a \(length)-byte chunk at address \(offset), beyond the end of the file"
+            }
+        }
+        return nil
+    }
+
+    /// The object header address of the root group, from the superblock at `superblock`
+    /// (nil when the superblock is not one this check parses).
+    func rootObjectHeaderAddress(superblock: Int) -> UInt64? {
+        guard let version = int(superblock + 8, 1) else { return nil }
+        switch version {
+        case 0, 1:
+            // Fixed part (24 bytes, 28 for version 1), four addresses, then the root symbol table entry.
+            let entry = superblock + (version == 0 ? 24 : 28) + 4 * addressSize
+            return unsigned(entry + lengthSize, addressSize)
+        case 2, 3:
+            return unsigned(superblock + 12 + 3 * addressSize, addressSize)
+        default:
+            return nil
+        }
+    }
+
+    // MARK: Superblock
+
+    /// The first problem in the superblock of a file about to be opened, or nil.
+    ///
+    /// Opening reads the superblock, a version 0/1 superblock's driver information block and the
+    /// root group's object header; libhdf5 1.10 allocates the sizes these declare (a 4-byte
+    /// length for the driver block, up to 8 bytes for an object header chunk) before it checks
+    /// that the file holds them.
+    static func superblockProblem(_ bytes: UnsafeRawBufferPointer) -> String? {
+        let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
+        var at = 0
+        while at + 8 <= bytes.count {
+            if bytes[at..<at + 8].elementsEqual(signature) { break }
+            at = at == 0 ? 512 : at * 2
+        }
+        guard at + 16 <= bytes.count else { return nil }
+        let version = Int(bytes[at + 8])
+        let addressSize = Int(bytes[at + (version <= 1 ? 13 : 9)])
+        let lengthSize = Int(bytes[at + (version <= 1 ? 14 : 10)])
+        guard version <= 3, [2, 4, 8].contains(addressSize), [2, 4, 8].contains(lengthSize) else { return nil }  // libhdf5 refuses it
+        let check = HDF5ObjectHeaderCheck(bytes: bytes, base: at, addressSize: addressSize, lengthSize: lengthSize, heaps: [:])
+        let undefined = UInt64.max >> UInt64(64 - 8 * addressSize)
+        if version <= 1 {
+            let driverField = at + (version == 0 ? 24 : 28) + 3 * addressSize
+            if let driver = check.unsigned(driverField, addressSize), driver != undefined {
+                guard let block = check.absolute(driver), block + 8 <= bytes.count else {
+                    return "the superblock's driver information block address \(driver) lies beyond the end of the file"
+                }
+                let length = HDF5GlobalHeapCheck.readUnsigned(bytes, at: block + 4, width: 4)
+                guard length <= UInt64(bytes.count - block) else {
+                    return "the driver information block declares \(length) bytes, more than the file holds after it"
+                }
+            }
+        }
+        // A truncated file (end-of-file address past the bytes) libhdf5 refuses before reading the root.
+        let endField = at + (version == 0 ? 24 : version == 1 ? 28 : 12) + 2 * addressSize
+        guard let end = check.unsigned(endField, addressSize), end != undefined, let endAt = check.absolute(end),
+              endAt <= bytes.count else { return nil }
+        if let root = check.rootObjectHeaderAddress(superblock: at), root != undefined,
+           let header = check.absolute(root), header < bytes.count {
+            return check.headerSizeProblem(at: header)
+        }
+        return nil
+    }
+
+    // MARK: Datatypes
+
+    /// The first problem with the member names of an enumeration or compound datatype stored in
+    /// `size` bytes at `start`, or nil. libhdf5 1.10 strdup()s one name per declared member,
+    /// stepping through the datatype without checking that it stays inside it.
+    func datatypeNamesProblem(at start: Int, size: Int) -> String? {
+        guard let classAndVersion = int(start, 1), let members = int(start + 1, 2), size >= 8,
+              start + size <= bytes.count, let base = bytes.baseAddress else { return nil }
+        let typeClass = classAndVersion & 0x0F, version = classAndVersion >> 4
+        let end = start + size
+        switch typeClass {
+        case 8:  // enumeration: base type, then the names, then the values
+            let parent = start + 8
+            guard let parentClass = int(parent, 1), parentClass & 0x0F == 0, let parentSize = int(parent + 4, 4) else {
+                return "enumeration whose base type is not an integer"
+            }
+            var position = parent + 12
+            for member in 0..<members {
+                guard position < end, let nul = memchr(base + position, 0, end - position) else {
+                    return "enumeration member \(member) of \(members) has no terminated name inside the \(size)-byte datatype"
+                }
+                let length = base.distance(to: UnsafeRawPointer(nul)) - position + 1
+                position += version >= 3 ? length : Self.align8(length)
+            }
+            let (values, overflow) = members.multipliedReportingOverflow(by: parentSize)
+            guard !overflow, position <= end, values <= end - position else {
+                return "enumeration of \(members) members overruns the \(size)-byte datatype"
+            }
+        case 6:  // compound: each member's name is followed by its description
+            var terminators = 0
+            for position in start + 8..<end where bytes[position] == 0 { terminators += 1 }
+            guard members <= terminators else {
+                return "compound datatype declares \(members) members, more than it has names for"
+            }
+        default:
+            break
+        }
+        return nil
+    }
+
     // MARK: Attribute messages
 
     private func attributeProblem(_ message: Message) -> String? {
@@ -188,7 +419,12 @@ struct HDF5ObjectHeaderCheck {
         guard valueAt <= end else {
             return refuse("name, datatype and dataspace (\(nameSize) + \(typeSize) + \(spaceSize) bytes) overrun the \(message.size)-byte message")
         }
+        // libhdf5 strdup()s the name: its terminating NUL must be inside the name's bytes.
+        guard nameSize > 0, let base = bytes.baseAddress, memchr(base + nameAt, 0, nameSize) != nil else {
+            return refuse("the \(nameSize)-byte name is not NUL-terminated")
+        }
         if flags & 0x03 != 0 { return nil }  // shared datatype/dataspace: not parsed here
+        if let problem = datatypeNamesProblem(at: typeAt, size: typeSize) { return refuse(problem) }
 
         // Element size from the datatype.
         guard let classAndVersion = int(typeAt, 1), let declaredSize = int(typeAt + 4, 4) else {
@@ -197,6 +433,11 @@ struct HDF5ObjectHeaderCheck {
         let typeClass = classAndVersion & 0x0F
         let isVariableLength = typeClass == 9
         let elementSize = isVariableLength ? 4 + addressSize + 4 : declaredSize
+        // libhdf5 sizes the attribute's value buffer from the declared size but copies the
+        // references at their on-disk size: the two must agree.
+        if isVariableLength, declaredSize != elementSize {
+            return refuse("variable-length datatype declares \(declaredSize)-byte elements, its heap references take \(elementSize)")
+        }
         var baseSize = 1
         if isVariableLength {
             guard let nestedSize = int(typeAt + 8 + 4, 4) else { return refuse("variable-length base type is cut off") }
@@ -241,7 +482,9 @@ struct HDF5ObjectHeaderCheck {
                   let objectIndex = unsigned(at + 4 + addressSize, 4) else {
                 return refuse("variable-length element \(element) is cut off")
             }
-            if length == 0 || collection == 0 { continue }  // empty or null: nothing is read
+            // Only a null reference (collection address 0) is not read: libhdf5 sizes its buffer from
+            // the declared length but copies the whole heap object, even for a length of 0.
+            if collection == 0 { continue }
             guard let collectionOffset = absolute(collection), let objects = heaps[collectionOffset] else {
                 return refuse("element \(element) refers to a global heap collection at address \(collection) that the file does not contain")
             }

@@ -68,6 +68,7 @@ struct HDF5PathResolver {
         let failure: (String) -> HDF5Error = {
             .libraryFailure(file: file.path, path: fullPath, operation: "inspecting link", message: $0)
         }
+        try file.requireSoundSymbolTable(of: loc, path: fullPath)
         let exists = try HDF5Library.check(H5Lexists(loc, name, file.linkAccess), failure)
         if exists == 0 { return .missing }
 

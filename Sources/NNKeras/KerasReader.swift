@@ -41,6 +41,41 @@ public enum KerasReader {
         return try readHDF5(file, path: path, architecture: architecture)
     }
 
+    /// Reads the model in a Keras file held in memory (a `.keras` zip or an HDF5 file), exactly
+    /// as ``read(_:architecture:)`` reads it from disk (an archive goes through a private temporary
+    /// file); `path` only names the file in errors.
+    public static func read(contents: [UInt8], path: String, architecture: ModelArchitecture? = nil) throws(KerasImportError)
+        -> (model: Sequential, info: KerasFileInfo)
+    {
+        let head = Array(contents.prefix(8))
+        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x50, 0x4B, 0x05, 0x06]) {
+            // Checked first: a truncated download has no directory (ZIPFoundation would search for it
+            // with one read per byte of the last 64 KiB), and ZIPFoundation traps on some damaged ones.
+            if let problem = contents.withUnsafeBytes(KerasArchiveCheck.problem) {
+                throw .invalidArchive(path: path, reason: problem)
+            }
+            // Through a private temporary file: ZIPFoundation's in-memory archives trap on
+            // offsets past the end of the data, where reading a file simply comes up short.
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("nnmodel-\(UUID().uuidString).keras")
+            do { try Data(contents).write(to: url) } catch { throw .file(.writeFailed(path: url.path, reason: "\(error)")) }
+            defer { try? FileManager.default.removeItem(at: url) }
+            let archive: Archive
+            do { archive = try Archive(url: url, accessMode: .read) } catch {
+                throw .invalidArchive(path: path, reason: "\(error)")
+            }
+            return try readArchive(archive, path: path, architecture: architecture)
+        }
+        guard head.starts(with: [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) else {
+            throw .notKeras(path: path, found: head.isEmpty ? "an empty file" : "the bytes " + head.map { hex2($0) }.joined(separator: " "))
+        }
+        let file: HDF5File
+        do { file = try HDF5File(bytes: contents, name: path) } catch let e as HDF5Error { throw .hdf5(e) } catch {
+            throw .notKeras(path: path, found: "\(error)")
+        }
+        defer { try? file.close() }
+        return try readHDF5(file, path: path, architecture: architecture)
+    }
+
     static func hex2(_ b: UInt8) -> String {
         let s = String(b, radix: 16, uppercase: true)
         return s.count == 1 ? "0" + s : s
@@ -134,10 +169,21 @@ public enum KerasReader {
     static func readArchive(_ path: String, architecture override: ModelArchitecture?) throws(KerasImportError)
         -> (model: Sequential, info: KerasFileInfo)
     {
+        let mapped: Data
+        do { mapped = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
+            throw .invalidArchive(path: path, reason: "\(error)")
+        }
+        if let problem = mapped.withUnsafeBytes(KerasArchiveCheck.problem) { throw .invalidArchive(path: path, reason: problem) }
         let archive: Archive
         do { archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read) } catch {
             throw .invalidArchive(path: path, reason: "\(error)")
         }
+        return try readArchive(archive, path: path, architecture: override)
+    }
+
+    static func readArchive(_ archive: Archive, path: String, architecture override: ModelArchitecture?) throws(KerasImportError)
+        -> (model: Sequential, info: KerasFileInfo)
+    {
         var metadata = ModelMetadata()
         var info = KerasFileInfo(path: path, layout: .archive, kerasVersion: nil, backend: nil, weightsDType: "float32",
                                  writtenByNNModel: false)
@@ -179,7 +225,10 @@ public enum KerasReader {
     /// (whatever the header claims), and checking its CRC-32.
     static func member(_ archive: Archive, _ name: String, path: String, limit: UInt64) throws(KerasImportError) -> [UInt8] {
         guard let entry = archive[name] else { throw .missingArchiveMember(path: path, member: name) }
-        let ratioLimit = entry.compressedSize.multipliedReportingOverflow(by: 1100).partialValue + (1 << 20)
+        // The compressed size is only what the directory claims: no member can be larger than the archive.
+        let archiveSize = (try? FileReader.size(of: archive.url.path)).map { UInt64($0) } ?? entry.compressedSize
+        let compressedSize = min(entry.compressedSize, archiveSize)
+        let ratioLimit = compressedSize.multipliedReportingOverflow(by: 1100).partialValue + (1 << 20)
         let cap = min(limit, ratioLimit)
         guard entry.uncompressedSize <= cap else {
             throw .archiveMemberTooLarge(path: path, member: name, size: entry.uncompressedSize, limit: cap)

@@ -14,10 +14,13 @@ public final class MappedFile: @unchecked Sendable {
     /// The file's bytes.
     public let bytes: UnsafeRawBufferPointer
     private let mapping: UnsafeMutableRawPointer?
+    /// Whether `mapping` is a heap copy (``init(contents:path:)``) rather than an `mmap`.
+    private let isCopy: Bool
 
     /// Maps the regular file at `path`.
     public init(path: String) throws(FileError) {
         self.path = path
+        isCopy = false
         let (fd, size) = try FileReader.openRegularFile(path)
         defer { close(fd) }
         if size == 0 {
@@ -31,6 +34,24 @@ public final class MappedFile: @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(start: p, count: size)
     }
 
+    /// A private, 64-byte-aligned copy of `contents` that behaves like a mapping of a file
+    /// holding them; `path` only names it in messages.
+    public init(contents: [UInt8], path: String) {
+        self.path = path
+        isCopy = true
+        if contents.isEmpty {
+            mapping = nil
+            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+            return
+        }
+        let p = UnsafeMutableRawPointer.allocate(byteCount: contents.count, alignment: 64)
+        contents.withUnsafeBytes { source in
+            if let base = source.baseAddress { p.copyMemory(from: base, byteCount: source.count) }
+        }
+        mapping = p
+        bytes = UnsafeRawBufferPointer(start: p, count: contents.count)
+    }
+
     /// The number of bytes.
     public var count: Int { bytes.count }
 
@@ -40,6 +61,7 @@ public final class MappedFile: @unchecked Sendable {
     }
 
     deinit {
-        if let mapping { munmap(mapping, bytes.count) }
+        guard let mapping else { return }
+        if isCopy { mapping.deallocate() } else { munmap(mapping, bytes.count) }
     }
 }
