@@ -148,15 +148,7 @@ public enum ImageGrid {
     public static func render(images: [[Float]], width: Int, height: Int,
                               captions: [[String]] = [], verdicts: [Verdict] = [],
                               options: Options = Options()) throws -> RGBAImage {
-        let expected = try GrayImage.pixelCount(width: width, height: height)
-        var samples: [GrayImage] = []
-        samples.reserveCapacity(images.count)
-        for (index, values) in images.enumerated() {
-            guard values.count == expected else {
-                throw PlotError.samplePixelCountMismatch(index: index, expected: expected, actual: values.count)
-            }
-            samples.append(try GrayImage(width: width, height: height, values: values))
-        }
+        let samples = try grayImages(images, width: width, height: height) { try GrayImage(width: width, height: height, values: $0) }
         return try render(images: samples, captions: captions, verdicts: verdicts, options: options)
     }
 
@@ -167,16 +159,23 @@ public enum ImageGrid {
     public static func render(images: [[UInt8]], width: Int, height: Int,
                               captions: [[String]] = [], verdicts: [Verdict] = [],
                               options: Options = Options()) throws -> RGBAImage {
+        let samples = try grayImages(images, width: width, height: height) { try GrayImage(width: width, height: height, pixels: $0) }
+        return try render(images: samples, captions: captions, verdicts: verdicts, options: options)
+    }
+
+    /// Checks that every image has `width × height` pixels and builds it with `make`.
+    private static func grayImages<Pixels: Collection>(_ images: [Pixels], width: Int, height: Int,
+                                                       make: (Pixels) throws -> GrayImage) throws -> [GrayImage] {
         let expected = try GrayImage.pixelCount(width: width, height: height)
         var samples: [GrayImage] = []
         samples.reserveCapacity(images.count)
-        for (index, bytes) in images.enumerated() {
-            guard bytes.count == expected else {
-                throw PlotError.samplePixelCountMismatch(index: index, expected: expected, actual: bytes.count)
+        for (index, pixels) in images.enumerated() {
+            guard pixels.count == expected else {
+                throw PlotError.samplePixelCountMismatch(index: index, expected: expected, actual: pixels.count)
             }
-            samples.append(try GrayImage(width: width, height: height, pixels: bytes))
+            samples.append(try make(pixels))
         }
-        return try render(images: samples, captions: captions, verdicts: verdicts, options: options)
+        return samples
     }
 
     /// Renders already-built grayscale images; all must have the same size.

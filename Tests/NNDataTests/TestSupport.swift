@@ -100,8 +100,8 @@ func bigEndian<T: FixedWidthInteger>(_ values: [T]) -> [UInt8] {
     values.flatMap { v in (0..<MemoryLayout<T>.size).reversed().map { UInt8(truncatingIfNeeded: v >> ($0 * 8)) } }
 }
 
-/// The `DataError` a throwing call produces, or `nil` (recording an issue) when it succeeds.
-func dataError<T>(_ body: () throws(DataError) -> T, sourceLocation: SourceLocation = #_sourceLocation) -> DataError? {
+/// The error of type `E` a throwing call produces, or `nil` (recording an issue) when it succeeds.
+func typedError<T, E: Error>(_ body: () throws(E) -> T, sourceLocation: SourceLocation = #_sourceLocation) -> E? {
     do {
         let value = try body()
         Issue.record("no error; got \(value)", sourceLocation: sourceLocation)
@@ -111,15 +111,14 @@ func dataError<T>(_ body: () throws(DataError) -> T, sourceLocation: SourceLocat
     }
 }
 
+/// The `DataError` a throwing call produces, or `nil` (recording an issue) when it succeeds.
+func dataError<T>(_ body: () throws(DataError) -> T, sourceLocation: SourceLocation = #_sourceLocation) -> DataError? {
+    typedError(body, sourceLocation: sourceLocation)
+}
+
 /// The `FileError` a throwing call produces, or `nil` (recording an issue) when it succeeds.
 func fileError<T>(_ body: () throws(FileError) -> T, sourceLocation: SourceLocation = #_sourceLocation) -> FileError? {
-    do {
-        let value = try body()
-        Issue.record("no error; got \(value)", sourceLocation: sourceLocation)
-        return nil
-    } catch {
-        return error
-    }
+    typedError(body, sourceLocation: sourceLocation)
 }
 
 /// The class labels of a dataset.

@@ -7,22 +7,11 @@
 import FuzzSupport
 import NNModel
 
-/// The architectures of the fixtures the corpus is seeded from.
-let tiny = ModelArchitecture(inputShape: [6], layers: [
-    Layer(name: "hidden", kind: .dense(Dense(units: 8, activation: .relu))),
-    Layer(name: "head", kind: .dense(Dense(units: 3, activation: .softmax))),
-])
-let fmnist8 = ModelArchitecture.multilayerPerceptron(inputShape: [28, 28], hidden: [8], activation: .relu, outputs: 10,
-                                                     outputActivation: .softmax)
+let tiny = FuzzSupport.tinyArchitecture
+let fmnist8 = FuzzSupport.fmnist8Architecture
 
 func read(_ bytes: [UInt8], _ architecture: ModelArchitecture?) {
-    do {
-        let (model, _) = try KerasReader.read(contents: bytes, path: "fuzz.keras", architecture: architecture)
-        if let architecture, model.architecture != architecture {
-            FuzzSupport.fuzzFailure("the given architecture was not used")
-        }
-        FuzzSupport.tinyPredict(model)
-    } catch {}
+    FuzzSupport.readKeras(bytes, path: "fuzz.keras", architecture: architecture)
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")

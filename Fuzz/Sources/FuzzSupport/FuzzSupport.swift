@@ -84,3 +84,26 @@ extension FuzzSupport {
         return out
     }
 }
+
+extension FuzzSupport {
+    /// The architectures of the Keras fixtures the HDF5 and `.keras` corpora are seeded from.
+    public static let tinyArchitecture = ModelArchitecture(inputShape: [6], layers: [
+        Layer(name: "hidden", kind: .dense(Dense(units: 8, activation: .relu))),
+        Layer(name: "head", kind: .dense(Dense(units: 3, activation: .softmax))),
+    ])
+    /// See ``tinyArchitecture``.
+    public static let fmnist8Architecture = ModelArchitecture.multilayerPerceptron(
+        inputShape: [28, 28], hidden: [8], activation: .relu, outputs: 10, outputActivation: .softmax)
+
+    /// Reads `bytes` as the Keras file `path` (with `architecture`, when given, instead of the
+    /// file's) and predicts with the model it gives; errors are expected, broken invariants trap.
+    public static func readKeras(_ bytes: [UInt8], path: String, architecture: ModelArchitecture?) {
+        do {
+            let (model, _) = try KerasReader.read(contents: bytes, path: path, architecture: architecture)
+            if let architecture, model.architecture != architecture {
+                fuzzFailure("the given architecture was not used")
+            }
+            tinyPredict(model)
+        } catch {}
+    }
+}
