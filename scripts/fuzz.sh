@@ -11,7 +11,8 @@
 #   scripts/fuzz.sh nnm .build-fuzz/artifacts/nnm/crash-...   # replay one input
 #
 # The harnesses (Fuzz/Sources/Fuzz*/) are built by the separate package in Fuzz/ with
-# `swift build -c release --sanitize=fuzzer --sanitize=address` into .build-fuzz/build/ (never by the
+# `swift build -c release --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address` into
+# .build-fuzz/build/ (never by the
 # root package's build). Working corpora live in .build-fuzz/corpus/TARGET (outside git), seeded
 # from Fixtures/ and Fixtures/fuzz/corpus/TARGET; crashes, hangs and OOMs are written to
 # .build-fuzz/artifacts/TARGET/. Every libFuzzer run gets -rss_limit_mb=2048 -timeout=10 (a
@@ -24,6 +25,25 @@ work="$root/.build-fuzz"
 scratch="$work/build"
 
 usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+
+# Builds one harness and checks that libFuzzer will see coverage of nnmodel's code, not just of the
+# harness. SwiftPM passes `--sanitize` values to swiftc as separate `-sanitize=` options in an
+# order that changes from run to run, and swiftc keeps only the last one: on about half the
+# builds the modules got AddressSanitizer without coverage. One combined option fixes that.
+build() {
+  swift build --package-path Fuzz --scratch-path "$scratch" -c release --sanitize=fuzzer --sanitize=address \
+    -Xswiftc -sanitize=fuzzer,address --product "$1"
+  local empty counters
+  empty=$(mktemp -d)
+  counters=$(ASAN_OPTIONS=detect_leaks=0 "$scratch/release/$1" -runs=0 "$empty" 2>&1 |
+    sed -n 's/.*(\([0-9]*\) inline 8-bit counters).*/\1/p' | head -n 1)
+  rmdir "$empty"
+  if [ "${counters:-0}" -lt 20000 ]; then
+    echo "fuzz.sh: $1 has only ${counters:-no} coverage counters: nnmodel's modules were built without -sanitize=fuzzer" >&2
+    exit 1
+  fi
+  echo "fuzz.sh: $1 built with ${counters} coverage counters" >&2
+}
 [ $# -ge 1 ] || usage
 target=$1; shift
 
@@ -36,8 +56,7 @@ if [ "$target" = all ]; then
     # One product at a time: a plain `swift build` of Fuzz/ may also try to build the root's
     # nnmodel executable, whose main.swift cannot be linked with libFuzzer's main.
     for t in "${order[@]}"; do
-      swift build --package-path Fuzz --scratch-path "$scratch" -c release --sanitize=fuzzer --sanitize=address \
-        --product "${products[$t]}"
+      build "${products[$t]}"
     done
   fi
   for t in "${order[@]}"; do
@@ -50,7 +69,7 @@ product=${products[$target]:-}
 [ -n "$product" ] || { echo "fuzz.sh: unknown target '$target' (expected ${order[*]} or all)" >&2; exit 2; }
 
 if [ "${FUZZ_NO_BUILD:-0}" != 1 ]; then
-  swift build --package-path Fuzz --scratch-path "$scratch" -c release --sanitize=fuzzer --sanitize=address --product "$product"
+  build "$product"
 fi
 binary="$scratch/release/$product"
 
