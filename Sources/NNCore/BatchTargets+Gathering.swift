@@ -59,7 +59,8 @@ final class TargetGatherer {
             return .dense(dense)
         case let (_, .dense(values, w)):
             values.withUnsafeBufferPointer { src in
-                for (row, i) in indices.enumerated() { (dense + row * w).update(from: src.baseAddress! + i * w, count: w) }
+                guard let base = src.baseAddress else { return }
+                for (row, i) in indices.enumerated() { (dense + row * w).update(from: base + i * w, count: w) }
             }
             return .dense(dense)
         }

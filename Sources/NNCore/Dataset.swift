@@ -99,8 +99,9 @@ public struct Dataset: Sendable {
             }
         case let .float32(values):
             values.withUnsafeBufferPointer { src in
+                guard let base = src.baseAddress else { return }
                 for (row, i) in indices.enumerated() {
-                    (destination + row * n).update(from: src.baseAddress! + i * n, count: n)
+                    (destination + row * n).update(from: base + i * n, count: n)
                 }
             }
         }

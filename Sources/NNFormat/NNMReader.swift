@@ -55,7 +55,7 @@ public final class NNMFile: @unchecked Sendable {
         var bytes = [UInt8](repeating: 0, count: NNMFormat.preambleSize + length)
         bytes.replaceSubrange(0..<NNMFormat.preambleSize, with: preamble)
         let got = bytes.withUnsafeMutableBytes { raw in
-            pread(fd, raw.baseAddress! + NNMFormat.preambleSize, length, off_t(NNMFormat.preambleSize))
+            raw.baseAddress.map { pread(fd, $0 + NNMFormat.preambleSize, length, off_t(NNMFormat.preambleSize)) } ?? -1
         }
         guard got == length else { throw .file(.readFailed(path: path, reason: "short read")) }
         var result: Result<NNMHeader, ModelFileError> = .failure(.tooShort(path: path, size: size))

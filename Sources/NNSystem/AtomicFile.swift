@@ -53,7 +53,7 @@ public enum AtomicFile {
         removeLeftovers(for: path)
         let prefix = folder == "." && !path.hasPrefix("./") ? "" : folder + "/"
         var template = Array((prefix + temporaryPrefix + baseName(of: path) + ".\(getpid()).XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        let fd = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemp($0) } ?? -1 }
         guard fd >= 0 else { throw .writeFailed(path: path, reason: FileError.systemMessage(errno)) }
         close(fd)
         let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
