@@ -36,8 +36,6 @@ extension Sequential {
         if let validation, validation.sampleSize != architecture.inputShape.reduce(1, *) {
             throw TrainingError.dataMismatch("\(validation.name): samples have shape \(validation.sampleShape), the model expects \(architecture.inputShape)")
         }
-        if let threads = options.threads { BLAS.setThreadCount(threads) }
-
         let trainer = try Trainer(model: self, data: training, options: options)
         if let validation { try trainer.checkLabels(validation) }
         var history = metadata.history ?? History()
@@ -125,8 +123,9 @@ final class Trainer {
         batchSize = options.optimizer.kind == .gd ? data.count : min(options.batchSize, data.count)
         let chunk = min(batchSize, maximumChunk)
         let threads = max(1, options.threads ?? 1)
-        // Every thread runs its own matrix products; OpenBLAS must not add threads of its own.
-        if threads > 1 || options.threads != nil { BLAS.setThreadCount(1) }
+        // Every thread runs its own matrix products; OpenBLAS must not add threads of its own
+        // (its default is one per core, which costs time on these small batch products).
+        BLAS.setThreadCount(1)
         network = try Network(architecture: architecture, maxSamples: chunk, training: true, threads: threads)
         targets = try TargetGatherer(labels: labels, loss: options.loss, outputWidth: outputWidth, capacity: chunk,
                                      datasetName: data.name)
