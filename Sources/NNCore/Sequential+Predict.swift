@@ -4,7 +4,7 @@ extension Sequential {
     /// `input` is `[N] + inputShape`, or any shape whose trailing axes hold the same number of
     /// values per sample (for example `[N, 784]` for a `[28, 28]` model). Work is split across
     /// `threads` threads (default: one per core).
-    public func predict(_ input: Tensor, batchSize: Int = 1024, threads: Int? = nil) throws -> Tensor {
+    public func predict(_ input: Tensor, batchSize: Int = 256, threads: Int? = nil) throws -> Tensor {
         let perSample = architecture.inputShape.reduce(1, *)
         guard let n = input.shape.first, input.shape.count >= 2,
               input.shape.dropFirst().reduce(1, *) == perSample else {
@@ -48,9 +48,11 @@ extension Sequential {
                     start = range.upperBound
                 }
             }
+            // The samples are split across our own workers; OpenBLAS adding threads of its own to
+            // each product only makes them wait for each other (sched_yield) on these sizes.
+            BLAS.setThreadCount(1)
             if workers > 1 {
                 guard let pool = WorkerPool(threads: workers) else { throw TrainingError.dataMismatch("cannot start worker threads") }
-                BLAS.setThreadCount(1)
                 pool.run(body)
             } else {
                 body(0)
@@ -63,7 +65,7 @@ extension Sequential {
     ///
     /// - Parameter loss: the loss to report; defaults to the loss the model was trained with
     ///   (from its metadata), else sparse categorical cross-entropy for class labels.
-    public func evaluate(_ data: Dataset, loss: Loss? = nil, batchSize: Int = 1024, threads: Int? = nil) throws -> Evaluation {
+    public func evaluate(_ data: Dataset, loss: Loss? = nil, batchSize: Int = 256, threads: Int? = nil) throws -> Evaluation {
         guard let labels = data.labels else { throw TrainingError.dataMismatch("\(data.name) has no labels to evaluate against") }
         guard data.count > 0 else { throw TrainingError.emptyDataset(data.name) }
         guard data.sampleSize == architecture.inputShape.reduce(1, *) else {

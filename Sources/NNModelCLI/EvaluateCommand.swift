@@ -20,7 +20,7 @@ struct EvaluateCommand: ParsableCommand {
     @OptionGroup var architectureOptions: ArchitectureOptions
     @Option(help: ArgumentHelp("Loss to report (default: the loss the model was trained with).", valueName: "name"))
     var loss: Loss?
-    @Option(name: .customLong("batch-size"), help: "Samples per inference batch.") var batchSize = 1024
+    @Option(name: .customLong("batch-size"), help: "Samples per inference batch (each thread's buffers hold one).") var batchSize = 256
     @Option(help: "Threads sharing the samples (default: one per core).") var threads: Int?
     @Option(help: ArgumentHelp("Draw the confusion matrix as a heatmap to this SVG file.", valueName: "confusion.svg"))
     var plot: String?

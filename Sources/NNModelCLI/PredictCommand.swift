@@ -27,7 +27,7 @@ struct PredictCommand: ParsableCommand {
     var grid: String?
     @Flag(help: "Print predictions as JSON.") var json = false
     @Flag(help: "Print predictions as CSV.") var csv = false
-    @Option(name: .customLong("batch-size"), help: "Samples per inference batch.") var batchSize = 1024
+    @Option(name: .customLong("batch-size"), help: "Samples per inference batch (each thread's buffers hold one).") var batchSize = 256
     @Option(help: "Threads sharing the samples (default: one per core).") var threads: Int?
 
     func validate() throws {
