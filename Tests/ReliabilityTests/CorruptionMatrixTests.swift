@@ -82,27 +82,27 @@ import Testing
     }
 
     @Test func kerasH5() throws {
-        let bytes = try Fixture.bytes("keras/tiny_k3.h5")
-        Self.run("tiny_k3.h5", bytes, readers: [Readers.keras], seed: 3,
-                 truncations: Self.thinnedTruncations(bytes.count, stride: Self.hdf5TruncationStride))
+        try Self.runHDF5Fixture("keras/tiny_k3.h5", reader: Readers.keras, seed: 3)
     }
 
     @Test func kerasH5WithArchitecture() throws {
-        let bytes = try Fixture.bytes("keras/tiny_k3.h5")
-        Self.run("tiny_k3.h5 (architecture given)", bytes, readers: [Readers.keras(architecture: tinyArchitecture)], seed: 4,
-                 truncations: Self.thinnedTruncations(bytes.count, stride: Self.hdf5TruncationStride))
+        try Self.runHDF5Fixture("keras/tiny_k3.h5", name: "tiny_k3.h5 (architecture given)",
+                                reader: Readers.keras(architecture: tinyArchitecture), seed: 4)
     }
 
     @Test func kerasArchive() throws {
-        let bytes = try Fixture.bytes("keras/tiny_k3.keras")
-        Self.run("tiny_k3.keras", bytes, readers: [Readers.keras], seed: 5,
-                 truncations: Self.thinnedTruncations(bytes.count, stride: Self.hdf5TruncationStride))
+        try Self.runHDF5Fixture("keras/tiny_k3.keras", reader: Readers.keras, seed: 5)
     }
 
     @Test func weightsH5() throws {
-        let bytes = try Fixture.bytes("fuzz/corpus/h5/tiny_k3.weights.h5")
-        Self.run("tiny_k3.weights.h5", bytes, readers: [Readers.keras(architecture: tinyArchitecture)], seed: 6,
-                 truncations: Self.thinnedTruncations(bytes.count, stride: Self.hdf5TruncationStride))
+        try Self.runHDF5Fixture("fuzz/corpus/h5/tiny_k3.weights.h5", reader: Readers.keras(architecture: tinyArchitecture), seed: 6)
+    }
+
+    /// Runs the matrix over an HDF5 or zip fixture, truncated as ``hdf5TruncationStride`` says.
+    static func runHDF5Fixture(_ path: String, name: String? = nil, reader: Reader, seed: UInt64) throws {
+        let bytes = try Fixture.bytes(path)
+        run(name ?? String(path.split(separator: "/").last ?? Substring(path)), bytes, readers: [reader], seed: seed,
+            truncations: thinnedTruncations(bytes.count, stride: hdf5TruncationStride))
     }
 
     /// Every how many bytes an HDF5 or zip file is truncated (beside its first and last 512).
