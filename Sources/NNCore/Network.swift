@@ -253,15 +253,17 @@ final class Network {
     ///   - gradients: one pointer per weight, shaped like it; non-trainable weights are skipped.
     ///   - fused: ``outputGradient`` holds ∂L/∂logits of ``finalActivation`` rather than ∂L/∂output.
     ///   - accumulate: add to `gradients` instead of overwriting them (for batches processed in chunks).
-    ///   - update: when given (a whole batch in one call, one thread), weight gradients are not
-    ///     stored: each kernel is processed in tiles of ``gradientTileRows`` rows, and
-    ///     `update(weight, rows, gradient)` receives each tile (and each bias) while it is still in
-    ///     cache, to apply the optimizer at once. A layer's input gradient is computed before its
-    ///     weights are updated, so it uses the weights of the forward pass.
+    ///   - update: when given (a whole batch in one call), each kernel gradient is computed in
+    ///     tiles of ``gradientTileRows`` rows (split by columns across the threads for a split
+    ///     layer), and `update(weight, rows, columns, gradient)` receives each tile (and each bias)
+    ///     while it is still in cache, to apply the optimizer at once; `gradient` points at the
+    ///     tile's first element and has the weight's row stride. ``gradients`` is then filled only
+    ///     for split layers. A layer's input gradient is computed before its weights are updated,
+    ///     so it uses the weights of the forward pass.
     func backward(
         samples n: Int, weights: [UnsafePointer<Float>], gradients: [UnsafeMutablePointer<Float>],
         fused: Bool, accumulate: Bool,
-        update: ((_ weight: Int, _ rows: Range<Int>, _ gradient: UnsafePointer<Float>) -> Void)? = nil
+        update: ((_ weight: Int, _ rows: Range<Int>, _ columns: Range<Int>, _ gradient: UnsafePointer<Float>) -> Void)? = nil
     ) {
         var index = steps.count - 1
         while index >= 0, index >= firstTrainableStep {
@@ -276,10 +278,10 @@ final class Network {
                 let rows = n * step.rowsPerSample
                 let z = step.scratch, output = UnsafePointer(step.output)
                 // ∂L/∂z, ∂L/∂kernel and ∂L/∂bias for a slice of the output columns.
-                func weightGradients(_ columns: Range<Int>) {
+                func weightGradients(_ columns: Range<Int>, activationDone: Bool = false) {
                     guard !columns.isEmpty else { return }
                     let c0 = columns.lowerBound, width = columns.count
-                    if !(fused && isLast), let z {
+                    if !activationDone, !(fused && isLast), let z {
                         if width == units {
                             activation.backward(input: z, output: output, outputGradient: g, inputGradient: g, rows: rows, columns: units)
                         } else {
@@ -291,8 +293,17 @@ final class Network {
                         }
                     }
                     guard trainable else { return }
-                    BLAS.gemm(transposeA: true, m: inFeatures, n: width, k: rows, a: previousOutput, lda: inFeatures,
-                              b: g + c0, ldb: units, beta: accumulate ? 1 : 0, c: gradients[kernel] + c0, ldc: units)
+                    // In row tiles, as the one-thread path does: products this small run OpenBLAS's
+                    // small-matrix kernel, which also writes C without a separate beta pass.
+                    var r0 = 0
+                    while r0 < inFeatures {
+                        let r1 = min(r0 + Network.gradientTileRows, inFeatures)
+                        let tile = gradients[kernel] + r0 * units + c0
+                        BLAS.gemm(transposeA: true, m: r1 - r0, n: width, k: rows, a: previousOutput + r0, lda: inFeatures,
+                                  b: g + c0, ldb: units, beta: accumulate ? 1 : 0, c: tile, ldc: units)
+                        update?(kernel, r0..<r1, columns, tile)
+                        r0 = r1
+                    }
                     if let bias {
                         let db = gradients[bias] + c0
                         if !accumulate { db.update(repeating: 0, count: width) }
@@ -300,6 +311,16 @@ final class Network {
                             let row = g + r * units + c0
                             for j in 0..<width { db[j] += row[j] }
                         }
+                        update?(bias, 0..<1, columns, db)
+                    }
+                }
+                // ∂L/∂z for a slice of the output columns, alone (before the input gradient).
+                func activationGradient(_ columns: Range<Int>) {
+                    guard !columns.isEmpty, !(fused && isLast), let z else { return }
+                    for r in 0..<rows {
+                        let o = r * units + columns.lowerBound
+                        activation.backward(input: z + o, output: output + o, outputGradient: g + o, inputGradient: g + o,
+                                            rows: 1, columns: columns.count)
                     }
                 }
                 // ∂L/∂x for a slice of the rows (it needs every column of ∂L/∂z).
@@ -320,7 +341,7 @@ final class Network {
                         let r1 = min(r0 + Network.gradientTileRows, inFeatures)
                         BLAS.gemm(transposeA: true, m: r1 - r0, n: units, k: rows, a: previousOutput + r0, lda: inFeatures,
                                   b: g, ldb: units, c: tile, ldc: units)
-                        update(kernel, r0..<r1, tile)
+                        update(kernel, r0..<r1, 0..<units, tile)
                         r0 = r1
                     }
                     if let bias {
@@ -329,14 +350,27 @@ final class Network {
                             let row = g + r * units
                             for j in 0..<units { tile[j] += row[j] }
                         }
-                        update(bias, 0..<1, tile)
+                        update(bias, 0..<1, 0..<units, tile)
                     }
                 } else if let split = step.columnSplit, let pool {
-                    pool.run { weightGradients(split[$0]) }
-                    if needsInputGradient, let dx = previousGradient {
+                    if update != nil, needsInputGradient, let dx = previousGradient {
+                        // The input gradient needs every column of ∂L/∂z and the weights before
+                        // this step's update.
+                        pool.run { activationGradient(split[$0]) }
                         let rowSplit = partition(rows, into: pool.size)
                         pool.run { inputGradient(rowSplit[$0], into: dx) }
+                        pool.run { weightGradients(split[$0], activationDone: true) }
+                    } else {
+                        pool.run { weightGradients(split[$0]) }
+                        if needsInputGradient, let dx = previousGradient {
+                            let rowSplit = partition(rows, into: pool.size)
+                            pool.run { inputGradient(rowSplit[$0], into: dx) }
+                        }
                     }
+                } else if update != nil, needsInputGradient, let dx = previousGradient {
+                    activationGradient(0..<units)
+                    inputGradient(0..<rows, into: dx)
+                    weightGradients(0..<units, activationDone: true)
                 } else {
                     weightGradients(0..<units)
                     if needsInputGradient, let dx = previousGradient { inputGradient(0..<rows, into: dx) }

@@ -203,15 +203,15 @@ final class Trainer {
     /// Computes the gradient of the mean loss over `batch` into ``gradients``, chunk by chunk;
     /// returns the summed loss and the number of correct predictions.
     ///
-    /// With `updating`, when the batch fits one chunk on one thread and its loss is finite, the
+    /// With `updating`, when the batch fits one chunk and its loss is finite, the
     /// optimizer step is applied during backpropagation instead, tile by tile while each
-    /// gradient tile is in cache (``gradients`` is then not filled); `updated` says whether it was.
+    /// gradient tile is in cache (``gradients`` is then complete only for split layers); `updated` says whether it was.
     func computeGradients(_ batch: UnsafeBufferPointer<Int>, updating: Bool = false)
         -> (loss: Double, correct: Int, updated: Bool)
     {
         stepCount += 1
         guard let outputGradient = network.outputGradient else { return (.nan, 0, false) }
-        let fuseUpdate = updating && network.pool == nil && batch.count <= network.maxSamples
+        let fuseUpdate = updating && batch.count <= network.maxSamples
         // Dropout masks come from a stream per (seed, step).
         var rng = SeededGenerator(seed: options.seed, stream: stepCount, substream: 0)
         let chunk = network.maxSamples
@@ -240,11 +240,11 @@ final class Trainer {
                 optimizer.beginStep()
                 let w = parameters.pointer, layout = self.layout, optimizer = self.optimizer
                 network.backward(samples: rows, weights: weightPointers, gradients: gradientPointers, fused: fused,
-                                 accumulate: false) { weight, rows, tile in
+                                 accumulate: false) { weight, rows, columns, tile in
                     let units = layout.specs[weight].shape.last ?? 1
                     optimizer.apply(weights: w, gradient: tile, at: ParameterBlock(
-                        offset: layout.ranges[weight].lowerBound + rows.lowerBound * units, rows: rows.count,
-                        columns: units, stride: units))
+                        offset: layout.ranges[weight].lowerBound + rows.lowerBound * units + columns.lowerBound,
+                        rows: rows.count, columns: columns.count, stride: units))
                 }
                 return (lossSum, correct, true)
             }
