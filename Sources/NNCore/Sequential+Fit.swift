@@ -76,7 +76,8 @@ extension Sequential {
 /// on its own slice of output columns (see ``Network``); each thread then applies the optimizer
 /// to exactly the weights whose gradients it computed, so a thread's weights, gradients and
 /// optimizer slots stay in its own core's cache. Small layers run on one thread. Every value is
-/// computed by one thread in a fixed order, so a seed gives the same model on every run.
+/// computed by one thread in a fixed order, so a seed gives the same model on every run and for
+/// every thread count.
 final class Trainer {
     let architecture: ModelArchitecture
     let options: TrainingOptions
@@ -122,7 +123,7 @@ final class Trainer {
 
         batchSize = options.optimizer.kind == .gd ? data.count : min(options.batchSize, data.count)
         let chunk = min(batchSize, maximumChunk)
-        let threads = max(1, options.threads ?? 1)
+        let threads = max(1, options.threads ?? WorkerPool.processorCount)
         // Every thread runs its own matrix products; OpenBLAS must not add threads of its own
         // (its default is one per core, which costs time on these small batch products).
         BLAS.setThreadCount(1)

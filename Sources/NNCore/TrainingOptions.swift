@@ -15,10 +15,9 @@ public struct TrainingOptions: Sendable {
     public var validationSplit: Double = 0
     /// Whether to reshuffle the training data every epoch.
     public var shuffle = true
-    /// Threads that share the large Dense layers (each computes a slice of their columns);
-    /// `nil` means one. More threads pay off only on cores that do not share their
-    /// floating-point units (see `Benchmarks/RESULTS.md`: this project's 2-vCPU machines gain
-    /// nothing). OpenBLAS itself always runs single-threaded inside the engine.
+    /// Threads that share the large Dense layers (each computes a slice of their columns and
+    /// updates those weights); `nil` means one per core. The trained weights are the same for
+    /// every thread count. OpenBLAS itself always runs single-threaded inside the engine.
     public var threads: Int?
 
     public init(epochs: Int = 5, batchSize: Int = 32, optimizer: OptimizerConfig = OptimizerConfig(.adam),
