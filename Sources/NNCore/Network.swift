@@ -48,10 +48,8 @@ final class Network {
     private let firstTrainableStep: Int
     /// Threads that share the large Dense layers, when there is more than one.
     let pool: WorkerPool?
-    /// Rows of a kernel gradient computed at a time when the optimizer consumes them directly.
+    /// Rows of a kernel gradient computed at a time (and handed to the optimizer, when fused).
     static let gradientTileRows = 64
-    /// Holds one tile of kernel gradient (or a bias gradient) for ``backward(samples:weights:gradients:fused:accumulate:update:)``.
-    private let gradientTile: UnsafeMutablePointer<Float>
 
     /// Builds the engine for `architecture` and up to `maxSamples` samples per call.
     ///
@@ -138,11 +136,6 @@ final class Network {
         }
         pool = steps.contains { $0.columnSplit != nil } ? WorkerPool(threads: threads) : nil
         if pool == nil { for i in steps.indices { steps[i].columnSplit = nil } }
-        let widest = steps.map { step -> Int in
-            if case let .dense(_, _, _, units, _, _) = step.operation { return units }
-            return 0
-        }.max() ?? 0
-        gradientTile = allocate(Network.gradientTileRows * max(1, widest))
         self.steps = steps
         allocations = buffers
     }
@@ -257,9 +250,9 @@ final class Network {
     ///     tiles of ``gradientTileRows`` rows (split by columns across the threads for a split
     ///     layer), and `update(weight, rows, columns, gradient)` receives each tile (and each bias)
     ///     while it is still in cache, to apply the optimizer at once; `gradient` points at the
-    ///     tile's first element and has the weight's row stride. ``gradients`` is then filled only
-    ///     for split layers. A layer's input gradient is computed before its weights are updated,
-    ///     so it uses the weights of the forward pass.
+    ///     tile's first element (in `gradients`) and has the weight's row stride. A layer's input
+    ///     gradient is computed before its weights are updated, so it uses the weights of the
+    ///     forward pass.
     func backward(
         samples n: Int, weights: [UnsafePointer<Float>], gradients: [UnsafeMutablePointer<Float>],
         fused: Bool, accumulate: Bool,
@@ -277,24 +270,26 @@ final class Network {
             case let .dense(kernel, bias, inFeatures, units, activation, trainable):
                 let rows = n * step.rowsPerSample
                 let z = step.scratch, output = UnsafePointer(step.output)
-                // ∂L/∂z, ∂L/∂kernel and ∂L/∂bias for a slice of the output columns.
-                func weightGradients(_ columns: Range<Int>, activationDone: Bool = false) {
-                    guard !columns.isEmpty else { return }
-                    let c0 = columns.lowerBound, width = columns.count
-                    if !activationDone, !(fused && isLast), let z {
-                        if width == units {
-                            activation.backward(input: z, output: output, outputGradient: g, inputGradient: g, rows: rows, columns: units)
-                        } else {
-                            for r in 0..<rows {
-                                let o = r * units + c0
-                                activation.backward(input: z + o, output: output + o, outputGradient: g + o, inputGradient: g + o,
-                                                    rows: 1, columns: width)
-                            }
-                        }
+                // ∂L/∂z for a slice of the output columns.
+                func activationGradient(_ columns: Range<Int>) {
+                    guard !columns.isEmpty, !(fused && isLast), let z else { return }
+                    if columns.count == units {
+                        activation.backward(input: z, output: output, outputGradient: g, inputGradient: g, rows: rows, columns: units)
+                        return
                     }
-                    guard trainable else { return }
-                    // In row tiles, as the one-thread path does: products this small run OpenBLAS's
-                    // small-matrix kernel, which also writes C without a separate beta pass.
+                    for r in 0..<rows {
+                        let o = r * units + columns.lowerBound
+                        activation.backward(input: z + o, output: output + o, outputGradient: g + o, inputGradient: g + o,
+                                            rows: 1, columns: columns.count)
+                    }
+                }
+                // ∂L/∂kernel and ∂L/∂bias for a slice of the output columns, handing each tile to `update`.
+                func weightGradients(_ columns: Range<Int>) {
+                    guard trainable, !columns.isEmpty else { return }
+                    let c0 = columns.lowerBound, width = columns.count
+                    // In row tiles: products this small run OpenBLAS's small-matrix kernel (which
+                    // also writes C without a separate beta pass), and each tile is still in cache
+                    // when `update` reads it.
                     var r0 = 0
                     while r0 < inFeatures {
                         let r1 = min(r0 + Network.gradientTileRows, inFeatures)
@@ -314,67 +309,21 @@ final class Network {
                         update?(bias, 0..<1, columns, db)
                     }
                 }
-                // ∂L/∂z for a slice of the output columns, alone (before the input gradient).
-                func activationGradient(_ columns: Range<Int>) {
-                    guard !columns.isEmpty, !(fused && isLast), let z else { return }
-                    for r in 0..<rows {
-                        let o = r * units + columns.lowerBound
-                        activation.backward(input: z + o, output: output + o, outputGradient: g + o, inputGradient: g + o,
-                                            rows: 1, columns: columns.count)
-                    }
-                }
                 // ∂L/∂x for a slice of the rows (it needs every column of ∂L/∂z).
                 func inputGradient(_ rowRange: Range<Int>, into dx: UnsafeMutablePointer<Float>) {
                     guard !rowRange.isEmpty else { return }
                     BLAS.gemm(transposeB: true, m: rowRange.count, n: inFeatures, k: units, a: g + rowRange.lowerBound * units,
                               lda: units, b: weights[kernel], ldb: units, c: dx + rowRange.lowerBound * inFeatures, ldc: inFeatures)
                 }
-                if let update, step.columnSplit == nil {
-                    if !(fused && isLast), let z {
-                        activation.backward(input: z, output: output, outputGradient: g, inputGradient: g, rows: rows, columns: units)
-                    }
-                    if needsInputGradient, let dx = previousGradient { inputGradient(0..<rows, into: dx) }
-                    guard trainable else { break }
-                    let tile = gradientTile
-                    var r0 = 0
-                    while r0 < inFeatures {
-                        let r1 = min(r0 + Network.gradientTileRows, inFeatures)
-                        BLAS.gemm(transposeA: true, m: r1 - r0, n: units, k: rows, a: previousOutput + r0, lda: inFeatures,
-                                  b: g, ldb: units, c: tile, ldc: units)
-                        update(kernel, r0..<r1, 0..<units, tile)
-                        r0 = r1
-                    }
-                    if let bias {
-                        tile.update(repeating: 0, count: units)
-                        for r in 0..<rows {
-                            let row = g + r * units
-                            for j in 0..<units { tile[j] += row[j] }
-                        }
-                        update(bias, 0..<1, 0..<units, tile)
-                    }
-                } else if let split = step.columnSplit, let pool {
-                    if update != nil, needsInputGradient, let dx = previousGradient {
-                        // The input gradient needs every column of ∂L/∂z and the weights before
-                        // this step's update.
-                        pool.run { activationGradient(split[$0]) }
-                        let rowSplit = partition(rows, into: pool.size)
-                        pool.run { inputGradient(rowSplit[$0], into: dx) }
-                        pool.run { weightGradients(split[$0], activationDone: true) }
-                    } else {
-                        pool.run { weightGradients(split[$0]) }
-                        if needsInputGradient, let dx = previousGradient {
-                            let rowSplit = partition(rows, into: pool.size)
-                            pool.run { inputGradient(rowSplit[$0], into: dx) }
-                        }
-                    }
-                } else if update != nil, needsInputGradient, let dx = previousGradient {
-                    activationGradient(0..<units)
-                    inputGradient(0..<rows, into: dx)
-                    weightGradients(0..<units, activationDone: true)
-                } else {
-                    weightGradients(0..<units)
-                    if needsInputGradient, let dx = previousGradient { inputGradient(0..<rows, into: dx) }
-                }
+                // A split layer runs each part on every thread, its own columns or rows; others on this one.
+                let pool = step.columnSplit == nil ? nil : self.pool
+                let columnSlices = pool == nil ? [0..<units] : step.columnSplit ?? []
+                let rowSlices = pool.map { partition(rows, into: $0.size) } ?? [0..<rows]
+                func onEveryThread(_ body: (Int) -> Void) { if let pool { pool.run(body) } else { body(0) } }
+                onEveryThread { activationGradient(columnSlices[$0]) }
+                // The input gradient comes before `update` changes this step's weights.
+                if needsInputGradient, let dx = previousGradient { onEveryThread { inputGradient(rowSlices[$0], into: dx) } }
+                onEveryThread { weightGradients(columnSlices[$0]) }
             case .flatten:
                 break  // shares its gradient buffer with the previous step
             case let .activation(act):

@@ -206,7 +206,7 @@ final class Trainer {
     ///
     /// With `updating`, when the batch fits one chunk and its loss is finite, the
     /// optimizer step is applied during backpropagation instead, tile by tile while each
-    /// gradient tile is in cache (``gradients`` is then complete only for split layers); `updated` says whether it was.
+    /// gradient tile is in cache; `updated` says whether it was.
     func computeGradients(_ batch: UnsafeBufferPointer<Int>, updating: Bool = false)
         -> (loss: Double, correct: Int, updated: Bool)
     {
