@@ -82,8 +82,11 @@ public final class HDF5File: @unchecked Sendable {
         let problem: String?
         switch source {
         case .image(let bytes): problem = bytes.withUnsafeBytes(HDF5ObjectHeaderCheck.superblockProblem)
-        case .disk: problem = (try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped))?
-            .withUnsafeBytes(HDF5ObjectHeaderCheck.superblockProblem)
+        case .disk:
+            // Mapped once; the later checks (see `withContents`) read the same mapping.
+            let mapped = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+            mappedContents = mapped
+            problem = mapped?.withUnsafeBytes(HDF5ObjectHeaderCheck.superblockProblem)
         case .create: problem = nil
         }
         if let problem { throw HDF5Error.corruptFile(file: path, path: "/", detail: problem) }
