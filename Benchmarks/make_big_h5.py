@@ -15,11 +15,9 @@ Written chunk by chunk (16 MiB at a time).
 
     python make_big_h5.py OUT.h5 [--width 4096] [--layers 16] [--classes 10] [--seed 0]
 """
-import argparse
 import json
 import os
 import sys
-import time
 
 import h5py
 import numpy as np
@@ -62,22 +60,11 @@ def write_h5(path, arch, seed):
                 else:
                     ds[...] = block
     os.replace(tmp, path)
-    return sum(int(np.prod(s)) for _, _, s in specs)
+    return big.parameter_count(specs)
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("out")
-    p.add_argument("--width", type=int, default=4096)
-    p.add_argument("--layers", type=int, default=16)
-    p.add_argument("--classes", type=int, default=10)
-    p.add_argument("--seed", type=int, default=0)
-    args = p.parse_args()
-    t0 = time.perf_counter()
-    arch = big.architecture(args.width, args.layers, args.classes)
-    parameters = write_h5(args.out, arch, args.seed)
-    print(json.dumps({"path": args.out, "bytes": os.path.getsize(args.out), "parameters": parameters,
-                      "seconds": time.perf_counter() - t0, "h5py": h5py.__version__}))
+    big.run(__doc__, write_h5, h5py=h5py.__version__)
 
 
 if __name__ == "__main__":

@@ -120,11 +120,13 @@ def write_nnm(path, arch, seed):
             for block in chunks(index, shape, seed):
                 f.write(memoryview(np.ascontiguousarray(block, "<f4")).cast("B"))
     os.replace(tmp, path)
-    return sum(int(np.prod(s)) for _, _, s in specs)
+    return parameter_count(specs)
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def run(doc, writer, **extra):
+    """Parses the shared options, builds the architecture, runs `writer(path, arch, seed)` (which
+    returns the parameter count) and prints what was written as one JSON line."""
+    p = argparse.ArgumentParser(description=doc.split("\n")[0])
     p.add_argument("out")
     p.add_argument("--width", type=int, default=4096)
     p.add_argument("--layers", type=int, default=16, help="hidden Dense(width, relu) layers")
@@ -133,9 +135,17 @@ def main():
     args = p.parse_args()
     t0 = time.perf_counter()
     arch = architecture(args.width, args.layers, args.classes)
-    parameters = write_nnm(args.out, arch, args.seed)
+    parameters = writer(args.out, arch, args.seed)
     print(json.dumps({"path": args.out, "bytes": os.path.getsize(args.out), "parameters": parameters,
-                      "seconds": time.perf_counter() - t0}))
+                      "seconds": time.perf_counter() - t0, **extra}))
+
+
+def parameter_count(specs):
+    return sum(int(np.prod(s)) for _, _, s in specs)
+
+
+def main():
+    run(__doc__, write_nnm)
 
 
 if __name__ == "__main__":
