@@ -27,6 +27,9 @@ import Testing
         options.threads = threads
         options.shuffle = false
         let trainer = try Trainer(model: model, data: try Self.data(), options: options)
+        // Otherwise the split paths would not be exercised at all.
+        #expect((trainer.network.columnSplit(ofLayer: 0) != nil) == (threads > 1))
+        #expect((trainer.network.columnSplit(ofLayer: 1) != nil) == (threads > 1))
         try trainer.order.withUnsafeBufferPointer { all in
             for start in stride(from: 0, to: all.count, by: 32) {
                 let batch = UnsafeBufferPointer(rebasing: all[start..<min(start + 32, all.count)])
