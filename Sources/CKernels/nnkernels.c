@@ -81,15 +81,15 @@
     }                                                                                                      \
     ATTR static void gather_bytes_##SUFFIX(float *restrict out, const unsigned char *restrict bytes,       \
                                            const long *restrict index, size_t rows, size_t width,          \
-                                           float divisor) {                                                \
+                                           size_t first, size_t count, float divisor) {                    \
         for (size_t r = 0; r < rows; r++) {                                                                \
-            const unsigned char *src = bytes + (size_t)index[r] * width;                                   \
-            float *dst = out + r * width;                                                                  \
+            const unsigned char *src = bytes + (size_t)index[r] * width + first;                           \
+            float *dst = out + r * width + first;                                                          \
             if (r + 1 < rows) { /* the rows are scattered: fetch the next one while this one converts */   \
-                const unsigned char *next = bytes + (size_t)index[r + 1] * width;                          \
-                for (size_t k = 0; k < width; k += 64) __builtin_prefetch(next + k);                       \
+                const unsigned char *next = bytes + (size_t)index[r + 1] * width + first;                  \
+                for (size_t k = 0; k < count; k += 64) __builtin_prefetch(next + k);                       \
             }                                                                                              \
-            for (size_t j = 0; j < width; j++) dst[j] = (float)src[j] / divisor;                           \
+            for (size_t j = 0; j < count; j++) dst[j] = (float)src[j] / divisor;                           \
         }                                                                                                  \
     }
 
@@ -138,6 +138,7 @@ void nn_momentum(float *w, const float *g, float *m, size_t rows, size_t cols, s
     DISPATCH(momentum, w, g, m, rows, cols, stride, lr, mu, nesterov);
 }
 
-void nn_gather_bytes(float *out, const unsigned char *bytes, const long *index, size_t rows, size_t width, float divisor) {
-    DISPATCH(gather_bytes, out, bytes, index, rows, width, divisor);
+void nn_gather_bytes(float *out, const unsigned char *bytes, const long *index, size_t rows, size_t width,
+                     size_t first, size_t count, float divisor) {
+    DISPATCH(gather_bytes, out, bytes, index, rows, width, first, count, divisor);
 }

@@ -88,20 +88,31 @@ public struct Dataset: Sendable {
 
     /// Copies the samples at `indices` into `destination` as Float32, one row per index.
     public func gather(_ indices: UnsafeBufferPointer<Int>, into destination: UnsafeMutablePointer<Float>) {
+        gather(indices, features: 0..<sampleSize, into: destination)
+    }
+
+    /// Writes only the values `wanted` of each sample (the same columns of `destination`, rows
+    /// `sampleSize` apart), so threads can fill disjoint columns of one batch.
+
+    /// Writes only the values `features` of each sample (the same columns of `destination`, rows
+    /// `sampleSize` apart), so threads can fill disjoint columns of one batch.
+    public func gather(_ indices: UnsafeBufferPointer<Int>, features wanted: Range<Int>, into destination: UnsafeMutablePointer<Float>) {
         let n = sampleSize
+        let columns = wanted.clamped(to: 0..<n)
+        guard !columns.isEmpty else { return }
         switch features {
         case let .uint8(bytes, divisor):
             // Float32 division of a byte by 255 rounds exactly as NumPy's float64 x / 255.0 cast
             // to float32 (checked for all 256 values in the tests).
             bytes.withUnsafeBufferPointer { src in
                 guard let base = src.baseAddress, let index = indices.baseAddress else { return }
-                nn_gather_bytes(destination, base, index, indices.count, n, divisor)
+                nn_gather_bytes(destination, base, index, indices.count, n, columns.lowerBound, columns.count, divisor)
             }
         case let .float32(values):
             values.withUnsafeBufferPointer { src in
                 guard let base = src.baseAddress else { return }
                 for (row, i) in indices.enumerated() {
-                    (destination + row * n).update(from: base + i * n, count: n)
+                    (destination + row * n + columns.lowerBound).update(from: base + i * n + columns.lowerBound, count: columns.count)
                 }
             }
         }

@@ -28,8 +28,16 @@ final class Network {
         var output: UnsafeMutablePointer<Float>
         /// ∂L/∂output (for Flatten: the previous step's gradient buffer).
         var gradient: UnsafeMutablePointer<Float>?
-        /// For a Dense layer computed by several threads: the output columns of each.
-        var columnSplit: [Range<Int>]?
+        /// For a large Dense layer: its input features in blocks (see ``featureParts(inFeatures:units:)``).
+        var featureParts: [Range<Int>]?
+        /// The products of feature blocks 1, 2, ..., each `[maxSamples × rowsPerSample, features]`
+        /// (block 0's goes straight into `scratch`).
+        var partials: UnsafeMutablePointer<Float>?
+
+        var isFlatten: Bool {
+            if case .flatten = operation { return true }
+            return false
+        }
     }
 
     /// The most Float32 values the engine's buffers may hold together (16 GiB).
@@ -54,10 +62,9 @@ final class Network {
     /// Builds the engine for `architecture` and up to `maxSamples` samples per call.
     ///
     /// - Parameters:
-    ///   - training: whether to allocate gradient buffers for ``backward(samples:weights:gradients:fused:accumulate:)``.
-    ///   - threads: with more than one, each Dense layer large enough (and without softmax, which
-    ///     needs whole rows) is computed by all threads, each on its own slice of output columns:
-    ///     a thread then touches only its own slice of the layer's weights and gradients.
+    ///   - training: whether to allocate gradient buffers for ``backward(samples:weights:gradients:fused:accumulate:)``;
+    ///     large Dense layers are then computed in blocks of input features (see ``featureParts(inFeatures:units:)``).
+    ///   - threads: with more than one, the blocks of each such layer are shared out among the threads.
     init(architecture: ModelArchitecture, maxSamples: Int, training: Bool, threads: Int = 1) throws(ModelConfigError) {
         let shapes = try architecture.validated()
         let specs = try architecture.weightSpecs()
@@ -113,8 +120,9 @@ final class Network {
                                               activation: d.activation, trainable: layer.trainable),
                             rowsPerSample: rows, features: features, inputRowsPerSample: inRows, inputFeatures: inFeatures,
                             scratch: z, output: a, gradient: needsGradient ? allocate(size) : nil)
-                if threads > 1, d.activation != .softmax, d.units >= 32 * threads {
-                    step.columnSplit = partition(d.units, into: threads, alignment: 16)
+                if training, let parts = Network.featureParts(inFeatures: inFeatures, units: d.units) {
+                    step.featureParts = parts
+                    step.partials = allocate(size * (parts.count - 1))
                 }
             case .flatten:
                 step = Step(operation: .flatten, rowsPerSample: 1, features: features, inputRowsPerSample: inRows,
@@ -134,8 +142,7 @@ final class Network {
             previousGradient = step.gradient
             shape = outShape
         }
-        pool = steps.contains { $0.columnSplit != nil } ? WorkerPool(threads: threads) : nil
-        if pool == nil { for i in steps.indices { steps[i].columnSplit = nil } }
+        pool = threads > 1 && steps.contains { $0.featureParts != nil } ? WorkerPool(threads: threads) : nil
         self.steps = steps
         allocations = buffers
     }
@@ -145,9 +152,51 @@ final class Network {
         for p in allocations { p.deallocate() }
     }
 
-    /// The output columns each thread computes for layer `index`, or `nil` when one thread does.
-    func columnSplit(ofLayer index: Int) -> [Range<Int>]? {
-        index < steps.count ? steps[index].columnSplit : nil
+    /// The blocks of input features a Dense layer with `inFeatures` inputs and `units` outputs is
+    /// computed in when training, or `nil` for a layer computed whole.
+    ///
+    /// A large layer's product `x · W` is computed as one product per block of input features
+    /// (rows of `W`), summed in block order, and its kernel gradient block by block. The blocks
+    /// depend on the layer alone, never on the thread count: with several threads, each computes
+    /// whole blocks, so every thread count performs the same products and sums and trains the
+    /// same weights, bit for bit. A thread then touches only its own rows of the weights, their
+    /// gradients and optimizer slots, one contiguous region. (Threads writing interleaved column
+    /// slices of the same rows, or reading rows the other core has just written, run several
+    /// times slower here: the cores keep passing cache lines back and forth.)
+    static func featureParts(inFeatures: Int, units: Int) -> [Range<Int>]? {
+        let tiles = (inFeatures + gradientTileRows - 1) / gradientTileRows
+        guard tiles >= 2, inFeatures * units >= 1 << 15 else { return nil }
+        return partition(inFeatures, into: min(tiles, maximumFeatureParts), alignment: gradientTileRows)
+    }
+
+    /// The most blocks a layer's input features are split into: the most threads that share a layer.
+    static let maximumFeatureParts = 4
+
+    /// The blocks of input features of layer `index`, or `nil` when it is computed whole.
+    func featureParts(ofLayer index: Int) -> [Range<Int>]? {
+        index < steps.count ? steps[index].featureParts : nil
+    }
+
+    /// The feature blocks each thread computes, as a range of block indices.
+    private func partsPerThread(_ count: Int) -> [Range<Int>] {
+        partition(count, into: pool?.size ?? 1)
+    }
+
+    /// Runs `body(part)` for parts `0..<count`, each thread taking a contiguous run of parts.
+    private func forEachPart(_ count: Int, _ body: (Int) -> Void) {
+        guard let pool else { for p in 0..<count { body(p) }; return }
+        let groups = partsPerThread(count)
+        pool.run { for p in groups[$0] { body(p) } }
+    }
+
+    /// The kernel rows whose gradients each thread computes (and updates) for layer `index`, or
+    /// `nil` when the layer is computed whole by the calling thread. The thread whose rows start
+    /// at 0 also takes the bias.
+    func kernelRowsPerThread(ofLayer index: Int) -> [Range<Int>]? {
+        guard index < steps.count, let parts = steps[index].featureParts else { return nil }
+        return partsPerThread(parts.count).map { group in
+            group.isEmpty ? 0..<0 : parts[group.lowerBound].lowerBound..<parts[group.upperBound - 1].upperBound
+        }
     }
 
     /// The network's output after ``forward(samples:weights:training:rng:)``, `[samples, outputSize]`.
@@ -181,39 +230,57 @@ final class Network {
     /// - Parameters:
     ///   - weights: one pointer per ``WeightSpec`` of the architecture, in order.
     ///   - training: applies dropout (drawing masks from `rng`) when true.
+    ///   - fillInput: when given, writes the given features (columns) of the first `n` rows of
+    ///     ``input`` before they are read; it may be called concurrently for disjoint features.
     @discardableResult
-    func forward(samples n: Int, weights: [UnsafePointer<Float>], training: Bool, rng: inout SeededGenerator)
+    func forward(samples n: Int, weights: [UnsafePointer<Float>], training: Bool, rng: inout SeededGenerator,
+                 fillInput: ((_ features: Range<Int>) -> Void)? = nil)
         -> UnsafeMutablePointer<Float>
     {
         var x = UnsafePointer(input)
+        var inputFilled = fillInput == nil
         for step in steps {
+            // A layer computed in feature blocks fills its own blocks of the input on the thread
+            // that computes them; anything else but Flatten needs the whole input first.
+            if !inputFilled, let fillInput, !step.isFlatten, step.featureParts == nil || x != UnsafePointer(input) {
+                fillInput(0..<inputSize)
+                inputFilled = true
+            }
             switch step.operation {
             case let .dense(kernel, bias, inFeatures, units, activation, _):
                 let rows = n * step.rowsPerSample
                 guard let z = step.scratch else { break }
                 let input = x, output = step.output
-                func compute(_ columns: Range<Int>) {
-                    guard !columns.isEmpty else { return }
-                    let c0 = columns.lowerBound, width = columns.count
-                    if let bias {
-                        let b = weights[bias] + c0
-                        for r in 0..<rows { (z + r * units + c0).update(from: b, count: width) }
-                    }
-                    BLAS.gemm(m: rows, n: width, k: inFeatures, a: input, lda: inFeatures, b: weights[kernel] + c0, ldb: units,
-                              beta: bias == nil ? 0 : 1, c: z + c0, ldc: units)
-                    guard activation != .linear else { return }
-                    if width == units {
-                        activation.apply(UnsafePointer(z), to: output, rows: rows, columns: units)
-                    } else {
-                        for r in 0..<rows {
-                            activation.apply(UnsafePointer(z + r * units + c0), to: output + r * units + c0, rows: 1, columns: width)
-                        }
-                    }
+                func fillBias() {
+                    guard let bias else { return }
+                    for r in 0..<rows { (z + r * units).update(from: weights[bias], count: units) }
                 }
-                if let split = step.columnSplit, let pool {
-                    pool.run { compute(split[$0]) }
+                if let parts = step.featureParts, let partials = step.partials {
+                    // One product per block of input features: block 0 on top of the bias in z, the
+                    // others into their own buffers, then summed into z in block order.
+                    let stride = maxSamples * step.rowsPerSample * units
+                    let fill = inputFilled ? nil : fillInput
+                    inputFilled = true
+                    forEachPart(parts.count) { p in
+                        let k = parts[p]
+                        fill?(k)
+                        if p == 0 { fillBias() }
+                        BLAS.gemm(m: rows, n: units, k: k.count, a: input + k.lowerBound, lda: inFeatures,
+                                  b: weights[kernel] + k.lowerBound * units, ldb: units,
+                                  beta: p == 0 && bias != nil ? 1 : 0,
+                                  c: p == 0 ? z : partials + (p - 1) * stride, ldc: units)
+                    }
+                    for p in 1..<parts.count {
+                        let product = partials + (p - 1) * stride
+                        for i in 0..<rows * units { z[i] += product[i] }
+                    }
                 } else {
-                    compute(0..<units)
+                    fillBias()
+                    BLAS.gemm(m: rows, n: units, k: inFeatures, a: input, lda: inFeatures, b: weights[kernel], ldb: units,
+                              beta: bias == nil ? 0 : 1, c: z, ldc: units)
+                }
+                if activation != .linear {
+                    activation.apply(UnsafePointer(z), to: output, rows: rows, columns: units)
                 }
             case .flatten:
                 break
@@ -236,6 +303,7 @@ final class Network {
             }
             x = UnsafePointer(step.output)
         }
+        if !inputFilled { fillInput?(0..<inputSize) }
         return output
     }
 
@@ -247,12 +315,11 @@ final class Network {
     ///   - fused: ``outputGradient`` holds ∂L/∂logits of ``finalActivation`` rather than ∂L/∂output.
     ///   - accumulate: add to `gradients` instead of overwriting them (for batches processed in chunks).
     ///   - update: when given (a whole batch in one call), each kernel gradient is computed in
-    ///     tiles of ``gradientTileRows`` rows (split by columns across the threads for a split
-    ///     layer), and `update(weight, rows, columns, gradient)` receives each tile (and each bias)
-    ///     while it is still in cache, to apply the optimizer at once; `gradient` points at the
-    ///     tile's first element (in `gradients`) and has the weight's row stride. A layer's input
-    ///     gradient is computed before its weights are updated, so it uses the weights of the
-    ///     forward pass.
+    ///     tiles of ``gradientTileRows`` rows (the tiles of each feature block on the thread that
+    ///     computes the block), and `update(weight, rows, columns, gradient)` receives each tile
+    ///     (and each bias) while it is still in cache, to apply the optimizer at once; `gradient`
+    ///     has the weight's row stride and points into `gradients`. A layer's input gradient is
+    ///     computed before its weights are updated, so it uses the weights of the forward pass.
     func backward(
         samples n: Int, weights: [UnsafePointer<Float>], gradients: [UnsafeMutablePointer<Float>],
         fused: Bool, accumulate: Bool,
@@ -270,60 +337,54 @@ final class Network {
             case let .dense(kernel, bias, inFeatures, units, activation, trainable):
                 let rows = n * step.rowsPerSample
                 let z = step.scratch, output = UnsafePointer(step.output)
-                // ∂L/∂z for a slice of the output columns.
-                func activationGradient(_ columns: Range<Int>) {
-                    guard !columns.isEmpty, !(fused && isLast), let z else { return }
-                    if columns.count == units {
-                        activation.backward(input: z, output: output, outputGradient: g, inputGradient: g, rows: rows, columns: units)
-                        return
-                    }
-                    for r in 0..<rows {
-                        let o = r * units + columns.lowerBound
-                        activation.backward(input: z + o, output: output + o, outputGradient: g + o, inputGradient: g + o,
-                                            rows: 1, columns: columns.count)
-                    }
+                // ∂L/∂z, in place (elementwise and cheap: one thread, no join).
+                if !(fused && isLast), let z {
+                    activation.backward(input: z, output: output, outputGradient: g, inputGradient: g, rows: rows, columns: units)
                 }
-                // ∂L/∂kernel and ∂L/∂bias for a slice of the output columns, handing each tile to `update`.
-                func weightGradients(_ columns: Range<Int>) {
-                    guard trainable, !columns.isEmpty else { return }
-                    let c0 = columns.lowerBound, width = columns.count
+                // ∂L/∂kernel for a range of kernel rows (and ∂L/∂bias), handing each tile to `update`.
+                func weightGradients(_ kernelRows: Range<Int>, bias includeBias: Bool) {
+                    guard trainable else { return }
                     // In row tiles: products this small run OpenBLAS's small-matrix kernel (which
                     // also writes C without a separate beta pass), and each tile is still in cache
-                    // when `update` reads it.
-                    var r0 = 0
-                    while r0 < inFeatures {
-                        let r1 = min(r0 + Network.gradientTileRows, inFeatures)
-                        let tile = gradients[kernel] + r0 * units + c0
-                        BLAS.gemm(transposeA: true, m: r1 - r0, n: width, k: rows, a: previousOutput + r0, lda: inFeatures,
-                                  b: g + c0, ldb: units, beta: accumulate ? 1 : 0, c: tile, ldc: units)
-                        update?(kernel, r0..<r1, columns, tile)
+                    // when `update` reads it. Tiles start at multiples of the tile height whatever
+                    // the thread count, so every thread count computes the same products.
+                    var r0 = kernelRows.lowerBound
+                    while r0 < kernelRows.upperBound {
+                        let r1 = min(r0 + Network.gradientTileRows, kernelRows.upperBound)
+                        let tile = gradients[kernel] + r0 * units
+                        BLAS.gemm(transposeA: true, m: r1 - r0, n: units, k: rows, a: previousOutput + r0, lda: inFeatures,
+                                  b: g, ldb: units, beta: accumulate ? 1 : 0, c: tile, ldc: units)
+                        update?(kernel, r0..<r1, 0..<units, tile)
                         r0 = r1
                     }
-                    if let bias {
-                        let db = gradients[bias] + c0
-                        if !accumulate { db.update(repeating: 0, count: width) }
+                    if includeBias, let bias {
+                        let db = gradients[bias]
+                        if !accumulate { db.update(repeating: 0, count: units) }
                         for r in 0..<rows {
-                            let row = g + r * units + c0
-                            for j in 0..<width { db[j] += row[j] }
+                            let row = g + r * units
+                            for j in 0..<units { db[j] += row[j] }
                         }
-                        update?(bias, 0..<1, columns, db)
+                        update?(bias, 0..<1, 0..<units, db)
                     }
                 }
-                // ∂L/∂x for a slice of the rows (it needs every column of ∂L/∂z).
-                func inputGradient(_ rowRange: Range<Int>, into dx: UnsafeMutablePointer<Float>) {
-                    guard !rowRange.isEmpty else { return }
-                    BLAS.gemm(transposeB: true, m: rowRange.count, n: inFeatures, k: units, a: g + rowRange.lowerBound * units,
-                              lda: units, b: weights[kernel], ldb: units, c: dx + rowRange.lowerBound * inFeatures, ldc: inFeatures)
+                // ∂L/∂x for a block of input features, from the same rows of the kernel.
+                func inputGradient(_ features: Range<Int>, into dx: UnsafeMutablePointer<Float>) {
+                    BLAS.gemm(transposeB: true, m: rows, n: features.count, k: units, a: g, lda: units,
+                              b: weights[kernel] + features.lowerBound * units, ldb: units,
+                              c: dx + features.lowerBound, ldc: inFeatures)
                 }
-                // A split layer runs each part on every thread, its own columns or rows; others on this one.
-                let pool = step.columnSplit == nil ? nil : self.pool
-                let columnSlices = pool == nil ? [0..<units] : step.columnSplit ?? []
-                let rowSlices = pool.map { partition(rows, into: $0.size) } ?? [0..<rows]
-                func onEveryThread(_ body: (Int) -> Void) { if let pool { pool.run(body) } else { body(0) } }
-                onEveryThread { activationGradient(columnSlices[$0]) }
-                // The input gradient comes before `update` changes this step's weights.
-                if needsInputGradient, let dx = previousGradient { onEveryThread { inputGradient(rowSlices[$0], into: dx) } }
-                onEveryThread { weightGradients(columnSlices[$0]) }
+                let dx = needsInputGradient ? previousGradient : nil
+                if let parts = step.featureParts {
+                    // Each block's input gradient reads the block's kernel rows before `update`
+                    // changes them, on the same thread; no other thread touches those rows.
+                    forEachPart(parts.count) { p in
+                        if let dx { inputGradient(parts[p], into: dx) }
+                        weightGradients(parts[p], bias: p == 0)
+                    }
+                } else {
+                    if let dx { inputGradient(0..<inFeatures, into: dx) }
+                    weightGradients(0..<inFeatures, bias: true)
+                }
             case .flatten:
                 break  // shares its gradient buffer with the previous step
             case let .activation(act):

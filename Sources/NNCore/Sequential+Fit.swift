@@ -73,9 +73,9 @@ extension Sequential {
 /// buffers.
 ///
 /// With several threads, the engine computes each large Dense layer on all of them, each thread
-/// on its own slice of output columns (see ``Network``); each thread then applies the optimizer
-/// to exactly the weights whose gradients it computed, so a thread's weights, gradients and
-/// optimizer slots stay in its own core's cache. Small layers run on one thread. Every value is
+/// on its own blocks of input features, that is its own rows of the kernel (see ``Network``);
+/// each thread then applies the optimizer to exactly the weights whose gradients it computed, so
+/// a thread's weights, gradients and optimizer slots stay in its own core's cache. Small layers run on one thread. Every value is
 /// computed by one thread in a fixed order, so a seed gives the same model on every run and for
 /// every thread count.
 final class Trainer {
@@ -141,17 +141,22 @@ final class Trainer {
         weightPointers = parameters.pointers(layout.ranges).map { UnsafePointer($0) }
         gradientPointers = gradients.pointers(layout.ranges)
 
-        // Each thread updates the column slices it computes; thread 0 also updates the rest.
+        // Each thread updates the kernel rows whose gradients it computes (and the bias with row 0);
+        // thread 0 also updates the layers computed whole.
         var blocks = [[ParameterBlock]](repeating: [], count: network.pool?.size ?? 1)
         for (spec, range) in zip(specs, layout.ranges) where spec.trainable {
-            guard let split = network.columnSplit(ofLayer: spec.layerIndex), split.count == blocks.count else {
+            guard let split = network.kernelRowsPerThread(ofLayer: spec.layerIndex), split.count == blocks.count,
+                  let owner = split.firstIndex(where: { !$0.isEmpty }) else {
                 blocks[0].append(ParameterBlock(range: range))
                 continue
             }
-            let units = spec.shape.last ?? 1, rows = range.count / max(1, units)
-            for (t, columns) in split.enumerated() where !columns.isEmpty {
-                blocks[t].append(ParameterBlock(offset: range.lowerBound + columns.lowerBound, rows: rows,
-                                                columns: columns.count, stride: units))
+            guard spec.role == "kernel" else {
+                blocks[owner].append(ParameterBlock(range: range))
+                continue
+            }
+            let units = spec.shape.last ?? 1
+            for (t, rows) in split.enumerated() where !rows.isEmpty {
+                blocks[t].append(ParameterBlock(range: range.lowerBound + rows.lowerBound * units ..< range.lowerBound + rows.upperBound * units))
             }
         }
         updateBlocks = blocks
@@ -223,9 +228,11 @@ final class Trainer {
             let chunkEnd = min(chunkStart + chunk, batch.count)
             let rows = chunkEnd - chunkStart
             let indices = UnsafeBufferPointer(rebasing: batch[chunkStart..<chunkEnd])
-            data.gather(indices, into: network.input)
             let t = targets.gather(indices)
-            let output = network.forward(samples: rows, weights: weightPointers, training: true, rng: &rng)
+            let data = self.data, input = network.input
+            let output = network.forward(samples: rows, weights: weightPointers, training: true, rng: &rng) { features in
+                data.gather(indices, features: features, into: input)
+            }
             if fused, let logits = network.finalLogits {
                 lossSum += options.loss.sum(logits: logits, targets: t, rows: rows, columns: outputWidth)
                 options.loss.fusedGradient(probabilities: output, targets: t, rows: rows, columns: outputWidth,

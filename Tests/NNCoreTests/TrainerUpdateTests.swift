@@ -2,22 +2,24 @@ import Testing
 @testable import NNCore
 
 /// The ways the trainer applies an optimizer step give the same weights: from the whole gradient
-/// buffer, fused into backpropagation tile by tile, and with the large layers split across threads
-/// by columns (each thread updating its columns afterwards, or tile by tile during backpropagation).
+/// buffer, fused into backpropagation tile by tile, and with the large layers shared out across
+/// two or three threads by blocks of input features (each thread updating its kernel rows
+/// afterwards, or tile by tile during backpropagation).
 @Suite struct TrainerUpdateTests {
     static func data() throws -> Dataset {
         var rng = SeededGenerator(seed: 11)
         let n = 96
-        let x = (0..<(n * 20)).map { _ in rng.nextUnitFloat() * 2 - 1 }
+        let x = (0..<(n * 256)).map { _ in rng.nextUnitFloat() * 2 - 1 }
         let y = (0..<n).map { _ in Int32(rng.nextIndex(below: 4)) }
-        return try Dataset(name: "random", sampleShape: [20], features: .float32(x), labels: .classes(y))
+        return try Dataset(name: "random", sampleShape: [256], features: .float32(x), labels: .classes(y))
     }
 
-    /// A net whose first two layers (160 and 96 units, at least 32 per thread) are split across
-    /// two threads, and whose second kernel (160 × 96) spans three 64-row gradient tiles.
-    static let architecture = ModelArchitecture(name: "t", inputShape: [20], layers: [
+    /// A net whose first two layers are computed in feature blocks: four for the first kernel
+    /// (256 × 160), three for the second (160 × 224, the last block half a tile), so with two
+    /// threads one takes one block and the other two, and with three, one takes two.
+    static let architecture = ModelArchitecture(name: "t", inputShape: [256], layers: [
         Layer(name: "a", kind: .dense(Dense(units: 160, activation: .tanh))),
-        Layer(name: "b", kind: .dense(Dense(units: 96, activation: .relu))),
+        Layer(name: "b", kind: .dense(Dense(units: 224, activation: .relu))),
         Layer(name: "c", kind: .dense(Dense(units: 4, activation: .softmax))),
     ])
 
@@ -27,9 +29,11 @@ import Testing
         options.threads = threads
         options.shuffle = false
         let trainer = try Trainer(model: model, data: try Self.data(), options: options)
-        // Otherwise the split paths would not be exercised at all.
-        #expect((trainer.network.columnSplit(ofLayer: 0) != nil) == (threads > 1))
-        #expect((trainer.network.columnSplit(ofLayer: 1) != nil) == (threads > 1))
+        // Otherwise the block and thread paths would not be exercised at all.
+        #expect(trainer.network.featureParts(ofLayer: 0)?.count == 4)
+        #expect(trainer.network.featureParts(ofLayer: 1) == [0..<64, 64..<128, 128..<160])
+        #expect(trainer.network.featureParts(ofLayer: 2) == nil)
+        #expect(trainer.network.kernelRowsPerThread(ofLayer: 1)?.count == (threads > 1 ? threads : 1))
         try trainer.order.withUnsafeBufferPointer { all in
             for start in stride(from: 0, to: all.count, by: 32) {
                 let batch = UnsafeBufferPointer(rebasing: all[start..<min(start + 32, all.count)])
@@ -48,9 +52,11 @@ import Testing
         let fused = try train(threads: 1, fuse: true, optimizer: optimizer)
         let split = try train(threads: 2, fuse: false, optimizer: optimizer)
         let splitFused = try train(threads: 2, fuse: true, optimizer: optimizer)
+        let threeFused = try train(threads: 3, fuse: true, optimizer: optimizer)
         #expect(fused == whole)
         #expect(split == whole)
         #expect(splitFused == whole)
+        #expect(threeFused == whole)
         #expect(whole != (try Sequential(Self.architecture, seed: 5)).weights, "training changed the weights")
     }
 }

@@ -39,7 +39,9 @@ void nn_momentum(float *w, const float *g, float *m, size_t rows, size_t cols, s
 
 /// out[r * width + j] = (float)bytes[index[r] * width + j] / divisor for each of `rows` rows:
 /// gathers rows of a byte matrix into floats (for 255 exactly NumPy's x / 255.0 rounded to float32).
-void nn_gather_bytes(float *out, const unsigned char *bytes, const long *index, size_t rows, size_t width, float divisor);
+/// Only columns first..<first+count of each row are gathered (into the same columns of `out`).
+void nn_gather_bytes(float *out, const unsigned char *bytes, const long *index, size_t rows, size_t width,
+                     size_t first, size_t count, float divisor);
 
 #ifdef __cplusplus
 }
