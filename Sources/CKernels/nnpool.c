@@ -1,4 +1,5 @@
 #include "nnpool.h"
+#include "nnfloatenv.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -49,6 +50,8 @@ static void *worker_main(void *argument) {
     free(argument);
     nn_pool *pool = start.pool;
     unsigned long seen = 0;
+    // Workers only run nnmodel's computations, in the environment they expect (nnfloatenv.h).
+    nn_fp_flush_denormals();
     for (;;) {
         unsigned long generation;
         int spins = 0;

@@ -1,3 +1,5 @@
+internal import CKernels
+
 /// The most samples the engine processes at once; larger batches (and full-batch gradient
 /// descent) are accumulated chunk by chunk, which is exact and keeps memory bounded.
 let maximumChunk = 512
@@ -215,6 +217,9 @@ final class Trainer {
     func computeGradients(_ batch: UnsafeBufferPointer<Int>, updating: Bool = false)
         -> (loss: Double, correct: Int, updated: Bool)
     {
+        // As TensorFlow does (see nnfloatenv.h); the pool's workers always run this way.
+        let floatEnvironment = nn_fp_flush_denormals()
+        defer { nn_fp_restore(floatEnvironment) }
         stepCount += 1
         guard let outputGradient = network.outputGradient else { return (.nan, 0, false) }
         let fuseUpdate = updating && batch.count <= network.maxSamples
@@ -265,6 +270,8 @@ final class Trainer {
 
     /// Applies one optimizer step, each thread to the weights it computed gradients for.
     func applyUpdate() {
+        let floatEnvironment = nn_fp_flush_denormals()
+        defer { nn_fp_restore(floatEnvironment) }
         optimizer.beginStep()
         let w = parameters.pointer, g = UnsafePointer(gradients.pointer)
         if let pool = network.pool, updateBlocks.count == pool.size {
@@ -291,6 +298,8 @@ final class Trainer {
 
     /// Loss and accuracy on `dataset` with the current weights (no dropout).
     func evaluate(_ dataset: Dataset) throws -> (loss: Double, accuracy: Double) {
+        let floatEnvironment = nn_fp_flush_denormals()
+        defer { nn_fp_restore(floatEnvironment) }
         guard let labels = dataset.labels else { throw TrainingError.dataMismatch("\(dataset.name) has no labels") }
         let chunk = network.maxSamples
         let gatherer = try TargetGatherer(labels: labels, loss: options.loss, outputWidth: outputWidth, capacity: chunk,

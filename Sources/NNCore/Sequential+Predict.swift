@@ -1,3 +1,5 @@
+internal import CKernels
+
 extension Sequential {
     /// Runs the model on a batch of samples and returns its outputs, `[N] + outputShape`.
     ///
@@ -38,6 +40,9 @@ extension Sequential {
         try withExtendedLifetime(weights) {
             let pointers = weights.map(\.unsafeBaseAddress)
             func body(_ t: Int) {
+                // As TensorFlow does (see nnfloatenv.h).
+                let floatEnvironment = nn_fp_flush_denormals()
+                defer { nn_fp_restore(floatEnvironment) }
                 var rng = SeededGenerator(seed: 0)
                 var start = slices[t].lowerBound
                 while start < slices[t].upperBound {

@@ -4,6 +4,7 @@
 /// A fixed set of worker threads for fork-join parallelism with low latency: `nn_pool_run` runs a
 /// task on every thread (the caller is thread 0) and returns when all have finished. Idle workers
 /// spin briefly, then sleep on a condition variable, so a pool costs nothing while unused.
+/// Workers flush denormals to zero (nnfloatenv.h); the caller sets its own environment.
 
 #ifdef __cplusplus
 extern "C" {

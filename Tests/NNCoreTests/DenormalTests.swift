@@ -1,0 +1,49 @@
+import Testing
+@testable import NNCore
+
+/// Training and inference flush denormals to zero, as TensorFlow does, and leave the caller's
+/// floating-point environment as it was.
+@Suite struct DenormalTests {
+    /// Feature 0 is 1 in the first sample and 0 afterwards, so after the first step the Adam
+    /// first moment of its kernel row only decays, `m + (0 - m) × 0.1` a step: with strict
+    /// arithmetic it reaches the denormal range (below 1.2e-38) near step 900 and stays there
+    /// for about 150 steps.
+    static func fadingFeatureData(count: Int) throws -> Dataset {
+        var rng = SeededGenerator(seed: 3)
+        var x: [Float] = []
+        for i in 0..<count { x += [i == 0 ? 1 : 0, rng.nextUnitFloat() * 2 - 1] }
+        let y = (0..<count).map { _ in Int32(rng.nextIndex(below: 2)) }
+        return try Dataset(name: "fading", sampleShape: [2], features: .float32(x), labels: .classes(y))
+    }
+
+    @Test func optimizerSlotsNeverHoldDenormals() throws {
+        let data = try Self.fadingFeatureData(count: 960)
+        var model = try Sequential(ModelArchitecture(inputShape: [2], layers: [dense("out", 2, .softmax)]), seed: 1)
+        var options = TrainingOptions(epochs: 1, batchSize: 1, optimizer: OptimizerConfig(.adam))
+        options.shuffle = false
+        try model.fit(data, options: options)
+        let state = try #require(model.optimizerState)
+        let m = state.slots[0][0].scalars  // first moment of the kernel, [2, 2]
+        // Flushed as in TensorFlow: once the decay term `m × 0.1` would be denormal it is zero,
+        // so the moment stops just above the denormal range instead of entering it.
+        #expect(m[0].isNormal && m[1].isNormal && abs(m[0]) < 1e-36 && abs(m[1]) < 1e-36, "\(m)")
+        #expect(m[2] != 0, "the other feature's moments are live")
+        for slot in state.slots { for tensor in slot { #expect(!tensor.scalars.contains { $0.isSubnormal }) } }
+
+        // The calling thread computes denormals again afterwards.
+        let half = Float.leastNormalMagnitude * Float(data.count) / Float(2 * data.count)
+        #expect(half.isSubnormal)
+    }
+
+    @Test func inferenceReadsDenormalInputsAsZero() throws {
+        // A denormal input times a large weight: strict arithmetic gives about 1e-30, flushed gives 0.
+        let layer = dense("out", 1)
+        var model = try Sequential(ModelArchitecture(inputShape: [1], layers: [layer]), seed: 1)
+        model.weights = [Tensor(shape: [1, 1], values: [1e8]), Tensor(shape: [1], values: [0])]
+        let input = Float.leastNormalMagnitude * Float(model.weights.count) / 4  // denormal, computed at run time
+        #expect(input.isSubnormal)
+        let output = try model.predict(Tensor(shape: [1, 1], values: [input]), threads: 1)
+        #expect(output.scalars == [0])
+        #expect((input * 1e8) != 0, "the caller still computes with denormals")
+    }
+}
