@@ -185,7 +185,21 @@ extension Activation {
         case .linear:
             if UnsafePointer(inputGradient) != outputGradient { inputGradient.update(from: outputGradient, count: n) }
         case .relu:
-            for i in 0..<n { inputGradient[i] = output[i] > 0 ? outputGradient[i] : 0 }
+            // Eight at a time with a select: a branch per value mispredicts about half the time.
+            let zero = SIMD8<Float>(repeating: 0)
+            var i = 0
+            while i + 8 <= n {
+                let y = UnsafeRawPointer(output + i).loadUnaligned(as: SIMD8<Float>.self)
+                let g = UnsafeRawPointer(outputGradient + i).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(inputGradient + i).storeBytes(of: zero.replacing(with: g, where: y .> zero),
+                                                                      as: SIMD8<Float>.self)
+                i += 8
+            }
+            while i < n {
+                let g = outputGradient[i]
+                inputGradient[i] = output[i] > 0 ? g : 0
+                i += 1
+            }
         case .softmax:
             for r in 0..<rows {
                 let y = output + r * columns
