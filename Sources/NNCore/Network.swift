@@ -90,7 +90,7 @@ final class Network {
 
         var buffers: [UnsafeMutablePointer<Float>] = []
         func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
-            // Cache-line aligned, so threads writing neighbouring column slices share no lines.
+            // Cache-line aligned, so buffers (and the partial products of different threads) share no lines.
             let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * 4, alignment: 64)
             let p = raw.initializeMemory(as: Float.self, repeating: 0, count: max(1, count))
             buffers.append(p)

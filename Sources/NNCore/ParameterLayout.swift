@@ -6,7 +6,8 @@ struct ParameterLayout {
     let total: Int
 
     /// Weights start at multiples of this many floats (64 bytes): with 64-byte-aligned buffers,
-    /// threads updating different column slices of a kernel never share a cache line.
+    /// threads updating different weights (or different 64-row blocks of a kernel) never share a
+    /// cache line.
     static let alignment = 16
 
     init(specs: [WeightSpec]) {
@@ -30,7 +31,7 @@ struct ParameterLayout {
 }
 
 /// A rectangle of a flat parameter buffer: `rows` runs of `columns` elements, `stride` apart,
-/// starting at `offset` (a column slice of a row-major kernel, or one contiguous run).
+/// starting at `offset` (a block of a row-major kernel, or one contiguous run).
 struct ParameterBlock: Equatable {
     var offset: Int
     var rows: Int
