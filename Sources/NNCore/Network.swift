@@ -68,8 +68,11 @@ final class Network {
     init(architecture: ModelArchitecture, maxSamples: Int, training: Bool, threads: Int = 1) throws(ModelConfigError) {
         let shapes = try architecture.validated()
         let specs = try architecture.weightSpecs()
-        // Refuse work buffers that cannot fit, rather than failing inside an allocation.
-        let perSample = ([architecture.inputShape] + shapes).reduce(0) { $0 + $1.reduce(1, *) } * (training ? 4 : 2)
+        // Refuse work buffers that cannot fit, rather than failing inside an allocation. Per value of
+        // each layer's output: output and pre-activation, and when training also its gradient and
+        // the partial products of up to three more feature blocks.
+        let buffersPerValue = training ? 3 + Network.maximumFeatureParts : 2
+        let perSample = ([architecture.inputShape] + shapes).reduce(0) { $0 + $1.reduce(1, *) } * buffersPerValue
         let (total, overflow) = perSample.multipliedReportingOverflow(by: max(1, maxSamples))
         guard !overflow, total <= Network.maximumBufferElements else {
             throw .invalidField(layer: architecture.name, field: "batch",
@@ -142,7 +145,9 @@ final class Network {
             previousGradient = step.gradient
             shape = outShape
         }
-        pool = threads > 1 && steps.contains { $0.featureParts != nil } ? WorkerPool(threads: threads) : nil
+        // More threads than the largest layer has blocks would only wait.
+        let useful = min(threads, steps.compactMap(\.featureParts?.count).max() ?? 1)
+        pool = useful > 1 ? WorkerPool(threads: useful) : nil
         self.steps = steps
         allocations = buffers
     }

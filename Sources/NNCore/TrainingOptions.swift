@@ -15,9 +15,10 @@ public struct TrainingOptions: Sendable {
     public var validationSplit: Double = 0
     /// Whether to reshuffle the training data every epoch.
     public var shuffle = true
-    /// Threads that share the large Dense layers (each computes a slice of their columns and
-    /// updates those weights); `nil` means one per core. The trained weights are the same for
-    /// every thread count. OpenBLAS itself always runs single-threaded inside the engine.
+    /// Threads that share the large Dense layers (each computes some of their blocks of input
+    /// features and updates those kernel rows; at most four blocks, so more than four threads
+    /// add nothing); `nil` means one per core. The trained weights are the same for every thread
+    /// count. OpenBLAS itself always runs single-threaded inside the engine.
     public var threads: Int?
 
     public init(epochs: Int = 5, batchSize: Int = 32, optimizer: OptimizerConfig = OptimizerConfig(.adam),

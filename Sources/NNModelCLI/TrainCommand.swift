@@ -45,7 +45,7 @@ struct TrainCommand: ParsableCommand {
     var config: String?
     @Option(help: ArgumentHelp("Write the per-epoch history to this file (.json or .csv).", valueName: "file"))
     var history: String?
-    @Option(help: "Threads sharing the large Dense layers (default: one per core; the result is the same for any count).") var threads: Int?
+    @Option(help: "Threads sharing the large Dense layers (default: one per core, at most 4 used; the result is the same for any count).") var threads: Int?
     @Option(name: .shortAndLong, help: ArgumentHelp("Save the trained model (.nnm, or .h5 for Keras HDF5).", valueName: "file"))
     var output: String?
     @Option(help: ArgumentHelp("Storage dtype of the saved weights.", valueName: "float32|float16|bfloat16"))

@@ -3,7 +3,7 @@ import Testing
 
 /// The ways the trainer applies an optimizer step give the same weights: from the whole gradient
 /// buffer, fused into backpropagation tile by tile, and with the large layers shared out across
-/// two or three threads by blocks of input features (each thread updating its kernel rows
+/// two, three or (capped at four) six threads by blocks of input features (each thread updating its kernel rows
 /// afterwards, or tile by tile during backpropagation).
 @Suite struct TrainerUpdateTests {
     static func data() throws -> Dataset {
@@ -33,7 +33,9 @@ import Testing
         #expect(trainer.network.featureParts(ofLayer: 0)?.count == 4)
         #expect(trainer.network.featureParts(ofLayer: 1) == [0..<64, 64..<128, 128..<160])
         #expect(trainer.network.featureParts(ofLayer: 2) == nil)
-        #expect(trainer.network.kernelRowsPerThread(ofLayer: 1)?.count == (threads > 1 ? threads : 1))
+        // No more threads than the largest layer has blocks.
+        #expect((trainer.network.pool?.size ?? 1) == min(threads, 4))
+        #expect(trainer.network.kernelRowsPerThread(ofLayer: 1)?.count == min(threads, 4))
         try trainer.order.withUnsafeBufferPointer { all in
             for start in stride(from: 0, to: all.count, by: 32) {
                 let batch = UnsafeBufferPointer(rebasing: all[start..<min(start + 32, all.count)])
@@ -53,10 +55,12 @@ import Testing
         let split = try train(threads: 2, fuse: false, optimizer: optimizer)
         let splitFused = try train(threads: 2, fuse: true, optimizer: optimizer)
         let threeFused = try train(threads: 3, fuse: true, optimizer: optimizer)
+        let sixFused = try train(threads: 6, fuse: true, optimizer: optimizer)
         #expect(fused == whole)
         #expect(split == whole)
         #expect(splitFused == whole)
         #expect(threeFused == whole)
+        #expect(sixFused == whole)
         #expect(whole != (try Sequential(Self.architecture, seed: 5)).weights, "training changed the weights")
     }
 }
