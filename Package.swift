@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "NNSystem", dependencies: ["CZlibNN"]),
         .target(name: "NNData", dependencies: ["NNCore", "NNSystem"]),
         .target(name: "NNFormat", dependencies: ["NNCore", "NNSystem"]),
-        .target(name: "NNHDF5", dependencies: ["CHDF5"]),
+        .target(name: "NNHDF5", dependencies: ["CHDF5", "NNSystem"]),
         .target(name: "NNKeras", dependencies: [
             "NNCore", "NNSystem", "NNFormat", "NNHDF5",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),

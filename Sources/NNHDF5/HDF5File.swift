@@ -1,5 +1,6 @@
 internal import CHDF5
 import Foundation
+internal import NNSystem
 
 /// An open HDF5 file: read-only (from disk or from bytes in memory) or newly created.
 ///
@@ -39,7 +40,7 @@ public final class HDF5File: @unchecked Sendable {
     /// Address layout of the file once read. Guarded by the lock.
     private var addressLayout: (base: Int, addressSize: Int, lengthSize: Int)?
     /// The mapped contents of a disk file, once needed for validation. Guarded by the lock.
-    private var mappedContents: Data?
+    private var mappedContents: MappedFile?
 
     /// Counter making the names of in-memory files unique. HDF5 identifies an open
     /// core-driver file by its name, so two images opened under the same name would
@@ -84,9 +85,9 @@ public final class HDF5File: @unchecked Sendable {
         case .image(let bytes): problem = bytes.withUnsafeBytes(HDF5ObjectHeaderCheck.superblockProblem)
         case .disk:
             // Mapped once; the later checks (see `withContents`) read the same mapping.
-            let mapped = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+            let mapped = try? MappedFile(path: path, writable: false)
             mappedContents = mapped
-            problem = mapped?.withUnsafeBytes(HDF5ObjectHeaderCheck.superblockProblem)
+            problem = mapped.flatMap { HDF5ObjectHeaderCheck.superblockProblem($0.bytes) }
         case .create: problem = nil
         }
         if let problem { throw HDF5Error.corruptFile(file: path, path: "/", detail: problem) }
@@ -229,9 +230,9 @@ public final class HDF5File: @unchecked Sendable {
     private func withContents<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T? {
         if let imageBytes { return imageBytes.withUnsafeBytes(body) }
         if mappedContents == nil {
-            mappedContents = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+            mappedContents = try? MappedFile(path: path, writable: false)
         }
-        return mappedContents?.withUnsafeBytes(body)
+        return mappedContents.map { body($0.bytes) }
     }
 
     /// Base address and address/length sizes of the file. Lock must be held.
@@ -265,6 +266,9 @@ public final class HDF5File: @unchecked Sendable {
             let lengthSize = layout().lengthSize
             heapScan = withContents { HDF5GlobalHeapCheck.scan($0, lengthSize: lengthSize) }
                 ?? ("the file could not be read again to validate it", [:])
+            // The scan read every page of the file; the later checks read a few. Without this,
+            // reading a model's datasets next would hold the file in memory twice.
+            mappedContents?.releaseResidentPages()
         }
         let scan = heapScan ?? (nil, [:])
         if let problem = scan.problem {

@@ -7,7 +7,7 @@ import Darwin
 /// A read-only view of a whole file through `mmap`, unmapped when released.
 ///
 /// The mapping is private and copy-on-write: memory borrowed from it may be modified in place
-/// without ever changing the file.
+/// without ever changing the file (unless it was mapped with `writable: false`).
 public final class MappedFile: @unchecked Sendable {
     /// The path that was mapped.
     public let path: String
@@ -16,11 +16,18 @@ public final class MappedFile: @unchecked Sendable {
     private let mapping: UnsafeMutableRawPointer?
     /// Whether `mapping` is a heap copy (``init(contents:path:)``) rather than an `mmap`.
     private let isCopy: Bool
+    /// Whether ``mutablePointer(at:)`` may lend the memory out for copy-on-write changes.
+    private let isWritable: Bool
 
     /// Maps the regular file at `path`.
-    public init(path: String) throws(FileError) {
+    ///
+    /// - Parameter writable: whether ``mutablePointer(at:)`` may lend the mapped memory for
+    ///   private changes; a read-only mapping can instead give its pages back with
+    ///   ``releaseResidentPages()``.
+    public init(path: String, writable: Bool = true) throws(FileError) {
         self.path = path
         isCopy = false
+        isWritable = writable
         let (fd, size) = try FileReader.openRegularFile(path)
         defer { close(fd) }
         if size == 0 {
@@ -28,7 +35,7 @@ public final class MappedFile: @unchecked Sendable {
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             return
         }
-        let p = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0)
+        let p = mmap(nil, size, writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_PRIVATE, fd, 0)
         guard let p, p != MAP_FAILED else { throw .readFailed(path: path, reason: "mmap: " + FileError.systemMessage(errno)) }
         mapping = p
         bytes = UnsafeRawBufferPointer(start: p, count: size)
@@ -39,6 +46,7 @@ public final class MappedFile: @unchecked Sendable {
     public init(contents: [UInt8], path: String) {
         self.path = path
         isCopy = true
+        isWritable = true
         if contents.isEmpty {
             mapping = nil
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
@@ -56,8 +64,20 @@ public final class MappedFile: @unchecked Sendable {
     public var count: Int { bytes.count }
 
     /// Writable (copy-on-write) access to `count` bytes at `offset`; the caller checked the range.
+    /// `nil` for a mapping made with `writable: false`.
     public func mutablePointer(at offset: Int) -> UnsafeMutableRawPointer? {
-        mapping.map { $0 + offset }
+        isWritable ? mapping.map { $0 + offset } : nil
+    }
+
+    /// Gives the mapping's physical pages back to the system, so that a file read through once
+    /// (scanned, checksummed) does not stay in the process's resident memory. The bytes stay
+    /// readable: the next read faults them in again from the page cache or the file. Only for
+    /// a read-only mapping (`writable: false`); does nothing otherwise.
+    public func releaseResidentPages() {
+        #if canImport(Glibc)
+        guard !isCopy, !isWritable, let mapping else { return }
+        _ = madvise(mapping, bytes.count, MADV_DONTNEED)
+        #endif
     }
 
     deinit {
