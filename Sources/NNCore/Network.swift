@@ -31,8 +31,11 @@ final class Network {
         /// For a large Dense layer: its input features in blocks (see ``featureParts(inFeatures:units:)``).
         var featureParts: [Range<Int>]?
         /// The products of feature blocks 1, 2, ..., each `[maxSamples × rowsPerSample, features]`
-        /// (block 0's goes straight into `scratch`).
+        /// (block 0's goes straight into `scratch`), `partialStride` floats apart.
         var partials: UnsafeMutablePointer<Float>?
+        /// Floats from one partial product to the next: a multiple of 16, so that threads writing
+        /// different products never share a cache line.
+        var partialStride = 0
 
         var isFlatten: Bool {
             if case .flatten = operation { return true }
@@ -47,7 +50,8 @@ final class Network {
     let inputSize: Int
     let outputSize: Int
     private(set) var steps: [Step]
-    /// The input batch, `[maxSamples, inputSize]`: callers fill it before ``forward(samples:weights:training:rng:)``.
+    /// The input batch, `[maxSamples, inputSize]`: callers fill it before
+    /// ``forward(samples:weights:training:rng:fillInput:)``, or have that call fill it.
     let input: UnsafeMutablePointer<Float>
     /// ∂L/∂input of the first step; never computed for the network input itself.
     private let inputGradient: UnsafeMutablePointer<Float>?
@@ -68,11 +72,12 @@ final class Network {
     init(architecture: ModelArchitecture, maxSamples: Int, training: Bool, threads: Int = 1) throws(ModelConfigError) {
         let shapes = try architecture.validated()
         let specs = try architecture.weightSpecs()
-        // Refuse work buffers that cannot fit, rather than failing inside an allocation. Per value of
-        // each layer's output: output and pre-activation, and when training also its gradient and
-        // the partial products of up to three more feature blocks.
-        let buffersPerValue = training ? 3 + Network.maximumFeatureParts : 2
-        let perSample = ([architecture.inputShape] + shapes).reduce(0) { $0 + $1.reduce(1, *) } * buffersPerValue
+        // Refuse work buffers that cannot fit, rather than failing inside an allocation. The input,
+        // then per value of each layer's output at most: the output and the pre-activation (or a
+        // dropout mask), and when training also the gradient and the products of up to three more
+        // feature blocks.
+        let buffersPerValue = training ? 3 + (Network.maximumFeatureParts - 1) : 2
+        let perSample = architecture.inputShape.reduce(1, *) + shapes.reduce(0) { $0 + $1.reduce(1, *) } * buffersPerValue
         let (total, overflow) = perSample.multipliedReportingOverflow(by: max(1, maxSamples))
         guard !overflow, total <= Network.maximumBufferElements else {
             throw .invalidField(layer: architecture.name, field: "batch",
@@ -82,8 +87,6 @@ final class Network {
         self.maxSamples = max(1, maxSamples)
         inputSize = architecture.inputShape.reduce(1, *)
         outputSize = shapes.last?.reduce(1, *) ?? inputSize
-        input = .allocate(capacity: self.maxSamples * inputSize)
-        input.initialize(repeating: 0, count: self.maxSamples * inputSize)
 
         var firstTrainable = Int.max
         for (i, layer) in architecture.layers.enumerated() {
@@ -93,12 +96,13 @@ final class Network {
 
         var buffers: [UnsafeMutablePointer<Float>] = []
         func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
-            // Cache-line aligned, so buffers (and the partial products of different threads) share no lines.
+            // Cache-line aligned, so that different buffers share no lines.
             let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * 4, alignment: 64)
             let p = raw.initializeMemory(as: Float.self, repeating: 0, count: max(1, count))
             buffers.append(p)
             return p
         }
+        input = allocate(self.maxSamples * inputSize)
         let threads = max(1, threads)
 
         inputGradient = nil
@@ -125,7 +129,8 @@ final class Network {
                             scratch: z, output: a, gradient: needsGradient ? allocate(size) : nil)
                 if training, let parts = Network.featureParts(inFeatures: inFeatures, units: d.units) {
                     step.featureParts = parts
-                    step.partials = allocate(size * (parts.count - 1))
+                    step.partialStride = (size + 15) / 16 * 16
+                    step.partials = allocate(step.partialStride * (parts.count - 1))
                 }
             case .flatten:
                 step = Step(operation: .flatten, rowsPerSample: 1, features: features, inputRowsPerSample: inRows,
@@ -153,8 +158,7 @@ final class Network {
     }
 
     deinit {
-        input.deallocate()
-        for p in allocations { p.deallocate() }
+        for p in allocations { p.deallocate() }  // `input` among them
     }
 
     /// The blocks of input features a Dense layer with `inFeatures` inputs and `units` outputs is
@@ -164,10 +168,11 @@ final class Network {
     /// (rows of `W`), summed in block order, and its kernel gradient block by block. The blocks
     /// depend on the layer alone, never on the thread count: with several threads, each computes
     /// whole blocks, so every thread count performs the same products and sums and trains the
-    /// same weights, bit for bit. A thread then touches only its own rows of the weights, their
-    /// gradients and optimizer slots, one contiguous region. (Threads writing interleaved column
-    /// slices of the same rows, or reading rows the other core has just written, run several
-    /// times slower here: the cores keep passing cache lines back and forth.)
+    /// same weights, bit for bit. A thread normally takes the same blocks every step (see
+    /// ``WorkerPool``) and then touches only its own rows of the weights, their gradients and
+    /// optimizer slots, one contiguous region. (Threads writing interleaved column slices of the
+    /// same rows, or reading rows the other core has just written, run several times slower
+    /// here: the cores keep passing cache lines back and forth.)
     static func featureParts(inFeatures: Int, units: Int) -> [Range<Int>]? {
         let tiles = (inFeatures + gradientTileRows - 1) / gradientTileRows
         guard tiles >= 2, inFeatures * units >= 1 << 15 else { return nil }
@@ -204,7 +209,7 @@ final class Network {
         }
     }
 
-    /// The network's output after ``forward(samples:weights:training:rng:)``, `[samples, outputSize]`.
+    /// The network's output after ``forward(samples:weights:training:rng:fillInput:)``, `[samples, outputSize]`.
     var output: UnsafeMutablePointer<Float> { steps.last?.output ?? input }
 
     /// The buffer that receives ∂L/∂output (or ∂L/∂logits for a fused loss) before ``backward(samples:weights:gradients:fused:accumulate:)``.
@@ -245,9 +250,12 @@ final class Network {
         var x = UnsafePointer(input)
         var inputFilled = fillInput == nil
         for step in steps {
-            // A layer computed in feature blocks fills its own blocks of the input on the thread
-            // that computes them; anything else but Flatten needs the whole input first.
-            if !inputFilled, let fillInput, !step.isFlatten, step.featureParts == nil || x != UnsafePointer(input) {
+            // A layer computed in feature blocks, on one row per sample, fills its own blocks of the
+            // input on the thread that computes them; anything else but Flatten needs the whole
+            // input first. (With several rows per sample, a block of features is not a block of
+            // the sample's values.)
+            if !inputFilled, let fillInput, !step.isFlatten,
+               step.featureParts == nil || step.inputRowsPerSample != 1 || x != UnsafePointer(input) {
                 fillInput(0..<inputSize)
                 inputFilled = true
             }
@@ -263,7 +271,7 @@ final class Network {
                 if let parts = step.featureParts, let partials = step.partials {
                     // One product per block of input features: block 0 on top of the bias in z, the
                     // others into their own buffers, then summed into z in block order.
-                    let stride = maxSamples * step.rowsPerSample * units
+                    let stride = step.partialStride
                     let fill = inputFilled ? nil : fillInput
                     inputFilled = true
                     forEachPart(parts.count) { p in

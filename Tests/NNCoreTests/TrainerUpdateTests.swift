@@ -3,7 +3,7 @@ import Testing
 
 /// The ways the trainer applies an optimizer step give the same weights: from the whole gradient
 /// buffer, fused into backpropagation tile by tile, and with the large layers shared out across
-/// two, three or (capped at four) six threads by blocks of input features (each thread updating its kernel rows
+/// two, three or four threads (six asked for: capped at the four blocks) by blocks of input features (each thread updating its kernel rows
 /// afterwards, or tile by tile during backpropagation).
 @Suite struct TrainerUpdateTests {
     static func data() throws -> Dataset {
@@ -46,6 +46,26 @@ import Testing
             }
         }
         return trainer.weightTensors()
+    }
+
+    /// A Dense layer on the last axis of `[4, 256]` samples is computed in feature blocks of each
+    /// of the four rows: the training pass must read every row, as inference does.
+    @Test func trainingPassReadsEveryRowOfAMultiRowInput() throws {
+        var rng = SeededGenerator(seed: 4)
+        let n = 40
+        let x = (0..<(n * 4 * 256)).map { _ in rng.nextUnitFloat() * 2 - 1 }
+        let y = (0..<n).map { _ in Int32(rng.nextIndex(below: 4)) }
+        let data = try Dataset(name: "rows", sampleShape: [4, 256], features: .float32(x), labels: .classes(y))
+        let model = try Sequential(ModelArchitecture(name: "rows", inputShape: [4, 256], layers: [
+            Layer(name: "a", kind: .dense(Dense(units: 160, activation: .tanh))),
+            Layer(name: "f", kind: .flatten),
+            Layer(name: "b", kind: .dense(Dense(units: 4, activation: .softmax))),
+        ]), seed: 2)
+        let trainer = try Trainer(model: model, data: data, options: TrainingOptions(epochs: 1, batchSize: n))
+        #expect(trainer.network.featureParts(ofLayer: 0)?.count == 4)
+        let training = try model.lossAndGradients(data, loss: .sparseCategoricalCrossentropy).loss
+        let inference = try model.evaluate(data, loss: .sparseCategoricalCrossentropy).loss
+        #expect(abs(training - inference) <= 1e-5 * abs(inference), "\(training) vs \(inference)")
     }
 
     @Test(arguments: [OptimizerConfig(.adam), OptimizerConfig(.rmsprop), OptimizerConfig(.momentum), OptimizerConfig(.sgd)])
