@@ -23,7 +23,7 @@ struct nn_pool {
     nn_task task;
     void *context;
     unsigned long generation;   // bumped for each run; workers join each run once
-    int next_task;              // the next task index to claim in the current run
+    int *claimed;               // per task index: nonzero once a thread has taken it in this run
     int finished;               // tasks finished in the current run
     int sleepers;               // workers waiting on `wake`
     int stopping;
@@ -34,12 +34,17 @@ typedef struct {
     int index;
 } worker_start;
 
-/// Claims and runs tasks of the current run until none is left. Whichever thread is free runs
-/// the next task, so a worker the scheduler has not started yet never holds the others up.
-static void run_tasks(nn_pool *pool) {
-    for (;;) {
-        int i = __atomic_fetch_add(&pool->next_task, 1, __ATOMIC_ACQ_REL);
-        if (i >= pool->threads) return;
+/// Claims and runs tasks of the current run until none is left, its own index first: thread i
+/// normally runs task i every time, so a task's data stays in one core's caches. The others are
+/// taken by whichever thread is free, so a worker the scheduler has not started yet never holds
+/// the others up.
+static void run_tasks(nn_pool *pool, int own) {
+    int n = pool->threads;
+    for (int k = 0; k < n; k++) {
+        int i = (own + k) % n;
+        // Acquire pairs with the release that reset the flag for this run, so the task and
+        // context read below are this run's.
+        if (__atomic_exchange_n(&pool->claimed[i], 1, __ATOMIC_ACQ_REL) != 0) continue;
         pool->task(pool->context, i);
         __atomic_add_fetch(&pool->finished, 1, __ATOMIC_ACQ_REL);
     }
@@ -74,7 +79,7 @@ static void *worker_main(void *argument) {
             spins = 0;
         }
         seen = generation;
-        run_tasks(pool);
+        run_tasks(pool, start.index);
     }
 }
 
@@ -85,6 +90,11 @@ nn_pool *nn_pool_create(int threads) {
     pool->threads = threads;
     pthread_mutex_init(&pool->mutex, NULL);
     pthread_cond_init(&pool->wake, NULL);
+    pool->claimed = calloc((size_t)threads, sizeof(int));
+    if (!pool->claimed) {
+        nn_pool_destroy(pool);
+        return NULL;
+    }
     if (threads > 1) {
         pool->workers = calloc((size_t)threads - 1, sizeof(pthread_t));
         if (!pool->workers) {
@@ -116,14 +126,16 @@ void nn_pool_run(nn_pool *pool, nn_task task, void *context) {
     pool->task = task;
     pool->context = context;
     __atomic_store_n(&pool->finished, 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&pool->next_task, 0, __ATOMIC_RELEASE);
+    // Release: a thread that claims a task sees the task, context and count above (even a worker
+    // still finishing its scan of the previous run).
+    for (int i = 0; i < pool->threads; i++) __atomic_store_n(&pool->claimed[i], 0, __ATOMIC_RELEASE);
     __atomic_add_fetch(&pool->generation, 1, __ATOMIC_SEQ_CST);
     if (__atomic_load_n(&pool->sleepers, __ATOMIC_SEQ_CST) > 0) {
         pthread_mutex_lock(&pool->mutex);
         pthread_cond_broadcast(&pool->wake);
         pthread_mutex_unlock(&pool->mutex);
     }
-    run_tasks(pool);
+    run_tasks(pool, 0);
     int spins = 0;
     while (__atomic_load_n(&pool->finished, __ATOMIC_ACQUIRE) < pool->threads) {
         if (++spins < SPIN_LIMIT) CPU_RELAX(); else sched_yield();
@@ -138,8 +150,12 @@ void nn_pool_destroy(nn_pool *pool) {
     pthread_mutex_lock(&pool->mutex);
     pthread_cond_broadcast(&pool->wake);
     pthread_mutex_unlock(&pool->mutex);
-    for (int i = 1; i < pool->threads; i++) pthread_join(pool->workers[i - 1], NULL);
+    // (No workers when their array could not be allocated.)
+    if (pool->workers) {
+        for (int i = 1; i < pool->threads; i++) pthread_join(pool->workers[i - 1], NULL);
+    }
     free(pool->workers);
+    free(pool->claimed);
     pthread_cond_destroy(&pool->wake);
     pthread_mutex_destroy(&pool->mutex);
     free(pool);

@@ -17,7 +17,10 @@ final class WorkerPool: @unchecked Sendable {
     deinit { nn_pool_destroy(pool) }
 
     /// Runs `body(i)` for every worker index `i` concurrently and returns when all have finished.
-    /// The bodies must touch disjoint memory.
+    /// The bodies must touch disjoint memory. Any thread may run any index (the caller normally
+    /// runs 0, each worker the same index every time). Workers flush denormals to zero; callers
+    /// whose results must not depend on which thread ran an index set the same on their own
+    /// thread for the call (`nn_fp_flush_denormals`), as every caller in nnmodel does.
     func run(_ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { escaping in
             var task = escaping

@@ -35,6 +35,33 @@ import Testing
         #expect(half.isSubnormal)
     }
 
+    /// The same with the fading feature in the last of four feature blocks of a 256 → 128 layer,
+    /// computed by the pool's worker thread when training on two threads.
+    @Test func workerThreadsFlushDenormalsToo() throws {
+        var rng = SeededGenerator(seed: 5)
+        let count = 960, width = 256, fading = 200
+        var x = [Float](repeating: 0, count: count * width)
+        for i in 0..<count {
+            for j in 0..<width where j != fading { x[i * width + j] = rng.nextUnitFloat() * 2 - 1 }
+        }
+        x[fading] = 1
+        let y = (0..<count).map { _ in Int32(rng.nextIndex(below: 2)) }
+        let data = try Dataset(name: "fading", sampleShape: [width], features: .float32(x), labels: .classes(y))
+        var model = try Sequential(ModelArchitecture(inputShape: [width], layers: [
+            dense("hidden", 128, .tanh), dense("out", 2, .softmax),
+        ]), seed: 1)
+        var options = TrainingOptions(epochs: 1, batchSize: 1, optimizer: OptimizerConfig(.adam))
+        options.shuffle = false
+        options.threads = 2
+        try model.fit(data, options: options)
+        let state = try #require(model.optimizerState)
+        let m = state.slots[0][0].scalars  // first moment of the hidden kernel, [256, 128]
+        let row = m[(fading * 128)..<((fading + 1) * 128)]
+        #expect(row.allSatisfy { $0 == 0 || $0.isNormal }, "\(row.filter(\.isSubnormal).prefix(4))")
+        #expect(row.contains { $0 != 0 && abs($0) < 1e-30 }, "the row's moments decayed to the bottom of the normal range")
+        for slot in state.slots { for tensor in slot { #expect(!tensor.scalars.contains { $0.isSubnormal }) } }
+    }
+
     @Test func inferenceReadsDenormalInputsAsZero() throws {
         // A denormal input times a large weight: strict arithmetic gives about 1e-30, flushed gives 0.
         let layer = dense("out", 1)
