@@ -91,9 +91,6 @@ public struct Dataset: Sendable {
         gather(indices, features: 0..<sampleSize, into: destination)
     }
 
-    /// Writes only the values `wanted` of each sample (the same columns of `destination`, rows
-    /// `sampleSize` apart), so threads can fill disjoint columns of one batch.
-
     /// Writes only the values `features` of each sample (the same columns of `destination`, rows
     /// `sampleSize` apart), so threads can fill disjoint columns of one batch.
     public func gather(_ indices: UnsafeBufferPointer<Int>, features wanted: Range<Int>, into destination: UnsafeMutablePointer<Float>) {

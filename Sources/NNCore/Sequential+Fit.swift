@@ -74,12 +74,13 @@ extension Sequential {
 /// Runs training steps for one model: owns the engine, the flat weight, gradient and optimizer
 /// buffers.
 ///
-/// With several threads, the engine computes each large Dense layer on all of them, each thread
-/// on its own blocks of input features, that is its own rows of the kernel (see ``Network``);
-/// each thread then applies the optimizer to exactly the weights whose gradients it computed, so
-/// a thread's weights, gradients and optimizer slots stay in its own core's cache. Small layers run on one thread. Every value is
-/// computed by one thread in a fixed order, so a seed gives the same model on every run and for
-/// every thread count.
+/// With several threads, the engine computes each large Dense layer on all of them, each task
+/// on its own blocks of input features, that is its own rows of the kernel (see ``Network``),
+/// and applies the optimizer to exactly the weights whose gradients it computed; as the same
+/// thread normally takes the same task every step, a thread's weights, gradients and optimizer
+/// slots stay in its own core's cache. Small layers run on one thread. Every value is computed
+/// in a fixed order whichever thread runs it, so a seed gives the same model on every run and
+/// for every thread count.
 final class Trainer {
     let architecture: ModelArchitecture
     let options: TrainingOptions

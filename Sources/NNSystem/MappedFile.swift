@@ -6,8 +6,9 @@ import Darwin
 
 /// A read-only view of a whole file through `mmap`, unmapped when released.
 ///
-/// The mapping is private and copy-on-write: memory borrowed from it may be modified in place
-/// without ever changing the file (unless it was mapped with `writable: false`).
+/// The mapping is private: memory borrowed from it with ``mutablePointer(at:)`` may be modified
+/// in place (copy-on-write) without ever changing the file. A mapping made with
+/// `writable: false` lends no such memory.
 public final class MappedFile: @unchecked Sendable {
     /// The path that was mapped.
     public let path: String
