@@ -107,12 +107,15 @@ KERNELS(generic, )
 KERNELS(avx2, __attribute__((target("avx2"))))
 
 static int use_avx2(void) {
+    // Threads may ask at the same time; each computes the same answer.
     static int cached = -1;
-    if (cached < 0) {
+    int value = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (value < 0) {
         __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx2") ? 1 : 0;
+        value = __builtin_cpu_supports("avx2") ? 1 : 0;
+        __atomic_store_n(&cached, value, __ATOMIC_RELAXED);
     }
-    return cached;
+    return value;
 }
 #define DISPATCH(NAME, ...) \
     do { if (use_avx2()) NAME##_avx2(__VA_ARGS__); else NAME##_generic(__VA_ARGS__); } while (0)
