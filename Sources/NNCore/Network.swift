@@ -36,6 +36,9 @@ final class Network {
         /// Floats from one partial product to the next: a multiple of 16, so that threads writing
         /// different products never share a cache line.
         var partialStride = 0
+        /// The feature blocks each pool task computes, as ranges of block indices (one range
+        /// without a pool).
+        var partsPerTask: [Range<Int>] = []
 
         var isFlatten: Bool {
             if case .flatten = operation { return true }
@@ -153,6 +156,9 @@ final class Network {
         // More threads than the largest layer has blocks would only wait.
         let useful = min(threads, steps.compactMap(\.featureParts?.count).max() ?? 1)
         pool = useful > 1 ? WorkerPool(threads: useful) : nil
+        for i in steps.indices {
+            if let parts = steps[i].featureParts { steps[i].partsPerTask = partition(parts.count, into: pool?.size ?? 1) }
+        }
         self.steps = steps
         allocations = buffers
     }
@@ -187,15 +193,10 @@ final class Network {
         index < steps.count ? steps[index].featureParts : nil
     }
 
-    /// The feature blocks each thread computes, as a range of block indices.
-    private func partsPerThread(_ count: Int) -> [Range<Int>] {
-        partition(count, into: pool?.size ?? 1)
-    }
-
-    /// Runs `body(part)` for parts `0..<count`, each thread taking a contiguous run of parts.
-    private func forEachPart(_ count: Int, _ body: (Int) -> Void) {
-        guard let pool else { for p in 0..<count { body(p) }; return }
-        let groups = partsPerThread(count)
+    /// Runs `body(part)` for every feature block of `step`, each pool task on its own run of blocks.
+    private func forEachPart(of step: Step, _ body: (Int) -> Void) {
+        let groups = step.partsPerTask
+        guard let pool else { for group in groups { for p in group { body(p) } }; return }
         pool.run { for p in groups[$0] { body(p) } }
     }
 
@@ -204,7 +205,7 @@ final class Network {
     /// at 0 also takes the bias.
     func kernelRowsPerThread(ofLayer index: Int) -> [Range<Int>]? {
         guard index < steps.count, let parts = steps[index].featureParts else { return nil }
-        return partsPerThread(parts.count).map { group in
+        return steps[index].partsPerTask.map { group in
             group.isEmpty ? 0..<0 : parts[group.lowerBound].lowerBound..<parts[group.upperBound - 1].upperBound
         }
     }
@@ -274,7 +275,7 @@ final class Network {
                     let stride = step.partialStride
                     let fill = inputFilled ? nil : fillInput
                     inputFilled = true
-                    forEachPart(parts.count) { p in
+                    forEachPart(of: step) { p in
                         let k = parts[p]
                         fill?(k)
                         if p == 0 { fillBias() }
@@ -389,8 +390,8 @@ final class Network {
                 let dx = needsInputGradient ? previousGradient : nil
                 if let parts = step.featureParts {
                     // Each block's input gradient reads the block's kernel rows before `update`
-                    // changes them, on the same thread; no other thread touches those rows.
-                    forEachPart(parts.count) { p in
+                    // changes them, in the same task; no other task touches those rows.
+                    forEachPart(of: step) { p in
                         if let dx { inputGradient(parts[p], into: dx) }
                         weightGradients(parts[p], bias: p == 0)
                     }
