@@ -15,6 +15,11 @@
 // Rows of a gather fetched ahead of the one being converted.
 enum { GATHER_AHEAD = 4 };
 
+// Asks for the cache lines of `count` bytes at `p`.
+static inline void prefetch_span(const unsigned char *p, size_t count) {
+    for (size_t k = 0; k < count; k += 64) __builtin_prefetch(p + k);
+}
+
 #define KERNELS(SUFFIX, ATTR)                                                                               \
     ATTR static void adam_##SUFFIX(float *w0, const float *g0, float *m0, float *v0, size_t rows,          \
                                    size_t cols, size_t stride, float alpha, float k1, float k2, float eps) { \
@@ -87,15 +92,13 @@ enum { GATHER_AHEAD = 4 };
                                            size_t first, size_t count, float divisor) {                    \
         /* The rows are scattered: fetch a few ahead while this one converts. */                          \
         for (size_t r = 0; r < rows && r < GATHER_AHEAD; r++) {                                            \
-            const unsigned char *row = bytes + (size_t)index[r] * width + first;                           \
-            for (size_t k = 0; k < count; k += 64) __builtin_prefetch(row + k);                            \
+            prefetch_span(bytes + (size_t)index[r] * width + first, count);                                \
         }                                                                                                  \
         for (size_t r = 0; r < rows; r++) {                                                                \
             const unsigned char *src = bytes + (size_t)index[r] * width + first;                           \
             float *dst = out + r * width + first;                                                          \
             if (r + GATHER_AHEAD < rows) {                                                                 \
-                const unsigned char *next = bytes + (size_t)index[r + GATHER_AHEAD] * width + first;       \
-                for (size_t k = 0; k < count; k += 64) __builtin_prefetch(next + k);                       \
+                prefetch_span(bytes + (size_t)index[r + GATHER_AHEAD] * width + first, count);             \
             }                                                                                              \
             for (size_t j = 0; j < count; j++) dst[j] = (float)src[j] / divisor;                           \
         }                                                                                                  \

@@ -17,8 +17,9 @@ typedef struct nn_pool nn_pool;
 nn_pool *nn_pool_create(int threads);
 
 /// Runs `task(context, i)` once for every `i` in `0 ..< threads` and returns when all have run.
-/// Tasks are claimed by whichever thread is free (the caller included), so a task index is not
-/// tied to a thread: tasks must depend only on their index.
+/// Each thread first claims its own index (the caller 0), then any task still unclaimed, so a
+/// task index is normally run by the same thread, but not always: tasks must depend only on their
+/// index.
 void nn_pool_run(nn_pool *pool, nn_task task, void *context);
 
 /// The number of threads, the caller included.
