@@ -39,7 +39,12 @@ public struct TrainingOptions: Sendable {
             throw .invalidOption(name: "validation split", value: "\(validationSplit)", expected: "a fraction in [0, 1)")
         }
         if let threads, threads < 1 { throw .invalidOption(name: "threads", value: "\(threads)", expected: "at least 1") }
-        try optimizer.validate()
+        do { try optimizer.validate() } catch {
+            if case let .invalidHyperparameter(name, value, expected) = error {
+                throw .invalidOption(name: name, value: value, expected: expected)
+            }
+            throw .invalidOption(name: "optimizer", value: optimizer.kind.rawValue, expected: error.description)
+        }
     }
 }
 

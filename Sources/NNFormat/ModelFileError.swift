@@ -1,4 +1,4 @@
-import NNCore
+import NNSchema
 import NNSystem
 
 /// Why a `.nnm` model file cannot be read or written. Every message names the file.
@@ -44,7 +44,7 @@ public enum ModelFileError: Error, Equatable, Sendable, CustomStringConvertible 
         case let .invalidHeader(path, reason): return "\(path): invalid header: \(reason)"
         case let .invalidArchitecture(path, e): return "\(path): \(e)"
         case let .unknownDType(path, tensor, dtype):
-            return "\(path): tensor '\(tensor)' has unknown dtype '\(dtype)'; expected one of \(StorageDType.allCases.map(\.rawValue).joined(separator: ", "))"
+            return "\(path): tensor '\(tensor)' has unknown dtype '\(dtype)'; expected one of \(DType.allCases.map(\.rawValue).joined(separator: ", "))"
         case let .invalidTensorShape(path, tensor, reason): return "\(path): tensor '\(tensor)': \(reason)"
         case let .tensorLengthMismatch(path, tensor, expected, found):
             return "\(path): tensor '\(tensor)' declares \(found) bytes, its dtype and shape need \(expected)"

@@ -1,4 +1,4 @@
-import NNCore
+import NNSchema
 
 /// Constants of the `.nnm` format (see `Spec/FORMAT.md`).
 public enum NNMFormat {
@@ -30,7 +30,7 @@ public struct NNMTensorEntry: Sendable, Equatable {
     /// The tensor's name: `<layer>/kernel`, `<layer>/bias`, or `optimizer/<slot>/<weight>`.
     public var name: String
     /// How the elements are stored.
-    public var dtype: StorageDType
+    public var dtype: DType
     /// The tensor's shape.
     public var shape: [Int]
     /// Byte offset from the start of the data section.
@@ -43,21 +43,6 @@ public struct NNMTensorEntry: Sendable, Equatable {
     /// Number of elements.
     public var count: Int { shape.reduce(1, *) }
 }
-
-/// The optimizer state recorded in a file: hyperparameters, step count, and the names of the
-/// slot tensors (one per slot and trainable weight, in weight order).
-public struct NNMOptimizerEntry: Sendable, Equatable {
-    public var config: OptimizerConfig
-    public var iterations: Int
-    public var slotNames: [String]
-
-    public init(config: OptimizerConfig, iterations: Int, slotNames: [String]) {
-        self.config = config
-        self.iterations = iterations
-        self.slotNames = slotNames
-    }
-}
-
 
 /// Everything the header of a `.nnm` file says, plus where things are.
 public struct NNMHeader: Sendable {
@@ -77,7 +62,7 @@ public struct NNMHeader: Sendable {
     /// The tensor table, in file order.
     public var tensors: [NNMTensorEntry]
     /// The saved optimizer state, if any.
-    public var optimizer: NNMOptimizerEntry?
+    public var optimizer: OptimizerRecord?
     /// Metadata (class names, history, provenance...).
     public var metadata: ModelMetadata
 
@@ -85,7 +70,7 @@ public struct NNMHeader: Sendable {
     public var dataSize: Int { fileSize - dataOffset }
 
     /// The storage dtype of the model weights (the first weight's; `nil` for a weightless model).
-    public var weightDType: StorageDType? {
+    public var weightDType: DType? {
         tensors.first { !$0.name.hasPrefix("optimizer/") }?.dtype
     }
 }

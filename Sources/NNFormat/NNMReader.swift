@@ -1,4 +1,4 @@
-import NNCore
+import NNSchema
 import NNSystem
 
 #if canImport(Glibc)

@@ -1,4 +1,4 @@
-import NNCore
+import NNSchema
 import NNSystem
 
 #if canImport(Glibc)
@@ -25,7 +25,7 @@ public enum NNMWriter {
     ///   - dtype: storage dtype of the weights (optimizer slots are always float32).
     ///   - producer: recorded as `metadata.producer`.
     ///   - includeOptimizer: also save the optimizer state, so training can resume.
-    public static func write(_ model: Sequential, to path: String, dtype: StorageDType = .float32,
+    public static func write(_ model: Sequential, to path: String, dtype: DType = .float32,
                              producer: String, includeOptimizer: Bool = true) throws(ModelFileError) {
         let (preamble, items) = prepare(model, dtype: dtype, producer: producer, includeOptimizer: includeOptimizer)
         do throws(FileError) {
@@ -61,7 +61,7 @@ public enum NNMWriter {
     /// The complete file as bytes (for small models, tests and the spec's worked example).
     ///
     /// - Parameter createdAt: the creation time to record (default: the model's own, else now).
-    public static func encode(_ model: Sequential, dtype: StorageDType = .float32, producer: String,
+    public static func encode(_ model: Sequential, dtype: DType = .float32, producer: String,
                               includeOptimizer: Bool = true, createdAt: String? = nil) -> [UInt8] {
         let (preamble, items) = prepare(model, dtype: dtype, producer: producer, includeOptimizer: includeOptimizer,
                                         createdAt: createdAt)
@@ -74,12 +74,12 @@ public enum NNMWriter {
     }
 
     /// Builds the tensor table and the preamble + header + padding bytes.
-    static func prepare(_ model: Sequential, dtype: StorageDType, producer: String, includeOptimizer: Bool,
+    static func prepare(_ model: Sequential, dtype: DType, producer: String, includeOptimizer: Bool,
                         createdAt: String? = nil) -> (preamble: [UInt8], items: [Item])
     {
         var items: [Item] = []
         var offset = 0
-        func add(_ name: String, _ tensor: Tensor, _ dtype: StorageDType) {
+        func add(_ name: String, _ tensor: Tensor, _ dtype: DType) {
             let nativeLittleEndian = dtype == .float32 && 1.littleEndian == 1
             let encoded: [UInt8]? = nativeLittleEndian ? nil : tensor.withUnsafeBufferPointer { dtype.encode($0) }
             let length = tensor.count * dtype.byteSize
@@ -92,13 +92,13 @@ public enum NNMWriter {
         }
         let specs = model.weightSpecs
         for (spec, tensor) in zip(specs, model.weights) { add(spec.name, tensor, dtype) }
-        var optimizer: NNMOptimizerEntry?
+        var optimizer: OptimizerRecord?
         if includeOptimizer, let state = model.optimizerState {
             let trainable = specs.filter(\.trainable)
             for (slotName, perWeight) in zip(state.config.slotNames, state.slots) {
                 for (spec, tensor) in zip(trainable, perWeight) { add("optimizer/\(slotName)/\(spec.name)", tensor, .float32) }
             }
-            optimizer = NNMOptimizerEntry(config: state.config, iterations: state.iterations, slotNames: state.config.slotNames)
+            optimizer = OptimizerRecord(state)
         }
         var metadata = model.metadata
         metadata.producer = producer

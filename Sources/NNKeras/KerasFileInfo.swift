@@ -1,4 +1,4 @@
-import NNCore
+import NNSchema
 
 /// What a Keras file is and what it says about itself.
 public struct KerasFileInfo: Sendable {

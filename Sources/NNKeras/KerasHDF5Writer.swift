@@ -1,5 +1,4 @@
-import NNCore
-import NNFormat
+import NNSchema
 import NNHDF5
 import NNSystem
 
@@ -57,7 +56,7 @@ public enum KerasHDF5Writer {
             let file = try HDF5File.create(at: temporary)
             let root = try file.root
             let architecture = model.architecture
-            let float64 = architecture.sourceDType == "float64"
+            let float64 = architecture.sourceDType == .float64
             try root.setStringAttribute("backend", "tensorflow")
             try root.setStringAttribute("keras_version", kerasVersion)
             try root.setStringAttribute("model_config", KerasConfig.json(for: architecture).serialized())
@@ -66,11 +65,11 @@ public enum KerasHDF5Writer {
                 try root.setStringAttribute("training_config", training.serialized())
             }
             try root.setStringAttribute(versionAttribute, producer)
-            try root.setStringAttribute(formatAttribute, "\(NNMFormat.majorVersion).\(NNMFormat.minorVersion)")
+            try root.setStringAttribute(formatAttribute, ModelMetadata.schemaVersion)
             var metadata = model.metadata
             metadata.producer = producer
             metadata.createdAt = metadata.createdAt ?? currentTimestamp()
-            try root.setStringAttribute(metadataAttribute, NNMHeader.json(metadata).serialized())
+            try root.setStringAttribute(metadataAttribute, metadata.json.serialized())
 
             let weightsGroup = try root.createGroup("model_weights")
             try weightsGroup.setStringAttribute("backend", "tensorflow")
@@ -99,8 +98,7 @@ public enum KerasHDF5Writer {
 
             if let state = model.optimizerState {
                 let group = try root.createGroup(optimizerGroup)
-                try group.setStringAttribute("config", NNMHeader.json(NNMOptimizerEntry(
-                    config: state.config, iterations: state.iterations, slotNames: state.config.slotNames)).serialized())
+                try group.setStringAttribute("config", OptimizerRecord(state).json.serialized())
                 let trainable = specs.filter(\.trainable)
                 for (slotName, perWeight) in zip(state.config.slotNames, state.slots) {
                     for (spec, tensor) in zip(trainable, perWeight) {
@@ -123,7 +121,7 @@ public enum KerasHDF5Writer {
                            metadata: inout ModelMetadata, optimizerState: inout OptimizerState?) throws {
         if let text = try root.stringAttribute(metadataAttribute) {
             let json = try KerasReader.parseJSON(Array(text.utf8), path: path, field: metadataAttribute)
-            do { metadata = try NNMHeader.decodeMetadata(json, path: path) } catch {
+            do { metadata = try ModelMetadata(json: json) } catch {
                 throw KerasImportError.invalidMetadata(path: path, field: metadataAttribute, reason: "\(error)")
             }
         }
@@ -131,8 +129,8 @@ public enum KerasHDF5Writer {
         let group = try root.group(optimizerGroup)
         guard let text = try group.stringAttribute("config") else { return }
         let json = try KerasReader.parseJSON(Array(text.utf8), path: path, field: "\(optimizerGroup) config")
-        let entry: NNMOptimizerEntry
-        do { entry = try NNMHeader.decodeOptimizer(json, path: path) } catch {
+        let entry: OptimizerRecord
+        do { entry = try OptimizerRecord(json: json) } catch {
             throw KerasImportError.invalidMetadata(path: path, field: optimizerGroup, reason: "\(error)")
         }
         let trainable = try architecture.weightSpecs().filter(\.trainable)

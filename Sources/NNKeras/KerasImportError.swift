@@ -1,4 +1,4 @@
-import NNCore
+import NNSchema
 import NNHDF5
 import NNSystem
 

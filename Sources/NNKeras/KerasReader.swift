@@ -1,5 +1,5 @@
 import Foundation
-import NNCore
+import NNSchema
 import NNHDF5
 import NNSystem
 import ZIPFoundation

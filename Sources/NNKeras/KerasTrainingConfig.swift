@@ -1,4 +1,4 @@
-import NNCore
+import NNSchema
 
 /// Translates between Keras's compile information (`training_config`, `compile_config`) and
 /// ``ModelMetadata``'s loss and optimizer.

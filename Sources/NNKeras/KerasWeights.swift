@@ -1,4 +1,4 @@
-import NNCore
+import NNSchema
 import NNHDF5
 
 /// Reads weights in the two HDF5 layouts Keras uses and matches them to an architecture.

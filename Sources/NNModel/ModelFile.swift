@@ -110,7 +110,7 @@ public enum ModelFile {
     /// Writes a model atomically, in `format` or the one the extension names (default `.nnm`).
     ///
     /// - Parameter dtype: storage dtype of the weights in `.nnm` files.
-    public static func save(_ model: Sequential, to path: String, format: ModelFormat? = nil, dtype: StorageDType = .float32) throws {
+    public static func save(_ model: Sequential, to path: String, format: ModelFormat? = nil, dtype: DType = .float32) throws {
         switch format ?? ModelFormat(pathExtension: path) ?? .nnm {
         case .nnm:
             try NNMWriter.write(model, to: path, dtype: dtype, producer: NNModelVersion.producer)

@@ -26,7 +26,7 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Output format (default: from the extension, else nnm).", valueName: "nnm|h5"))
     var format: ModelFormat?
     @Option(help: ArgumentHelp("Storage dtype of the weights in .nnm output.", valueName: "float32|float16|bfloat16"))
-    var dtype: StorageDType = .float32
+    var dtype: DType = .float32
     @OptionGroup var architectureOptions: ArchitectureOptions
     @OptionGroup var verify: VerifyOption
     @Flag(help: "Print a summary of the conversion as JSON.") var json = false
@@ -52,7 +52,7 @@ struct ConvertCommand: ParsableCommand {
                 Console.out(JSON.object([
                     ("input", .string(input)), ("input_format", .string(loaded.formatDescription)),
                     ("output", .string(output)), ("output_format", .string(outputFormat.rawValue)),
-                    ("dtype", .string(outputFormat == .nnm ? dtype.rawValue : model.architecture.sourceDType)),
+                    ("dtype", .string(outputFormat == .nnm ? dtype.rawValue : model.architecture.sourceDType.rawValue)),
                     ("layers", .int(model.architecture.layers.count)), ("parameters", .int(parameters)),
                     ("details", .object(loaded.details.map { ($0.key, .string($0.value)) })),
                 ]).serialized(pretty: true))

@@ -74,7 +74,7 @@ enum InspectionText {
             ("Input shape", Formatting.shape(arch.inputShape)),
         ]
         if let d = info.storageDType { facts.append(("Storage dtype", d)) }
-        if arch.sourceDType != "float32" { facts.append(("Source dtype", "\(arch.sourceDType) (computed in float32)")) }
+        if arch.sourceDType != .float32 { facts.append(("Source dtype", "\(arch.sourceDType.rawValue) (computed in float32)")) }
         facts += info.details.map { ($0.key.prefix(1).uppercased() + $0.key.dropFirst(), $0.value) }
         let m = info.metadata
         if let v = m.producer { facts.append(("Producer", v)) }
@@ -151,7 +151,7 @@ enum InspectionJSON {
                 ("name", .string(arch.name)), ("input_shape", .ints(arch.inputShape)), ("layers", .array(layers)),
                 ("parameters", .object([("total", .int(trainable + frozen)), ("trainable", .int(trainable)),
                                         ("non_trainable", .int(frozen)), ("optimizer", .int(info.optimizerParameterCount))])),
-                ("source_dtype", .string(arch.sourceDType)),
+                ("source_dtype", .string(arch.sourceDType.rawValue)),
                 ("keras_config", KerasConfig.json(for: arch)),
             ])),
             ("storage_dtype", info.storageDType.map { .string($0) } ?? .null),

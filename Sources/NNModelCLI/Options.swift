@@ -58,4 +58,4 @@ extension Substring {
     }
 }
 
-extension StorageDType: ExpressibleByArgument {}
+extension DType: ExpressibleByArgument {}

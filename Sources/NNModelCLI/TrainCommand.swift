@@ -49,7 +49,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Save the trained model (.nnm, or .h5 for Keras HDF5).", valueName: "file"))
     var output: String?
     @Option(help: ArgumentHelp("Storage dtype of the saved weights.", valueName: "float32|float16|bfloat16"))
-    var dtype: StorageDType = .float32
+    var dtype: DType = .float32
     @Option(help: ArgumentHelp("Continue training a saved model, with its optimizer state and history.", valueName: "file"))
     var resume: String?
     @Option(help: ArgumentHelp("Draw the training curves (loss and accuracy per epoch) to this SVG file.", valueName: "curves.svg"))

@@ -1,5 +1,7 @@
 import Testing
 @testable import NNCore
+@testable import NNSchema
+@testable import NNJSON
 
 /// Training and inference flush denormals to zero, as TensorFlow does, and leave the caller's
 /// floating-point environment as it was.

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import NNCore
+@testable import NNSchema
+@testable import NNJSON
 
 /// Finite-difference checks of `Sequential.lossAndGradients`, which runs a training step's code path.
 ///

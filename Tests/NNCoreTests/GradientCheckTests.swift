@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import NNCore
+@testable import NNSchema
+@testable import NNJSON
 
 /// Where the activation under test sits.
 enum ActivationPlacement: String, CaseIterable, Sendable {

@@ -1,5 +1,7 @@
 import Testing
 @testable import NNCore
+@testable import NNSchema
+@testable import NNJSON
 
 func parse(_ text: String) throws(JSONParseError) -> JSON { try JSON(parsing: text) }
 

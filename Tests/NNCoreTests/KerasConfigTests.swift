@@ -1,5 +1,7 @@
 import Testing
 @testable import NNCore
+@testable import NNSchema
+@testable import NNJSON
 
 func architecture(_ text: String) throws(ModelConfigError) -> ModelArchitecture {
     try KerasConfig.architecture(fromJSON: Array(text.utf8))
@@ -294,7 +296,7 @@ struct KerasConfigTests {
         ModelArchitecture(name: "mixed", inputShape: [2, 3], layers: [
             dense("rows", 4, .tanh, bias: false, trainable: false), Layer(name: "flatten", kind: .flatten),
             Layer(name: "dropout", kind: .dropout(rate: 0.125)), dense("out", 2, .sigmoid),
-        ], sourceDType: "float64"),
+        ], sourceDType: .float64),
         ModelArchitecture(inputShape: [7], layers: [
             Layer(name: "a", kind: .dense(Dense(units: 2, kernelInitializer: .constant(0.5), biasInitializer: .ones))),
             Layer(name: "b", kind: .dense(Dense(units: 2, kernelInitializer: .randomNormal(mean: 0.1, stddev: 0.2),

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import NNCore
+@testable import NNSchema
+@testable import NNJSON
 
 /// Applies an activation to one row of values.
 func apply(_ a: Activation, _ x: [Float]) -> [Float] {

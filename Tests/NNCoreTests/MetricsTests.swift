@@ -1,5 +1,7 @@
 import Testing
 @testable import NNCore
+@testable import NNSchema
+@testable import NNJSON
 
 @Suite("Confusion matrix and classification report")
 struct MetricsTests {

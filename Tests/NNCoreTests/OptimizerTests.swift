@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import NNCore
+@testable import NNSchema
+@testable import NNJSON
 
 /// Runs `OptimizerEngine` on a flat weight buffer with fixed gradients, returning the weights after each step.
 func runEngine(_ config: OptimizerConfig, weights: [Float], trainable: [Range<Int>], gradients: [[Float]]) -> [[Float]] {
@@ -230,7 +232,7 @@ struct OptimizerTests {
             try c.validate()
             Issue.record("\(name): accepted")
         } catch {
-            guard case let .invalidOption(option, _, expected) = error else {
+            guard case let .invalidHyperparameter(option, _, expected) = error else {
                 Issue.record("unexpected error \(error)")
                 return
             }

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import NNCore
+@testable import NNSchema
+@testable import NNJSON
 
 /// Small helpers shared by the NNCore tests.
 enum TestData {

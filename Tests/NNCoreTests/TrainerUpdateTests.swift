@@ -1,5 +1,7 @@
 import Testing
 @testable import NNCore
+@testable import NNSchema
+@testable import NNJSON
 
 /// The ways the trainer applies an optimizer step give the same weights: from the whole gradient
 /// buffer, fused into backpropagation tile by tile, and with the large layers shared out across

@@ -29,8 +29,8 @@ import Testing
         #expect(try FileReader.contents(ofDirectory: folder) == ["rich.nnm"], "no temporary file is left behind")
     }
 
-    @Test(arguments: [(StorageDType.float16, Float(1e-3)), (.bfloat16, 8e-3), (.float64, 0)])
-    func reducedPrecisionRoundTrip(dtype: StorageDType, relativeTolerance: Float) throws {
+    @Test(arguments: [(DType.float16, Float(1e-3)), (.bfloat16, 8e-3), (.float64, 0)])
+    func reducedPrecisionRoundTrip(dtype: DType, relativeTolerance: Float) throws {
         let model = try Fixtures.richModel()
         let bytes = NNMWriter.encode(model, dtype: dtype, producer: "tests")
         let path = Fixtures.temporaryFolder() + "/m.nnm"
@@ -49,12 +49,12 @@ import Testing
     }
 
     @Test func bfloat16RoundsToNearestEven() {
-        #expect(StorageDType.bfloat16Bits(1.0) == 0x3F80)
-        #expect(StorageDType.bfloat16Bits(Float(bitPattern: 0x3F80_8000)) == 0x3F80)  // tie, even stays
-        #expect(StorageDType.bfloat16Bits(Float(bitPattern: 0x3F81_8000)) == 0x3F82)  // tie, odd rounds up
-        #expect(StorageDType.bfloat16Bits(Float(bitPattern: 0x3F80_8001)) == 0x3F81)
-        #expect(Float(bitPattern: UInt32(StorageDType.bfloat16Bits(.nan)) << 16).isNaN)
-        #expect(StorageDType.bfloat16Bits(.infinity) == 0x7F80)
+        #expect(DType.bfloat16Bits(1.0) == 0x3F80)
+        #expect(DType.bfloat16Bits(Float(bitPattern: 0x3F80_8000)) == 0x3F80)  // tie, even stays
+        #expect(DType.bfloat16Bits(Float(bitPattern: 0x3F81_8000)) == 0x3F82)  // tie, odd rounds up
+        #expect(DType.bfloat16Bits(Float(bitPattern: 0x3F80_8001)) == 0x3F81)
+        #expect(Float(bitPattern: UInt32(DType.bfloat16Bits(.nan)) << 16).isNaN)
+        #expect(DType.bfloat16Bits(.infinity) == 0x7F80)
     }
 
     @Test func withoutOptimizerStateTheFileHasOnlyWeights() throws {

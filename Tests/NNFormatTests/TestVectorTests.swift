@@ -64,8 +64,8 @@ import Testing
         #expect(written == expected)
     }
 
-    @Test(arguments: [StorageDType.float16, .bfloat16, .float64])
-    func writerMatchesTheOtherDTypeVectors(_ dtype: StorageDType) throws {
+    @Test(arguments: [DType.float16, .bfloat16, .float64])
+    func writerMatchesTheOtherDTypeVectors(_ dtype: DType) throws {
         let expected = try FileReader.bytes(Fixtures.path("nnm/tiny-\(dtype.rawValue).nnm"))
         let written = NNMWriter.encode(try Fixtures.tinyModel(), dtype: dtype, producer: "nnmodel 0.1.0",
                                        createdAt: "2026-01-01T00:00:00Z")

@@ -88,7 +88,7 @@ import Testing
     @Test func float64ModelsSayTheyWereFloat64() throws {
         for file in ["float64_k3.h5", "float64_k3.keras", "float64_tfk.h5"] {
             let loaded = try ModelFile.open(Self.folder + file)
-            #expect(loaded.model.architecture.sourceDType == "float64", "\(file)")
+            #expect(loaded.model.architecture.sourceDType == .float64, "\(file)")
             #expect(loaded.details.contains { $0.key == "weights dtype" && $0.value == "float64" }, "\(file)")
         }
     }

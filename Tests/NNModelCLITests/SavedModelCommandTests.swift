@@ -223,7 +223,7 @@ import Testing
         }
         layers.append(Layer(name: "out", kind: .dense(Dense(units: 4, activation: .softmax, useBias: false))))
         let every = try Sequential(ModelArchitecture(inputShape: [28, 28], layers: layers), seed: 3)
-        for dtype in [StorageDType.bfloat16, .float16] {
+        for dtype in [DType.bfloat16, .float16] {
             let path = folder + "/every-\(dtype.rawValue).nnm"
             try ModelFile.save(every, to: path, dtype: dtype)
             models.append(path)

@@ -58,7 +58,7 @@ import Testing
     }
 
     /// A small model with every layer kind, written as `.nnm`, with and without optimizer state.
-    static func smallNNM(dtype: StorageDType) throws -> [UInt8] {
+    static func smallNNM(dtype: DType) throws -> [UInt8] {
         let architecture = ModelArchitecture(name: "matrix", inputShape: [2, 3], layers: [
             Layer(name: "flatten", kind: .flatten),
             Layer(name: "hidden", kind: .dense(Dense(units: 4, activation: .tanh))),

@@ -27,6 +27,8 @@ public enum ModelConfigError: Error, Equatable, Sendable, CustomStringConvertibl
     case notAChain(layer: String, reason: String)
     /// The model has no layers after the input.
     case noLayers
+    /// An optimizer hyperparameter is out of range.
+    case invalidHyperparameter(name: String, value: String, expected: String)
 
     public var description: String {
         switch self {
@@ -48,6 +50,7 @@ public enum ModelConfigError: Error, Equatable, Sendable, CustomStringConvertibl
         case let .duplicateLayerName(n): return "two layers are named '\(n)'"
         case let .notAChain(layer, reason): return "functional model is not a plain chain at layer '\(layer)': \(reason)"
         case .noLayers: return "the model has no layers after its input"
+        case let .invalidHyperparameter(name, value, expected): return "invalid \(name) \(value): expected \(expected)"
         }
     }
 }

@@ -44,7 +44,7 @@ extension JSON {
     }
 
     /// Formats a number the way the serializer does.
-    static func format(_ n: Double) -> String {
+    package static func format(_ n: Double) -> String {
         guard n.isFinite else { return "null" }
         if n == n.rounded(), abs(n) < 9_007_199_254_740_992 {
             return String(Int64(n))

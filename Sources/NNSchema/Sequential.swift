@@ -1,5 +1,8 @@
 /// A Sequential model: an architecture, its weights, and what is known about how it was trained.
 ///
+/// This is the value every format reads and writes. The engine (NNCore) adds creation with
+/// fresh weights, training, prediction and evaluation:
+///
 /// ```swift
 /// var model = try Sequential(.seed(), seed: 42)
 /// let history = try model.fit(trainingData, options: TrainingOptions(epochs: 5))
@@ -9,50 +12,20 @@ public struct Sequential: Sendable {
     /// The layers and input shape.
     public let architecture: ModelArchitecture
     /// One tensor per ``WeightSpec`` of the architecture, in the same order (kernel before bias).
-    public internal(set) var weights: [Tensor]
+    public package(set) var weights: [Tensor]
     /// The optimizer's state after the last training run, so training can resume.
     public var optimizerState: OptimizerState?
     /// Class names, history, training configuration and provenance.
     public var metadata: ModelMetadata
 
-    /// A model with freshly initialised weights (Keras's initializers, drawn from `seed`).
-    public init(_ architecture: ModelArchitecture, seed: UInt64 = 0) throws {
-        let specs = try architecture.weightSpecs()
-        var rng = SeededGenerator(seed: seed)
-        var weights: [Tensor] = []
-        for spec in specs {
-            guard case let .dense(d) = architecture.layers[spec.layerIndex].kind else { continue }
-            let initializer = spec.role == "kernel" ? d.kernelInitializer : d.biasInitializer
-            var values = [Float](repeating: 0, count: spec.shape.reduce(1, *))
-            var failure: TrainingError?
-            values.withUnsafeMutableBufferPointer { buffer in
-                do throws(TrainingError) {
-                    try initializer.fill(buffer, fanIn: spec.shape[0], fanOut: spec.shape.last ?? 1, using: &rng)
-                } catch { failure = error }
-            }
-            if let failure { throw failure }
-            weights.append(Tensor(shape: spec.shape, values: values))
-        }
-        self.architecture = architecture
-        self.weights = weights
-        self.metadata = ModelMetadata()
-    }
-
     /// A model from existing weights, checking each against the architecture.
     ///
-    /// - Throws: ``TrainingError/weightMismatch(name:expected:found:)`` when a weight is missing or misshapen.
+    /// - Throws: ``ModelConfigError`` when the architecture is invalid, ``WeightsError`` when a
+    ///   weight is missing or misshapen or the optimizer state does not match.
     public init(architecture: ModelArchitecture, weights: [Tensor], optimizerState: OptimizerState? = nil,
                 metadata: ModelMetadata = ModelMetadata()) throws {
         let specs = try architecture.weightSpecs()
-        for (i, spec) in specs.enumerated() {
-            guard i < weights.count else { throw TrainingError.weightMismatch(name: spec.name, expected: spec.shape, found: nil) }
-            guard weights[i].shape == spec.shape else {
-                throw TrainingError.weightMismatch(name: spec.name, expected: spec.shape, found: weights[i].shape)
-            }
-        }
-        guard weights.count == specs.count else {
-            throw TrainingError.dataMismatch("\(weights.count) weight tensors given, the architecture has \(specs.count)")
-        }
+        try Sequential.check(weights, against: specs)
         if let state = optimizerState { try Sequential.check(state, against: specs) }
         self.architecture = architecture
         self.weights = weights
@@ -60,7 +33,19 @@ public struct Sequential: Sendable {
         self.metadata = metadata
     }
 
-    static func check(_ state: OptimizerState, against specs: [WeightSpec]) throws(TrainingError) {
+    /// Checks that `weights` are the tensors `specs` describe, in order.
+    package static func check(_ weights: [Tensor], against specs: [WeightSpec]) throws(WeightsError) {
+        for (i, spec) in specs.enumerated() {
+            guard i < weights.count else { throw .missing(name: spec.name, expected: spec.shape) }
+            guard weights[i].shape == spec.shape else {
+                throw .shapeMismatch(name: spec.name, expected: spec.shape, found: weights[i].shape)
+            }
+        }
+        guard weights.count == specs.count else { throw .countMismatch(expected: specs.count, found: weights.count) }
+    }
+
+    /// Checks that an optimizer state holds one tensor per slot and trainable weight, shaped alike.
+    package static func check(_ state: OptimizerState, against specs: [WeightSpec]) throws(WeightsError) {
         let trainable = specs.filter(\.trainable)
         guard state.slots.count == state.config.slotNames.count else {
             throw .optimizerStateMismatch("\(state.config.kind.rawValue) keeps \(state.config.slotNames.count) slots per weight, found \(state.slots.count)")

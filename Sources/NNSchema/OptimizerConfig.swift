@@ -65,15 +65,10 @@ public struct OptimizerConfig: Sendable, Equatable {
         }
     }
 
-    /// The initial value of slot `name`.
-    func initialValue(ofSlot name: String) -> Float {
-        kind == .adagrad && name == "accumulator" ? Float(initialAccumulatorValue) : 0
-    }
-
     /// Checks that every hyperparameter is in range.
-    public func validate() throws(TrainingError) {
-        func check(_ name: String, _ value: Double, _ ok: Bool, _ expected: String) throws(TrainingError) {
-            if !ok || !value.isFinite { throw .invalidOption(name: name, value: "\(value)", expected: expected) }
+    public func validate() throws(ModelConfigError) {
+        func check(_ name: String, _ value: Double, _ ok: Bool, _ expected: String) throws(ModelConfigError) {
+            if !ok || !value.isFinite { throw .invalidHyperparameter(name: name, value: "\(value)", expected: expected) }
         }
         try check("learning rate", learningRate, learningRate > 0, "a positive number")
         try check("momentum", momentum, momentum >= 0 && momentum < 1, "a number in [0, 1)")
@@ -82,21 +77,5 @@ public struct OptimizerConfig: Sendable, Equatable {
         try check("epsilon", epsilon, epsilon >= 0, "a non-negative number")
         try check("rho", rho, rho >= 0 && rho < 1, "a number in [0, 1)")
         try check("initial_accumulator_value", initialAccumulatorValue, initialAccumulatorValue >= 0, "a non-negative number")
-    }
-}
-
-/// The optimizer's memory between steps: the step count and one tensor per slot and trainable weight.
-public struct OptimizerState: Sendable, Equatable {
-    /// The optimizer and hyperparameters that produced the state.
-    public var config: OptimizerConfig
-    /// Steps taken so far (Keras's `iterations`).
-    public var iterations: Int
-    /// `slots[s][w]`: slot ``OptimizerConfig/slotNames``[s] of trainable weight `w`, shaped like it.
-    public var slots: [[Tensor]]
-
-    public init(config: OptimizerConfig, iterations: Int, slots: [[Tensor]]) {
-        self.config = config
-        self.iterations = iterations
-        self.slots = slots
     }
 }

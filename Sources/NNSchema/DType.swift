@@ -1,5 +1,6 @@
-/// How a tensor's elements are stored in a file. Computation is always Float32.
-public enum StorageDType: String, CaseIterable, Sendable {
+/// The element type of stored weights. Computation is always Float32; a model remembers the
+/// dtype its source computed in (``ModelArchitecture/sourceDType``) and files say what they store.
+public enum DType: String, CaseIterable, Sendable, Codable {
     /// IEEE 754 binary32.
     case float32
     /// IEEE 754 binary16 (round to nearest even on write; ±65504 range, overflow becomes ±inf).
@@ -19,9 +20,9 @@ public enum StorageDType: String, CaseIterable, Sendable {
     }
 }
 
-extension StorageDType {
+extension DType {
     /// Encodes Float32 values little-endian in this dtype.
-    func encode(_ values: UnsafeBufferPointer<Float>) -> [UInt8] {
+    package func encode(_ values: UnsafeBufferPointer<Float>) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: values.count * byteSize)
         out.withUnsafeMutableBytes { raw in
             switch self {
@@ -30,7 +31,7 @@ extension StorageDType {
             case .float16:
                 for (i, v) in values.enumerated() { raw.storeBytes(of: Float16(v).bitPattern.littleEndian, toByteOffset: i * 2, as: UInt16.self) }
             case .bfloat16:
-                for (i, v) in values.enumerated() { raw.storeBytes(of: StorageDType.bfloat16Bits(v).littleEndian, toByteOffset: i * 2, as: UInt16.self) }
+                for (i, v) in values.enumerated() { raw.storeBytes(of: DType.bfloat16Bits(v).littleEndian, toByteOffset: i * 2, as: UInt16.self) }
             case .float64:
                 for (i, v) in values.enumerated() { raw.storeBytes(of: Double(v).bitPattern.littleEndian, toByteOffset: i * 8, as: UInt64.self) }
             }
@@ -38,8 +39,9 @@ extension StorageDType {
         return out
     }
 
-    /// Decodes `count` little-endian elements of this dtype into Float32.
-    func decode(_ raw: UnsafeRawBufferPointer, count: Int, into out: UnsafeMutablePointer<Float>) {
+    /// Decodes `count` little-endian elements of this dtype into Float32; `raw` holds at least
+    /// `count × byteSize` bytes (the caller checked).
+    package func decode(_ raw: UnsafeRawBufferPointer, count: Int, into out: UnsafeMutablePointer<Float>) {
         switch self {
         case .float32:
             for i in 0..<count { out[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))) }
@@ -55,7 +57,7 @@ extension StorageDType {
     }
 
     /// The bfloat16 bits of `v`, rounded to nearest even (NaN stays a quiet NaN).
-    static func bfloat16Bits(_ v: Float) -> UInt16 {
+    package static func bfloat16Bits(_ v: Float) -> UInt16 {
         let bits = v.bitPattern
         if v.isNaN { return UInt16(bits >> 16) | 0x0040 }
         let rounding = 0x7FFF + ((bits >> 16) & 1)

@@ -11,13 +11,13 @@ public struct ModelArchitecture: Sendable, Equatable {
     public var inputName: String
     /// The layers after the input, in order.
     public var layers: [Layer]
-    /// The dtype the source model computed in (`"float32"` unless a Keras file said otherwise);
-    /// nnmodel always computes in float32.
-    public var sourceDType: String
+    /// The dtype the source model's weights had (``DType/float32`` unless a Keras file said
+    /// otherwise); nnmodel always computes in float32.
+    public var sourceDType: DType
 
     public init(
         name: String = "sequential", inputShape: [Int], inputName: String = "input_layer",
-        layers: [Layer], sourceDType: String = "float32"
+        layers: [Layer], sourceDType: DType = .float32
     ) {
         self.name = name
         self.inputShape = inputShape

@@ -5,6 +5,11 @@ public struct JSONParseError: Error, CustomStringConvertible, Equatable, Sendabl
     /// Byte offset into the input.
     public var offset: Int
 
+    package init(reason: String, offset: Int) {
+        self.reason = reason
+        self.offset = offset
+    }
+
     public var description: String { "invalid JSON at byte \(offset): \(reason)" }
 }
 

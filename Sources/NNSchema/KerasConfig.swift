@@ -145,11 +145,22 @@ public enum KerasConfig {
         return shape
     }
 
-    /// Reads a dtype given as a string or as a `DTypePolicy`/`Policy` object.
-    static func dtypeName(_ value: JSON?) -> String? {
-        guard let value else { return nil }
-        if let s = value.stringValue { return s }
-        return value["config"]?["name"]?.stringValue
+    /// Reads a dtype given as a string or as a `DTypePolicy`/`Policy` object: the dtype of the
+    /// layer's variables (a mixed-precision policy keeps them in float32).
+    static func dtype(_ value: JSON?, layer: String) throws(ModelConfigError) -> DType? {
+        guard let value, !value.isNull else { return nil }
+        guard let name = value.stringValue ?? value["config"]?["name"]?.stringValue else {
+            throw .invalidField(layer: layer, field: "dtype", expected: "a dtype name or a DTypePolicy", found: value.kindName)
+        }
+        switch name {
+        case "mixed_float16", "mixed_bfloat16": return .float32
+        default:
+            guard let dtype = DType(rawValue: name) else {
+                throw .invalidField(layer: layer, field: "dtype", expected: "one of \(DType.allCases.map(\.rawValue).joined(separator: ", "))",
+                                    found: "'\(name)'")
+            }
+            return dtype
+        }
     }
 
     /// Accumulates layers while reading a config.
@@ -158,7 +169,7 @@ public enum KerasConfig {
         var inputShape: [Int]?
         var inputName = "input_layer"
         var layers: [Layer] = []
-        var dtype: String?
+        var dtype: DType?
         var sawInputLayer = false
 
         init(name: String) { self.name = name }
@@ -170,7 +181,7 @@ public enum KerasConfig {
             let config = entry["config"] ?? .object([])
             let layerName = config["name"]?.stringValue ?? entry["name"]?.stringValue ?? KerasConfig.defaultName(className, existing: layers)
             try KerasConfig.checkBuiltIn(entry, name: layerName, className: className)
-            if let d = KerasConfig.dtypeName(config["dtype"]), d != "float32", dtype == nil { dtype = d }
+            if let d = try KerasConfig.dtype(config["dtype"], layer: layerName), d != .float32, dtype == nil { dtype = d }
             if className == "InputLayer" {
                 guard layers.isEmpty, !sawInputLayer else {
                     throw .notAChain(layer: layerName, reason: "an InputLayer may only come first")
@@ -219,7 +230,7 @@ public enum KerasConfig {
             guard let inputShape else { throw .missingInputShape }
             guard !layers.isEmpty else { throw .noLayers }
             let architecture = ModelArchitecture(name: name, inputShape: inputShape, inputName: inputName,
-                                                 layers: layers, sourceDType: dtype ?? "float32")
+                                                 layers: layers, sourceDType: dtype ?? .float32)
             _ = try architecture.validated()
             return architecture
         }
@@ -305,7 +316,7 @@ public enum KerasConfig {
 
     /// The Keras 2-style model config of `architecture`, loadable by Keras 3 and tf_keras.
     public static func json(for architecture: ModelArchitecture) -> JSON {
-        let dtype = JSON.string(architecture.sourceDType)
+        let dtype = JSON.string(architecture.sourceDType.rawValue)
         var layers: [JSON] = [
             .object([
                 ("class_name", "InputLayer"),

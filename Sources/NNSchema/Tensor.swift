@@ -40,7 +40,7 @@ public struct Tensor: Sendable {
     public var scalars: [Float] { Array(storage.buffer) }
 
     /// The first element's address; valid while this tensor (or a copy of it) is alive and unmodified.
-    var unsafeBaseAddress: UnsafePointer<Float> {
+    package var unsafeBaseAddress: UnsafePointer<Float> {
         UnsafePointer(storage.buffer.baseAddress ?? UnsafeMutablePointer(mutating: Tensor.emptyElement))
     }
 

@@ -1,0 +1,25 @@
+extension Sequential {
+    /// A model with freshly initialised weights (Keras's initializers, drawn from `seed`).
+    ///
+    /// - Throws: ``ModelConfigError`` for an invalid architecture, ``TrainingError`` for an
+    ///   initializer nnmodel does not implement.
+    public init(_ architecture: ModelArchitecture, seed: UInt64 = 0) throws {
+        let specs = try architecture.weightSpecs()
+        var rng = SeededGenerator(seed: seed)
+        var weights: [Tensor] = []
+        for spec in specs {
+            guard case let .dense(d) = architecture.layers[spec.layerIndex].kind else { continue }
+            let initializer = spec.role == "kernel" ? d.kernelInitializer : d.biasInitializer
+            var values = [Float](repeating: 0, count: spec.shape.reduce(1, *))
+            var failure: TrainingError?
+            values.withUnsafeMutableBufferPointer { buffer in
+                do throws(TrainingError) {
+                    try initializer.fill(buffer, fanIn: spec.shape[0], fanOut: spec.shape.last ?? 1, using: &rng)
+                } catch { failure = error }
+            }
+            if let failure { throw failure }
+            weights.append(Tensor(shape: spec.shape, values: values))
+        }
+        try self.init(architecture: architecture, weights: weights)
+    }
+}

@@ -1,0 +1,15 @@
+/// The optimizer's memory between steps: the step count and one tensor per slot and trainable weight.
+public struct OptimizerState: Sendable, Equatable {
+    /// The optimizer and hyperparameters that produced the state.
+    public var config: OptimizerConfig
+    /// Steps taken so far (Keras's `iterations`).
+    public var iterations: Int
+    /// `slots[s][w]`: slot ``OptimizerConfig/slotNames``[s] of trainable weight `w`, shaped like it.
+    public var slots: [[Tensor]]
+
+    public init(config: OptimizerConfig, iterations: Int, slots: [[Tensor]]) {
+        self.config = config
+        self.iterations = iterations
+        self.slots = slots
+    }
+}
