@@ -286,7 +286,8 @@ def interesting_stderr(records, prefix, limit=6):
     return seen[:limit], len(seen)
 
 
-def main():
+def parse_args():
+    """The command-line options (run.sh passes them; see its --help)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--nnmodel", required=True)
     ap.add_argument("--peer-python", required=True)
@@ -299,162 +300,224 @@ def main():
     ap.add_argument("--results", help="file to append the results to")
     ap.add_argument("--command-line", default="Benchmarks/run.sh")
     ap.add_argument("--build-seconds", type=float)
-    args = ap.parse_args()
+    return ap.parse_args()
 
-    quick = args.quick
-    rounds = args.rounds or (2 if quick else 5)
-    eval_rounds = args.eval_rounds or (2 if quick else 7)
-    epochs = 1 if quick else 5
-    batch = 32
-    big_width, big_layers = (2048, 4) if quick else (4096, 16)
-    h5_rounds = 2 if quick else 3
-    hf_runs, hf_warmup = (5, 1) if quick else (20, 3)
-    verify_runs = 3 if quick else 5
-    ceiling_args = ["0.1", "3"] if quick else ["0.25", "7"]
-    results_path = args.results or (os.path.join(args.work, "RESULTS-quick.md") if quick
-                                    else os.path.join(HERE, "RESULTS.md"))
 
-    work = os.path.abspath(args.work)
-    os.makedirs(work, exist_ok=True)
-    runner = Runner(work)
-    nn = os.path.abspath(args.nnmodel)
-    py = args.peer_python
-    started = time.time()
-    started_utc = datetime.datetime.now(datetime.timezone.utc)
-    load_start = loadavg()
-    peer_env = {"CUDA_VISIBLE_DEVICES": "-1", "KERAS_BACKEND": "tensorflow"}
+class Bench:
+    """The run's settings (smaller in quick mode), its files and what every section shares."""
 
-    print(f"== nnmodel benchmarks ({'quick' if quick else 'full'}): {rounds} training rounds of {epochs} "
-          f"epoch(s), {eval_rounds} evaluation rounds; load average {load_start}", flush=True)
+    def __init__(self, args):
+        """Settings from the options; creates the work directory and the runner, notes the start."""
+        self.args = args
+        self.quick = quick = args.quick
+        self.rounds = args.rounds or (2 if quick else 5)
+        self.eval_rounds = args.eval_rounds or (2 if quick else 7)
+        self.epochs = 1 if quick else 5
+        self.batch = 32
+        self.big_width, self.big_layers = (2048, 4) if quick else (4096, 16)
+        self.h5_rounds = 2 if quick else 3
+        self.hf_runs, self.hf_warmup = (5, 1) if quick else (20, 3)
+        self.verify_runs = 3 if quick else 5
+        self.ceiling_args = ["0.1", "3"] if quick else ["0.25", "7"]
+        self.results_path = args.results or (os.path.join(args.work, "RESULTS-quick.md") if quick
+                                             else os.path.join(HERE, "RESULTS.md"))
 
-    # ---- peers available?
+        self.work = work = os.path.abspath(args.work)
+        os.makedirs(work, exist_ok=True)
+        self.runner = Runner(work)
+        self.nn = os.path.abspath(args.nnmodel)
+        self.py = args.peer_python
+        self.started = time.time()
+        self.started_utc = datetime.datetime.now(datetime.timezone.utc)
+        self.load_start = loadavg()
+        self.peer_env = {"CUDA_VISIBLE_DEVICES": "-1", "KERAS_BACKEND": "tensorflow"}
+        # What ran, for RESULTS.md, in the order the sections ran it.
+        self.commands = {}
+
+        self.seed_nnm = os.path.join(work, "seed.nnm")
+        self.keras_model = os.path.join(work, "keras_seed.keras")
+        self.sklearn_model = os.path.join(work, "sklearn_seed.pickle")
+        self.big_nnm = os.path.join(work, "big.nnm")
+        self.big_h5 = os.path.join(work, "big.h5")
+        self.big_from_h5 = os.path.join(work, "big_from_h5.nnm")
+        self.big_copy = os.path.join(work, "big_copy.nnm")
+
+
+class Peers:
+    """What the peer python can import: the versions, a flag per peer and why peers are skipped."""
+
+    def __init__(self, python, versions):
+        """Reads the flags and the skip messages off probe_peer's versions."""
+        self.versions = versions
+        self.keras = bool(versions.get("tensorflow") and versions.get("keras"))
+        self.sklearn = bool(versions.get("sklearn"))
+        self.h5py = bool(versions.get("h5py"))
+        self.numpy = bool(versions.get("numpy"))
+        # The python that writes the big files (both generators need numpy), or None.
+        self.big_py = python if self.numpy else None
+        self.skipped = []
+        if not self.keras:
+            self.skipped.append(f"Keras skipped: the peer python cannot import tensorflow/keras "
+                                f"({versions.get('tensorflow_error') or versions.get('keras_error') or versions.get('error')})")
+        if not self.sklearn:
+            self.skipped.append(f"scikit-learn skipped: the peer python cannot import sklearn "
+                                f"({versions.get('sklearn_error') or versions.get('error')})")
+        if not self.h5py:
+            self.skipped.append("HDF5 import skipped: the peer python cannot import h5py")
+        if not self.numpy:
+            self.skipped.append("1 GiB model skipped: the peer python cannot import numpy")
+
+
+class Results:
+    """The measurements of one run, filled in by main section by section."""
+
+    def __init__(self, train_samples, test_samples, epochs):
+        """Nothing measured yet, for a training set of train_samples trained for epochs epochs."""
+        self.train_samples = train_samples
+        self.test_samples = test_samples
+        self.total_flops = flops_per_sample() * train_samples * epochs
+        self.ceilings = []
+        self.train = {"nnmodel": [], "keras": [], "sklearn": []}
+        self.evaluate = {"nnmodel": [], "keras": [], "sklearn": []}
+        self.hf_eval = None
+        self.inspect = {}
+        self.big_info = None
+        self.big_check = None
+        self.h5 = {"convert": [], "h5py": [], "copy": []}
+        self.h5_info = None
+        self.same_weights = None
+        self.load_end = None
+        self.elapsed = None
+
+
+def setup(args):
+    """Sets the run up from the options and prints its first line."""
+    bench = Bench(args)
+    print(f"== nnmodel benchmarks ({'quick' if bench.quick else 'full'}): {bench.rounds} training rounds of "
+          f"{bench.epochs} epoch(s), {bench.eval_rounds} evaluation rounds; load average {bench.load_start}",
+          flush=True)
+    return bench
+
+
+def probe_peers(py):
+    """Probes the peer python and prints the peers it skips and the versions it found."""
     print(f"== probing the peer python {py}", flush=True)
-    versions = probe_peer(py)
-    have_keras = bool(versions.get("tensorflow") and versions.get("keras"))
-    have_sklearn = bool(versions.get("sklearn"))
-    have_h5py = bool(versions.get("h5py"))
-    have_numpy = bool(versions.get("numpy"))
-    skipped = []
-    if not have_keras:
-        skipped.append(f"Keras skipped: the peer python cannot import tensorflow/keras "
-                       f"({versions.get('tensorflow_error') or versions.get('keras_error') or versions.get('error')})")
-    if not have_sklearn:
-        skipped.append(f"scikit-learn skipped: the peer python cannot import sklearn "
-                       f"({versions.get('sklearn_error') or versions.get('error')})")
-    if not have_h5py:
-        skipped.append("HDF5 import skipped: the peer python cannot import h5py")
-    if not have_numpy:
-        skipped.append("1 GiB model skipped: the peer python cannot import numpy")
-    for s in skipped:
+    peers = Peers(py, probe_peer(py))
+    for s in peers.skipped:
         print(f"  {s} (set NNMODEL_PEER_PYTHON, or run with --setup-peers)", flush=True)
-    print(f"  versions: {json.dumps({k: v for k, v in versions.items() if not k.endswith('_error')})}", flush=True)
+    print(f"  versions: {json.dumps({k: v for k, v in peers.versions.items() if not k.endswith('_error')})}",
+          flush=True)
+    return peers
 
-    # Warm the page cache for the data and the binary.
+
+def warm_data():
+    """Reads the Fashion-MNIST files once (warm page cache); returns the training and test sample counts."""
     for name in os.listdir(DATA_DIR):
         with open(os.path.join(DATA_DIR, name), "rb") as f:
             while f.read(1 << 20):
                 pass
     train_samples = idx_count(os.path.join(DATA_DIR, "train-labels-idx1-ubyte.gz"))
     test_samples = idx_count(os.path.join(DATA_DIR, "t10k-labels-idx1-ubyte.gz"))
-    total_flops = flops_per_sample() * train_samples * epochs
+    return train_samples, test_samples
 
-    # ---- sgemm ceiling (run at the start and at the end; the best of both counts)
-    ceilings = []
 
-    def ceiling(tag):
-        if args.sgemm and os.path.exists(args.sgemm):
-            print(f"== sgemm ceiling ({tag})", flush=True)
-            rec = runner.run(f"sgemm-ceiling-{tag}", [args.sgemm] + ceiling_args)
-            if rec["json"]:
-                c = rec["json"]
-                print(f"    1 thread {c['one_thread']:.1f}, OpenBLAS 2 threads {c['openblas_two_threads']:.1f}, "
-                      f"2 pthreads {c['two_pthreads']:.1f}, 2 processes {c['two_processes']:.1f} GFLOP/s",
-                      flush=True)
-                c["others"] = rec["others"]
-                ceilings.append(c)
+def measure_ceiling(bench, tag, ceilings):
+    """Runs the compiled sgemm_ceiling (if any) and appends its GFLOP/s, with the noise, to ceilings."""
+    sgemm = bench.args.sgemm
+    if sgemm and os.path.exists(sgemm):
+        print(f"== sgemm ceiling ({tag})", flush=True)
+        rec = bench.runner.run(f"sgemm-ceiling-{tag}", [sgemm] + bench.ceiling_args)
+        if rec["json"]:
+            c = rec["json"]
+            print(f"    1 thread {c['one_thread']:.1f}, OpenBLAS 2 threads {c['openblas_two_threads']:.1f}, "
+                  f"2 pthreads {c['two_pthreads']:.1f}, 2 processes {c['two_processes']:.1f} GFLOP/s",
+                  flush=True)
+            c["others"] = rec["others"]
+            ceilings.append(c)
 
-    ceiling("start")
 
-    # ---- 1. training, interleaved
-    seed_nnm = os.path.join(work, "seed.nnm")
-    keras_model = os.path.join(work, "keras_seed.keras")
-    sklearn_model = os.path.join(work, "sklearn_seed.pickle")
+def train_rounds(bench, peers):
+    """Section 1: trains the seed job with nnmodel, Keras and scikit-learn, interleaved; the runs per tool."""
+    nn, py, epochs, batch = bench.nn, bench.py, bench.epochs, bench.batch
+    seed_nnm, keras_model, sklearn_model = bench.seed_nnm, bench.keras_model, bench.sklearn_model
     for stale in (seed_nnm, keras_model, sklearn_model):  # never evaluate a previous run's model
         if os.path.exists(stale):
             os.unlink(stale)
     train = {"nnmodel": [], "keras": [], "sklearn": []}
-    commands = {}
+    commands = bench.commands
     # Round r seeds every library with r, so accuracy is compared over the same number of seeds.
     commands["train nnmodel"] = f"nnmodel train --json -q --epochs {epochs} --batch-size {batch} --seed R --output .work/seed.nnm"
     commands["train keras"] = f"python Benchmarks/peers/keras_seed.py --epochs {epochs} --batch-size {batch} --seed R --save .work/keras_seed.keras"
     commands["train sklearn"] = f"python Benchmarks/peers/sklearn_seed.py --epochs {epochs} --seed R --save .work/sklearn_seed.pickle"
-    for r in range(1, rounds + 1):
-        print(f"== training round {r}/{rounds}", flush=True)
-        train["nnmodel"].append(runner.run(
+    for r in range(1, bench.rounds + 1):
+        print(f"== training round {r}/{bench.rounds}", flush=True)
+        train["nnmodel"].append(bench.runner.run(
             f"train-nnmodel-{r}", [nn, "train", "--json", "-q", "--epochs", str(epochs), "--batch-size", str(batch),
                                    "--seed", str(r), "--output", seed_nnm]))
-        if have_keras:
-            train["keras"].append(runner.run(
+        if peers.keras:
+            train["keras"].append(bench.runner.run(
                 f"train-keras-{r}", [py, os.path.join(PEERS, "keras_seed.py"), "--epochs", str(epochs),
-                                     "--batch-size", str(batch), "--seed", str(r), "--save", keras_model], env=peer_env))
-        if have_sklearn:
-            train["sklearn"].append(runner.run(
+                                     "--batch-size", str(batch), "--seed", str(r), "--save", keras_model],
+                env=bench.peer_env))
+        if peers.sklearn:
+            train["sklearn"].append(bench.runner.run(
                 f"train-sklearn-{r}", [py, os.path.join(PEERS, "sklearn_seed.py"), "--epochs", str(epochs),
-                                       "--seed", str(r), "--save", sklearn_model], env=peer_env))
+                                       "--seed", str(r), "--save", sklearn_model], env=bench.peer_env))
+    return train
 
-    def ok(recs):
-        return [r for r in recs if r["rc"] == 0 and r["json"]]
 
-    nn_train = ok(train["nnmodel"])
-    k_train = ok(train["keras"])
-    s_train = ok(train["sklearn"])
-
-    # ---- 2. evaluation, interleaved
+def evaluation_rounds(bench, peers, have_seed):
+    """Section 2: evaluates the trained models, interleaved, then nnmodel's whole process with hyperfine."""
+    nn, py, seed_nnm = bench.nn, bench.py, bench.seed_nnm
     evaluate = {"nnmodel": [], "keras": [], "sklearn": []}
+    commands = bench.commands
     commands["evaluate nnmodel"] = "nnmodel evaluate .work/seed.nnm --json"
     commands["evaluate keras"] = "python Benchmarks/peers/keras_evaluate.py .work/keras_seed.keras"
     commands["evaluate sklearn"] = "python Benchmarks/peers/sklearn_evaluate.py .work/sklearn_seed.pickle"
-    can_eval_nn = os.path.exists(seed_nnm)
-    can_eval_k = have_keras and os.path.exists(keras_model)
-    can_eval_s = have_sklearn and os.path.exists(sklearn_model)
-    for r in range(1, eval_rounds + 1):
-        print(f"== evaluation round {r}/{eval_rounds}", flush=True)
-        if can_eval_nn:
-            evaluate["nnmodel"].append(runner.run(f"evaluate-nnmodel-{r}", [nn, "evaluate", seed_nnm, "--json"]))
+    can_eval_k = peers.keras and os.path.exists(bench.keras_model)
+    can_eval_s = peers.sklearn and os.path.exists(bench.sklearn_model)
+    for r in range(1, bench.eval_rounds + 1):
+        print(f"== evaluation round {r}/{bench.eval_rounds}", flush=True)
+        if have_seed:
+            evaluate["nnmodel"].append(bench.runner.run(f"evaluate-nnmodel-{r}", [nn, "evaluate", seed_nnm, "--json"]))
         if can_eval_k:
-            evaluate["keras"].append(runner.run(
-                f"evaluate-keras-{r}", [py, os.path.join(PEERS, "keras_evaluate.py"), keras_model], env=peer_env))
+            evaluate["keras"].append(bench.runner.run(
+                f"evaluate-keras-{r}", [py, os.path.join(PEERS, "keras_evaluate.py"), bench.keras_model],
+                env=bench.peer_env))
         if can_eval_s:
-            evaluate["sklearn"].append(runner.run(
-                f"evaluate-sklearn-{r}", [py, os.path.join(PEERS, "sklearn_evaluate.py"), sklearn_model],
-                env=peer_env))
+            evaluate["sklearn"].append(bench.runner.run(
+                f"evaluate-sklearn-{r}", [py, os.path.join(PEERS, "sklearn_evaluate.py"), bench.sklearn_model],
+                env=bench.peer_env))
     hf_eval = None
-    if can_eval_nn:
+    if have_seed:
         print("== nnmodel evaluate, whole process (hyperfine)", flush=True)
-        hf_eval = hyperfine(runner, "evaluate-nnmodel", [nn, "evaluate", seed_nnm, "--json"], hf_runs, hf_warmup)
+        hf_eval = hyperfine(bench.runner, "evaluate-nnmodel", [nn, "evaluate", seed_nnm, "--json"],
+                            bench.hf_runs, bench.hf_warmup)
         commands["evaluate nnmodel (whole process)"] = (
-            f"hyperfine -N --warmup {hf_warmup} --runs {hf_runs} 'nnmodel evaluate .work/seed.nnm --json'")
+            f"hyperfine -N --warmup {bench.hf_warmup} --runs {bench.hf_runs} 'nnmodel evaluate .work/seed.nnm --json'")
+    return evaluate, hf_eval
 
-    # ---- 3. inspect: start-up and verified load
-    big_nnm = os.path.join(work, "big.nnm")
-    big_h5 = os.path.join(work, "big.h5")
-    big_from_h5 = os.path.join(work, "big_from_h5.nnm")
+
+def inspect_timings(bench, peers, have_seed):
+    """Section 3: `nnmodel inspect` start-up and verified load on the seed model and on a generated big one."""
+    nn, runner, seed_nnm, big_nnm = bench.nn, bench.runner, bench.seed_nnm, bench.big_nnm
+    hf_runs, hf_warmup = bench.hf_runs, bench.hf_warmup
     inspect = {}
     big_info = None
     big_check = None
-    if can_eval_nn:
+    if have_seed:
         print("== nnmodel inspect seed.nnm --no-verify (hyperfine)", flush=True)
         inspect["seed_header"] = hyperfine(runner, "inspect-seed-no-verify",
                                            [nn, "inspect", seed_nnm, "--no-verify"], hf_runs, hf_warmup)
         print("== nnmodel inspect seed.nnm (verifying, hyperfine)", flush=True)
         inspect["seed_verify"] = hyperfine(runner, "inspect-seed-verify", [nn, "inspect", seed_nnm], hf_runs, hf_warmup)
-    big_py = py if have_numpy else None
-    if big_py:
+    if peers.big_py:
+        big_width, big_layers = bench.big_width, bench.big_layers
         print(f"== generating the big model ({big_layers} x Dense({big_width})) with make_big_model.py", flush=True)
-        rec = runner.run("make-big-model", [big_py, os.path.join(HERE, "make_big_model.py"), big_nnm,
+        rec = runner.run("make-big-model", [peers.big_py, os.path.join(HERE, "make_big_model.py"), big_nnm,
                                             "--width", str(big_width), "--layers", str(big_layers)])
-        commands["make big model"] = (f"python Benchmarks/make_big_model.py .work/big.nnm --width {big_width} "
-                                      f"--layers {big_layers}")
+        bench.commands["make big model"] = (f"python Benchmarks/make_big_model.py .work/big.nnm --width {big_width} "
+                                            f"--layers {big_layers}")
         if rec["rc"] == 0 and rec["json"]:
             big_info = rec["json"]
             print(f"    {big_info['bytes']:,} bytes, {big_info['parameters']:,} parameters, "
@@ -471,31 +534,37 @@ def main():
                                               [nn, "inspect", big_nnm, "--no-verify"], hf_runs, hf_warmup)
             print("== nnmodel inspect big.nnm (reads and CRC-checks every tensor)", flush=True)
             inspect["big_verify"] = hyperfine(runner, "inspect-big-verify", [nn, "inspect", big_nnm],
-                                              verify_runs, 1)
-            commands["inspect"] = (f"hyperfine -N 'nnmodel inspect .work/seed.nnm --no-verify' "
-                                   f"'nnmodel inspect .work/seed.nnm' 'nnmodel inspect .work/big.nnm --no-verify' "
-                                   f"'nnmodel inspect .work/big.nnm' ({hf_runs}, {hf_runs}, {hf_runs} and "
-                                   f"{verify_runs} runs)")
+                                              bench.verify_runs, 1)
+            bench.commands["inspect"] = (
+                f"hyperfine -N 'nnmodel inspect .work/seed.nnm --no-verify' "
+                f"'nnmodel inspect .work/seed.nnm' 'nnmodel inspect .work/big.nnm --no-verify' "
+                f"'nnmodel inspect .work/big.nnm' ({hf_runs}, {hf_runs}, {hf_runs} and "
+                f"{bench.verify_runs} runs)")
+    return inspect, big_info, big_check
 
-    # ---- 5. Keras HDF5 import
+
+def convert_timings(bench, peers):
+    """Section 5: `nnmodel convert` of a big Keras HDF5 file against h5py reading it, interleaved."""
+    nn, py, runner = bench.nn, bench.py, bench.runner
+    big_nnm, big_h5, big_from_h5, big_copy = bench.big_nnm, bench.big_h5, bench.big_from_h5, bench.big_copy
     h5 = {"convert": [], "h5py": [], "copy": []}
-    big_copy = os.path.join(work, "big_copy.nnm")
     h5_info = None
     same_weights = None
-    if have_h5py and big_py:
+    if peers.h5py and peers.big_py:
         print("== generating the big Keras HDF5 model with make_big_h5.py", flush=True)
         rec = runner.run("make-big-h5", [py, os.path.join(HERE, "make_big_h5.py"), big_h5,
-                                         "--width", str(big_width), "--layers", str(big_layers)])
-        commands["make big h5"] = (f"python Benchmarks/make_big_h5.py .work/big.h5 --width {big_width} "
-                                   f"--layers {big_layers}")
+                                         "--width", str(bench.big_width), "--layers", str(bench.big_layers)])
+        commands = bench.commands
+        commands["make big h5"] = (f"python Benchmarks/make_big_h5.py .work/big.h5 --width {bench.big_width} "
+                                   f"--layers {bench.big_layers}")
         commands["convert"] = "nnmodel convert .work/big.h5 .work/big_from_h5.nnm"
         commands["h5py read"] = "python Benchmarks/peers/h5py_read.py .work/big.h5"
         commands["convert reference"] = "nnmodel convert .work/big.nnm .work/big_copy.nnm"
         if rec["rc"] == 0 and rec["json"]:
             h5_info = rec["json"]
             print(f"    {h5_info['bytes']:,} bytes, {h5_info['seconds']:.1f} s", flush=True)
-            for r in range(1, h5_rounds + 1):
-                print(f"== HDF5 import round {r}/{h5_rounds}", flush=True)
+            for r in range(1, bench.h5_rounds + 1):
+                print(f"== HDF5 import round {r}/{bench.h5_rounds}", flush=True)
                 if os.path.exists(big_from_h5):
                     os.unlink(big_from_h5)
                 h5["convert"].append(runner.run(f"convert-nnmodel-{r}", [nn, "convert", big_h5, big_from_h5]))
@@ -511,141 +580,220 @@ def main():
                 same_weights = a == b
                 print(f"    converted tensors identical to make_big_model.py's (CRC-32 per tensor): {same_weights}",
                       flush=True)
+    return h5, h5_info, same_weights
 
-    ceiling("end")
-    load_end = loadavg()
 
-    if not args.keep:
-        for path in (big_nnm, big_h5, big_from_h5, os.path.join(work, "big_copy.nnm")):
+def remove_big_files(bench):
+    """Removes the generated big files unless --keep."""
+    if not bench.args.keep:
+        for path in (bench.big_nnm, bench.big_h5, bench.big_from_h5, bench.big_copy):
             if os.path.exists(path):
                 os.unlink(path)
         print("== removed the big files (use --keep to keep them)", flush=True)
 
-    elapsed = time.time() - started + (args.build_seconds or 0)
 
-    # ---------------------------------------------------------------- summary
-    def col(recs, key):
-        return [r["json"].get(key) for r in recs]
+# ---------------------------------------------------------------- summary
 
-    nn_train_s = col(nn_train, "training_seconds")
-    nn_acc = [r["json"]["test"]["accuracy"] for r in nn_train]
-    nn_wall = [r["wall"] for r in nn_train]
-    nn_rss = [r["rss_kb"] * 1024 / 1e6 for r in nn_train if r["rss_kb"]]
-    k_fit = col(k_train, "fit_seconds")
-    k_acc = col(k_train, "test_accuracy")
-    k_wall = [r["wall"] for r in k_train]
-    k_rss = [r["rss_kb"] * 1024 / 1e6 for r in k_train if r["rss_kb"]]
-    k_first = [r["json"]["epoch_seconds"][0] for r in k_train if r["json"].get("epoch_seconds")]
-    k_later = [statistics.median(r["json"]["epoch_seconds"][1:]) for r in k_train
-               if len(r["json"].get("epoch_seconds") or []) > 1]
-    s_fit = col(s_train, "fit_seconds")
-    s_acc = col(s_train, "test_accuracy")
-    s_wall = [r["wall"] for r in s_train]
-    s_rss = [r["rss_kb"] * 1024 / 1e6 for r in s_train if r["rss_kb"]]
 
-    def ratio(a, b):
-        return a / b if a is not None and b else None
+def ok(recs):
+    """The runs that exited 0 and printed JSON."""
+    return [r for r in recs if r["rc"] == 0 and r["json"]]
 
-    m_nn, m_k, m_s = median(nn_train_s), median(k_fit), median(s_fit)
-    r_k, r_s = ratio(m_nn, m_k), ratio(m_nn, m_s)
-    rw_k, rw_s = ratio(median(nn_wall), median(k_wall)), ratio(median(nn_wall), median(s_wall))
-    gflops = lambda secs: total_flops / secs / 1e9 if secs else None  # noqa: E731
-    best_one = max((c["one_thread"] for c in ceilings), default=None)
-    best_two = max((c["two_cores_best"] for c in ceilings), default=None)
 
-    def best_of(key):
-        return max((c[key] for c in ceilings), default=None)
+def col(recs, key):
+    """The value of key in each run's JSON output (None where it is missing)."""
+    return [r["json"].get(key) for r in recs]
 
-    def ms_range(values):
-        values = [v for v in values if v is not None]
-        return f" ({min(values) * 1000:.1f}–{max(values) * 1000:.1f})" if len(values) > 1 else ""
 
-    def cell(v, f=fmt_s, values=None, unit=""):
-        if v is None:
-            return "—"
-        return f(v) + (fmt_range(values, unit=unit) if values and len(values) > 1 else "")
+def walls(recs):
+    """Each run's whole-process wall time, in seconds."""
+    return [r["wall"] for r in recs]
 
-    def acc_cell(values):
-        m = median(values)
-        if m is None:
-            return "—"
-        lo, hi = spread(values)
-        return f"{m:.4f}" + (f" ({lo:.4f}–{hi:.4f})" if len(values) > 1 else "")
 
-    def cores_cell(recs):
-        values = [r["cpu"] / r["wall"] for r in recs if r.get("cpu") is not None and r["wall"] > 0]
-        return f"{median(values):.2f}" if values else "—"
+def rss_mb(recs):
+    """Each run's peak RSS in MB (10^6 bytes), for the runs /usr/bin/time measured."""
+    return [r["rss_kb"] * 1024 / 1e6 for r in recs if r["rss_kb"]]
 
-    def others_cell(recs):
-        values = [r["others"] for r in recs if r.get("others") is not None]
-        if not values:
-            return "—"
-        return f"{median(values):.2f} (max {max(values):.2f})"
 
-    def mb_cell(values):
-        if not values:
-            return "—"
-        return f"{median(values):.0f} (max {max(values):.0f})"
+def ratio(a, b):
+    """a / b, or None when a is missing or b is missing or 0."""
+    return a / b if a is not None and b else None
 
+
+def best_of(ceilings, key):
+    """The best value of one sgemm_ceiling measurement over the ceiling runs, or None."""
+    return max((c[key] for c in ceilings), default=None)
+
+
+def ms_range(values):
+    """' (min–max)' in milliseconds when there are several values, else an empty string."""
+    values = [v for v in values if v is not None]
+    return f" ({min(values) * 1000:.1f}–{max(values) * 1000:.1f})" if len(values) > 1 else ""
+
+
+def cell(v, f=fmt_s, values=None, unit=""):
+    """A table cell: v formatted by f, then (min–max) of values when there are several; — without v."""
+    if v is None:
+        return "—"
+    return f(v) + (fmt_range(values, unit=unit) if values and len(values) > 1 else "")
+
+
+def acc_cell(values):
+    """A table cell of accuracies: median (min–max) to 4 decimals, or —."""
+    m = median(values)
+    if m is None:
+        return "—"
+    lo, hi = spread(values)
+    return f"{m:.4f}" + (f" ({lo:.4f}–{hi:.4f})" if len(values) > 1 else "")
+
+
+def cores_cell(recs):
+    """A table cell of the median cores the runs used (CPU time over wall time), or —."""
+    values = [r["cpu"] / r["wall"] for r in recs if r.get("cpu") is not None and r["wall"] > 0]
+    return f"{median(values):.2f}" if values else "—"
+
+
+def others_cell(recs):
+    """A table cell of the cores other processes kept busy during the runs: median (max), or —."""
+    values = [r["others"] for r in recs if r.get("others") is not None]
+    if not values:
+        return "—"
+    return f"{median(values):.2f} (max {max(values):.2f})"
+
+
+def mb_cell(values):
+    """A table cell of peak RSS values in MB: median (max), or —."""
+    if not values:
+        return "—"
+    return f"{median(values):.0f} (max {max(values):.0f})"
+
+
+def inspect_cell(inspect, key):
+    """A table cell of one inspect timing: median (min–max, runs), or — when it was not measured."""
+    v = inspect.get(key)
+    return f"{fmt_ms(v['median'])} ({fmt_ms(v['min'])}–{fmt_ms(v['max'])}, {v['runs']} runs)" if v else "—"
+
+
+class Stats:
+    """The columns, medians and ratios of the training and evaluation runs that tables and targets share."""
+
+    def __init__(self, results):
+        """Derives everything from the successful runs in results."""
+        self.total_flops = results.total_flops
+        self.nn_train = ok(results.train["nnmodel"])
+        self.k_train = ok(results.train["keras"])
+        self.s_train = ok(results.train["sklearn"])
+
+        self.nn_train_s = col(self.nn_train, "training_seconds")
+        self.nn_acc = [r["json"]["test"]["accuracy"] for r in self.nn_train]
+        self.nn_wall = walls(self.nn_train)
+        self.nn_rss = rss_mb(self.nn_train)
+        self.k_fit = col(self.k_train, "fit_seconds")
+        self.k_acc = col(self.k_train, "test_accuracy")
+        self.k_wall = walls(self.k_train)
+        self.k_rss = rss_mb(self.k_train)
+        self.k_first = [r["json"]["epoch_seconds"][0] for r in self.k_train if r["json"].get("epoch_seconds")]
+        self.k_later = [statistics.median(r["json"]["epoch_seconds"][1:]) for r in self.k_train
+                        if len(r["json"].get("epoch_seconds") or []) > 1]
+        self.s_fit = col(self.s_train, "fit_seconds")
+        self.s_acc = col(self.s_train, "test_accuracy")
+        self.s_wall = walls(self.s_train)
+        self.s_rss = rss_mb(self.s_train)
+
+        self.m_nn, self.m_k, self.m_s = median(self.nn_train_s), median(self.k_fit), median(self.s_fit)
+        self.r_k, self.r_s = ratio(self.m_nn, self.m_k), ratio(self.m_nn, self.m_s)
+        self.rw_k = ratio(median(self.nn_wall), median(self.k_wall))
+        self.rw_s = ratio(median(self.nn_wall), median(self.s_wall))
+        self.best_one = best_of(results.ceilings, "one_thread")
+        self.best_two = best_of(results.ceilings, "two_cores_best")
+
+        self.nn_eval = ok(results.evaluate["nnmodel"])
+        self.nn_eval_s = col(self.nn_eval, "seconds")
+        self.nn_eval_acc = col(self.nn_eval, "accuracy")
+        self.nn_eval_wall = walls(self.nn_eval)
+        self.k_eval = ok(results.evaluate["keras"])
+        self.s_eval = ok(results.evaluate["sklearn"])
+
+    def gflops(self, secs):
+        """The GFLOP/s of training the seed job in secs seconds, or None."""
+        return self.total_flops / secs / 1e9 if secs else None
+
+
+def training_table(bench, results, st):
+    """Table 1 (and 4, peak RSS): training time, wall time, ratios, accuracy, RSS, cores, noise, GFLOP/s."""
     lines = []
     w = lines.append
-    w(f"#### 1. Training the seed job, and 4. its peak RSS ({epochs} epoch(s), batch {batch}, "
-      f"{train_samples:,} samples; {rounds} interleaved rounds; median (min–max))")
+    w(f"#### 1. Training the seed job, and 4. its peak RSS ({bench.epochs} epoch(s), batch {bench.batch}, "
+      f"{results.train_samples:,} samples; {bench.rounds} interleaved rounds; median (min–max))")
     w("")
     w("| | nnmodel | Keras (TF CPU) | scikit-learn |")
     w("|---|---|---|---|")
-    w(f"| training time, s (nnmodel `training_seconds`, Keras `fit`, sklearn `fit`) | {cell(m_nn, values=nn_train_s)} "
-      f"| {cell(m_k, values=k_fit)} | {cell(m_s, values=s_fit)} |")
-    w(f"| whole process wall, s | {cell(median(nn_wall), values=nn_wall)} | {cell(median(k_wall), values=k_wall)} "
-      f"| {cell(median(s_wall), values=s_wall)} |")
-    w(f"| ratio nnmodel / peer, training time | — | {cell(r_k, lambda v: f'{v:.3f}')} (target ≤ "
-      f"{TARGETS['train_vs_keras']}) | {cell(r_s, lambda v: f'{v:.3f}')} (target ≤ {TARGETS['train_vs_sklearn']}) |")
-    w(f"| ratio nnmodel / peer, whole process | — | {cell(rw_k, lambda v: f'{v:.3f}')} | {cell(rw_s, lambda v: f'{v:.3f}')} |")
-    w(f"| test accuracy | {acc_cell(nn_acc)} | {acc_cell(k_acc)} | {acc_cell(s_acc)} |")
-    w(f"| peak RSS, MB | {mb_cell(nn_rss)} | {mb_cell(k_rss)} | {mb_cell(s_rss)} |")
-    w(f"| CPU time / wall (cores used), whole process | {cores_cell(nn_train)} | {cores_cell(k_train)} "
-      f"| {cores_cell(s_train)} |")
-    w(f"| other processes' load during the runs, cores | {others_cell(nn_train)} | {others_cell(k_train)} "
-      f"| {others_cell(s_train)} |")
-    w(f"| achieved GFLOP/s ({total_flops / 1e9:.1f} GFLOP) | {cell(gflops(m_nn), lambda v: f'{v:.1f}')} "
-      f"| {cell(gflops(m_k), lambda v: f'{v:.1f}')} | {cell(gflops(m_s), lambda v: f'{v:.1f} (float64)')} |")
-    if k_first:
-        w(f"| Keras epoch times, s: first (tracing included) / later epochs | | {fmt_s(median(k_first))} / "
-          f"{fmt_s(median(k_later))} | |")
+    w(f"| training time, s (nnmodel `training_seconds`, Keras `fit`, sklearn `fit`) | {cell(st.m_nn, values=st.nn_train_s)} "
+      f"| {cell(st.m_k, values=st.k_fit)} | {cell(st.m_s, values=st.s_fit)} |")
+    w(f"| whole process wall, s | {cell(median(st.nn_wall), values=st.nn_wall)} "
+      f"| {cell(median(st.k_wall), values=st.k_wall)} | {cell(median(st.s_wall), values=st.s_wall)} |")
+    w(f"| ratio nnmodel / peer, training time | — | {cell(st.r_k, lambda v: f'{v:.3f}')} (target ≤ "
+      f"{TARGETS['train_vs_keras']}) | {cell(st.r_s, lambda v: f'{v:.3f}')} (target ≤ {TARGETS['train_vs_sklearn']}) |")
+    w(f"| ratio nnmodel / peer, whole process | — | {cell(st.rw_k, lambda v: f'{v:.3f}')} "
+      f"| {cell(st.rw_s, lambda v: f'{v:.3f}')} |")
+    w(f"| test accuracy | {acc_cell(st.nn_acc)} | {acc_cell(st.k_acc)} | {acc_cell(st.s_acc)} |")
+    w(f"| peak RSS, MB | {mb_cell(st.nn_rss)} | {mb_cell(st.k_rss)} | {mb_cell(st.s_rss)} |")
+    w(f"| CPU time / wall (cores used), whole process | {cores_cell(st.nn_train)} | {cores_cell(st.k_train)} "
+      f"| {cores_cell(st.s_train)} |")
+    w(f"| other processes' load during the runs, cores | {others_cell(st.nn_train)} | {others_cell(st.k_train)} "
+      f"| {others_cell(st.s_train)} |")
+    w(f"| achieved GFLOP/s ({st.total_flops / 1e9:.1f} GFLOP) | {cell(st.gflops(st.m_nn), lambda v: f'{v:.1f}')} "
+      f"| {cell(st.gflops(st.m_k), lambda v: f'{v:.1f}')} | {cell(st.gflops(st.m_s), lambda v: f'{v:.1f} (float64)')} |")
+    if st.k_first:
+        w(f"| Keras epoch times, s: first (tracing included) / later epochs | | {fmt_s(median(st.k_first))} / "
+          f"{fmt_s(median(st.k_later))} | |")
     w("")
-    if ceilings:
-        w(f"sgemm ceiling for the batch-32 mix of the seed job (OpenBLAS, best of {len(ceilings)} runs): "
-          f"1 thread {best_of('one_thread'):.1f} GFLOP/s; 2 cores {best_two:.1f} GFLOP/s "
-          f"(OpenBLAS 2 threads {best_of('openblas_two_threads'):.1f}, 2 pthreads {best_of('two_pthreads'):.1f}, "
-          f"2 processes {best_of('two_processes'):.1f}; other processes kept "
-          + "/".join(f"{c['others']:.2f}" for c in ceilings if c.get("others") is not None)
-          + " cores busy during these runs). nnmodel reaches "
-          + (f"{gflops(m_nn) / best_two:.1%} of the 2-core ceiling ({gflops(m_nn) / best_one:.1%} of 1 thread)."
-             if m_nn else "n/a."))
-        shapes = ceilings[-1].get("one_thread_shapes", {})
-        if shapes:
-            w("Per shape, 1 thread (GFLOP/s): " + ", ".join(f"{k} {v:.1f}" for k, v in shapes.items()) + ".")
-        w("")
+    return lines
 
-    nn_eval_s = [r["json"].get("seconds") for r in ok(evaluate["nnmodel"])]
-    nn_eval_acc = [r["json"].get("accuracy") for r in ok(evaluate["nnmodel"])]
-    nn_eval_wall = [r["wall"] for r in ok(evaluate["nnmodel"])]
-    k_eval = ok(evaluate["keras"])
-    s_eval = ok(evaluate["sklearn"])
-    w(f"#### 2. Evaluating on the {test_samples:,} test images ({eval_rounds} interleaved rounds; median (min–max))")
+
+def ceiling_text(ceilings, st):
+    """The sgemm ceiling paragraph: best GFLOP/s per way of using the cores, and nnmodel's share of it."""
+    lines = []
+    if not ceilings:
+        return lines
+    w = lines.append
+    g_nn = st.gflops(st.m_nn)
+    w(f"sgemm ceiling for the batch-32 mix of the seed job (OpenBLAS, best of {len(ceilings)} runs): "
+      f"1 thread {best_of(ceilings, 'one_thread'):.1f} GFLOP/s; 2 cores {st.best_two:.1f} GFLOP/s "
+      f"(OpenBLAS 2 threads {best_of(ceilings, 'openblas_two_threads'):.1f}, "
+      f"2 pthreads {best_of(ceilings, 'two_pthreads'):.1f}, "
+      f"2 processes {best_of(ceilings, 'two_processes'):.1f}; other processes kept "
+      + "/".join(f"{c['others']:.2f}" for c in ceilings if c.get("others") is not None)
+      + " cores busy during these runs). nnmodel reaches "
+      + (f"{g_nn / st.best_two:.1%} of the 2-core ceiling ({g_nn / st.best_one:.1%} of 1 thread)."
+         if st.m_nn else "n/a."))
+    shapes = ceilings[-1].get("one_thread_shapes", {})
+    if shapes:
+        w("Per shape, 1 thread (GFLOP/s): " + ", ".join(f"{k} {v:.1f}" for k, v in shapes.items()) + ".")
+    w("")
+    return lines
+
+
+def evaluation_table(bench, results, st):
+    """Table 2: evaluation compute in process, whole-process wall times, noise and accuracy per tool."""
+    k_eval, s_eval, hf_eval = st.k_eval, st.s_eval, results.hf_eval
+    lines = []
+    w = lines.append
+    w(f"#### 2. Evaluating on the {results.test_samples:,} test images ({bench.eval_rounds} interleaved rounds; "
+      f"median (min–max))")
     w("")
     w("| | nnmodel | Keras (TF CPU) | scikit-learn |")
     w("|---|---|---|---|")
     w(f"| compute in process (nnmodel `seconds`, Keras `evaluate` call, sklearn `score`) "
-      f"| {cell(median(nn_eval_s), fmt_ms)}{ms_range(nn_eval_s)} "
+      f"| {cell(median(st.nn_eval_s), fmt_ms)}{ms_range(st.nn_eval_s)} "
       f"| {cell(median(col(k_eval, 'evaluate_seconds')), fmt_ms)} "
       f"| {cell(median(col(s_eval, 'score_seconds')), fmt_ms)} |")
     if k_eval:
         w(f"| Keras `evaluate`, second call in the same process | | "
           f"{cell(median(col(k_eval, 'evaluate_warm_seconds')), fmt_ms)} | |")
-    w(f"| whole process wall, s (interleaved runs) | {cell(median(nn_eval_wall), fmt_s, nn_eval_wall)} "
-      f"| {cell(median([r['wall'] for r in k_eval]), fmt_s, [r['wall'] for r in k_eval])} "
-      f"| {cell(median([r['wall'] for r in s_eval]), fmt_s, [r['wall'] for r in s_eval])} |")
+    w(f"| whole process wall, s (interleaved runs) | {cell(median(st.nn_eval_wall), fmt_s, st.nn_eval_wall)} "
+      f"| {cell(median(walls(k_eval)), fmt_s, walls(k_eval))} "
+      f"| {cell(median(walls(s_eval)), fmt_s, walls(s_eval))} |")
     if hf_eval:
         w(f"| whole process wall, {hf_eval['how']} | {fmt_ms(hf_eval['median'])} "
           f"({fmt_ms(hf_eval['min'])}–{fmt_ms(hf_eval['max'])}) | | |")
@@ -653,158 +801,202 @@ def main():
         w(f"| of which import / model load, s | | {fmt_s(median(col(k_eval, 'import_seconds')))} / "
           f"{fmt_s(median(col(k_eval, 'load_seconds')))} | {fmt_s(median(col(s_eval, 'import_seconds')))} / "
           f"{fmt_s(median(col(s_eval, 'load_seconds')))} |")
-    w(f"| other processes' load during the runs, cores | {others_cell(ok(evaluate['nnmodel']))} "
+    w(f"| other processes' load during the runs, cores | {others_cell(st.nn_eval)} "
       f"| {others_cell(k_eval)} | {others_cell(s_eval)} |")
-    w(f"| accuracy | {acc_cell(nn_eval_acc)} | {acc_cell(col(k_eval, 'accuracy'))} "
+    w(f"| accuracy | {acc_cell(st.nn_eval_acc)} | {acc_cell(col(k_eval, 'accuracy'))} "
       f"| {acc_cell(col(s_eval, 'accuracy'))} |")
     w("")
+    return lines
 
+
+def inspect_table(bench, results):
+    """Table 3: `nnmodel inspect` header-only and verified load times on the seed and the big model."""
+    big_info, big_check, inspect = results.big_info, results.big_check, results.inspect
+    lines = []
+    w = lines.append
     w("#### 3. `nnmodel inspect`: start-up and verified load (whole process, warm page cache)")
     w("")
     w("| file | header only (`--no-verify`) | every tensor read and CRC-checked |")
     w("|---|---|---|")
-    seed_size = os.path.getsize(seed_nnm) if os.path.exists(seed_nnm) else None
-
-    def insp(key):
-        v = inspect.get(key)
-        return f"{fmt_ms(v['median'])} ({fmt_ms(v['min'])}–{fmt_ms(v['max'])}, {v['runs']} runs)" if v else "—"
-
+    seed_size = os.path.getsize(bench.seed_nnm) if os.path.exists(bench.seed_nnm) else None
     if seed_size:
-        w(f"| seed.nnm ({seed_size / 1e6:.2f} MB) | {insp('seed_header')} | {insp('seed_verify')} |")
+        w(f"| seed.nnm ({seed_size / 1e6:.2f} MB) | {inspect_cell(inspect, 'seed_header')} "
+          f"| {inspect_cell(inspect, 'seed_verify')} |")
     if big_info:
         bv = inspect.get("big_verify")
         rate = f"; **{big_info['bytes'] / bv['median'] / 1e9:.2f} GB/s**" if bv else ""
-        w(f"| big.nnm ({big_info['bytes'] / 1e9:.3f} GB, {big_layers} x Dense({big_width})) | {insp('big_header')} "
-          f"| {insp('big_verify')}{rate} |")
+        w(f"| big.nnm ({big_info['bytes'] / 1e9:.3f} GB, {bench.big_layers} x Dense({bench.big_width})) "
+          f"| {inspect_cell(inspect, 'big_header')} | {inspect_cell(inspect, 'big_verify')}{rate} |")
     w("")
     if big_info:
         w(f"big.nnm: {big_info['parameters']:,} parameters, written by make_big_model.py in "
           f"{big_info['seconds']:.1f} s; `nnmodel inspect` on it: exit {big_check['rc'] if big_check else '?'}, "
           f"checksums {json.dumps(big_check['checksums']) if big_check else '?'}.")
         w("")
+    return lines
 
-    if h5_info:
-        conv = ok(h5["convert"]) or [r for r in h5["convert"] if r["rc"] == 0]
-        reads = ok(h5["h5py"])
-        conv_wall = [r["wall"] for r in conv]
-        read_s = col(reads, "read_seconds")
-        read_wall = [r["wall"] for r in reads]
-        size = h5_info["bytes"]
-        w(f"#### 5. Keras HDF5 import ({size / 1e9:.3f} GB legacy `.h5`, tf_keras layout; {h5_rounds} interleaved "
-          f"rounds; warm page cache)")
-        w("")
-        w("| | seconds, median (min–max) | input MB/s | peak RSS, MB |")
-        w("|---|---|---|---|")
-        if conv_wall:
-            w(f"| `nnmodel convert big.h5 big.nnm` (whole process; includes writing and "
-              f"fsyncing the {size / 1e9:.2f} GB .nnm) "
-              f"| {cell(median(conv_wall), values=conv_wall)} | {size / median(conv_wall) / 1e6:.0f} "
-              f"| {mb_cell([r['rss_kb'] * 1024 / 1e6 for r in conv if r['rss_kb']])} |")
-        copies = [r for r in h5["copy"] if r["rc"] == 0]
-        if copies:
-            cw = [r["wall"] for r in copies]
-            w(f"| reference: `nnmodel convert big.nnm copy.nnm` (same output, .nnm input, checksums verified) "
-              f"| {cell(median(cw), values=cw)} | {big_info['bytes'] / median(cw) / 1e6:.0f} "
-              f"| {mb_cell([r['rss_kb'] * 1024 / 1e6 for r in copies if r['rss_kb']])} |")
-        if read_s:
-            w(f"| h5py: every dataset into numpy (in process) | {cell(median(read_s), values=read_s)} "
-              f"| {size / median(read_s) / 1e6:.0f} | |")
-            w(f"| h5py: whole process (import h5py, read) | {cell(median(read_wall), values=read_wall)} "
-              f"| {size / median(read_wall) / 1e6:.0f} "
-              f"| {mb_cell([r['rss_kb'] * 1024 / 1e6 for r in reads if r['rss_kb']])} |")
-        w("")
-        if same_weights is not None:
-            w(f"Converted tensors identical to make_big_model.py's (CRC-32 of every tensor): "
-              f"{'yes' if same_weights else 'NO'}.")
-            w("")
 
-    # ---- targets
+def convert_table(bench, results):
+    """Table 5: `nnmodel convert` of the big HDF5 file, the .nnm reference and h5py's read (none without h5py)."""
+    h5_info, h5, big_info = results.h5_info, results.h5, results.big_info
+    lines = []
+    if not h5_info:
+        return lines
+    w = lines.append
+    conv = ok(h5["convert"]) or [r for r in h5["convert"] if r["rc"] == 0]
+    reads = ok(h5["h5py"])
+    conv_wall = walls(conv)
+    read_s = col(reads, "read_seconds")
+    read_wall = walls(reads)
+    size = h5_info["bytes"]
+    w(f"#### 5. Keras HDF5 import ({size / 1e9:.3f} GB legacy `.h5`, tf_keras layout; {bench.h5_rounds} interleaved "
+      f"rounds; warm page cache)")
+    w("")
+    w("| | seconds, median (min–max) | input MB/s | peak RSS, MB |")
+    w("|---|---|---|---|")
+    if conv_wall:
+        w(f"| `nnmodel convert big.h5 big.nnm` (whole process; includes writing and "
+          f"fsyncing the {size / 1e9:.2f} GB .nnm) "
+          f"| {cell(median(conv_wall), values=conv_wall)} | {size / median(conv_wall) / 1e6:.0f} "
+          f"| {mb_cell(rss_mb(conv))} |")
+    copies = [r for r in h5["copy"] if r["rc"] == 0]
+    if copies:
+        cw = walls(copies)
+        w(f"| reference: `nnmodel convert big.nnm copy.nnm` (same output, .nnm input, checksums verified) "
+          f"| {cell(median(cw), values=cw)} | {big_info['bytes'] / median(cw) / 1e6:.0f} "
+          f"| {mb_cell(rss_mb(copies))} |")
+    if read_s:
+        w(f"| h5py: every dataset into numpy (in process) | {cell(median(read_s), values=read_s)} "
+          f"| {size / median(read_s) / 1e6:.0f} | |")
+        w(f"| h5py: whole process (import h5py, read) | {cell(median(read_wall), values=read_wall)} "
+          f"| {size / median(read_wall) / 1e6:.0f} "
+          f"| {mb_cell(rss_mb(reads))} |")
+    w("")
+    if results.same_weights is not None:
+        w(f"Converted tensors identical to make_big_model.py's (CRC-32 of every tensor): "
+          f"{'yes' if results.same_weights else 'NO'}.")
+        w("")
+    return lines
+
+
+def build_table(bench, results, st):
+    """All the tables, in section order, as one markdown string."""
+    lines = (training_table(bench, results, st) + ceiling_text(results.ceilings, st)
+             + evaluation_table(bench, results, st) + inspect_table(bench, results)
+             + convert_table(bench, results))
+    return "\n".join(lines)
+
+
+def target_line(name, met, text):
+    """One line of the targets list: met or not met with text, or not measured with text as the reason."""
+    if met is None:
+        return f"- {name}: not measured ({text})"
+    return f"- {name}: **{'met' if met else 'not met'}** — {text}"
+
+
+def check_targets(bench, results, st):
+    """The met / not met line of every target (and, in quick mode, that they are meant for full runs)."""
+    r_k, r_s, m_nn, m_k, m_s = st.r_k, st.r_s, st.m_nn, st.m_k, st.m_s
+    nn_acc, k_acc, nn_rss, nn_eval_wall = st.nn_acc, st.k_acc, st.nn_rss, st.nn_eval_wall
+    hf_eval = results.hf_eval
     targets = []
-
-    def target(name, met, text):
-        if met is None:
-            targets.append(f"- {name}: not measured ({text})")
-        else:
-            targets.append(f"- {name}: **{'met' if met else 'not met'}** — {text}")
-
-    target("training time nnmodel / Keras ≤ 0.08", None if r_k is None else r_k <= TARGETS["train_vs_keras"],
-           f"{r_k:.3f} ({fmt_s(m_nn)} s / {fmt_s(m_k)} s)" if r_k else "no Keras")
-    target("training time nnmodel / scikit-learn ≤ 0.12", None if r_s is None else r_s <= TARGETS["train_vs_sklearn"],
-           f"{r_s:.3f} ({fmt_s(m_nn)} s / {fmt_s(m_s)} s)" if r_s else "no scikit-learn")
+    targets.append(target_line(
+        "training time nnmodel / Keras ≤ 0.08", None if r_k is None else r_k <= TARGETS["train_vs_keras"],
+        f"{r_k:.3f} ({fmt_s(m_nn)} s / {fmt_s(m_k)} s)" if r_k else "no Keras"))
+    targets.append(target_line(
+        "training time nnmodel / scikit-learn ≤ 0.12", None if r_s is None else r_s <= TARGETS["train_vs_sklearn"],
+        f"{r_s:.3f} ({fmt_s(m_nn)} s / {fmt_s(m_s)} s)" if r_s else "no scikit-learn"))
     gap = (median(k_acc) - median(nn_acc)) if k_acc and nn_acc else None
-    target("test accuracy no more than 0.5 points below Keras",
-           None if gap is None else gap <= TARGETS["accuracy_gap"] + 1e-12,
-           f"nnmodel {median(nn_acc):.4f} vs Keras {median(k_acc):.4f}: "
-           f"{-gap * 100:+.2f} points" if gap is not None else "no Keras")
-    me = median(nn_eval_s)
-    target("evaluate compute ≤ 25 ms", None if me is None else me <= TARGETS["evaluate_compute"],
-           f"{fmt_ms(me)} (median `seconds`)" if me is not None else "no evaluation")
+    targets.append(target_line(
+        "test accuracy no more than 0.5 points below Keras",
+        None if gap is None else gap <= TARGETS["accuracy_gap"] + 1e-12,
+        f"nnmodel {median(nn_acc):.4f} vs Keras {median(k_acc):.4f}: "
+        f"{-gap * 100:+.2f} points" if gap is not None else "no Keras"))
+    me = median(st.nn_eval_s)
+    targets.append(target_line(
+        "evaluate compute ≤ 25 ms", None if me is None else me <= TARGETS["evaluate_compute"],
+        f"{fmt_ms(me)} (median `seconds`)" if me is not None else "no evaluation"))
     mp = hf_eval["median"] if hf_eval else median(nn_eval_wall)
-    target("evaluate whole process < 0.3 s", None if mp is None else mp < TARGETS["evaluate_process"],
-           f"{fmt_ms(mp)} ({hf_eval['how'] if hf_eval else 'interleaved runs'}; interleaved median "
-           f"{fmt_ms(median(nn_eval_wall))})" if mp is not None else "no evaluation")
+    targets.append(target_line(
+        "evaluate whole process < 0.3 s", None if mp is None else mp < TARGETS["evaluate_process"],
+        f"{fmt_ms(mp)} ({hf_eval['how'] if hf_eval else 'interleaved runs'}; interleaved median "
+        f"{fmt_ms(median(nn_eval_wall))})" if mp is not None else "no evaluation"))
     mr = max(nn_rss) if nn_rss else None
-    target("peak RSS of the seed training job < 200 MB", None if mr is None else mr < TARGETS["train_rss_mb"],
-           f"{mr:.0f} MB max over {len(nn_rss)} runs (`/usr/bin/time -f %M`: {max(r['rss_kb'] for r in nn_train if r['rss_kb']):,} KiB)"
-           if mr is not None else "no /usr/bin/time")
-    if quick:
+    targets.append(target_line(
+        "peak RSS of the seed training job < 200 MB", None if mr is None else mr < TARGETS["train_rss_mb"],
+        f"{mr:.0f} MB max over {len(nn_rss)} runs (`/usr/bin/time -f %M`: "
+        f"{max(r['rss_kb'] for r in st.nn_train if r['rss_kb']):,} KiB)"
+        if mr is not None else "no /usr/bin/time"))
+    if bench.quick:
         targets.append("- (quick mode: 1 epoch, few rounds, small big model — the targets are for full runs)")
+    return targets
 
-    table = "\n".join(lines)
+
+def print_report(table, targets, elapsed):
+    """Prints the tables, the targets and the run's total wall time."""
     print()
     print(table)
     print("Targets:")
     print("\n".join(targets))
     print(f"\nTotal wall time of this run: {elapsed / 60:.1f} min", flush=True)
 
-    # ---- append to RESULTS.md
+
+def collect_notes(peers, records, k_train):
+    """The notes for RESULTS.md: skipped peers, Keras's stderr and threading, the noise, failed runs."""
     notes = []
-    notes += [s for s in skipped]
+    notes += [s for s in peers.skipped]
     for prefix, name in (("train-keras", "Keras training"), ("evaluate-keras", "Keras evaluation")):
-        msgs, count = interesting_stderr(runner.records, prefix)
+        msgs, count = interesting_stderr(records, prefix)
         if msgs:
             notes.append(f"{name} stderr ({count} distinct lines), e.g.: " + " | ".join(f"`{m}`" for m in msgs[:4]))
     if k_train:
         j = k_train[0]["json"]
         notes.append(f"TensorFlow threading: intra-op {j.get('intra_op_threads')}, inter-op "
                      f"{j.get('inter_op_threads')} (0 = TensorFlow's default, all cores); GPUs visible: {j.get('gpus')}.")
-    loads = [r["others"] for r in runner.records if r.get("others") is not None]
+    loads = [r["others"] for r in records if r.get("others") is not None]
     if loads:
         busy_runs = sum(1 for v in loads if v >= 0.3)
         notes.append(f"Noise: other processes kept a median {median(loads):.2f} cores (max {max(loads):.2f}) of the "
                      f"{os.cpu_count()} busy during the timed runs; {busy_runs} of {len(loads)} runs had 0.3 cores "
                      f"or more taken" + (" — on 2 cores, every 2-thread number here is affected."
                                          if median(loads) >= 0.3 else "."))
-    failures = [r["label"] for r in runner.records if r["rc"] != 0]
+    failures = [r["label"] for r in records if r["rc"] != 0]
     if failures:
         notes.append("Failed runs: " + ", ".join(failures))
+    return notes
 
+
+def results_section(bench, peers, results, st, table, targets):
+    """The dated RESULTS.md section: machine, versions, commands, the tables, the targets and the notes."""
+    notes = collect_notes(peers, bench.runner.records, st.k_train)
+    versions = peers.versions
     head = git("log", "-1", "--format=%h %s")
     src = git("log", "-1", "--format=%h %s", "--", "Sources", "Package.swift")
     dirty = git("status", "--porcelain", "--", "Sources", "Package.swift")
-    nn_version = subprocess.run([nn, "--version"], stdout=subprocess.PIPE, text=True).stdout.strip()
+    nn_version = subprocess.run([bench.nn, "--version"], stdout=subprocess.PIPE, text=True).stdout.strip()
     swift_version = ""
     if shutil.which("swift"):
         swift_version = subprocess.run(["swift", "--version"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                        text=True).stdout.strip().splitlines()[0]
-    openblas = ceilings[0]["openblas_config"] if ceilings else "?"
-    sk_version = s_train[0]["json"].get("sklearn") if s_train else versions.get("sklearn")
+    openblas = results.ceilings[0]["openblas_config"] if results.ceilings else "?"
+    sk_version = st.s_train[0]["json"].get("sklearn") if st.s_train else versions.get("sklearn")
+    args, elapsed = bench.args, results.elapsed
 
     section = []
     s = section.append
-    s(f"## {started_utc.strftime('%Y-%m-%d %H:%M UTC')} — {'quick' if quick else 'full'} run")
+    s(f"## {bench.started_utc.strftime('%Y-%m-%d %H:%M UTC')} — {'quick' if bench.quick else 'full'} run")
     s("")
     s(f"- Machine: {cpu_model()}, {os.cpu_count()} cores ({platform.machine()}), "
-      f"load average {load_start} at the start, {load_end} at the end")
+      f"load average {bench.load_start} at the start, {results.load_end} at the end")
     s(f"- nnmodel {nn_version}, commit {head} (last change to Sources/: {src}){' — Sources/ has uncommitted changes' if dirty else ''}")
     s(f"- Peers: TensorFlow {versions.get('tensorflow')}, Keras {versions.get('keras')}, "
-      f"scikit-learn {sk_version}, h5py {versions.get('h5py')}, numpy {versions.get('numpy')} (python `{py}`); "
+      f"scikit-learn {sk_version}, h5py {versions.get('h5py')}, numpy {versions.get('numpy')} (python `{bench.py}`); "
       f"{openblas}; {swift_version}")
     s(f"- Command: `{args.command_line}`; total wall time {elapsed / 60:.1f} min"
       + (f" (of which setup and build {args.build_seconds:.0f} s)" if args.build_seconds else ""))
     s("- What ran (from the repository root; `.work/` is `Benchmarks/.work/`; training, evaluation and HDF5 "
       "rounds interleaved A B C A B C):")
-    for k, v in commands.items():
+    for k, v in bench.commands.items():
         s(f"  - {k}: `{v}`")
     s("")
     s(table)
@@ -818,15 +1010,47 @@ def main():
         for n in notes:
             s(f"- {n}")
         s("")
+    return section
+
+
+def append_results(bench, section):
+    """Appends the section to the results file (headed when new) and writes the raw runs to runs.json."""
+    results_path = bench.results_path
     new_file = not os.path.exists(results_path)
     with open(results_path, "a", encoding="utf-8") as f:
         if new_file:
             f.write("# nnmodel benchmark results\n\nEach run of `Benchmarks/run.sh` appends a section here "
                     "(oldest first); see `Benchmarks/README.md`.\n\n")
         f.write("\n".join(section) + "\n")
-    with open(os.path.join(work, "runs.json"), "w") as f:
-        json.dump(runner.records, f, indent=1)
-    print(f"Appended to {results_path}; raw runs in {os.path.join(work, 'runs.json')}, logs in {runner.logs}")
+    with open(os.path.join(bench.work, "runs.json"), "w") as f:
+        json.dump(bench.runner.records, f, indent=1)
+    print(f"Appended to {results_path}; raw runs in {os.path.join(bench.work, 'runs.json')}, "
+          f"logs in {bench.runner.logs}")
+
+
+def main():
+    """Runs the benchmark section by section, prints the tables and appends them to the results file."""
+    bench = setup(parse_args())
+    peers = probe_peers(bench.py)
+    train_samples, test_samples = warm_data()
+    results = Results(train_samples, test_samples, bench.epochs)
+    # The sgemm ceiling runs at the start and at the end; the best of both counts.
+    measure_ceiling(bench, "start", results.ceilings)
+    results.train = train_rounds(bench, peers)
+    have_seed = os.path.exists(bench.seed_nnm)
+    results.evaluate, results.hf_eval = evaluation_rounds(bench, peers, have_seed)
+    results.inspect, results.big_info, results.big_check = inspect_timings(bench, peers, have_seed)
+    results.h5, results.h5_info, results.same_weights = convert_timings(bench, peers)
+    measure_ceiling(bench, "end", results.ceilings)
+    results.load_end = loadavg()
+    remove_big_files(bench)
+    results.elapsed = time.time() - bench.started + (bench.args.build_seconds or 0)
+
+    st = Stats(results)
+    table = build_table(bench, results, st)
+    targets = check_targets(bench, results, st)
+    print_report(table, targets, results.elapsed)
+    append_results(bench, results_section(bench, peers, results, st, table, targets))
     return 0
 
 
