@@ -23,8 +23,8 @@ public struct KerasFileInfo: Sendable {
     public var kerasVersion: String?
     /// The backend that wrote the file, when recorded.
     public var backend: String?
-    /// The element type the weights are stored in (`float32`, `float64`, `float16`).
-    public var weightsDType: String
+    /// The element type the weights are stored in.
+    public var weightsDType: DType
     /// Whether nnmodel wrote the file (it records its own version beside Keras's attributes).
     public var writtenByNNModel: Bool
 }

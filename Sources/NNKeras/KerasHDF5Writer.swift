@@ -35,12 +35,15 @@ public enum KerasHDF5Writer {
     }
 
     /// Saves `model` to `path` atomically (temporary file, fsync, rename).
-    public static func write(_ model: Sequential, to path: String, producer: String) throws(KerasImportError) {
+    ///
+    /// - Parameter dtype: the dtype of the weight datasets, float32 or float64; when it differs
+    ///   from the model's source dtype, the written config states it.
+    public static func write(_ model: Sequential, to path: String, dtype: DType? = nil, producer: String) throws(KerasImportError) {
         var failure: KerasImportError?
         do throws(FileError) {
             try AtomicFile.replace(path) { (temporary: String) throws(FileError) in
                 do throws(KerasImportError) {
-                    try writeFile(model, to: temporary, displayPath: path, producer: producer)
+                    try writeFile(model, to: temporary, displayPath: path, dtype: dtype, producer: producer)
                 } catch {
                     failure = error
                     throw .writeFailed(path: path, reason: error.description)
@@ -51,11 +54,13 @@ public enum KerasHDF5Writer {
         }
     }
 
-    static func writeFile(_ model: Sequential, to temporary: String, displayPath: String, producer: String) throws(KerasImportError) {
+    static func writeFile(_ model: Sequential, to temporary: String, displayPath: String, dtype: DType?,
+                          producer: String) throws(KerasImportError) {
         do {
             let file = try HDF5File.create(at: temporary)
             let root = try file.root
-            let architecture = model.architecture
+            var architecture = model.architecture
+            if let dtype { architecture.sourceDType = dtype }
             let float64 = architecture.sourceDType == .float64
             try root.setStringAttribute("backend", "tensorflow")
             try root.setStringAttribute("keras_version", kerasVersion)

@@ -17,6 +17,12 @@ public enum KerasReader {
     public static let maximumArchiveMemberSize: UInt64 = 1 << 34
     /// `config.json` and `metadata.json` larger than this are refused.
     public static let maximumJSONMemberSize: UInt64 = 64 << 20
+    /// The first eight bytes of an HDF5 file (without a user block).
+    static let hdf5Signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
+    /// The start of a zip archive's first local file header.
+    static let zipLocalHeader: [UInt8] = [0x50, 0x4B, 0x03, 0x04]
+    /// The start of an empty zip archive (its end-of-central-directory record).
+    static let zipEmptyArchive: [UInt8] = [0x50, 0x4B, 0x05, 0x06]
 
     /// Reads the model in the Keras file at `path`.
     ///
@@ -27,10 +33,10 @@ public enum KerasReader {
     {
         let head: [UInt8]
         do { head = try FileReader.prefix(path, count: 8) } catch { throw .file(error) }
-        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x50, 0x4B, 0x05, 0x06]) {
+        if head.starts(with: zipLocalHeader) || head.starts(with: zipEmptyArchive) {
             return try readArchive(path, architecture: architecture)
         }
-        guard head.starts(with: [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) else {
+        guard head.starts(with: hdf5Signature) else {
             throw .notKeras(path: path, found: head.isEmpty ? "an empty file" : "the bytes " + head.map { hex2($0) }.joined(separator: " "))
         }
         let file: HDF5File
@@ -48,7 +54,7 @@ public enum KerasReader {
         -> (model: Sequential, info: KerasFileInfo)
     {
         let head = Array(contents.prefix(8))
-        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x50, 0x4B, 0x05, 0x06]) {
+        if head.starts(with: zipLocalHeader) || head.starts(with: zipEmptyArchive) {
             // Checked first: a truncated download has no directory (ZIPFoundation would search for it
             // with one read per byte of the last 64 KiB), and ZIPFoundation traps on some damaged ones.
             if let problem = contents.withUnsafeBytes(KerasArchiveCheck.problem) {
@@ -65,7 +71,7 @@ public enum KerasReader {
             }
             return try readArchive(archive, path: path, architecture: architecture)
         }
-        guard head.starts(with: [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) else {
+        guard head.starts(with: hdf5Signature) else {
             throw .notKeras(path: path, found: head.isEmpty ? "an empty file" : "the bytes " + head.map { hex2($0) }.joined(separator: " "))
         }
         let file: HDF5File
@@ -89,7 +95,7 @@ public enum KerasReader {
             let root = try file.root
             var metadata = ModelMetadata()
             var info = KerasFileInfo(path: path, layout: .legacyModel, kerasVersion: try root.stringAttribute("keras_version"),
-                                     backend: try root.stringAttribute("backend"), weightsDType: "float32",
+                                     backend: try root.stringAttribute("backend"), weightsDType: .float32,
                                      writtenByNNModel: try root.hasAttribute(KerasHDF5Writer.versionAttribute))
             let architecture: ModelArchitecture
             let weights: [Tensor]
@@ -185,7 +191,7 @@ public enum KerasReader {
         -> (model: Sequential, info: KerasFileInfo)
     {
         var metadata = ModelMetadata()
-        var info = KerasFileInfo(path: path, layout: .archive, kerasVersion: nil, backend: nil, weightsDType: "float32",
+        var info = KerasFileInfo(path: path, layout: .archive, kerasVersion: nil, backend: nil, weightsDType: .float32,
                                  writtenByNNModel: false)
         let configBytes = try member(archive, "config.json", path: path, limit: maximumJSONMemberSize)
         let config = try parseJSON(configBytes, path: path, field: "config.json")

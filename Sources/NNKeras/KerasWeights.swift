@@ -34,7 +34,7 @@ enum KerasWeights {
     /// datasets (kernel, then bias). As Keras does, layers without weights are skipped on both
     /// sides and the rest are matched in order; every shape is checked.
     static func legacy(_ group: HDF5Group, architecture: ModelArchitecture, path: String) throws(KerasImportError)
-        -> (weights: [Tensor], dtype: String)
+        -> (weights: [Tensor], dtype: DType)
     {
         try KerasImportError.mapping(path: path, field: group.name) {
             guard let layerNames = try group.stringArrayAttribute("layer_names") else {
@@ -54,7 +54,7 @@ enum KerasWeights {
                 throw KerasImportError.layerCountMismatch(path: path, expected: needed.map(\.layer.name), found: saved.map(\.name))
             }
             var weights: [Tensor] = []
-            var dtype = "float32"
+            var dtype = DType.float32
             for (entry, (_, specs)) in zip(saved, needed) {
                 guard entry.weightNames.count == specs.count else {
                     throw KerasImportError.weightCountMismatch(path: path, layer: entry.name, expected: specs.count, found: entry.weightNames.count)
@@ -67,7 +67,7 @@ enum KerasWeights {
                         throw KerasImportError.missingWeight(path: path, layer: entry.name, weight: weightName)
                     }
                     let dataset = try entry.group.dataset(weightName)
-                    if dataset.elementType != .float32 { dtype = dataset.elementType.description }
+                    if let stored = dataset.elementType.dtype, stored != .float32 { dtype = stored }
                     weights.append(try read(dataset, layer: entry.name, spec: spec, path: path))
                 }
             }
@@ -101,7 +101,7 @@ enum KerasWeights {
     /// Keras 3 also stores the layer's real name as the `name` attribute of `vars`; tf_keras does
     /// not, so matching is by order, with every shape checked.
     static func store(_ root: HDF5Group, architecture: ModelArchitecture, path: String) throws(KerasImportError)
-        -> (weights: [Tensor], dtype: String)
+        -> (weights: [Tensor], dtype: DType)
     {
         try KerasImportError.mapping(path: path, field: "layers") {
             guard root.hasMember("layers") else {
@@ -111,7 +111,7 @@ enum KerasWeights {
             var counters: [String: Int] = [:]
             var used: Set<String> = []
             var weights: [Tensor] = []
-            var dtype = "float32"
+            var dtype = DType.float32
             let specs: [WeightSpec]
             do throws(ModelConfigError) { specs = try architecture.weightSpecs() } catch { throw KerasImportError.invalidConfig(path: path, error) }
             for (index, layer) in architecture.layers.enumerated() {
@@ -132,7 +132,7 @@ enum KerasWeights {
                 }
                 for (i, spec) in own.enumerated() {
                     let dataset = try vars.dataset(String(i))
-                    if dataset.elementType != .float32 { dtype = dataset.elementType.description }
+                    if let stored = dataset.elementType.dtype, stored != .float32 { dtype = stored }
                     weights.append(try read(dataset, layer: layer.name, spec: spec, path: path))
                 }
             }
@@ -153,5 +153,17 @@ enum KerasWeights {
         var n = 0
         while vars.hasMember(String(n)) { n += 1 }
         return n
+    }
+}
+
+extension HDF5ElementType {
+    /// The dtype of a floating-point element type (`nil` for any other).
+    var dtype: DType? {
+        switch self {
+        case .float16: return .float16
+        case .float32: return .float32
+        case .float64: return .float64
+        default: return nil
+        }
     }
 }

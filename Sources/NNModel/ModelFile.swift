@@ -1,25 +1,117 @@
-import NNCore
 import NNFormat
 import NNKeras
+import NNSchema
 import NNSystem
 
-/// The model file formats nnmodel reads and writes.
-public enum ModelFormat: String, CaseIterable, Sendable {
-    /// nnmodel's own format (`Spec/FORMAT.md`).
-    case nnm
-    /// Keras's HDF5 layouts: legacy `.h5` models, Keras 2 `save_weights` `.h5`, `.weights.h5` stores
-    /// (read), and the legacy `.h5` model layout (written).
-    case h5
-    /// Keras's `.keras` zip archive (read only).
-    case keras
+/// Reads, writes and inspects model files in every supported format, through one registry of
+/// codecs.
+///
+/// A file's format is found from its first bytes, and from its extension only when no format
+/// recognises them (so that the reader the extension names can explain what it expected). The
+/// output format is decided once, by ``codec(writing:format:)``: the format asked for, else the
+/// one the extension names, else `.nnm`.
+public enum ModelFile {
+    /// Every format nnmodel knows, in the order they are tried. Adding a format is adding its
+    /// codec here.
+    public static let codecs: [any ModelCodec] = [
+        NNMCodec(),
+        KerasHDF5Codec(),
+        KerasArchiveCodec(),
+    ]
 
-    /// The format a file name's extension names, if any.
-    public init?(pathExtension path: String) {
-        let lower = path.lowercased()
-        if lower.hasSuffix(".nnm") { self = .nnm }
-        else if lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5") || lower.hasSuffix(".hdf") { self = .h5 }
-        else if lower.hasSuffix(".keras") { self = .keras }
-        else { return nil }
+    /// The codec of `format`.
+    public static func codec(for format: ModelFormat) throws(CodecError) -> any ModelCodec {
+        guard let codec = codecs.first(where: { $0.format == format }) else {
+            throw .unknownFormatName(format.rawValue, known: codecs.map(\.format.rawValue))
+        }
+        return codec
+    }
+
+    /// The codec whose extensions include the one `path` ends with, if any.
+    public static func codec(forExtensionOf path: String) -> (any ModelCodec)? {
+        codecs.first { $0.matchesExtension(of: path) }
+    }
+
+    /// The codec that reads the file at `path`, from its first bytes (its extension when no
+    /// format recognises them).
+    public static func codec(readingFrom path: String) throws -> any ModelCodec {
+        let head = try FileReader.prefix(path, count: codecs.map(\.signatureLength).max() ?? 8)
+        if let codec = codecs.first(where: { $0.recognizes(head) }) { return codec }
+        if let codec = codec(forExtensionOf: path) { return codec }
+        throw CodecError.unknownFormat(path: path, found: describeBytes(head), known: codecs.map(\.name))
+    }
+
+    /// The codec that writes `path`: the one of `format` when given, else the one its extension
+    /// names, else `.nnm`. Refuses formats nnmodel only reads, and a `dtype` the format cannot store.
+    public static func codec(writing path: String, format: ModelFormat? = nil, dtype: DType? = nil) throws(CodecError)
+        -> any ModelCodec
+    {
+        let chosen: any ModelCodec
+        if let format { chosen = try codec(for: format) } else { chosen = codec(forExtensionOf: path) ?? NNMCodec() }
+        guard chosen.capabilities.canWrite else {
+            throw .readOnlyFormat(path: path, format: chosen.name,
+                                  writable: codecs.filter(\.capabilities.canWrite).map(\.format.rawValue))
+        }
+        if let dtype, !chosen.capabilities.writableDTypes.contains(dtype) {
+            throw .unsupportedDType(path: path, format: chosen.name, dtype: dtype, supported: chosen.capabilities.writableDTypes)
+        }
+        return chosen
+    }
+
+    /// The format of the file at `path` (see ``codec(readingFrom:)``).
+    public static func detectFormat(path: String) throws -> ModelFormat {
+        try codec(readingFrom: path).format
+    }
+
+    /// Reads a model and describes its file.
+    ///
+    /// - Parameters:
+    ///   - verify: check stored checksums (formats that have them).
+    ///   - architecture: the architecture for weights-only Keras files (and instead of a Keras file's own).
+    public static func open(_ path: String, verify: Bool = true, architecture: ModelArchitecture? = nil) throws -> LoadedModel {
+        try codec(readingFrom: path).read(path, options: ReadOptions(verify: verify, architecture: architecture))
+    }
+
+    /// Reads a model.
+    public static func load(_ path: String, verify: Bool = true, architecture: ModelArchitecture? = nil) throws -> Sequential {
+        try open(path, verify: verify, architecture: architecture).model
+    }
+
+    /// Describes the model file at `path`.
+    ///
+    /// - Parameters:
+    ///   - verify: read every tensor and check its checksum (formats that have them).
+    ///   - statistics: compute per-tensor statistics (reads the data).
+    ///   - architecture: the architecture for weights-only Keras files.
+    public static func inspect(_ path: String, verify: Bool = true, statistics: Bool = false,
+                               architecture: ModelArchitecture? = nil) throws -> Inspection {
+        try codec(readingFrom: path).inspect(path, options: InspectOptions(verify: verify, statistics: statistics,
+                                                                           architecture: architecture))
+    }
+
+    /// Notes on how other tools will treat a model saved to `path` (in `format`, else the one
+    /// ``codec(writing:format:)`` picks), for example activations tf_keras defines differently;
+    /// empty when there is nothing to say.
+    public static func compatibilityNotes(_ model: Sequential, path: String, format: ModelFormat? = nil) -> [String] {
+        (try? codec(writing: path, format: format))?.compatibilityNotes(for: model.architecture) ?? []
+    }
+
+    /// Writes a model atomically, in `format` or the one the extension names (default `.nnm`).
+    ///
+    /// - Parameter dtype: the dtype to store the weights in; `nil` for the format's default
+    ///   (float32 for `.nnm`; for Keras HDF5, float64 when the model's source was float64).
+    ///   A dtype the format cannot store is refused.
+    public static func save(_ model: Sequential, to path: String, format: ModelFormat? = nil, dtype: DType? = nil) throws {
+        try codec(writing: path, format: format).write(model, to: path, options: WriteOptions(dtype: dtype, producer: NNModelVersion.producer))
+    }
+
+    /// The first bytes of a file in hex, for messages.
+    static func describeBytes(_ head: [UInt8]) -> String {
+        if head.isEmpty { return "an empty file" }
+        return "the bytes " + head.prefix(8).map { b -> String in
+            let s = String(b, radix: 16, uppercase: true)
+            return s.count == 1 ? "0" + s : s
+        }.joined(separator: " ")
     }
 }
 
@@ -40,84 +132,6 @@ public enum ArchitectureSource: Sendable {
             }
         case let .model(path):
             return try ModelFile.open(path, verify: false).model.architecture
-        }
-    }
-}
-
-/// A model read from a file, with what the file said about itself.
-public struct LoadedModel: Sendable {
-    public var model: Sequential
-    /// The file's format as read (`.nnm` or one of Keras's layouts).
-    public var format: ModelFormat
-    /// A human description of the format and version (`nnm 1.0`, `Keras legacy HDF5 model (...)`).
-    public var formatDescription: String
-    /// Format-specific facts, in display order.
-    public var details: [(key: String, value: String)]
-}
-
-/// Loads and saves models in any supported format, choosing by content (and, for writing, by
-/// extension or an explicit format).
-public enum ModelFile {
-    /// The format of the file at `path`, from its first bytes (its extension when they are unknown).
-    public static func detectFormat(path: String) throws -> ModelFormat {
-        let head = try FileReader.prefix(path, count: 8)
-        if head == NNMFormat.magic { return .nnm }
-        if head.starts(with: [0x89, 0x48, 0x44, 0x46]) { return .h5 }
-        if head.starts(with: [0x50, 0x4B]) { return .keras }
-        // Unknown content: let the reader the extension names explain what it expected.
-        return ModelFormat(pathExtension: path) ?? .nnm
-    }
-
-    /// Reads a model and describes its file.
-    ///
-    /// - Parameters:
-    ///   - verify: check stored checksums (`.nnm`; Keras files have none).
-    ///   - architecture: the architecture for weights-only Keras files (and instead of a Keras file's own).
-    public static func open(_ path: String, verify: Bool = true, architecture: ModelArchitecture? = nil) throws -> LoadedModel {
-        switch try detectFormat(path: path) {
-        case .nnm:
-            let file = try NNMFile(path: path)
-            return LoadedModel(model: try file.model(verify: verify), format: .nnm,
-                               formatDescription: "nnm \(file.header.major).\(file.header.minor)", details: [])
-        case .h5, .keras:
-            let (model, info) = try KerasReader.read(path, architecture: architecture)
-            return LoadedModel(model: model, format: info.layout == .archive ? .keras : .h5,
-                               formatDescription: info.layout.rawValue, details: kerasDetails(info))
-        }
-    }
-
-    static func kerasDetails(_ info: KerasFileInfo) -> [(key: String, value: String)] {
-        var details: [(key: String, value: String)] = [("layout", info.layout.rawValue)]
-        if let v = info.kerasVersion { details.append(("keras version", v)) }
-        if let b = info.backend { details.append(("backend", b)) }
-        details.append(("weights dtype", info.weightsDType))
-        if info.writtenByNNModel { details.append(("written by", "nnmodel (Keras 2 legacy layout)")) }
-        if !info.layout.hasArchitecture { details.append(("architecture", "given separately (weights-only file)")) }
-        return details
-    }
-
-    /// Reads a model.
-    public static func load(_ path: String, verify: Bool = true, architecture: ModelArchitecture? = nil) throws -> Sequential {
-        try open(path, verify: verify, architecture: architecture).model
-    }
-
-    /// Notes on how other tools will treat a model saved to `path` in `format` (for example
-    /// activations tf_keras defines differently); empty when there is nothing to say.
-    public static func compatibilityNotes(_ model: Sequential, path: String, format: ModelFormat? = nil) -> [String] {
-        (format ?? ModelFormat(pathExtension: path) ?? .nnm) == .h5 ? KerasHDF5Writer.compatibilityNotes(for: model.architecture) : []
-    }
-
-    /// Writes a model atomically, in `format` or the one the extension names (default `.nnm`).
-    ///
-    /// - Parameter dtype: storage dtype of the weights in `.nnm` files.
-    public static func save(_ model: Sequential, to path: String, format: ModelFormat? = nil, dtype: DType = .float32) throws {
-        switch format ?? ModelFormat(pathExtension: path) ?? .nnm {
-        case .nnm:
-            try NNMWriter.write(model, to: path, dtype: dtype, producer: NNModelVersion.producer)
-        case .h5:
-            try KerasHDF5Writer.write(model, to: path, producer: NNModelVersion.producer)
-        case .keras:
-            throw KerasImportError.cannotExport(path: path, reason: "writing .keras archives is not supported; save as .h5 (Keras loads it with keras.models.load_model) or .nnm")
         }
     }
 }

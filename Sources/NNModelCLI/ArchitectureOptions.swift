@@ -23,4 +23,16 @@ struct ArchitectureOptions: ParsableArguments {
     }
 }
 
-extension ModelFormat: ExpressibleByArgument {}
+extension ModelFormat: ExpressibleByArgument {
+    /// A format nnmodel writes, by its short name.
+    public init?(argument: String) {
+        guard let codec = ModelFile.codecs.first(where: { $0.format.rawValue == argument.lowercased() }),
+              codec.capabilities.canWrite else { return nil }
+        self = codec.format
+    }
+
+    public static var allValueStrings: [String] { ModelFile.codecs.filter(\.capabilities.canWrite).map(\.format.rawValue) }
+
+    /// The formats nnmodel writes, as `nnm|h5`.
+    static var writableNames: String { allValueStrings.joined(separator: "|") }
+}

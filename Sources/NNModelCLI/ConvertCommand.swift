@@ -23,41 +23,36 @@ struct ConvertCommand: ParsableCommand {
 
     @Argument(help: ArgumentHelp("The model to read.", valueName: "in")) var input: String
     @Argument(help: ArgumentHelp("The file to write.", valueName: "out")) var output: String
-    @Option(help: ArgumentHelp("Output format (default: from the extension, else nnm).", valueName: "nnm|h5"))
+    @Option(help: ArgumentHelp("Output format (default: from the extension, else nnm).", valueName: ModelFormat.writableNames))
     var format: ModelFormat?
-    @Option(help: ArgumentHelp("Storage dtype of the weights in .nnm output.", valueName: "float32|float16|bfloat16"))
-    var dtype: DType = .float32
+    @Option(help: ArgumentHelp("Storage dtype of the weights (default: the format's; .h5 stores float32 or float64).",
+                               valueName: DType.allValueStrings.joined(separator: "|")))
+    var dtype: DType?
     @OptionGroup var architectureOptions: ArchitectureOptions
     @OptionGroup var verify: VerifyOption
     @Flag(help: "Print a summary of the conversion as JSON.") var json = false
 
-    func validate() throws {
-        if format == .keras || (format == nil && ModelFormat(pathExtension: output) == .keras) {
-            throw ValidationError("writing .keras archives is not supported; write .h5 (Keras loads it) or .nnm")
-        }
-        if dtype == .float64 { throw ValidationError("--dtype float64 is not offered for saving; use float32, float16 or bfloat16") }
-    }
-
     func run() throws {
         try runReportingErrors {
+            let writer = try ModelFile.codec(writing: output, format: format, dtype: dtype)
             let loaded = try ModelFile.open(input, verify: !verify.noVerify, architecture: try architectureOptions.load())
-            let outputFormat = format ?? ModelFormat(pathExtension: output) ?? .nnm
-            try ModelFile.save(loaded.model, to: output, format: outputFormat, dtype: dtype)
-            for note in ModelFile.compatibilityNotes(loaded.model, path: output, format: outputFormat) {
+            try ModelFile.save(loaded.model, to: output, format: writer.format, dtype: dtype)
+            let written = dtype ?? (writer.format == .nnm || loaded.model.architecture.sourceDType != .float64 ? .float32 : .float64)
+            for note in ModelFile.compatibilityNotes(loaded.model, path: output, format: writer.format) {
                 printError("nnmodel: warning: \(output): \(note)")
             }
             let model = loaded.model
             let parameters = model.parameterCount.trainable + model.parameterCount.nonTrainable
             if json {
                 Console.out(JSON.object([
-                    ("input", .string(input)), ("input_format", .string(loaded.formatDescription)),
-                    ("output", .string(output)), ("output_format", .string(outputFormat.rawValue)),
-                    ("dtype", .string(outputFormat == .nnm ? dtype.rawValue : model.architecture.sourceDType.rawValue)),
+                    ("input", .string(input)), ("input_format", .string(loaded.file.formatName)),
+                    ("output", .string(output)), ("output_format", .string(writer.format.rawValue)),
+                    ("dtype", .string(written.rawValue)),
                     ("layers", .int(model.architecture.layers.count)), ("parameters", .int(parameters)),
-                    ("details", .object(loaded.details.map { ($0.key, .string($0.value)) })),
+                    ("details", InspectionJSON.details(loaded.file)),
                 ]).serialized(pretty: true))
             } else {
-                Console.out("Converted \(input) (\(loaded.formatDescription)) to \(output) (\(outputFormat.rawValue)\(outputFormat == .nnm ? ", \(dtype.rawValue)" : "")): \(model.architecture.layers.count) layers, \(Formatting.grouped(parameters)) parameters")
+                Console.out("Converted \(input) (\(loaded.file.formatName)) to \(output) (\(writer.format.rawValue), \(written.rawValue)): \(model.architecture.layers.count) layers, \(Formatting.grouped(parameters)) parameters")
             }
         }
     }

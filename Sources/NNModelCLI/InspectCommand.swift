@@ -70,12 +70,13 @@ enum InspectionText {
         }
         out.append("")
         var facts: [(String, String)] = [
-            ("File", info.path), ("Format", info.format), ("File size", "\(Formatting.bytes(info.fileSize)) (\(Formatting.grouped(info.fileSize)) bytes)"),
+            ("File", info.path), ("Format", info.file.formatName),
+            ("File size", "\(Formatting.bytes(info.file.fileSize)) (\(Formatting.grouped(info.file.fileSize)) bytes)"),
             ("Input shape", Formatting.shape(arch.inputShape)),
         ]
-        if let d = info.storageDType { facts.append(("Storage dtype", d)) }
+        if let d = info.file.weightsDType { facts.append(("Storage dtype", d.rawValue)) }
         if arch.sourceDType != .float32 { facts.append(("Source dtype", "\(arch.sourceDType.rawValue) (computed in float32)")) }
-        facts += info.details.map { ($0.key.prefix(1).uppercased() + $0.key.dropFirst(), $0.value) }
+        facts += fileFacts(info.file)
         let m = info.metadata
         if let v = m.producer { facts.append(("Producer", v)) }
         if let v = m.createdAt { facts.append(("Created", v)) }
@@ -113,7 +114,7 @@ enum InspectionText {
                              rightAligned: [3, 4, 5, 6, 7, 8, 9, 10])
             for info in info.tensors {
                 let s = info.statistics
-                t.rows.append([info.name, info.dtype, "[" + info.shape.map(String.init).joined(separator: ", ") + "]",
+                t.rows.append([info.name, info.dtype.rawValue, "[" + info.shape.map(String.init).joined(separator: ", ") + "]",
                                info.offset.map(String.init) ?? "-", Formatting.grouped(info.byteLength),
                                s.map { Formatting.compact($0.minimum) } ?? "-", s.map { Formatting.compact($0.maximum) } ?? "-",
                                s.map { Formatting.compact($0.mean) } ?? "-", s.map { Formatting.compact($0.standardDeviation) } ?? "-",
@@ -122,6 +123,21 @@ enum InspectionText {
             out.append(t.render())
         }
         return out.joined(separator: "\n")
+    }
+}
+
+extension InspectionText {
+    /// The format-specific facts of a file, in display order.
+    static func fileFacts(_ file: FileDescription) -> [(String, String)] {
+        var facts: [(String, String)] = []
+        if let length = file.headerLength, let offset = file.dataOffset {
+            facts.append(("Header", "\(length) bytes, data section at byte \(offset)"))
+        }
+        if let v = file.kerasVersion { facts.append(("Keras version", v)) }
+        if let b = file.backend { facts.append(("Backend", b)) }
+        if file.writtenByNNModel { facts.append(("Written by", "nnmodel (Keras 2 legacy layout)")) }
+        if file.architectureGivenSeparately { facts.append(("Architecture", "given separately")) }
+        return facts
     }
 }
 
@@ -146,7 +162,7 @@ enum InspectionJSON {
         }
         let (trainable, frozen) = info.parameterCounts
         var members: [(key: String, value: JSON)] = [
-            ("file", .string(info.path)), ("format", .string(info.format)), ("file_size", .int(info.fileSize)),
+            ("file", .string(info.path)), ("format", .string(info.file.formatName)), ("file_size", .int(info.file.fileSize)),
             ("model", .object([
                 ("name", .string(arch.name)), ("input_shape", .ints(arch.inputShape)), ("layers", .array(layers)),
                 ("parameters", .object([("total", .int(trainable + frozen)), ("trainable", .int(trainable)),
@@ -154,8 +170,8 @@ enum InspectionJSON {
                 ("source_dtype", .string(arch.sourceDType.rawValue)),
                 ("keras_config", KerasConfig.json(for: arch)),
             ])),
-            ("storage_dtype", info.storageDType.map { .string($0) } ?? .null),
-            ("details", .object(info.details.map { ($0.key, .string($0.value)) })),
+            ("storage_dtype", info.file.weightsDType.map { .string($0.rawValue) } ?? .null),
+            ("details", details(info.file)),
         ]
         let m = info.metadata
         var meta: [(key: String, value: JSON)] = []
@@ -183,7 +199,7 @@ enum InspectionJSON {
         members.append(("checksums", checksums))
         if includeTensors {
             members.append(("tensors", .array(info.tensors.map { t in
-                var o: [(key: String, value: JSON)] = [("name", .string(t.name)), ("dtype", .string(t.dtype)), ("shape", .ints(t.shape)),
+                var o: [(key: String, value: JSON)] = [("name", .string(t.name)), ("dtype", .string(t.dtype.rawValue)), ("shape", .ints(t.shape)),
                                                        ("offset", t.offset.map { .int($0) } ?? .null), ("bytes", .int(t.byteLength))]
                 if let s = t.statistics {
                     o += [("min", .number(s.minimum)), ("max", .number(s.maximum)), ("mean", .number(s.mean)),
@@ -193,5 +209,19 @@ enum InspectionJSON {
             })))
         }
         return .object(members)
+    }
+
+    /// The format-specific facts of a file, typed.
+    static func details(_ file: FileDescription) -> JSON {
+        var o: [(key: String, value: JSON)] = [("format", .string(file.format.rawValue))]
+        if let v = file.formatVersion { o.append(("format_version", .string(v))) }
+        if let v = file.layout { o.append(("layout", .string(v))) }
+        if let v = file.headerLength { o.append(("header_bytes", .int(v))) }
+        if let v = file.dataOffset { o.append(("data_offset", .int(v))) }
+        if let v = file.kerasVersion { o.append(("keras_version", .string(v))) }
+        if let v = file.backend { o.append(("backend", .string(v))) }
+        o.append(("written_by_nnmodel", .bool(file.writtenByNNModel)))
+        o.append(("architecture_given_separately", .bool(file.architectureGivenSeparately)))
+        return .object(o)
     }
 }

@@ -48,8 +48,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Threads sharing the large Dense layers (default: one per core, at most 4 used; the result is the same for any count).") var threads: Int?
     @Option(name: .shortAndLong, help: ArgumentHelp("Save the trained model (.nnm, or .h5 for Keras HDF5).", valueName: "file"))
     var output: String?
-    @Option(help: ArgumentHelp("Storage dtype of the saved weights.", valueName: "float32|float16|bfloat16"))
-    var dtype: DType = .float32
+    @Option(help: ArgumentHelp("Storage dtype of the saved weights (default: float32).",
+                               valueName: DType.allValueStrings.joined(separator: "|")))
+    var dtype: DType?
     @Option(help: ArgumentHelp("Continue training a saved model, with its optimizer state and history.", valueName: "file"))
     var resume: String?
     @Option(help: ArgumentHelp("Draw the training curves (loss and accuracy per epoch) to this SVG file.", valueName: "curves.svg"))
@@ -83,6 +84,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
+            if let output { _ = try ModelFile.codec(writing: output, dtype: dtype) }
             let source = try DataSource(dataOptions.data)
             let trainingData = try source.load(.train)
             let testData = try dataOptions.testSet()

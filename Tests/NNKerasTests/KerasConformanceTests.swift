@@ -89,7 +89,7 @@ import Testing
         for file in ["float64_k3.h5", "float64_k3.keras", "float64_tfk.h5"] {
             let loaded = try ModelFile.open(Self.folder + file)
             #expect(loaded.model.architecture.sourceDType == .float64, "\(file)")
-            #expect(loaded.details.contains { $0.key == "weights dtype" && $0.value == "float64" }, "\(file)")
+            #expect(loaded.file.weightsDType == .float64, "\(file)")
         }
     }
 
@@ -97,10 +97,10 @@ import Testing
         let h5 = try ModelFile.open(Self.folder + "fmnist8_tfk.h5")
         #expect(h5.model.metadata.loss == "sparse_categorical_crossentropy")
         #expect(h5.model.metadata.optimizer?["class_name"]?.stringValue?.hasSuffix("Adam") == true)
-        #expect(h5.details.contains { $0.key == "keras version" && $0.value.hasPrefix("2.") })
+        #expect(h5.file.kerasVersion?.hasPrefix("2.") == true)
         let archive = try ModelFile.open(Self.folder + "fmnist8_k3.keras")
         #expect(archive.model.metadata.loss == "sparse_categorical_crossentropy")
-        #expect(archive.details.contains { $0.key == "keras version" && $0.value == "3.15.1" })
+        #expect(archive.file.kerasVersion == "3.15.1")
         #expect(archive.model.architecture.layers.map(\.name) == ["flatten", "dense", "dense_1"])
     }
 

@@ -1,0 +1,56 @@
+import NNSchema
+import NNSystem
+
+extension ModelFormat {
+    /// Keras's HDF5 layouts: legacy `model.save(".h5")` models, Keras 2 `save_weights(".h5")`,
+    /// and `.weights.h5` stores (read); the legacy model layout (written).
+    public static let h5 = ModelFormat(rawValue: "h5")
+}
+
+/// Keras HDF5 files: every layout Keras 2 and 3 write, read by content; written in the legacy
+/// `model.save("x.h5")` layout that Keras 3 and tf_keras load.
+///
+/// Weights are written as float32, or float64 for a model whose source computed in float64 (or
+/// when asked); nnmodel's metadata and optimizer state go where Keras ignores them.
+public struct KerasHDF5Codec: ModelCodec {
+    public init() {}
+
+    public var format: ModelFormat { .h5 }
+    public var name: String { "Keras HDF5" }
+    public var fileExtensions: [String] { ["h5", "hdf5", "hdf"] }
+    public var capabilities: FormatCapabilities {
+        FormatCapabilities(canWrite: true, writableDTypes: [.float32, .float64], architecture: .sometimes, optimizerState: true,
+                           checksums: false)
+    }
+
+    public func recognizes(_ head: [UInt8]) -> Bool { head.starts(with: KerasReader.hdf5Signature) }
+
+    public func read(_ path: String, options: ReadOptions) throws -> LoadedModel {
+        let (model, info) = try KerasReader.read(path, architecture: options.architecture)
+        return LoadedModel(model: model, file: info.description(givenArchitecture: options.architecture != nil))
+    }
+
+    public func write(_ model: Sequential, to path: String, options: WriteOptions) throws {
+        let source = model.architecture.sourceDType
+        let dtype = try dtype(for: options, path: path, fallback: source == .float64 ? .float64 : .float32)
+        try KerasHDF5Writer.write(model, to: path, dtype: options.dtype == nil ? nil : dtype, producer: options.producer)
+    }
+
+    public func inspect(_ path: String, options: InspectOptions) throws -> Inspection {
+        try inspectByReading(path, options: options)
+    }
+
+    public func compatibilityNotes(for architecture: ModelArchitecture) -> [String] {
+        KerasHDF5Writer.compatibilityNotes(for: architecture)
+    }
+}
+
+extension KerasFileInfo {
+    /// The file's facts as every format reports them.
+    func description(givenArchitecture: Bool) -> FileDescription {
+        FileDescription(path: path, format: layout == .archive ? .keras : .h5, layout: layout.rawValue,
+                        fileSize: (try? FileReader.size(of: path)) ?? 0, weightsDType: weightsDType, kerasVersion: kerasVersion,
+                        backend: backend, writtenByNNModel: writtenByNNModel,
+                        architectureGivenSeparately: givenArchitecture || !layout.hasArchitecture)
+    }
+}

@@ -1,0 +1,59 @@
+/// One model file format: how to recognise, read, write and inspect it.
+///
+/// Every format nnmodel supports is one type conforming to this protocol and one line in the
+/// registry (`ModelFile.codecs` in NNModel); conversion is a read by one codec followed by a
+/// write by another, through ``Sequential``. Errors thrown conform to ``NNError`` and name the file.
+public protocol ModelCodec: Sendable {
+    /// The format's identity.
+    var format: ModelFormat { get }
+    /// A short human name (`"Keras HDF5"`).
+    var name: String { get }
+    /// File-name extensions that name the format, lowercase, without the dot, preferred first.
+    var fileExtensions: [String] { get }
+    /// What files of the format can hold.
+    var capabilities: FormatCapabilities { get }
+    /// How many leading bytes ``recognizes(_:)`` needs.
+    var signatureLength: Int { get }
+
+    /// Whether `head`, the first bytes of a file (up to ``signatureLength``), marks this format.
+    func recognizes(_ head: [UInt8]) -> Bool
+    /// Reads the model in the file at `path`.
+    func read(_ path: String, options: ReadOptions) throws -> LoadedModel
+    /// Writes `model` to `path` atomically (a temporary file beside it, flushed, renamed).
+    func write(_ model: Sequential, to path: String, options: WriteOptions) throws
+    /// Describes the file at `path`: format facts, architecture, tensors and checksums.
+    func inspect(_ path: String, options: InspectOptions) throws -> Inspection
+    /// What other tools will do differently with `architecture` saved in this format; empty
+    /// when they load it and compute what nnmodel computes.
+    func compatibilityNotes(for architecture: ModelArchitecture) -> [String]
+}
+
+extension ModelCodec {
+    public var signatureLength: Int { 8 }
+
+    public func compatibilityNotes(for architecture: ModelArchitecture) -> [String] { [] }
+
+    /// Whether the file name's extension is one of the format's.
+    public func matchesExtension(of path: String) -> Bool {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        guard let dot = name.lastIndex(of: ".") else { return false }
+        return fileExtensions.contains(name[name.index(after: dot)...].lowercased())
+    }
+
+    /// Inspects by reading the whole model: one tensor per weight and optimizer slot, no
+    /// checksums. Formats with a table of stored tensors override this.
+    public func inspectByReading(_ path: String, options: InspectOptions) throws -> Inspection {
+        let loaded = try read(path, options: ReadOptions(verify: options.verify, architecture: options.architecture))
+        return Inspection(loaded: loaded, statistics: options.statistics)
+    }
+
+    /// The dtype to write with `options`: the one asked for, checked against what the format can
+    /// store, or `fallback`.
+    public func dtype(for options: WriteOptions, path: String, fallback: DType) throws(CodecError) -> DType {
+        guard let dtype = options.dtype else { return fallback }
+        guard capabilities.writableDTypes.contains(dtype) else {
+            throw .unsupportedDType(path: path, format: name, dtype: dtype, supported: capabilities.writableDTypes)
+        }
+        return dtype
+    }
+}
