@@ -1,5 +1,5 @@
 /// Why training, evaluation or prediction could not run.
-public enum TrainingError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum TrainingError: NNError, Equatable, Sendable {
     /// The loss became NaN or infinite (training stops, like Keras's TerminateOnNaN).
     case nonFiniteLoss(epoch: Int, batch: Int, value: Float)
     /// A hyperparameter is out of range.
@@ -23,6 +23,14 @@ public enum TrainingError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .unsupportedInitializer(name):
             return "initializer '\(name)' is not supported for training; supported: \(Initializer.supportedClassNames.joined(separator: ", "))"
         case let .incompatibleLoss(loss, reason): return "loss '\(loss)' cannot be used here: \(reason)"
+        }
+    }
+
+    public var category: ErrorCategory {
+        switch self {
+        case .nonFiniteLoss: return .negativeResult
+        case .invalidOption: return .usage
+        default: return .invalidInput
         }
     }
 }

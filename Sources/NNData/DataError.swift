@@ -1,7 +1,8 @@
+import NNBase
 import NNSystem
 
 /// Why a data file could not be used; every message names the file.
-public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum DataError: NNError, Equatable, Sendable {
     /// The file could not be read.
     case file(FileError)
     /// A file of the default dataset is missing; the Debian package provides it.
@@ -25,7 +26,7 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case let .file(e): return e.description
         case let .datasetMissing(path, package):
-            return "\(path): no such file; the Fashion-MNIST data comes from the Debian package '\(package)' (apt-get install -y \(package)), or give --data DIR"
+            return "\(path): no such file; the Fashion-MNIST data comes from the Debian package '\(package)' (apt-get install -y \(package))"
         case let .invalidIDX(path, reason): return "\(path): not a valid IDX file: \(reason)"
         case let .invalidCSV(path, line, reason): return "\(path), line \(line): \(reason)"
         case let .invalidNPY(path, reason): return "\(path): not a usable NumPy .npy file: \(reason)"
@@ -34,6 +35,23 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): label \(label) of sample \(index) is outside the \(classes) classes (0...\(classes - 1))"
         case let .empty(path): return "\(path): holds no samples"
         case let .unknownLayout(path, reason): return "\(path): \(reason)"
+        }
+    }
+
+    public var category: ErrorCategory {
+        switch self {
+        case let .file(e): return e.category
+        case .datasetMissing: return .missingInput
+        default: return .invalidInput
+        }
+    }
+
+    public var path: String? {
+        switch self {
+        case let .file(e): return e.path
+        case let .datasetMissing(path, _), let .invalidIDX(path, _), let .invalidCSV(path, _, _), let .invalidNPY(path, _),
+             let .mismatch(path, _), let .labelOutOfRange(path, _, _, _), let .empty(path), let .unknownLayout(path, _):
+            return path
         }
     }
 }

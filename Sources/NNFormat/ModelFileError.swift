@@ -2,7 +2,7 @@ import NNSchema
 import NNSystem
 
 /// Why a `.nnm` model file cannot be read or written. Every message names the file.
-public enum ModelFileError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum ModelFileError: NNError, Equatable, Sendable {
     case file(FileError)
     case tooShort(path: String, size: Int)
     case notNNM(path: String, found: String)
@@ -62,6 +62,27 @@ public enum ModelFileError: Error, Equatable, Sendable, CustomStringConvertible 
         case let .tensorShapeMismatch(path, tensor, expected, found):
             return "\(path): tensor '\(tensor)' has shape \(found), the architecture needs \(expected)"
         case let .invalidOptimizerState(path, reason): return "\(path): invalid optimizer state: \(reason)"
+        }
+    }
+}
+
+extension ModelFileError {
+    public var category: ErrorCategory {
+        if case let .file(e) = self { return e.category }
+        return .invalidInput
+    }
+
+    public var path: String? {
+        switch self {
+        case let .file(e): return e.path
+        case let .tooShort(path, _), let .notNNM(path, _), let .unsupportedVersion(path, _, _), let .headerTooLarge(path, _, _),
+             let .headerPastEnd(path, _, _), let .headerChecksumMismatch(path, _, _), let .invalidHeader(path, _),
+             let .invalidArchitecture(path, _), let .unknownDType(path, _, _), let .invalidTensorShape(path, _, _),
+             let .tensorLengthMismatch(path, _, _, _), let .misalignedTensor(path, _, _), let .tensorOutOfBounds(path, _, _, _, _),
+             let .tensorsOverlap(path, _, _), let .duplicateTensor(path, _), let .tooManyTensors(path, _, _),
+             let .checksumMismatch(path, _, _, _), let .missingTensor(path, _, _), let .tensorShapeMismatch(path, _, _, _),
+             let .invalidOptimizerState(path, _):
+            return path
         }
     }
 }

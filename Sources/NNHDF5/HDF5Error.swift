@@ -1,9 +1,11 @@
+import NNBase
+
 /// An error from reading or writing an HDF5 file.
 ///
 /// Every case names the file (`file`) and, where there is one, the object path
 /// inside it (`path`, always absolute). Cases that wrap a libhdf5 failure carry the
 /// library's own message, taken from the innermost entry of its error stack.
-public enum HDF5Error: Error, CustomStringConvertible, Equatable, Sendable {
+public enum HDF5Error: NNError, Equatable, Sendable {
     /// The file could not be opened as HDF5 (missing, unreadable, not HDF5, truncated...).
     case cannotOpen(file: String, message: String)
     /// The file could not be created.
@@ -42,6 +44,13 @@ public enum HDF5Error: Error, CustomStringConvertible, Equatable, Sendable {
     case invalidUTF8(file: String, path: String, attribute: String)
     /// A value given to a writer cannot be stored (bad name, shape/count mismatch, too large...).
     case invalidArgument(file: String, path: String, detail: String)
+
+    public var category: ErrorCategory {
+        if case .cannotCreate = self { return .cannotWrite }
+        return .invalidInput
+    }
+
+    public var path: String? { file }
 
     /// The file the error is about.
     public var file: String {

@@ -1,5 +1,7 @@
+import NNBase
+
 /// An error found while parsing JSON text, with the byte offset where it was found.
-public struct JSONParseError: Error, CustomStringConvertible, Equatable, Sendable {
+public struct JSONParseError: NNError, Equatable, Sendable {
     /// What was wrong.
     public var reason: String
     /// Byte offset into the input.
@@ -11,6 +13,8 @@ public struct JSONParseError: Error, CustomStringConvertible, Equatable, Sendabl
     }
 
     public var description: String { "invalid JSON at byte \(offset): \(reason)" }
+
+    public var category: ErrorCategory { .invalidInput }
 }
 
 extension JSON {

@@ -4,7 +4,7 @@ import NNSystem
 
 /// Why a Keras file cannot be read or written. Every message names the file, and where it
 /// applies the layer, the weight, what was expected and what was found.
-public enum KerasImportError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum KerasImportError: NNError, Equatable, Sendable {
     /// The file is neither HDF5 nor a zip archive.
     case notKeras(path: String, found: String)
     /// HDF5, but not laid out as any Keras format.
@@ -47,7 +47,7 @@ public enum KerasImportError: Error, Equatable, Sendable, CustomStringConvertibl
         case let .unknownLayout(path, found):
             return "\(path): HDF5 file not laid out as Keras saves models (expected a 'model_config' attribute, 'layer_names', or a 'layers' group), found \(found)"
         case let .missingArchitecture(path, layout):
-            return "\(path): \(layout) holds weights only, no architecture; give --architecture FILE (a .nnm, .h5 or .keras of the same model) or --config model_config.json"
+            return "\(path): \(layout) holds weights only, no architecture; the architecture must be given separately (a model file or a Keras model config of the same model)"
         case let .invalidConfig(path, e): return "\(path): \(e)"
         case let .layerCountMismatch(path, expected, found):
             return "\(path): the architecture has \(expected.count) layers with weights (\(expected.joined(separator: ", "))), the file has \(found.count) (\(found.joined(separator: ", ")))"
@@ -73,6 +73,27 @@ public enum KerasImportError: Error, Equatable, Sendable, CustomStringConvertibl
 }
 
 extension KerasImportError {
+    public var category: ErrorCategory {
+        switch self {
+        case let .file(e): return e.category
+        case let .hdf5(e): return e.category
+        default: return .invalidInput
+        }
+    }
+
+    public var path: String? {
+        switch self {
+        case let .file(e): return e.path
+        case let .hdf5(e): return e.path
+        case let .notKeras(path, _), let .unknownLayout(path, _), let .missingArchitecture(path, _), let .invalidConfig(path, _),
+             let .layerCountMismatch(path, _, _), let .weightCountMismatch(path, _, _, _), let .missingWeight(path, _, _),
+             let .shapeMismatch(path, _, _, _, _), let .unsupportedDType(path, _, _), let .missingArchiveMember(path, _),
+             let .archiveMemberTooLarge(path, _, _, _), let .invalidArchive(path, _), let .invalidMetadata(path, _, _),
+             let .cannotExport(path, _), let .differentActivation(path, _, _, _, _):
+            return path
+        }
+    }
+
     /// Runs `body`, passing ``KerasImportError`` through and wrapping HDF5 and other errors, so
     /// every failure of a Keras read is a ``KerasImportError`` that names the file.
     static func mapping<T>(path: String, field: String, _ body: () throws -> T) throws(KerasImportError) -> T {

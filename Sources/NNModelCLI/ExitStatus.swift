@@ -11,40 +11,32 @@ enum ExitStatus {
     static let cannotCreate: Int32 = 73
     static let ioError: Int32 = 74
 
-    /// The status for an error thrown by the library.
+    /// The status for an error: its category's (see ``ErrorCategory``), or 65 for an error
+    /// that carries none.
     static func code(for error: Error) -> Int32 {
+        if let e = error as? CommandFailure { return e.status }
+        guard let e = error as? any NNError else { return dataError }
+        switch e.category {
+        case .usage: return usage
+        case .invalidInput: return dataError
+        case .missingInput: return noInput
+        case .cannotWrite: return cannotCreate
+        case .io: return ioError
+        case .negativeResult: return negative
+        }
+    }
+
+    /// What to add to a library error's message on the command line: the flag that helps.
+    static func hint(for error: Error) -> String? {
         switch error {
-        case let e as FileError:
-            switch e {
-            case .notFound, .isDirectory, .notAFile: return noInput
-            case .permissionDenied, .readFailed: return ioError
-            case .writeFailed, .folderMissing: return cannotCreate
-            case .tooLarge, .invalidGzip: return dataError
-            }
-        case let e as DataError:
-            switch e {
-            case let .file(f): return code(for: f)
-            case .datasetMissing: return noInput
-            default: return dataError
-            }
-        case let e as TrainingError:
-            if case .nonFiniteLoss = e { return negative }
-            return dataError
-        case is ModelConfigError: return dataError
-        case let e as ModelFileError:
-            if case let .file(f) = e { return code(for: f) }
-            return dataError
-        case let e as KerasImportError:
-            switch e {
-            case let .file(f): return code(for: f)
-            case let .hdf5(h): return code(for: h)
-            default: return dataError
-            }
-        case let e as HDF5Error:
-            if case .cannotCreate = e { return cannotCreate }
-            return dataError
-        case let e as CommandFailure: return e.status
-        default: return dataError
+        case KerasImportError.missingArchitecture:
+            return "give --architecture FILE (a .nnm, .h5 or .keras of the same model) or --config model_config.json"
+        case TrainingError.nonFiniteLoss:
+            return "try a lower --learning-rate"
+        case DataError.datasetMissing:
+            return "or give --data DIR"
+        default:
+            return nil
         }
     }
 }
@@ -70,7 +62,8 @@ func runReportingErrors(_ body: () throws -> Void) throws {
     } catch let error as CleanExit {
         throw error
     } catch {
-        printError("nnmodel: error: \(error)")
+        let hint = ExitStatus.hint(for: error).map { "; \($0)" } ?? ""
+        printError("nnmodel: error: \(error)\(hint)")
         throw ExitCode(ExitStatus.code(for: error))
     }
 }

@@ -1,8 +1,10 @@
+import NNBase
+
 /// An error raised by NNPlot when its input cannot be drawn or encoded.
 ///
 /// Every case carries the values needed to explain the problem, and
 /// ``description`` turns them into a message a command-line user can act on.
-public enum PlotError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum PlotError: NNError, Equatable, Sendable {
     /// An image was requested with a width or height that is zero or negative.
     case invalidImageSize(width: Int, height: Int)
     /// An image is so large that its byte count does not fit in memory or in a PNG.
@@ -52,4 +54,6 @@ public enum PlotError: Error, Equatable, Sendable, CustomStringConvertible {
             return "zlib compression failed (code \(code)): \(message)"
         }
     }
+
+    public var category: ErrorCategory { .invalidInput }
 }

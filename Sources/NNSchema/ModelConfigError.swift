@@ -2,7 +2,7 @@
 ///
 /// The messages name the layer, what was expected and what was found; callers that read a file
 /// prefix the file's path.
-public enum ModelConfigError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum ModelConfigError: NNError, Equatable, Sendable {
     /// The text is not JSON.
     case invalidJSON(JSONParseError)
     /// The JSON is not a model config at all.
@@ -53,4 +53,6 @@ public enum ModelConfigError: Error, Equatable, Sendable, CustomStringConvertibl
         case let .invalidHyperparameter(name, value, expected): return "invalid \(name) \(value): expected \(expected)"
         }
     }
+
+    public var category: ErrorCategory { .invalidInput }
 }

@@ -2,7 +2,7 @@
 ///
 /// The messages name the weight, what the architecture needs and what was given; callers that
 /// read a file prefix the file's path.
-public enum WeightsError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum WeightsError: NNError, Equatable, Sendable {
     /// A weight the architecture needs was not given.
     case missing(name: String, expected: [Int])
     /// A weight has another shape than the architecture needs.
@@ -21,4 +21,6 @@ public enum WeightsError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .optimizerStateMismatch(m): return "optimizer state does not match the model: \(m)"
         }
     }
+
+    public var category: ErrorCategory { .invalidInput }
 }

@@ -1,3 +1,5 @@
+import NNBase
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -5,7 +7,7 @@ import Darwin
 #endif
 
 /// A file that could not be read or written, with the path and the system's reason.
-public enum FileError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum FileError: NNError, Equatable, Sendable {
     case notFound(path: String)
     case permissionDenied(path: String)
     case isDirectory(path: String)
@@ -30,8 +32,20 @@ public enum FileError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    public var category: ErrorCategory {
+        switch self {
+        case .notFound, .isDirectory, .notAFile: return .missingInput
+        case .permissionDenied, .readFailed: return .io
+        case .writeFailed, .folderMissing: return .cannotWrite
+        case .tooLarge, .invalidGzip: return .invalidInput
+        }
+    }
+
     /// The path the error is about.
-    public var path: String {
+    public var path: String? { filePath }
+
+    /// The path the error is about.
+    public var filePath: String {
         switch self {
         case let .notFound(p), let .permissionDenied(p), let .isDirectory(p), let .notAFile(p): return p
         case let .readFailed(p, _), let .writeFailed(p, _), let .tooLarge(p, _, _), let .invalidGzip(p, _): return p

@@ -132,14 +132,7 @@ extension DataError {
     var caseName: String { Mirror(reflecting: self).children.first?.label ?? "\(self)" }
 
     /// The file the error names.
-    var filePath: String {
-        switch self {
-        case let .file(e): return e.path
-        case let .datasetMissing(p, _), let .invalidIDX(p, _), let .invalidCSV(p, _, _), let .invalidNPY(p, _),
-             let .mismatch(p, _), let .labelOutOfRange(p, _, _, _), let .empty(p), let .unknownLayout(p, _):
-            return p
-        }
-    }
+    var filePath: String { path ?? "" }
 
     /// The reason text, when the case has one.
     var reason: String {

@@ -134,6 +134,15 @@ import Testing
             FileManager.default.createFile(atPath: folder + "/x.npy", contents: Data("hello".utf8))
             return ["predict", CLIFixtures.trainedModel, "--input", folder + "/x.npy"]
         }, status: 65, message: "x.npy: not a usable NumPy .npy file"),
+        BadInput(name: "weights only, no architecture", make: { _ in
+            ["inspect", CLIFixtures.repository + "/Fixtures/keras/fmnist8_k3.weights.h5"]
+        }, status: 65, message: "holds weights only, no architecture; the architecture must be given separately (a model file or a Keras model config of the same model); give --architecture FILE"),
+        BadInput(name: "dtype the format cannot store", make: { folder in
+            ["convert", CLIFixtures.trainedModel, folder + "/m.h5", "--dtype", "float16"]
+        }, status: 64, message: "m.h5: Keras HDF5 files cannot store float16 weights; they store float32, float64"),
+        BadInput(name: "format nnmodel only reads", make: { folder in
+            ["convert", CLIFixtures.trainedModel, folder + "/m.keras"]
+        }, status: 64, message: "m.keras: nnmodel reads Keras archive files but does not write them; it writes nnm, h5"),
     ]
 
     @Test(arguments: badInputs)
