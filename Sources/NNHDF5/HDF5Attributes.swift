@@ -18,14 +18,14 @@ extension HDF5Object {
     /// cleaning up after an attribute message it cannot decode (see
     /// `Fixtures/hdf5/crashers/`). Only attributes in dense storage are listed by
     /// libhdf5 itself.
-    public func attributeNames() throws -> [String] {
-        try HDF5Library.locked {
+    public func attributeNames() throws(HDF5Error) -> [String] {
+        try HDF5Library.locked { () throws(HDF5Error) in
             let id = try requireAttributeAccess()
             if let names = checkedAttributeNames { return names }
             final class Collector { var names: [String] = [] }
             let collector = Collector()
             var index: hsize_t = 0
-            _ = try withExtendedLifetime(collector) {
+            _ = try withExtendedLifetime(collector) { () throws(HDF5Error) in
                 try HDF5Library.check(
                     H5Aiterate2(id, H5_INDEX_NAME, H5_ITER_INC, &index, { _, name, _, context in
                         guard let name, let context else { return -1 }
@@ -40,8 +40,8 @@ extension HDF5Object {
     }
 
     /// Whether an attribute called `name` exists.
-    public func hasAttribute(_ name: String) throws -> Bool {
-        try HDF5Library.locked {
+    public func hasAttribute(_ name: String) throws(HDF5Error) -> Bool {
+        try HDF5Library.locked { () throws(HDF5Error) in
             let id = try requireAttributeAccess()
             try validateAttributeName(name)
             return try HDF5Library.check(H5Aexists(id, name), failure("looking up attribute '\(name)' of")) > 0
@@ -50,8 +50,8 @@ extension HDF5Object {
 
     /// A string attribute: a fixed- or variable-length string (ASCII or UTF-8),
     /// scalar or a one-element array. Nil when the attribute does not exist.
-    public func stringAttribute(_ name: String) throws -> String? {
-        try HDF5Library.locked {
+    public func stringAttribute(_ name: String) throws(HDF5Error) -> String? {
+        try HDF5Library.locked { () throws(HDF5Error) in
             guard let value = try readAttribute(name) else { return nil }
             switch value {
             case .strings(let strings, _) where strings.count == 1:
@@ -72,8 +72,8 @@ extension HDF5Object {
     ///   `weight_names` of a layer without weights) reads as `[]`.
     /// - A scalar string reads as a one-element array.
     /// - Returns nil when neither `name` nor `name0` exists.
-    public func stringArrayAttribute(_ name: String) throws -> [String]? {
-        try HDF5Library.locked {
+    public func stringArrayAttribute(_ name: String) throws(HDF5Error) -> [String]? {
+        try HDF5Library.locked { () throws(HDF5Error) in
             if let value = try readAttribute(name) {
                 return try strings(of: value, attribute: name)
             }
@@ -89,8 +89,8 @@ extension HDF5Object {
 
     /// A numeric attribute (integer or float, scalar or array) converted to Double.
     /// Nil when the attribute does not exist.
-    public func numericAttribute(_ name: String) throws -> [Double]? {
-        try HDF5Library.locked {
+    public func numericAttribute(_ name: String) throws(HDF5Error) -> [Double]? {
+        try HDF5Library.locked { () throws(HDF5Error) in
             guard let value = try readAttribute(name) else { return nil }
             switch value {
             case .numbers(let numbers, _): return numbers
@@ -102,8 +102,8 @@ extension HDF5Object {
     // MARK: - Writing
 
     /// Writes a variable-length UTF-8 string scalar attribute.
-    public func setStringAttribute(_ name: String, _ value: String) throws {
-        try HDF5Library.locked {
+    public func setStringAttribute(_ name: String, _ value: String) throws(HDF5Error) {
+        try HDF5Library.locked { () throws(HDF5Error) in
             let id = try prepareAttributeWrite(name)
             try checkNoNUL([value], attribute: name)
             try deleteAttributeIfPresent(name, in: id)
@@ -123,8 +123,8 @@ extension HDF5Object {
     ///
     /// - Throws: `invalidArgument` when one string alone is longer than 64512 bytes
     ///   (Keras refuses that too) or contains a NUL character.
-    public func setStringArrayAttribute(_ name: String, _ values: [String]) throws {
-        try HDF5Library.locked {
+    public func setStringArrayAttribute(_ name: String, _ values: [String]) throws(HDF5Error) {
+        try HDF5Library.locked { () throws(HDF5Error) in
             let id = try prepareAttributeWrite(name)
             try checkNoNUL(values, attribute: name)
             let limit = Self.attributeSplitLimitBytes
@@ -152,8 +152,8 @@ extension HDF5Object {
     }
 
     /// Writes a float64 array attribute (little-endian IEEE).
-    public func setDoubleArrayAttribute(_ name: String, _ values: [Double]) throws {
-        try HDF5Library.locked {
+    public func setDoubleArrayAttribute(_ name: String, _ values: [Double]) throws(HDF5Error) {
+        try HDF5Library.locked { () throws(HDF5Error) in
             let id = try prepareAttributeWrite(name)
             try deleteAttributeIfPresent(name, in: id)
             let fail = failure("writing attribute '\(name)' of")
@@ -163,7 +163,8 @@ extension HDF5Object {
                 H5Acreate2(id, name, nn_h5t_ieee_f64le(), space, hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT)), fail)
             defer { _ = H5Aclose(attribute) }
             if !values.isEmpty {
-                _ = try values.withUnsafeBytes { raw in
+                _ = try values.withUnsafeBufferPointer { (typed) throws(HDF5Error) in
+                    let raw = UnsafeRawBufferPointer(typed)
                     try HDF5Library.check(H5Awrite(attribute, nn_h5t_native_double(), raw.baseAddress), fail)
                 }
             }
@@ -172,14 +173,14 @@ extension HDF5Object {
 
     /// Writes an empty float64 array attribute: what Keras stores as the
     /// `weight_names` of a layer without weights (`np.array([])`).
-    public func setEmptyFloat64ArrayAttribute(_ name: String) throws {
+    public func setEmptyFloat64ArrayAttribute(_ name: String) throws(HDF5Error) {
         try setDoubleArrayAttribute(name, [])
     }
 
     /// Deletes the attribute `name`; returns whether it existed.
     @discardableResult
-    public func deleteAttribute(_ name: String) throws -> Bool {
-        try HDF5Library.locked {
+    public func deleteAttribute(_ name: String) throws(HDF5Error) -> Bool {
+        try HDF5Library.locked { () throws(HDF5Error) in
             let id = try prepareAttributeWrite(name)
             return try deleteAttributeIfPresent(name, in: id)
         }
@@ -228,7 +229,7 @@ enum HDF5AttributeValue {
 extension HDF5Object {
     /// The object's identifier after checking (once per object) that libhdf5 can
     /// decode its attribute messages safely. Lock must be held.
-    func requireAttributeAccess() throws -> hid_t {
+    func requireAttributeAccess() throws(HDF5Error) -> hid_t {
         let id = try requireID()
         if !attributeMessagesChecked {
             checkedAttributeNames = try file.requireSoundAttributeMessages(of: id, path: name)
@@ -245,7 +246,7 @@ extension HDF5Object {
     }
 
     /// Strings from a value read for `stringArrayAttribute`.
-    fileprivate func strings(of value: HDF5AttributeValue, attribute: String) throws -> [String] {
+    fileprivate func strings(of value: HDF5AttributeValue, attribute: String) throws(HDF5Error) -> [String] {
         switch value {
         case .strings(let strings, _): return strings
         case .numbers(let numbers, _) where numbers.isEmpty: return []
@@ -253,13 +254,13 @@ extension HDF5Object {
         }
     }
 
-    fileprivate func validateAttributeName(_ name: String) throws {
+    fileprivate func validateAttributeName(_ name: String) throws(HDF5Error) {
         guard !name.isEmpty, !name.utf8.contains(0) else {
             throw HDF5Error.invalidArgument(file: filePath, path: self.name, detail: "invalid attribute name '\(name)'")
         }
     }
 
-    fileprivate func checkNoNUL(_ values: [String], attribute: String) throws {
+    fileprivate func checkNoNUL(_ values: [String], attribute: String) throws(HDF5Error) {
         if values.contains(where: { $0.utf8.contains(0) }) {
             throw HDF5Error.invalidArgument(
                 file: filePath, path: self.name, detail: "attribute '\(attribute)': strings must not contain NUL characters")
@@ -267,7 +268,7 @@ extension HDF5Object {
     }
 
     /// Checks that the file is writable and the name valid; returns the object id.
-    fileprivate func prepareAttributeWrite(_ name: String) throws -> hid_t {
+    fileprivate func prepareAttributeWrite(_ name: String) throws(HDF5Error) -> hid_t {
         let id = try requireID()
         guard file.isWritable else {
             throw HDF5Error.readOnly(file: filePath, path: self.name, operation: "write attribute '\(name)' of")
@@ -278,7 +279,7 @@ extension HDF5Object {
 
     /// Deletes attribute `name` if present; returns whether it was. Lock must be held.
     @discardableResult
-    fileprivate func deleteAttributeIfPresent(_ name: String, in id: hid_t) throws -> Bool {
+    fileprivate func deleteAttributeIfPresent(_ name: String, in id: hid_t) throws(HDF5Error) -> Bool {
         let exists = try HDF5Library.check(H5Aexists(id, name), failure("looking up attribute '\(name)' of"))
         guard exists > 0 else { return false }
         try HDF5Library.check(H5Adelete(id, name), failure("deleting attribute '\(name)' of"))
@@ -288,7 +289,7 @@ extension HDF5Object {
     /// Writes strings as a variable-length string attribute. Lock must be held.
     fileprivate func writeVariableLengthStrings(
         _ values: [String], scalar: Bool, utf8: Bool, name: String, in id: hid_t
-    ) throws {
+    ) throws(HDF5Error) {
         let fail = failure("writing attribute '\(name)' of")
         let type = try HDF5Library.check(H5Tcopy(nn_h5t_c_s1()), fail)
         defer { _ = H5Tclose(type) }
@@ -309,17 +310,17 @@ extension HDF5Object {
             offsets.append(storage.count)
             storage.append(contentsOf: value.utf8CString)
         }
-        try storage.withUnsafeBufferPointer { buffer in
+        try storage.withUnsafeBufferPointer { (buffer) throws(HDF5Error) in
             guard let base = buffer.baseAddress else { return }  // no strings: nothing to write
             var pointers: [UnsafePointer<CChar>?] = offsets.map { base + $0 }
-            _ = try pointers.withUnsafeMutableBytes { raw in
-                try HDF5Library.check(H5Awrite(attribute, type, raw.baseAddress), fail)
+            _ = try pointers.withUnsafeMutableBufferPointer { (typed) throws(HDF5Error) in
+                try HDF5Library.check(H5Awrite(attribute, type, UnsafeMutableRawBufferPointer(typed).baseAddress), fail)
             }
         }
     }
 
     /// Reads attribute `name`, or nil when it does not exist. Lock must be held.
-    func readAttribute(_ name: String) throws -> HDF5AttributeValue? {
+    func readAttribute(_ name: String) throws(HDF5Error) -> HDF5AttributeValue? {
         let id = try requireAttributeAccess()
         try validateAttributeName(name)
         let fail = failure("reading attribute '\(name)' of")
@@ -349,7 +350,8 @@ extension HDF5Object {
             }
             guard extent.count > 0 else { return .numbers([], scalar: scalar) }
             var numbers = [Double](repeating: 0, count: extent.count)
-            _ = try numbers.withUnsafeMutableBytes { raw in
+            _ = try numbers.withUnsafeMutableBufferPointer { (typed) throws(HDF5Error) in
+                let raw = UnsafeMutableRawBufferPointer(typed)
                 try HDF5Library.check(H5Aread(attribute, nn_h5t_native_double(), raw.baseAddress), fail)
             }
             return .numbers(numbers, scalar: scalar)
@@ -361,7 +363,7 @@ extension HDF5Object {
     }
 
     /// Reads `count` strings of string type `type`. Lock must be held.
-    private func readStrings(_ attribute: hid_t, type: hid_t, space: hid_t, count: Int, name: String) throws -> [String] {
+    private func readStrings(_ attribute: hid_t, type: hid_t, space: hid_t, count: Int, name: String) throws(HDF5Error) -> [String] {
         guard count > 0 else { return [] }
         let fail = failure("reading attribute '\(name)' of")
         let variable = try HDF5Library.check(H5Tis_variable_str(type), fail) > 0
@@ -373,7 +375,7 @@ extension HDF5Object {
         defer { _ = H5Tclose(memoryType) }
         try HDF5Library.check(H5Tset_cset(memoryType, utf8 ? H5T_CSET_UTF8 : H5T_CSET_ASCII), fail)
 
-        func decode(_ bytes: some Collection<UInt8>) throws -> String {
+        func decode(_ bytes: some Collection<UInt8>) throws(HDF5Error) -> String {
             guard let string = String(validating: bytes, as: UTF8.self) else {
                 throw HDF5Error.invalidUTF8(file: filePath, path: self.name, attribute: name)
             }
@@ -383,7 +385,8 @@ extension HDF5Object {
         if variable {
             try HDF5Library.check(H5Tset_size(memoryType, nn_h5t_variable()), fail)
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
-            _ = try pointers.withUnsafeMutableBytes { raw in
+            _ = try pointers.withUnsafeMutableBufferPointer { (typed) throws(HDF5Error) in
+                let raw = UnsafeMutableRawBufferPointer(typed)
                 try HDF5Library.check(H5Aread(attribute, memoryType, raw.baseAddress), fail)
             }
             defer {
@@ -392,7 +395,7 @@ extension HDF5Object {
                 }
                 HDF5Library.discardErrorStack()
             }
-            return try pointers.map { pointer in
+            return try pointers.map { (pointer) throws(HDF5Error) in
                 guard let pointer else { return "" }  // HDF5's NULL string reads as empty
                 return try decode(UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self),
                                                       count: strlen(pointer)))
@@ -412,10 +415,11 @@ extension HDF5Object {
         try HDF5Library.check(H5Tset_size(memoryType, size), fail)
         try HDF5Library.check(H5Tset_strpad(memoryType, pad == H5T_STR_ERROR ? H5T_STR_NULLPAD : pad), fail)
         var bytes = [UInt8](repeating: 0, count: total)
-        _ = try bytes.withUnsafeMutableBytes { raw in
+        _ = try bytes.withUnsafeMutableBufferPointer { (typed) throws(HDF5Error) in
+            let raw = UnsafeMutableRawBufferPointer(typed)
             try HDF5Library.check(H5Aread(attribute, memoryType, raw.baseAddress), fail)
         }
-        return try (0..<count).map { index in
+        return try (0..<count).map { (index) throws(HDF5Error) in
             var element = bytes[(index * size)..<((index + 1) * size)]
             if pad == H5T_STR_SPACEPAD {
                 while element.last == 0x20 { element = element.dropLast() }

@@ -36,7 +36,7 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
     let maxDimensions: [UInt64]
 
     /// Inspects and checks the dataset whose identifier `handle` owns. Lock must be held.
-    init(inspecting handle: HDF5Handle, name: String) throws {
+    init(inspecting handle: HDF5Handle, name: String) throws(HDF5Error) {
         let file = handle.file
         let fail: (String) -> HDF5Error = {
             .libraryFailure(file: file.path, path: name, operation: "inspecting dataset", message: $0)
@@ -93,7 +93,7 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
 
     /// Refuses datasets whose declared size cannot be right for a file of `fileSize`
     /// bytes. Lock must be held.
-    private func checkPlausibleSize(dcpl: hid_t, fileSize: Int) throws {
+    private func checkPlausibleSize(dcpl: hid_t, fileSize: Int) throws(HDF5Error) {
         func refuse(_ detail: String) -> HDF5Error {
             .implausibleSize(file: filePath, path: name, detail: detail)
         }
@@ -149,16 +149,16 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
     /// outside Float's range follow HDF5's conversion rules.
     ///
     /// - Throws: `unsupportedType` for strings, compounds and other non-numeric types.
-    public func readFloats() throws -> [Float] {
+    public func readFloats() throws(HDF5Error) -> [Float] {
         var values = [Float](repeating: 0, count: elementCount)
-        try values.withUnsafeMutableBufferPointer { try readFloats(into: $0) }
+        try values.withUnsafeMutableBufferPointer { (buffer) throws(HDF5Error) in try readFloats(into: buffer) }
         return values
     }
 
     /// Reads all elements converted to Float into `buffer`, which must hold exactly
     /// `elementCount` elements (see `readFloats()`); avoids a copy for large weights.
-    public func readFloats(into buffer: UnsafeMutableBufferPointer<Float>) throws {
-        try HDF5Library.locked {
+    public func readFloats(into buffer: UnsafeMutableBufferPointer<Float>) throws(HDF5Error) {
+        try HDF5Library.locked { () throws(HDF5Error) in
             let id = try requireID()
             try requireNumeric(requested: "float32")
             guard buffer.count == elementCount else {
@@ -177,8 +177,8 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
     }
 
     /// Reads all elements converted to Double, in C order (see `readFloats()`).
-    public func readDoubles() throws -> [Double] {
-        try HDF5Library.locked {
+    public func readDoubles() throws(HDF5Error) -> [Double] {
+        try HDF5Library.locked { () throws(HDF5Error) in
             let id = try requireID()
             try requireNumeric(requested: "float64")
             guard elementCount > 0 else { return [] }
@@ -186,7 +186,8 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
                 return try readHalfBits(id).map { Double(HalfFloat.toFloat($0)) }
             }
             var values = [Double](repeating: 0, count: elementCount)
-            _ = try values.withUnsafeMutableBytes { raw in
+            _ = try values.withUnsafeMutableBufferPointer { (typed) throws(HDF5Error) in
+                let raw = UnsafeMutableRawBufferPointer(typed)
                 try HDF5Library.check(
                     H5Dread(id, nn_h5t_native_double(), hid_t(H5S_ALL), hid_t(H5S_ALL), hid_t(H5P_DEFAULT), raw.baseAddress),
                     failure("reading"))
@@ -196,7 +197,7 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
     }
 
     /// Throws `unsupportedType` unless the elements can be converted to numbers.
-    private func requireNumeric(requested: String) throws {
+    private func requireNumeric(requested: String) throws(HDF5Error) {
         guard elementType.isNumeric || typeInfo.isConvertibleFloat else {
             throw HDF5Error.unsupportedType(file: filePath, path: name, type: elementType.description, requested: requested)
         }
@@ -206,14 +207,15 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
     ///
     /// HDF5 1.10 has no native half type, so the memory type is a copy of the
     /// file's own half type in little-endian order: HDF5 only swaps bytes if needed.
-    private func readHalfBits(_ id: hid_t) throws -> [UInt16] {
+    private func readHalfBits(_ id: hid_t) throws(HDF5Error) -> [UInt16] {
         let fileType = try HDF5Library.check(H5Dget_type(id), failure("reading"))
         defer { _ = H5Tclose(fileType) }
         let memoryType = try HDF5Library.check(H5Tcopy(fileType), failure("reading"))
         defer { _ = H5Tclose(memoryType) }
         try HDF5Library.check(H5Tset_order(memoryType, H5T_ORDER_LE), failure("reading"))
         var bits = [UInt16](repeating: 0, count: elementCount)
-        _ = try bits.withUnsafeMutableBytes { raw in
+        _ = try bits.withUnsafeMutableBufferPointer { (typed) throws(HDF5Error) in
+            let raw = UnsafeMutableRawBufferPointer(typed)
             try HDF5Library.check(
                 H5Dread(id, memoryType, hid_t(H5S_ALL), hid_t(H5S_ALL), hid_t(H5P_DEFAULT), raw.baseAddress),
                 failure("reading"))

@@ -21,7 +21,7 @@ enum HDF5Dataspace {
     ///   count overflows or exceeds `maxElements`.
     static func extent(
         of space: hid_t, maxElements: Int, file: String, path: String, failure: (String) -> HDF5Error
-    ) throws -> Extent {
+    ) throws(HDF5Error) -> Extent {
         let spaceClass = H5Sget_simple_extent_type(space)
         switch spaceClass {
         case H5S_SCALAR:

@@ -48,7 +48,7 @@ struct HDF5TypeInfo {
     let isConvertibleFloat: Bool
 
     /// Classifies the datatype `type`. Lock must be held.
-    static func inspect(_ type: hid_t, failure: (String) -> HDF5Error) throws -> HDF5TypeInfo {
+    static func inspect(_ type: hid_t, failure: (String) -> HDF5Error) throws(HDF5Error) -> HDF5TypeInfo {
         let typeClass = H5Tget_class(type)
         try HDF5Library.check(typeClass.rawValue, failure)
         let size = Int(H5Tget_size(type))

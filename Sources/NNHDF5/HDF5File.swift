@@ -56,7 +56,7 @@ public final class HDF5File: @unchecked Sendable {
     /// Opens an existing HDF5 file read-only.
     ///
     /// - Throws: `HDF5Error.cannotOpen` when the file is missing, unreadable or not HDF5.
-    public convenience init(readingFrom path: String) throws {
+    public convenience init(readingFrom path: String) throws(HDF5Error) {
         try self.init(path: path, source: .disk)
     }
 
@@ -65,16 +65,16 @@ public final class HDF5File: @unchecked Sendable {
     /// Uses HDF5's core (memory) driver with no backing store; HDF5 copies `bytes`,
     /// and the array itself is kept (shared, not copied) for validation.
     /// `name` is used in error messages and as `path` (e.g. "model.weights.h5").
-    public convenience init(bytes: [UInt8], name: String) throws {
+    public convenience init(bytes: [UInt8], name: String) throws(HDF5Error) {
         try self.init(path: name, source: .image(bytes))
     }
 
     /// Creates a new HDF5 file at `path`, replacing any existing file there.
-    public static func create(at path: String) throws -> HDF5File {
+    public static func create(at path: String) throws(HDF5Error) -> HDF5File {
         try HDF5File(path: path, source: .create)
     }
 
-    private init(path: String, source: Source) throws {
+    private init(path: String, source: Source) throws(HDF5Error) {
         self.path = path
         if case .create = source { isWritable = true } else { isWritable = false }
         if case .image(let bytes) = source { imageBytes = bytes } else { imageBytes = nil }
@@ -93,7 +93,7 @@ public final class HDF5File: @unchecked Sendable {
         if let problem { throw HDF5Error.corruptFile(file: path, path: "/", detail: problem) }
 
         let opened: (fid: hid_t, lapl: hid_t, gapl: hid_t, dapl: hid_t, size: Int) =
-            try HDF5Library.locked {
+            try HDF5Library.locked { () throws(HDF5Error) in
                 var lists: [hid_t] = []
                 var success = false
                 defer {
@@ -106,7 +106,7 @@ public final class HDF5File: @unchecked Sendable {
                     if case .create = source { return .cannotCreate(file: path, message: message) }
                     return .cannotOpen(file: path, message: message)
                 }
-                func makeAccessList(_ cls: hid_t) throws -> hid_t {
+                func makeAccessList(_ cls: hid_t) throws(HDF5Error) -> hid_t {
                     let list = try HDF5Library.check(H5Pcreate(cls), openFailure)
                     lists.append(list)
                     try HDF5Library.check(nn_h5_forbid_external_links(list), openFailure)
@@ -132,7 +132,8 @@ public final class HDF5File: @unchecked Sendable {
                         throw HDF5Error.cannotOpen(file: path, message: "the file image is empty (0 bytes)")
                     }
                     try HDF5Library.check(H5Pset_fapl_core(fapl, 64 * 1024, false), openFailure)
-                    _ = try bytes.withUnsafeBytes { raw in
+                    _ = try bytes.withUnsafeBufferPointer { (typed) throws(HDF5Error) in
+                        let raw = UnsafeRawBufferPointer(typed)
                         // H5Pset_file_image copies the buffer; it never writes through the pointer.
                         try HDF5Library.check(
                             H5Pset_file_image(fapl, UnsafeMutableRawPointer(mutating: raw.baseAddress), raw.count),
@@ -182,8 +183,8 @@ public final class HDF5File: @unchecked Sendable {
 
     /// The root group "/".
     public var root: HDF5Group {
-        get throws {
-            try HDF5Library.locked {
+        get throws(HDF5Error) {
+            try HDF5Library.locked { () throws(HDF5Error) in
                 let fid = try requireOpen(path: "/")
                 try requireSoundRootHeader()
                 let gid = try HDF5Library.check(H5Gopen2(fid, "/", groupAccess)) {
@@ -195,8 +196,8 @@ public final class HDF5File: @unchecked Sendable {
     }
 
     /// Writes buffered changes of a created file to disk.
-    public func flush() throws {
-        try HDF5Library.locked {
+    public func flush() throws(HDF5Error) {
+        try HDF5Library.locked { () throws(HDF5Error) in
             let fid = try requireOpen(path: "/")
             try HDF5Library.check(H5Fflush(fid, H5F_SCOPE_GLOBAL)) {
                 .libraryFailure(file: path, path: "/", operation: "flushing", message: $0)
@@ -208,8 +209,8 @@ public final class HDF5File: @unchecked Sendable {
     ///
     /// Objects obtained from the file throw `HDF5Error.fileClosed` afterwards.
     /// Closing twice does nothing. `deinit` closes the file too, silently.
-    public func close() throws {
-        try HDF5Library.locked {
+    public func close() throws(HDF5Error) {
+        try HDF5Library.locked { () throws(HDF5Error) in
             guard fileID >= 0 else { return }
             let status = H5Fclose(fileID)
             fileID = -1
@@ -220,7 +221,7 @@ public final class HDF5File: @unchecked Sendable {
     }
 
     /// The open file identifier, or `fileClosed` naming `path`. Lock must be held.
-    func requireOpen(path objectPath: String) throws -> hid_t {
+    func requireOpen(path objectPath: String) throws(HDF5Error) -> hid_t {
         guard fileID >= 0 else { throw HDF5Error.fileClosed(file: path, path: objectPath) }
         return fileID
     }
@@ -261,7 +262,7 @@ public final class HDF5File: @unchecked Sendable {
     /// corrupt; see `HDF5GlobalHeapCheck`. Scanned once per file, before the first
     /// attribute is touched. Returns the collections' objects. Lock must be held.
     @discardableResult
-    func requireSoundGlobalHeaps(path objectPath: String) throws -> HDF5GlobalHeapCheck.Index {
+    func requireSoundGlobalHeaps(path objectPath: String) throws(HDF5Error) -> HDF5GlobalHeapCheck.Index {
         if heapScan == nil {
             let lengthSize = layout().lengthSize
             heapScan = withContents { HDF5GlobalHeapCheck.scan($0, lengthSize: lengthSize) }
@@ -282,7 +283,7 @@ public final class HDF5File: @unchecked Sendable {
     /// `HDF5ObjectHeaderCheck`. Returns the attribute names found in the header
     /// (nil when unknown, e.g. for created files or dense attribute storage).
     /// Lock must be held.
-    func requireSoundAttributeMessages(of id: hid_t, path objectPath: String) throws -> [String]? {
+    func requireSoundAttributeMessages(of id: hid_t, path objectPath: String) throws(HDF5Error) -> [String]? {
         guard !isWritable else { return nil }
         let heaps = try requireSoundGlobalHeaps(path: objectPath)
         var address: haddr_t = 0
@@ -308,7 +309,7 @@ public final class HDF5File: @unchecked Sendable {
     /// file points outside the file, which makes libhdf5 1.10 crash; see
     /// `HDF5ObjectHeaderCheck.symbolTableProblem`. Call before anything that looks up or lists
     /// the group's links. Lock must be held.
-    func requireSoundSymbolTable(of id: hid_t, path objectPath: String) throws {
+    func requireSoundSymbolTable(of id: hid_t, path objectPath: String) throws(HDF5Error) {
         guard !isWritable else { return }
         var address: haddr_t = 0
         try HDF5Library.check(nn_h5_object_address(id, &address)) {
@@ -330,7 +331,7 @@ public final class HDF5File: @unchecked Sendable {
     /// Refuses to open the root group of this (untrusted) file when its object header declares
     /// chunks beyond the end of the file, which libhdf5 would allocate (up to 4 GiB each) before
     /// finding out. Lock must be held.
-    private func requireSoundRootHeader() throws {
+    private func requireSoundRootHeader() throws(HDF5Error) {
         guard !isWritable else { return }
         let layout = layout()
         let problem: String? = withContents { bytes in

@@ -8,7 +8,7 @@ internal import CHDF5
 /// to an object of this file are refused with a specific `HDF5Error`.
 public final class HDF5Group: HDF5Object, @unchecked Sendable {
     /// This group as the starting point of a lookup. Lock must be held.
-    private func scoped() throws -> ScopedGroupID {
+    private func scoped() throws(HDF5Error) -> ScopedGroupID {
         ScopedGroupID(id: try requireID(), path: name, owned: false)
     }
 
@@ -19,8 +19,8 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
     /// The order is HDF5's (byte-wise alphabetical: "dense_10" before "dense_2");
     /// callers that need the model's order must take it from attributes such as
     /// `layer_names` or `weight_names`.
-    public func memberNames() throws -> [String] {
-        try HDF5Library.locked {
+    public func memberNames() throws(HDF5Error) -> [String] {
+        try HDF5Library.locked { () throws(HDF5Error) in
             let id = try requireID()
             try file.requireSoundSymbolTable(of: id, path: name)
             var info = H5G_info_t()
@@ -52,8 +52,8 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
     ///
     /// Intermediate components are followed like `group(_:)` does (and refused the
     /// same way). Returns `.missing` when the last component does not exist.
-    public func kind(of path: String) throws -> HDF5ObjectKind {
-        try HDF5Library.locked {
+    public func kind(of path: String) throws(HDF5Error) -> HDF5ObjectKind {
+        try HDF5Library.locked { () throws(HDF5Error) in
             let (parent, last) = try resolver.walkToParent(of: path, from: scoped())
             guard let last else { return .group }
             return try resolver.linkKind(
@@ -78,8 +78,8 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
     }
 
     /// Opens the group at `path`.
-    public func group(_ path: String) throws -> HDF5Group {
-        try HDF5Library.locked {
+    public func group(_ path: String) throws(HDF5Error) -> HDF5Group {
+        try HDF5Library.locked { () throws(HDF5Error) in
             let (parent, last) = try resolver.walkToParent(of: path, from: scoped())
             guard let last else {
                 let root = try resolver.openRoot()
@@ -101,8 +101,8 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
     /// - Throws: `externalDataset`, `virtualDataset`, `implausibleSize` or
     ///   `unsupportedShape` for datasets this library refuses, besides the link
     ///   refusals of `group(_:)`.
-    public func dataset(_ path: String) throws -> HDF5Dataset {
-        try HDF5Library.locked {
+    public func dataset(_ path: String) throws(HDF5Error) -> HDF5Dataset {
+        try HDF5Library.locked { () throws(HDF5Error) in
             let (parent, last) = try resolver.walkToParent(of: path, from: scoped())
             guard let last else {
                 throw HDF5Error.wrongKind(file: filePath, path: "/", expected: "a dataset", found: "a group")
@@ -121,7 +121,7 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
     // MARK: - Writing
 
     /// Checks that the file is writable and `path` is a well-formed relative path.
-    private func prepareWrite(_ path: String, operation: String) throws -> String {
+    private func prepareWrite(_ path: String, operation: String) throws(HDF5Error) -> String {
         guard file.isWritable else {
             throw HDF5Error.readOnly(file: filePath, path: name, operation: operation)
         }
@@ -134,7 +134,7 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
     }
 
     /// A link creation property list that creates missing intermediate groups.
-    private func makeLinkCreationList(path: String) throws -> hid_t {
+    private func makeLinkCreationList(path: String) throws(HDF5Error) -> hid_t {
         let lcpl = try HDF5Library.check(H5Pcreate(nn_h5p_link_create()), failure("creating", path: path))
         if H5Pset_create_intermediate_group(lcpl, 1) < 0 {
             let message = HDF5Library.takeErrorMessage()
@@ -146,8 +146,8 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
 
     /// Creates a group at `path` (relative; missing intermediate groups are created).
     @discardableResult
-    public func createGroup(_ path: String) throws -> HDF5Group {
-        try HDF5Library.locked {
+    public func createGroup(_ path: String) throws(HDF5Error) -> HDF5Group {
+        try HDF5Library.locked { () throws(HDF5Error) in
             let fullPath = try prepareWrite(path, operation: "create a group in")
             let id = try requireID()
             let lcpl = try makeLinkCreationList(path: fullPath)
@@ -163,27 +163,27 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
     ///
     /// `shape` `[]` makes a scalar (one value); a zero dimension makes an empty dataset.
     @discardableResult
-    public func createDataset(_ path: String, shape: [Int], floats: [Float]) throws -> HDF5Dataset {
-        try floats.withUnsafeBytes { raw in
+    public func createDataset(_ path: String, shape: [Int], floats: [Float]) throws(HDF5Error) -> HDF5Dataset {
+        try floats.withUnsafeBufferPointer { (typed) throws(HDF5Error) in
             try createDataset(path, shape: shape, count: floats.count, fileType: nn_h5t_ieee_f32le,
-                              memoryType: nn_h5t_native_float, data: raw.baseAddress)
+                              memoryType: nn_h5t_native_float, data: UnsafeRawPointer(typed.baseAddress))
         }
     }
 
     /// Creates a float64 (little-endian IEEE) dataset holding `doubles` in C order.
     @discardableResult
-    public func createDataset(_ path: String, shape: [Int], doubles: [Double]) throws -> HDF5Dataset {
-        try doubles.withUnsafeBytes { raw in
+    public func createDataset(_ path: String, shape: [Int], doubles: [Double]) throws(HDF5Error) -> HDF5Dataset {
+        try doubles.withUnsafeBufferPointer { (typed) throws(HDF5Error) in
             try createDataset(path, shape: shape, count: doubles.count, fileType: nn_h5t_ieee_f64le,
-                              memoryType: nn_h5t_native_double, data: raw.baseAddress)
+                              memoryType: nn_h5t_native_double, data: UnsafeRawPointer(typed.baseAddress))
         }
     }
 
     private func createDataset(
         _ path: String, shape: [Int], count: Int,
         fileType: () -> hid_t, memoryType: () -> hid_t, data: UnsafeRawPointer?
-    ) throws -> HDF5Dataset {
-        try HDF5Library.locked {
+    ) throws(HDF5Error) -> HDF5Dataset {
+        try HDF5Library.locked { () throws(HDF5Error) in
             let fullPath = try prepareWrite(path, operation: "create a dataset in")
             func invalid(_ detail: String) -> HDF5Error {
                 .invalidArgument(file: filePath, path: fullPath, detail: detail)

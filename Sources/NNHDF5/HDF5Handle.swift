@@ -24,7 +24,7 @@ final class HDF5Handle: @unchecked Sendable {
     }
 
     /// The identifier, or `fileClosed` when the file has been closed. Lock must be held.
-    func require(path: String) throws -> hid_t {
+    func require(path: String) throws(HDF5Error) -> hid_t {
         _ = try file.requireOpen(path: path)
         return id
     }

@@ -44,12 +44,21 @@ enum HDF5Library {
 
     /// Runs `body` while holding the global HDF5 lock, after one-time library setup
     /// and with HDF5's error printing switched off for the calling thread.
-    static func locked<T>(_ body: () throws -> T) rethrows -> T {
+    static func locked<T>(_ body: () throws(HDF5Error) -> T) throws(HDF5Error) -> T {
         lock.lock()
         defer { lock.unlock() }
         silenceCurrentThread()
         _ = setUp
         return try body()
+    }
+
+    /// Runs `body` with the library lock held (for work that cannot fail).
+    static func locked<T>(_ body: () -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        silenceCurrentThread()
+        _ = setUp
+        return body()
     }
 
     /// Version of the linked libhdf5, e.g. "1.10.8".
@@ -102,7 +111,7 @@ enum HDF5Library {
     /// This is the one place where libhdf5 failures become Swift errors: `makeError`
     /// receives the library's own message, collected from the error stack.
     @discardableResult
-    static func check<T: BinaryInteger>(_ result: T, _ makeError: (String) -> HDF5Error) throws -> T {
+    static func check<T: BinaryInteger>(_ result: T, _ makeError: (String) -> HDF5Error) throws(HDF5Error) -> T {
         if result < 0 {
             throw makeError(takeErrorMessage())
         }

@@ -28,7 +28,7 @@ public class HDF5Object: @unchecked Sendable {
     var filePath: String { handle.file.path }
 
     /// The open identifier, or `fileClosed`. Lock must be held.
-    func requireID() throws -> hid_t {
+    func requireID() throws(HDF5Error) -> hid_t {
         try handle.require(path: name)
     }
 

@@ -43,7 +43,7 @@ struct HDF5PathResolver {
 
     /// Splits `path` into components, rejecting empty components and ".".
     /// Returns whether the path is absolute. The path "/" has no components.
-    func split(_ path: String, relativeTo base: String) throws -> (absolute: Bool, components: [String]) {
+    func split(_ path: String, relativeTo base: String) throws(HDF5Error) -> (absolute: Bool, components: [String]) {
         guard !path.isEmpty else {
             throw HDF5Error.invalidArgument(file: file.path, path: base, detail: "empty object path")
         }
@@ -64,7 +64,7 @@ struct HDF5PathResolver {
     // MARK: Single links
 
     /// What `name` (one component) in group `loc` is, without following it.
-    func linkKind(in loc: hid_t, name: String, fullPath: String) throws -> HDF5ObjectKind {
+    func linkKind(in loc: hid_t, name: String, fullPath: String) throws(HDF5Error) -> HDF5ObjectKind {
         let failure: (String) -> HDF5Error = {
             .libraryFailure(file: file.path, path: fullPath, operation: "inspecting link", message: $0)
         }
@@ -107,14 +107,15 @@ struct HDF5PathResolver {
     }
 
     /// The stored value of a soft/external link, after checking its declared size.
-    private func linkValue(in loc: hid_t, name: String, size: Int, fullPath: String) throws -> [UInt8] {
+    private func linkValue(in loc: hid_t, name: String, size: Int, fullPath: String) throws(HDF5Error) -> [UInt8] {
         guard size > 0, size <= HDF5Limits.maxLinkValueBytes else {
             throw HDF5Error.implausibleSize(
                 file: file.path, path: fullPath,
                 detail: "link value declares \(size) bytes (limit \(HDF5Limits.maxLinkValueBytes))")
         }
         var buffer = [UInt8](repeating: 0, count: size)
-        _ = try buffer.withUnsafeMutableBytes { raw in
+        _ = try buffer.withUnsafeMutableBufferPointer { (typed) throws(HDF5Error) in
+            let raw = UnsafeMutableRawBufferPointer(typed)
             try HDF5Library.check(H5Lget_val(loc, name, raw.baseAddress, raw.count, file.linkAccess)) {
                 .libraryFailure(file: file.path, path: fullPath, operation: "reading link value of", message: $0)
             }
@@ -123,7 +124,7 @@ struct HDF5PathResolver {
     }
 
     /// Throws the refusal for a link kind that must not be followed; returns otherwise.
-    func refuseUnfollowable(_ kind: HDF5ObjectKind, at path: String) throws {
+    func refuseUnfollowable(_ kind: HDF5ObjectKind, at path: String) throws(HDF5Error) {
         switch kind {
         case .missing:
             throw HDF5Error.notFound(file: file.path, path: path)
@@ -145,14 +146,14 @@ struct HDF5PathResolver {
     ///   - target: the stored link value.
     ///   - linkPath: full path of the link itself (for messages).
     ///   - parent: the group that contains the link (relative targets start there).
-    func resolveSoftLink(target: String, linkPath: String, parent: ScopedGroupID) throws -> HDF5ObjectKind {
+    func resolveSoftLink(target: String, linkPath: String, parent: ScopedGroupID) throws(HDF5Error) -> HDF5ObjectKind {
         var budget = HDF5Limits.maxSoftLinkLookups
         return try resolveSoftLink(target: target, linkPath: linkPath, parent: parent, depth: 1, budget: &budget)
     }
 
     private func resolveSoftLink(
         target: String, linkPath: String, parent: ScopedGroupID, depth: Int, budget: inout Int
-    ) throws -> HDF5ObjectKind {
+    ) throws(HDF5Error) -> HDF5ObjectKind {
         func refuse(_ reason: String) -> HDF5Error {
             .unsafeSoftLink(file: file.path, path: linkPath, target: target, reason: reason)
         }
@@ -201,7 +202,7 @@ struct HDF5PathResolver {
     // MARK: Walking
 
     /// Opens the root group for a lookup.
-    func openRoot() throws -> ScopedGroupID {
+    func openRoot() throws(HDF5Error) -> ScopedGroupID {
         let fid = try file.requireOpen(path: "/")
         let id = try HDF5Library.check(H5Gopen2(fid, "/", file.groupAccess)) {
             .libraryFailure(file: file.path, path: "/", operation: "opening group", message: $0)
@@ -210,7 +211,7 @@ struct HDF5PathResolver {
     }
 
     /// Opens a member already known to be a group (or a checked soft link to one).
-    func openGroup(in parent: ScopedGroupID, name: String, path: String) throws -> ScopedGroupID {
+    func openGroup(in parent: ScopedGroupID, name: String, path: String) throws(HDF5Error) -> ScopedGroupID {
         let id = try HDF5Library.check(H5Gopen2(parent.id, name, file.groupAccess)) {
             .libraryFailure(file: file.path, path: path, operation: "opening group", message: $0)
         }
@@ -222,7 +223,7 @@ struct HDF5PathResolver {
     ///
     /// - Returns: the parent group of the last component and that component's name;
     ///   the name is nil when `path` is "/".
-    func walkToParent(of path: String, from base: ScopedGroupID) throws -> (parent: ScopedGroupID, last: String?) {
+    func walkToParent(of path: String, from base: ScopedGroupID) throws(HDF5Error) -> (parent: ScopedGroupID, last: String?) {
         let parsed = try split(path, relativeTo: base.path)
         var current = parsed.absolute ? try openRoot() : base
         guard let last = parsed.components.last else { return (current, nil) }
@@ -239,7 +240,7 @@ struct HDF5PathResolver {
 
     /// The kind of the object a member refers to, following a soft link only after
     /// checking it; refuses missing, external and user-defined links.
-    func followedKind(in parent: ScopedGroupID, name: String, path: String) throws -> HDF5ObjectKind {
+    func followedKind(in parent: ScopedGroupID, name: String, path: String) throws(HDF5Error) -> HDF5ObjectKind {
         var kind = try linkKind(in: parent.id, name: name, fullPath: path)
         if case .softLink(let target) = kind {
             kind = try resolveSoftLink(target: target, linkPath: path, parent: parent)

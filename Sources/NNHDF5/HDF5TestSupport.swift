@@ -6,7 +6,7 @@ internal import CHDF5
 enum HDF5TestSupport {
     /// Creates a soft link `name` in `group` whose stored path is `target`.
     static func createSoftLink(in group: HDF5Group, name: String, target: String) throws {
-        try HDF5Library.locked {
+        try HDF5Library.locked { () throws(HDF5Error) in
             let id = try group.requireID()
             try HDF5Library.check(
                 H5Lcreate_soft(target, id, name, hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT)), group.failure("linking"))
@@ -15,7 +15,7 @@ enum HDF5TestSupport {
 
     /// Creates a hard link `name` in `group` to the existing object at `target`.
     static func createHardLink(in group: HDF5Group, name: String, target: String) throws {
-        try HDF5Library.locked {
+        try HDF5Library.locked { () throws(HDF5Error) in
             let id = try group.requireID()
             try HDF5Library.check(
                 H5Lcreate_hard(id, target, id, name, hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT)), group.failure("linking"))
@@ -24,7 +24,7 @@ enum HDF5TestSupport {
 
     /// Creates an external link `name` in `group` to `path` in the file `file`.
     static func createExternalLink(in group: HDF5Group, name: String, file: String, path: String) throws {
-        try HDF5Library.locked {
+        try HDF5Library.locked { () throws(HDF5Error) in
             let id = try group.requireID()
             try HDF5Library.check(
                 H5Lcreate_external(file, path, id, name, hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT)),
@@ -35,7 +35,7 @@ enum HDF5TestSupport {
     /// Creates a float32 dataset of `count` elements whose data lives in the raw
     /// external file `externalFile`.
     static func createExternalDataset(in group: HDF5Group, name: String, externalFile: String, count: Int) throws {
-        try HDF5Library.locked {
+        try HDF5Library.locked { () throws(HDF5Error) in
             let id = try group.requireID()
             let fail = group.failure("creating external dataset")
             let dcpl = try HDF5Library.check(H5Pcreate(nn_h5p_dataset_create()), fail)
@@ -54,7 +54,7 @@ enum HDF5TestSupport {
     static func createVirtualDataset(
         in group: HDF5Group, name: String, sourceFile: String, sourceDataset: String, count: Int
     ) throws {
-        try HDF5Library.locked {
+        try HDF5Library.locked { () throws(HDF5Error) in
             let id = try group.requireID()
             let fail = group.failure("creating virtual dataset")
             let dcpl = try HDF5Library.check(H5Pcreate(nn_h5p_dataset_create()), fail)
@@ -71,7 +71,7 @@ enum HDF5TestSupport {
     /// Creates a float32 dataset with dimensions `dims` and writes nothing, so it
     /// declares far more data than the file stores. `chunk` selects chunked layout.
     static func createUnwrittenDataset(in group: HDF5Group, name: String, dims: [UInt64], chunk: [UInt64]?) throws {
-        try HDF5Library.locked {
+        try HDF5Library.locked { () throws(HDF5Error) in
             let id = try group.requireID()
             let fail = group.failure("creating dataset")
             let dcpl = try HDF5Library.check(H5Pcreate(nn_h5p_dataset_create()), fail)

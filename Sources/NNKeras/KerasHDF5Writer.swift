@@ -112,12 +112,8 @@ public enum KerasHDF5Writer {
                 }
             }
             try file.close()
-        } catch let e as HDF5Error {
-            throw .hdf5(e)
-        } catch let e as KerasImportError {
-            throw e
         } catch {
-            throw .cannotExport(path: displayPath, reason: "\(error)")
+            throw .hdf5(error)
         }
     }
 

@@ -40,9 +40,7 @@ public enum KerasReader {
             throw .notKeras(path: path, found: head.isEmpty ? "an empty file" : "the bytes " + head.map { hex2($0) }.joined(separator: " "))
         }
         let file: HDF5File
-        do { file = try HDF5File(readingFrom: path) } catch let e as HDF5Error { throw .hdf5(e) } catch {
-            throw .notKeras(path: path, found: "\(error)")
-        }
+        do { file = try HDF5File(readingFrom: path) } catch { throw .hdf5(error) }
         defer { try? file.close() }
         return try readHDF5(file, path: path, architecture: architecture)
     }
@@ -75,9 +73,7 @@ public enum KerasReader {
             throw .notKeras(path: path, found: head.isEmpty ? "an empty file" : "the bytes " + head.map { hex2($0) }.joined(separator: " "))
         }
         let file: HDF5File
-        do { file = try HDF5File(bytes: contents, name: path) } catch let e as HDF5Error { throw .hdf5(e) } catch {
-            throw .notKeras(path: path, found: "\(error)")
-        }
+        do { file = try HDF5File(bytes: contents, name: path) } catch { throw .hdf5(error) }
         defer { try? file.close() }
         return try readHDF5(file, path: path, architecture: architecture)
     }
@@ -211,16 +207,10 @@ public enum KerasReader {
         if override == nil { try checkActivationSemantics(architecture, kerasVersion: info.kerasVersion, path: path) }
         let weightsBytes = try member(archive, "model.weights.h5", path: path, limit: maximumArchiveMemberSize)
         let store: HDF5File
-        do { store = try HDF5File(bytes: weightsBytes, name: path + "/model.weights.h5") } catch let e as HDF5Error {
-            throw .hdf5(e)
-        } catch {
-            throw .invalidArchive(path: path, reason: "model.weights.h5: \(error)")
-        }
+        do { store = try HDF5File(bytes: weightsBytes, name: path + "/model.weights.h5") } catch { throw .hdf5(error) }
         defer { try? store.close() }
         let storeRoot: HDF5Group
-        do { storeRoot = try store.root } catch let e as HDF5Error { throw .hdf5(e) } catch {
-            throw .invalidArchive(path: path, reason: "model.weights.h5: \(error)")
-        }
+        do { storeRoot = try store.root } catch { throw .hdf5(error) }
         let weights: [Tensor]
         (weights, info.weightsDType) = try KerasWeights.store(storeRoot, architecture: architecture, path: path + "/model.weights.h5")
         if let v = info.kerasVersion { metadata.producer = "keras \(v)" }

@@ -23,7 +23,7 @@ extension SVGChart {
     ///   ``PlotError/negativeCount(row:column:value:)``.
     public static func confusionMatrix(counts: [[Int]], classNames: [String],
                                        title: String = "Confusion matrix",
-                                       normalizeRows: Bool = false) throws -> String {
+                                       normalizeRows: Bool = false) throws(PlotError) -> String {
         let size = counts.count
         guard size > 0 else { throw PlotError.emptyInput("the confusion matrix") }
         for (row, entries) in counts.enumerated() {

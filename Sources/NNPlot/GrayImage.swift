@@ -14,7 +14,7 @@ public struct GrayImage: Equatable, Sendable {
     /// - Throws: ``PlotError/invalidImageSize(width:height:)`` when a side is
     ///   not positive, ``PlotError/pixelCountMismatch(expected:actual:)`` when
     ///   `pixels.count != width × height`.
-    public init(width: Int, height: Int, pixels: [UInt8]) throws {
+    public init(width: Int, height: Int, pixels: [UInt8]) throws(PlotError) {
         let expected = try GrayImage.pixelCount(width: width, height: height)
         guard pixels.count == expected else {
             throw PlotError.pixelCountMismatch(expected: expected, actual: pixels.count)
@@ -28,7 +28,7 @@ public struct GrayImage: Equatable, Sendable {
     /// NaN becomes 0), as produced by dividing Fashion-MNIST bytes by 255.
     ///
     /// - Throws: the same errors as ``init(width:height:pixels:)``.
-    public init(width: Int, height: Int, values: [Float]) throws {
+    public init(width: Int, height: Int, values: [Float]) throws(PlotError) {
         let bytes = values.map { value -> UInt8 in
             guard value.isFinite else { return value == .infinity ? 255 : 0 }
             let clamped = min(max(value, 0), 1)
@@ -41,7 +41,7 @@ public struct GrayImage: Equatable, Sendable {
     ///
     /// - Throws: ``PlotError/invalidImageSize(width:height:)`` for a zero or
     ///   negative side, ``PlotError/imageTooLarge(width:height:)`` on overflow.
-    public init(width: Int, height: Int, level: UInt8 = 0) throws {
+    public init(width: Int, height: Int, level: UInt8 = 0) throws(PlotError) {
         let count = try GrayImage.pixelCount(width: width, height: height)
         self.width = width
         self.height = height
@@ -65,7 +65,7 @@ public struct GrayImage: Equatable, Sendable {
 
     /// Validates a size and returns `width × height × channels`, guarding
     /// against overflow and absurd allocations.
-    static func pixelCount(width: Int, height: Int, channels: Int = 1) throws -> Int {
+    static func pixelCount(width: Int, height: Int, channels: Int = 1) throws(PlotError) -> Int {
         guard width > 0, height > 0 else {
             throw PlotError.invalidImageSize(width: width, height: height)
         }

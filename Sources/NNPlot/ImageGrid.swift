@@ -100,7 +100,7 @@ public enum ImageGrid {
     /// - Throws: ``PlotError`` for an empty batch, a non-positive size, an
     ///   invalid scale or column count, or a picture too large to allocate.
     public static func layout(count: Int, width: Int, height: Int, captionLines: Int,
-                              options: Options = Options()) throws -> Layout {
+                              options: Options = Options()) throws(PlotError) -> Layout {
         guard count > 0 else { throw PlotError.emptyInput("the list of images") }
         _ = try GrayImage.pixelCount(width: width, height: height)
         try RGBAImage.validate(scale: options.scale)
@@ -147,8 +147,8 @@ public enum ImageGrid {
     ///   listed at ``render(images:captions:verdicts:options:)``.
     public static func render(images: [[Float]], width: Int, height: Int,
                               captions: [[String]] = [], verdicts: [Verdict] = [],
-                              options: Options = Options()) throws -> RGBAImage {
-        let samples = try grayImages(images, width: width, height: height) { try GrayImage(width: width, height: height, values: $0) }
+                              options: Options = Options()) throws(PlotError) -> RGBAImage {
+        let samples = try grayImages(images, width: width, height: height) { (values) throws(PlotError) in try GrayImage(width: width, height: height, values: values) }
         return try render(images: samples, captions: captions, verdicts: verdicts, options: options)
     }
 
@@ -158,14 +158,14 @@ public enum ImageGrid {
     /// - Throws: the same errors as the `[[Float]]` variant.
     public static func render(images: [[UInt8]], width: Int, height: Int,
                               captions: [[String]] = [], verdicts: [Verdict] = [],
-                              options: Options = Options()) throws -> RGBAImage {
-        let samples = try grayImages(images, width: width, height: height) { try GrayImage(width: width, height: height, pixels: $0) }
+                              options: Options = Options()) throws(PlotError) -> RGBAImage {
+        let samples = try grayImages(images, width: width, height: height) { (pixels) throws(PlotError) in try GrayImage(width: width, height: height, pixels: pixels) }
         return try render(images: samples, captions: captions, verdicts: verdicts, options: options)
     }
 
     /// Checks that every image has `width × height` pixels and builds it with `make`.
     private static func grayImages<Pixels: Collection>(_ images: [Pixels], width: Int, height: Int,
-                                                       make: (Pixels) throws -> GrayImage) throws -> [GrayImage] {
+                                                       make: (Pixels) throws(PlotError) -> GrayImage) throws(PlotError) -> [GrayImage] {
         let expected = try GrayImage.pixelCount(width: width, height: height)
         var samples: [GrayImage] = []
         samples.reserveCapacity(images.count)
@@ -187,7 +187,7 @@ public enum ImageGrid {
     ///   `verdicts` is neither empty nor one per image; ``PlotError/invalidScale(_:)``
     ///   and ``PlotError/invalidLayout(_:)`` for bad options.
     public static func render(images: [GrayImage], captions: [[String]] = [],
-                              verdicts: [Verdict] = [], options: Options = Options()) throws -> RGBAImage {
+                              verdicts: [Verdict] = [], options: Options = Options()) throws(PlotError) -> RGBAImage {
         guard let first = images.first else { throw PlotError.emptyInput("the list of images") }
         for (index, image) in images.enumerated()
         where image.width != first.width || image.height != first.height {

@@ -24,7 +24,7 @@ public enum PNG {
     /// - Throws: ``PlotError/compressionFailed(code:message:)`` when zlib fails,
     ///   for example with a compression level outside -1…9.
     public static func encode(_ image: RGBAImage, filtering: Filtering = .adaptive,
-                              compressionLevel: Int = 6) throws -> [UInt8] {
+                              compressionLevel: Int = 6) throws(PlotError) -> [UInt8] {
         try encode(raw: image.pixels, width: image.width, height: image.height,
                    colorType: 6, bytesPerPixel: 4, filtering: filtering,
                    compressionLevel: compressionLevel)
@@ -34,7 +34,7 @@ public enum PNG {
     ///
     /// - Throws: ``PlotError/compressionFailed(code:message:)`` when zlib fails.
     public static func encode(_ image: GrayImage, filtering: Filtering = .adaptive,
-                              compressionLevel: Int = 6) throws -> [UInt8] {
+                              compressionLevel: Int = 6) throws(PlotError) -> [UInt8] {
         try encode(raw: image.pixels, width: image.width, height: image.height,
                    colorType: 0, bytesPerPixel: 1, filtering: filtering,
                    compressionLevel: compressionLevel)
@@ -42,7 +42,7 @@ public enum PNG {
 
     private static func encode(raw: [UInt8], width: Int, height: Int, colorType: UInt8,
                                bytesPerPixel: Int, filtering: Filtering,
-                               compressionLevel: Int) throws -> [UInt8] {
+                               compressionLevel: Int) throws(PlotError) -> [UInt8] {
         var header: [UInt8] = []
         appendBigEndian(UInt32(truncatingIfNeeded: width), to: &header)
         appendBigEndian(UInt32(truncatingIfNeeded: height), to: &header)

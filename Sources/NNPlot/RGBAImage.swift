@@ -16,7 +16,7 @@ public struct RGBAImage: Equatable, Sendable {
     /// - Throws: ``PlotError/invalidImageSize(width:height:)`` when a side is
     ///   zero or negative, ``PlotError/imageTooLarge(width:height:)`` when the
     ///   buffer would exceed ``GrayImage/maximumByteCount``.
-    public init(width: Int, height: Int, background: RGBAColor = .white) throws {
+    public init(width: Int, height: Int, background: RGBAColor = .white) throws(PlotError) {
         let count = try GrayImage.pixelCount(width: width, height: height, channels: 4)
         self.width = width
         self.height = height
@@ -37,7 +37,7 @@ public struct RGBAImage: Equatable, Sendable {
     /// - Throws: ``PlotError/invalidImageSize(width:height:)`` for a zero or
     ///   negative side, ``PlotError/pixelCountMismatch(expected:actual:)`` when
     ///   `pixels.count != width × height × 4`.
-    public init(width: Int, height: Int, pixels: [UInt8]) throws {
+    public init(width: Int, height: Int, pixels: [UInt8]) throws(PlotError) {
         let expected = try GrayImage.pixelCount(width: width, height: height, channels: 4)
         guard pixels.count == expected else {
             throw PlotError.pixelCountMismatch(expected: expected, actual: pixels.count)
@@ -101,7 +101,7 @@ public struct RGBAImage: Equatable, Sendable {
     ///   light background, like matplotlib's `binary` colour map).
     /// - Throws: ``PlotError/invalidScale(_:)`` unless `1 <= scale <= maximumScale`.
     public mutating func drawGrayImage(_ image: GrayImage, x: Int, y: Int, scale: Int = 1,
-                                       invert: Bool = false) throws {
+                                       invert: Bool = false) throws(PlotError) {
         try RGBAImage.validate(scale: scale)
         for sourceY in 0..<image.height {
             for sourceX in 0..<image.width {
@@ -117,7 +117,7 @@ public struct RGBAImage: Equatable, Sendable {
     public static let maximumScale = 1024
 
     /// Throws ``PlotError/invalidScale(_:)`` unless `1 <= scale <= maximumScale`.
-    static func validate(scale: Int) throws {
+    static func validate(scale: Int) throws(PlotError) {
         guard scale >= 1, scale <= maximumScale else { throw PlotError.invalidScale(scale) }
     }
 

@@ -8,7 +8,7 @@ extension RGBAImage {
     ///
     /// - Throws: ``PlotError/invalidScale(_:)`` unless `1 <= scale <= RGBAImage.maximumScale`.
     public mutating func drawText(_ text: String, x: Int, y: Int, color: RGBAColor,
-                                  scale: Int = 1, font: BitmapFont = .standard) throws {
+                                  scale: Int = 1, font: BitmapFont = .standard) throws(PlotError) {
         try RGBAImage.validate(scale: scale)
         var penX = x
         var penY = y

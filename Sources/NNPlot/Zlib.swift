@@ -6,7 +6,7 @@ enum Zlib {
     ///
     /// - Throws: ``PlotError/compressionFailed(code:message:)`` with zlib's
     ///   return code and message, e.g. for an out-of-range level.
-    static func compress(_ data: [UInt8], level: Int) throws -> [UInt8] {
+    static func compress(_ data: [UInt8], level: Int) throws(PlotError) -> [UInt8] {
         guard let zlibLevel = Int32(exactly: level) else {
             throw PlotError.compressionFailed(code: Z_STREAM_ERROR,
                                               message: "compression level \(level) is out of range")
