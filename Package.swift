@@ -43,13 +43,16 @@ let package = Package(
         ]),
         .executableTarget(name: "nnmodel", dependencies: ["NNModelCLI"]),
 
-        .testTarget(name: "NNCoreTests", dependencies: ["NNCore", "NNSchema", "NNJSON"]),
-        .testTarget(name: "NNDataTests", dependencies: ["NNData", "NNSystem"]),
-        .testTarget(name: "NNHDF5Tests", dependencies: ["NNHDF5"]),
-        .testTarget(name: "NNKerasTests", dependencies: ["NNModel"]),
-        .testTarget(name: "NNFormatTests", dependencies: ["NNFormat", "NNCore", "NNSystem"]),
-        .testTarget(name: "NNPlotTests", dependencies: ["NNPlot", "CZlibNN"]),
-        .testTarget(name: "NNModelCLITests", dependencies: ["NNModelCLI", "NNModel"]),
-        .testTarget(name: "ReliabilityTests", dependencies: ["NNModel"]),
+        // One support target for every test target: fixture paths, temporary folders removed at the end,
+        // Fashion-MNIST that fails (not skips) in CI, HDF5 object builders.
+        .target(name: "NNTestSupport", dependencies: ["NNModel", "NNHDF5", "CHDF5"], path: "Tests/NNTestSupport"),
+        .testTarget(name: "NNCoreTests", dependencies: ["NNCore", "NNSchema", "NNJSON", "NNTestSupport"]),
+        .testTarget(name: "NNDataTests", dependencies: ["NNData", "NNSystem", "NNTestSupport"]),
+        .testTarget(name: "NNHDF5Tests", dependencies: ["NNHDF5", "NNTestSupport"]),
+        .testTarget(name: "NNKerasTests", dependencies: ["NNModel", "NNHDF5", "NNTestSupport"]),
+        .testTarget(name: "NNFormatTests", dependencies: ["NNFormat", "NNCore", "NNSystem", "NNTestSupport"]),
+        .testTarget(name: "NNPlotTests", dependencies: ["NNPlot", "CZlibNN", "NNTestSupport"]),
+        .testTarget(name: "NNModelCLITests", dependencies: ["NNModelCLI", "NNModel", "NNTestSupport"]),
+        .testTarget(name: "ReliabilityTests", dependencies: ["NNModel", "NNHDF5", "NNTestSupport"]),
     ]
 )

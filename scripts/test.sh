@@ -1,7 +1,22 @@
 #!/usr/bin/env bash
-# The whole test suite: set up, build, run every test.
+# The whole test suite: set up, build, run every test (what CI runs).
+#
+# The build and the tests run with their own temporary folder; afterwards the script fails if a
+# test left anything in it (the toolchain's own scratch files aside), then removes it, so /tmp is
+# left as it was found.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+scratch="$(mktemp -d "${TMPDIR:-/tmp}/nnmodel-test-run.XXXXXX")"
+trap 'rm -rf "$scratch"' EXIT
+export TMPDIR="$scratch"
 swift build --build-tests
-swift test --skip-build "$@"
+status=0
+swift test --skip-build --disable-xctest "$@" || status=$?
+left=$(find "$scratch" -mindepth 1 -maxdepth 1 ! -name 'TemporaryDirectory.*' ! -name '*.lock' ! -name 'swift-generated-sources' -printf '%f\n')
+if [ -n "$left" ]; then
+  echo "test.sh: the tests left files in the temporary folder:" >&2
+  echo "$left" | head -20 >&2
+  [ "$status" -eq 0 ] && status=1
+fi
+exit "$status"

@@ -82,7 +82,7 @@ extension Activation {
 extension Activation {
     /// Applies the activation to a row-major `[rows, columns]` matrix, from `input` into `output`
     /// (which may be the same memory).
-    public func apply(
+    package func apply(
         _ input: UnsafePointer<Float>, to output: UnsafeMutablePointer<Float>, rows: Int, columns: Int
     ) {
         let n = rows * columns
@@ -115,7 +115,7 @@ extension Activation {
     /// (for softmax, the Jacobian-vector product `y ⊙ (g - Σ_j g_j y_j)` per row).
     ///
     /// `inputGradient` may alias `outputGradient`.
-    public func backward(
+    package func backward(
         input: UnsafePointer<Float>, output: UnsafePointer<Float>,
         outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>,
         rows: Int, columns: Int

@@ -4,10 +4,10 @@ internal import CKernels
 /// Matrix products through OpenBLAS, row-major.
 ///
 /// Every matrix product in nnmodel goes through ``gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``.
-public enum BLAS {
+package enum BLAS {
     /// `C = alpha * op(A) * op(B) + beta * C` with `op(A)` of shape `[m, k]` and `op(B)` of shape `[k, n]`.
     @inline(__always)
-    public static func gemm(
+    package static func gemm(
         transposeA: Bool = false, transposeB: Bool = false,
         m: Int, n: Int, k: Int, alpha: Float = 1,
         a: UnsafePointer<Float>, lda: Int,
@@ -25,11 +25,11 @@ public enum BLAS {
     /// With one, OpenBLAS's idle server threads are also stopped: they poll for work for about
     /// 0.1 s after OpenBLAS starts, which costs a short job (evaluating 10,000 images) a third of
     /// its time on two cores. OpenBLAS starts them again if a later call asks for more.
-    public static func setThreadCount(_ n: Int) {
+    package static func setThreadCount(_ n: Int) {
         openblas_set_num_threads(Int32(max(1, n)))
         if n <= 1 { _ = nn_blas_stop_idle_threads() }
     }
 
     /// The number of threads OpenBLAS uses for one product.
-    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+    package static var threadCount: Int { Int(openblas_get_num_threads()) }
 }

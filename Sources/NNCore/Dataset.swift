@@ -26,11 +26,11 @@ public struct Dataset: Sendable {
     /// A description of where the data came from, for messages.
     public var name: String
     /// The shape of one sample (for Fashion-MNIST `[28, 28]`).
-    public var sampleShape: [Int]
+    public internal(set) var sampleShape: [Int]
     /// The sample values, `count × sampleShape.product`, row-major.
-    public var features: Features
+    public internal(set) var features: Features
     /// The targets, if known.
-    public var labels: Labels?
+    public internal(set) var labels: Labels?
     /// Names of the classes, when the labels are class indices.
     public var classNames: [String]?
 
@@ -87,13 +87,13 @@ public struct Dataset: Sendable {
     }
 
     /// Copies the samples at `indices` into `destination` as Float32, one row per index.
-    public func gather(_ indices: UnsafeBufferPointer<Int>, into destination: UnsafeMutablePointer<Float>) {
+    package func gather(_ indices: UnsafeBufferPointer<Int>, into destination: UnsafeMutablePointer<Float>) {
         gather(indices, features: 0..<sampleSize, into: destination)
     }
 
     /// Writes only the values `features` of each sample (the same columns of `destination`, rows
     /// `sampleSize` apart), so threads can fill disjoint columns of one batch.
-    public func gather(_ indices: UnsafeBufferPointer<Int>, features wanted: Range<Int>, into destination: UnsafeMutablePointer<Float>) {
+    package func gather(_ indices: UnsafeBufferPointer<Int>, features wanted: Range<Int>, into destination: UnsafeMutablePointer<Float>) {
         let n = sampleSize
         let columns = wanted.clamped(to: 0..<n)
         guard !columns.isEmpty else { return }

@@ -5,7 +5,7 @@ extension Initializer {
     /// Fills `values` for a weight of the given fans.
     ///
     /// - Throws: ``TrainingError/unsupportedInitializer(_:)`` for ``unsupported(_:)``.
-    public func fill(
+    package func fill(
         _ values: UnsafeMutableBufferPointer<Float>, fanIn: Int, fanOut: Int, using rng: inout SeededGenerator
     ) throws(TrainingError) {
         let fi = Double(max(fanIn, 1)), fo = Double(max(fanOut, 1))

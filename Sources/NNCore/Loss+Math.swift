@@ -1,5 +1,5 @@
 /// The targets of a batch: class indices or dense rows.
-public enum BatchTargets {
+package enum BatchTargets {
     /// One class index per row.
     case classes(UnsafePointer<Int32>)
     /// A row of `columns` values per row of predictions.
@@ -8,11 +8,11 @@ public enum BatchTargets {
 
 extension Loss {
     /// Keras's fuzz factor for clipping probabilities.
-    public static let epsilon: Float = 1e-7
+    package static let epsilon: Float = 1e-7
 
     /// The loss summed over the `rows` samples (divide by the batch size for Keras's mean),
     /// computed from probabilities `predictions` of shape `[rows, columns]`.
-    public func sum(predictions p: UnsafePointer<Float>, targets: BatchTargets, rows: Int, columns: Int) -> Double {
+    package func sum(predictions p: UnsafePointer<Float>, targets: BatchTargets, rows: Int, columns: Int) -> Double {
         let eps = Loss.epsilon
         var total: Double = 0
         for r in 0..<rows {
@@ -54,7 +54,7 @@ extension Loss {
 
     /// The loss summed over the `rows` samples, computed stably from the logits `z` of the fused
     /// output activation (log-sum-exp for softmax, `max(z,0) - z y + log(1 + e^-|z|)` for sigmoid).
-    public func sum(logits z: UnsafePointer<Float>, targets: BatchTargets, rows: Int, columns: Int) -> Double {
+    package func sum(logits z: UnsafePointer<Float>, targets: BatchTargets, rows: Int, columns: Int) -> Double {
         var total: Double = 0
         for r in 0..<rows {
             let row = z + r * columns
@@ -91,7 +91,7 @@ extension Loss {
 
     /// Writes `∂L/∂p` for probabilities `p`, where `L` is the batch loss divided by `batchSize`
     /// (the batch may be processed in chunks, so `rows` can be smaller than `batchSize`).
-    public func gradient(
+    package func gradient(
         predictions p: UnsafePointer<Float>, targets: BatchTargets, rows: Int, columns: Int,
         batchSize: Int, into g: UnsafeMutablePointer<Float>
     ) {
@@ -143,7 +143,7 @@ extension Loss {
 
     /// Writes `∂L/∂z` for the logits of the fused output activation: `(p - y) / N`
     /// (divided also by the number of outputs for binary cross-entropy, which averages over them).
-    public func fusedGradient(
+    package func fusedGradient(
         probabilities p: UnsafePointer<Float>, targets: BatchTargets, rows: Int, columns: Int,
         batchSize: Int, into g: UnsafeMutablePointer<Float>
     ) {

@@ -2,11 +2,11 @@
 ///
 /// Every random choice in nnmodel (initial weights, shuffling, dropout masks) draws from one of
 /// these, so the same seed gives the same model on every machine.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
+package struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
     /// A generator whose whole sequence is determined by `seed`.
-    public init(seed: UInt64) {
+    package init(seed: UInt64) {
         var x = seed
         func splitMix() -> UInt64 {
             x &+= 0x9E37_79B9_7F4A_7C15
@@ -20,13 +20,13 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
     /// A generator for one of many independent streams derived from `seed` (for example one per
     /// training step and worker thread).
-    public init(seed: UInt64, stream: UInt64, substream: UInt64) {
+    package init(seed: UInt64, stream: UInt64, substream: UInt64) {
         var g = SeededGenerator(seed: seed ^ 0x5851_F42D_4C95_7F2D)
         let a = g.next(), b = g.next()
         self.init(seed: a ^ (stream &* 0x9E37_79B9_7F4A_7C15) ^ (substream &* 0xC2B2_AE3D_27D4_EB4F) ^ b.rotatedLeft(17))
     }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
         let t = s1 << 17
         s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
@@ -36,17 +36,17 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// A uniform Float in [0, 1) with 24 random bits.
-    public mutating func nextUnitFloat() -> Float {
+    package mutating func nextUnitFloat() -> Float {
         Float(next() >> 40) * (1.0 / 16_777_216.0)
     }
 
     /// A uniform Double in [0, 1) with 53 random bits.
-    public mutating func nextUnitDouble() -> Double {
+    package mutating func nextUnitDouble() -> Double {
         Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
     }
 
     /// A standard normal sample (Box–Muller).
-    public mutating func nextNormal() -> Double {
+    package mutating func nextNormal() -> Double {
         var u1 = nextUnitDouble()
         while u1 <= .leastNormalMagnitude { u1 = nextUnitDouble() }
         let u2 = nextUnitDouble()
@@ -54,7 +54,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// A uniform integer in `0..<bound` without modulo bias.
-    public mutating func nextIndex(below bound: Int) -> Int {
+    package mutating func nextIndex(below bound: Int) -> Int {
         Int(next(upperBound: UInt64(bound)))
     }
 }

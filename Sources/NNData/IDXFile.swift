@@ -1,21 +1,21 @@
 /// An IDX file (the MNIST format): a magic number giving the element type and rank, big-endian
 /// dimensions, then the elements. nnmodel reads unsigned-byte IDX files, raw or gzip.
-public struct IDXFile: Sendable {
+package struct IDXFile: Sendable {
     /// The dimensions, outermost first (`[60000, 28, 28]` for Fashion-MNIST training images).
-    public var dimensions: [Int]
+    package var dimensions: [Int]
     /// The elements, row-major.
-    public var bytes: [UInt8]
+    package var bytes: [UInt8]
 
     /// The largest element count accepted.
-    public static let maximumElements = 1 << 32
+    package static let maximumElements = 1 << 32
 
     /// Reads and validates the IDX file at `path` (gzip or raw).
-    public init(path: String) throws(DataError) {
+    package init(path: String) throws(DataError) {
         try self.init(contents: try DataFile.contents(path), path: path)
     }
 
     /// Parses IDX bytes; `path` is used in error messages.
-    public init(contents data: [UInt8], path: String) throws(DataError) {
+    package init(contents data: [UInt8], path: String) throws(DataError) {
         guard data.count >= 4 else { throw .invalidIDX(path: path, reason: "the file has \(data.count) bytes, too few for the 4-byte magic number") }
         guard data[0] == 0, data[1] == 0 else {
             throw .invalidIDX(path: path, reason: "magic number starts \(hex(data[0])) \(hex(data[1])), expected 00 00")

@@ -1,76 +1,76 @@
 import NNSchema
 
 /// Constants of the `.nnm` format (see `Spec/FORMAT.md`).
-public enum NNMFormat {
+package enum NNMFormat {
     /// The first eight bytes of every file: `\x89 N N M \r \n \x1a \n`.
-    public static let magic: [UInt8] = [0x89, 0x4E, 0x4E, 0x4D, 0x0D, 0x0A, 0x1A, 0x0A]
+    package static let magic: [UInt8] = [0x89, 0x4E, 0x4E, 0x4D, 0x0D, 0x0A, 0x1A, 0x0A]
     /// The major version this library writes and the highest it reads.
-    public static let majorVersion = 1
+    package static let majorVersion = 1
     /// The minor version this library writes.
-    public static let minorVersion = 0
+    package static let minorVersion = 0
     /// Magic (8), major (2), minor (2), header CRC-32 (4), header length (8).
-    public static let preambleSize = 24
+    package static let preambleSize = 24
     /// The largest header accepted, in bytes.
-    public static let maximumHeaderLength = 16 << 20
+    package static let maximumHeaderLength = 16 << 20
     /// Tensor data offsets (relative to the data section, which itself starts aligned) are multiples of this.
-    public static let alignment = 64
+    package static let alignment = 64
     /// The most tensors a file may list.
-    public static let maximumTensorCount = 1 << 16
+    package static let maximumTensorCount = 1 << 16
     /// The highest tensor rank accepted.
-    public static let maximumRank = 8
+    package static let maximumRank = 8
     /// The file-name extension.
-    public static let fileExtension = "nnm"
+    package static let fileExtension = "nnm"
 
     /// `n` rounded up to a multiple of ``alignment``.
     static func aligned(_ n: Int) -> Int { (n + alignment - 1) / alignment * alignment }
 }
 
 /// One row of the tensor table.
-public struct NNMTensorEntry: Sendable, Equatable {
+package struct NNMTensorEntry: Sendable, Equatable {
     /// The tensor's name: `<layer>/kernel`, `<layer>/bias`, or `optimizer/<slot>/<weight>`.
-    public var name: String
+    package var name: String
     /// How the elements are stored.
-    public var dtype: DType
+    package var dtype: DType
     /// The tensor's shape.
-    public var shape: [Int]
+    package var shape: [Int]
     /// Byte offset from the start of the data section.
-    public var offset: Int
+    package var offset: Int
     /// Byte length (`shape` product × dtype size).
-    public var length: Int
+    package var length: Int
     /// CRC-32 of the stored bytes.
-    public var crc32: UInt32
+    package var crc32: UInt32
 
     /// Number of elements.
-    public var count: Int { shape.reduce(1, *) }
+    package var count: Int { shape.reduce(1, *) }
 }
 
 /// Everything the header of a `.nnm` file says, plus where things are.
-public struct NNMHeader: Sendable {
+package struct NNMHeader: Sendable {
     /// The file's format version.
-    public var major: Int
-    public var minor: Int
+    package var major: Int
+    package var minor: Int
     /// The header's length in bytes.
-    public var headerLength: Int
+    package var headerLength: Int
     /// The absolute file offset of the data section.
-    public var dataOffset: Int
+    package var dataOffset: Int
     /// The size of the whole file.
-    public var fileSize: Int
+    package var fileSize: Int
     /// The model description.
-    public var architecture: ModelArchitecture
+    package var architecture: ModelArchitecture
     /// The architecture as the Keras config JSON stored in the file.
-    public var architectureJSON: JSON
+    package var architectureJSON: JSON
     /// The tensor table, in file order.
-    public var tensors: [NNMTensorEntry]
+    package var tensors: [NNMTensorEntry]
     /// The saved optimizer state, if any.
-    public var optimizer: OptimizerRecord?
+    package var optimizer: OptimizerRecord?
     /// Metadata (class names, history, provenance...).
-    public var metadata: ModelMetadata
+    package var metadata: ModelMetadata
 
     /// The size of the data section.
-    public var dataSize: Int { fileSize - dataOffset }
+    package var dataSize: Int { fileSize - dataOffset }
 
     /// The storage dtype of the model weights (the first weight's; `nil` for a weightless model).
-    public var weightDType: DType? {
+    package var weightDType: DType? {
         tensors.first { !$0.name.hasPrefix("optimizer/") }?.dtype
     }
 }

@@ -13,15 +13,15 @@ import Darwin
 /// and every tensor's placement (inside the data section, aligned, no overlaps, lengths that match
 /// dtype and shape, no overflow) before anything is trusted. Tensor checksums are verified by
 /// ``model(verify:)`` unless asked not to. Float32 tensors are used in place from the mapping.
-public final class NNMFile: @unchecked Sendable {
+package final class NNMFile: @unchecked Sendable {
     /// The path that was opened.
-    public let path: String
+    package let path: String
     /// The validated header.
-    public let header: NNMHeader
+    package let header: NNMHeader
     private let mapping: MappedFile
 
     /// Maps and validates the file at `path`.
-    public init(path: String) throws(ModelFileError) {
+    package init(path: String) throws(ModelFileError) {
         self.path = path
         do { mapping = try MappedFile(path: path) } catch { throw .file(error) }
         header = try NNMFile.parseHeader(mapping.bytes, fileSize: mapping.count, path: path)
@@ -29,7 +29,7 @@ public final class NNMFile: @unchecked Sendable {
 
     /// Validates the bytes of a `.nnm` file held in memory (copied, so the caller's array may
     /// change afterwards); `path` only names the file in errors.
-    public init(contents: [UInt8], path: String) throws(ModelFileError) {
+    package init(contents: [UInt8], path: String) throws(ModelFileError) {
         self.path = path
         mapping = MappedFile(contents: contents, path: path)
         header = try NNMFile.parseHeader(mapping.bytes, fileSize: mapping.count, path: path)
@@ -37,7 +37,7 @@ public final class NNMFile: @unchecked Sendable {
 
     /// Reads and validates only the preamble and header of the file at `path`: the cost does not
     /// grow with the size of the weights.
-    public static func readHeader(path: String) throws(ModelFileError) -> NNMHeader {
+    package static func readHeader(path: String) throws(ModelFileError) -> NNMHeader {
         let fd: Int32, size: Int
         do { (fd, size) = try FileReader.openRegularFile(path) } catch { throw .file(error) }
         defer { close(fd) }
@@ -165,23 +165,23 @@ public final class NNMFile: @unchecked Sendable {
     }
 
     /// The stored bytes of a tensor.
-    public func bytes(of entry: NNMTensorEntry) -> UnsafeRawBufferPointer {
+    package func bytes(of entry: NNMTensorEntry) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: mapping.bytes[header.dataOffset + entry.offset..<header.dataOffset + entry.offset + entry.length])
     }
 
     /// Checks a tensor's CRC-32.
-    public func verify(_ entry: NNMTensorEntry) throws(ModelFileError) {
+    package func verify(_ entry: NNMTensorEntry) throws(ModelFileError) {
         let crc = CRC32.checksum(bytes(of: entry))
         guard crc == entry.crc32 else { throw .checksumMismatch(path: path, tensor: entry.name, expected: entry.crc32, found: crc) }
     }
 
     /// Checks every tensor's CRC-32.
-    public func verifyChecksums() throws(ModelFileError) {
+    package func verifyChecksums() throws(ModelFileError) {
         for t in header.tensors { try verify(t) }
     }
 
     /// The tensor's values as Float32: in place from the mapping for little-endian float32, decoded otherwise.
-    public func tensor(_ entry: NNMTensorEntry) -> Tensor {
+    package func tensor(_ entry: NNMTensorEntry) -> Tensor {
         if entry.dtype == .float32, entry.count > 0, let base = mapping.mutablePointer(at: header.dataOffset + entry.offset) {
             let floats = base.bindMemory(to: Float.self, capacity: entry.count)
             return Tensor(shape: entry.shape, storage: TensorStorage(
@@ -198,7 +198,7 @@ public final class NNMFile: @unchecked Sendable {
     /// The model: architecture, weights (checked against the architecture), optimizer state and metadata.
     ///
     /// - Parameter verify: check every tensor's CRC-32 first (the default).
-    public func model(verify: Bool = true) throws(ModelFileError) -> Sequential {
+    package func model(verify: Bool = true) throws(ModelFileError) -> Sequential {
         let (weightEntries, slotEntries) = try NNMFile.requiredTensors(header, path: path)
         if verify {
             for entry in weightEntries + slotEntries.joined() { try self.verify(entry) }

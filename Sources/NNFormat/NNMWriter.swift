@@ -8,7 +8,7 @@ import Darwin
 #endif
 
 /// Writes models as `.nnm` files (see `Spec/FORMAT.md`).
-public enum NNMWriter {
+package enum NNMWriter {
     /// One tensor to write: its entry (offset and CRC filled in by the writer) and its bytes.
     struct Item {
         var entry: NNMTensorEntry
@@ -25,7 +25,7 @@ public enum NNMWriter {
     ///   - dtype: storage dtype of the weights (optimizer slots are always float32).
     ///   - producer: recorded as `metadata.producer`.
     ///   - includeOptimizer: also save the optimizer state, so training can resume.
-    public static func write(_ model: Sequential, to path: String, dtype: DType = .float32,
+    package static func write(_ model: Sequential, to path: String, dtype: DType = .float32,
                              producer: String, includeOptimizer: Bool = true) throws(ModelFileError) {
         let (preamble, items) = prepare(model, dtype: dtype, producer: producer, includeOptimizer: includeOptimizer)
         do throws(FileError) {
@@ -61,7 +61,7 @@ public enum NNMWriter {
     /// The complete file as bytes (for small models, tests and the spec's worked example).
     ///
     /// - Parameter createdAt: the creation time to record (default: the model's own, else now).
-    public static func encode(_ model: Sequential, dtype: DType = .float32, producer: String,
+    package static func encode(_ model: Sequential, dtype: DType = .float32, producer: String,
                               includeOptimizer: Bool = true, createdAt: String? = nil) -> [UInt8] {
         let (preamble, items) = prepare(model, dtype: dtype, producer: producer, includeOptimizer: includeOptimizer,
                                         createdAt: createdAt)

@@ -9,7 +9,7 @@ internal import CHDF5
 extension HDF5Object {
     /// The largest attribute array Keras writes in one piece; larger string arrays are
     /// split into `name0`, `name1`, ... (`HDF5_OBJECT_HEADER_LIMIT` in Keras).
-    public static var attributeSplitLimitBytes: Int { 64512 }
+    package static var attributeSplitLimitBytes: Int { 64512 }
 
     /// Names of this object's attributes, in HDF5's name order.
     ///
@@ -18,7 +18,7 @@ extension HDF5Object {
     /// cleaning up after an attribute message it cannot decode (see
     /// `Fixtures/hdf5/crashers/`). Only attributes in dense storage are listed by
     /// libhdf5 itself.
-    public func attributeNames() throws(HDF5Error) -> [String] {
+    package func attributeNames() throws(HDF5Error) -> [String] {
         try HDF5Library.locked { () throws(HDF5Error) in
             let id = try requireAttributeAccess()
             if let names = checkedAttributeNames { return names }
@@ -40,7 +40,7 @@ extension HDF5Object {
     }
 
     /// Whether an attribute called `name` exists.
-    public func hasAttribute(_ name: String) throws(HDF5Error) -> Bool {
+    package func hasAttribute(_ name: String) throws(HDF5Error) -> Bool {
         try HDF5Library.locked { () throws(HDF5Error) in
             let id = try requireAttributeAccess()
             try validateAttributeName(name)
@@ -50,7 +50,7 @@ extension HDF5Object {
 
     /// A string attribute: a fixed- or variable-length string (ASCII or UTF-8),
     /// scalar or a one-element array. Nil when the attribute does not exist.
-    public func stringAttribute(_ name: String) throws(HDF5Error) -> String? {
+    package func stringAttribute(_ name: String) throws(HDF5Error) -> String? {
         try HDF5Library.locked { () throws(HDF5Error) in
             guard let value = try readAttribute(name) else { return nil }
             switch value {
@@ -72,7 +72,7 @@ extension HDF5Object {
     ///   `weight_names` of a layer without weights) reads as `[]`.
     /// - A scalar string reads as a one-element array.
     /// - Returns nil when neither `name` nor `name0` exists.
-    public func stringArrayAttribute(_ name: String) throws(HDF5Error) -> [String]? {
+    package func stringArrayAttribute(_ name: String) throws(HDF5Error) -> [String]? {
         try HDF5Library.locked { () throws(HDF5Error) in
             if let value = try readAttribute(name) {
                 return try strings(of: value, attribute: name)
@@ -89,7 +89,7 @@ extension HDF5Object {
 
     /// A numeric attribute (integer or float, scalar or array) converted to Double.
     /// Nil when the attribute does not exist.
-    public func numericAttribute(_ name: String) throws(HDF5Error) -> [Double]? {
+    package func numericAttribute(_ name: String) throws(HDF5Error) -> [Double]? {
         try HDF5Library.locked { () throws(HDF5Error) in
             guard let value = try readAttribute(name) else { return nil }
             switch value {
@@ -102,7 +102,7 @@ extension HDF5Object {
     // MARK: - Writing
 
     /// Writes a variable-length UTF-8 string scalar attribute.
-    public func setStringAttribute(_ name: String, _ value: String) throws(HDF5Error) {
+    package func setStringAttribute(_ name: String, _ value: String) throws(HDF5Error) {
         try HDF5Library.locked { () throws(HDF5Error) in
             let id = try prepareAttributeWrite(name)
             try checkNoNUL([value], attribute: name)
@@ -123,7 +123,7 @@ extension HDF5Object {
     ///
     /// - Throws: `invalidArgument` when one string alone is longer than 64512 bytes
     ///   (Keras refuses that too) or contains a NUL character.
-    public func setStringArrayAttribute(_ name: String, _ values: [String]) throws(HDF5Error) {
+    package func setStringArrayAttribute(_ name: String, _ values: [String]) throws(HDF5Error) {
         try HDF5Library.locked { () throws(HDF5Error) in
             let id = try prepareAttributeWrite(name)
             try checkNoNUL(values, attribute: name)
@@ -152,7 +152,7 @@ extension HDF5Object {
     }
 
     /// Writes a float64 array attribute (little-endian IEEE).
-    public func setDoubleArrayAttribute(_ name: String, _ values: [Double]) throws(HDF5Error) {
+    package func setDoubleArrayAttribute(_ name: String, _ values: [Double]) throws(HDF5Error) {
         try HDF5Library.locked { () throws(HDF5Error) in
             let id = try prepareAttributeWrite(name)
             try deleteAttributeIfPresent(name, in: id)
@@ -173,13 +173,13 @@ extension HDF5Object {
 
     /// Writes an empty float64 array attribute: what Keras stores as the
     /// `weight_names` of a layer without weights (`np.array([])`).
-    public func setEmptyFloat64ArrayAttribute(_ name: String) throws(HDF5Error) {
+    package func setEmptyFloat64ArrayAttribute(_ name: String) throws(HDF5Error) {
         try setDoubleArrayAttribute(name, [])
     }
 
     /// Deletes the attribute `name`; returns whether it existed.
     @discardableResult
-    public func deleteAttribute(_ name: String) throws(HDF5Error) -> Bool {
+    package func deleteAttribute(_ name: String) throws(HDF5Error) -> Bool {
         try HDF5Library.locked { () throws(HDF5Error) in
             let id = try prepareAttributeWrite(name)
             return try deleteAttributeIfPresent(name, in: id)

@@ -1,7 +1,7 @@
 internal import CHDF5
 
 /// How a dataset's raw data is laid out in the file.
-public enum HDF5StorageLayout: String, Sendable {
+package enum HDF5StorageLayout: String, Sendable {
     /// Stored inside the object header (at most 64 KiB).
     case compact
     /// One contiguous block in the file.
@@ -17,19 +17,19 @@ public enum HDF5StorageLayout: String, Sendable {
 /// reading) its declared size is plausible for the file: contiguous data fits in
 /// the file, compact data fits in an object header, and chunked data does not
 /// expand more than `HDF5Limits.maxExpansion` times its stored size once large.
-public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
+package final class HDF5Dataset: HDF5Object, @unchecked Sendable {
     /// Dimensions in C order; `[]` for a scalar.
-    public let shape: [Int]
+    package let shape: [Int]
     /// The element type stored in the file.
-    public let elementType: HDF5ElementType
+    package let elementType: HDF5ElementType
     /// Number of elements (product of `shape`; 1 for a scalar).
-    public let elementCount: Int
+    package let elementCount: Int
     /// Bytes the data occupies at the file's element size: `elementCount` × element size.
-    public let declaredBytes: Int
+    package let declaredBytes: Int
     /// Bytes actually allocated in the file for the data (after compression).
-    public let storageBytes: Int
+    package let storageBytes: Int
     /// Storage layout.
-    public let layout: HDF5StorageLayout
+    package let layout: HDF5StorageLayout
     /// Details of the file's datatype.
     let typeInfo: HDF5TypeInfo
     /// Maximum dimensions (`UInt64.max` = unlimited).
@@ -149,7 +149,7 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
     /// outside Float's range follow HDF5's conversion rules.
     ///
     /// - Throws: `unsupportedType` for strings, compounds and other non-numeric types.
-    public func readFloats() throws(HDF5Error) -> [Float] {
+    package func readFloats() throws(HDF5Error) -> [Float] {
         var values = [Float](repeating: 0, count: elementCount)
         try values.withUnsafeMutableBufferPointer { (buffer) throws(HDF5Error) in try readFloats(into: buffer) }
         return values
@@ -157,7 +157,7 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
 
     /// Reads all elements converted to Float into `buffer`, which must hold exactly
     /// `elementCount` elements (see `readFloats()`); avoids a copy for large weights.
-    public func readFloats(into buffer: UnsafeMutableBufferPointer<Float>) throws(HDF5Error) {
+    package func readFloats(into buffer: UnsafeMutableBufferPointer<Float>) throws(HDF5Error) {
         try HDF5Library.locked { () throws(HDF5Error) in
             let id = try requireID()
             try requireNumeric(requested: "float32")
@@ -177,7 +177,7 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
     }
 
     /// Reads all elements converted to Double, in C order (see `readFloats()`).
-    public func readDoubles() throws(HDF5Error) -> [Double] {
+    package func readDoubles() throws(HDF5Error) -> [Double] {
         try HDF5Library.locked { () throws(HDF5Error) in
             let id = try requireID()
             try requireNumeric(requested: "float64")

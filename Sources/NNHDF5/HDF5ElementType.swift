@@ -1,7 +1,7 @@
 internal import CHDF5
 
 /// The element type of a dataset, as far as this library distinguishes it.
-public enum HDF5ElementType: Equatable, Sendable, CustomStringConvertible {
+package enum HDF5ElementType: Equatable, Sendable, CustomStringConvertible {
     /// IEEE 754 binary16 (numpy float16), either byte order.
     case float16
     /// IEEE 754 binary32, either byte order.
@@ -15,7 +15,7 @@ public enum HDF5ElementType: Equatable, Sendable, CustomStringConvertible {
     /// Anything else (compound, enum, opaque, bfloat16, ...), described in words.
     case other(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .float16: return "float16"
         case .float32: return "float32"

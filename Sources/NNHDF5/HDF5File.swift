@@ -16,11 +16,11 @@ internal import NNSystem
 ///
 /// All methods are safe to call from several threads: every libhdf5 call made by
 /// this module is serialized through one global lock.
-public final class HDF5File: @unchecked Sendable {
+package final class HDF5File: @unchecked Sendable {
     /// The path the file was opened or created at (for in-memory files, the name given).
-    public let path: String
+    package let path: String
     /// Whether the file was created by this process (writable) rather than opened for reading.
-    public let isWritable: Bool
+    package let isWritable: Bool
 
     // All mutable state below is guarded by the HDF5Library lock.
     /// The HDF5 file identifier, or -1 once closed.
@@ -56,7 +56,7 @@ public final class HDF5File: @unchecked Sendable {
     /// Opens an existing HDF5 file read-only.
     ///
     /// - Throws: `HDF5Error.cannotOpen` when the file is missing, unreadable or not HDF5.
-    public convenience init(readingFrom path: String) throws(HDF5Error) {
+    package convenience init(readingFrom path: String) throws(HDF5Error) {
         try self.init(path: path, source: .disk)
     }
 
@@ -65,12 +65,12 @@ public final class HDF5File: @unchecked Sendable {
     /// Uses HDF5's core (memory) driver with no backing store; HDF5 copies `bytes`,
     /// and the array itself is kept (shared, not copied) for validation.
     /// `name` is used in error messages and as `path` (e.g. "model.weights.h5").
-    public convenience init(bytes: [UInt8], name: String) throws(HDF5Error) {
+    package convenience init(bytes: [UInt8], name: String) throws(HDF5Error) {
         try self.init(path: name, source: .image(bytes))
     }
 
     /// Creates a new HDF5 file at `path`, replacing any existing file there.
-    public static func create(at path: String) throws(HDF5Error) -> HDF5File {
+    package static func create(at path: String) throws(HDF5Error) -> HDF5File {
         try HDF5File(path: path, source: .create)
     }
 
@@ -177,12 +177,12 @@ public final class HDF5File: @unchecked Sendable {
     }
 
     /// Whether the file is still open.
-    public var isOpen: Bool {
+    package var isOpen: Bool {
         HDF5Library.locked { fileID >= 0 }
     }
 
     /// The root group "/".
-    public var root: HDF5Group {
+    package var root: HDF5Group {
         get throws(HDF5Error) {
             try HDF5Library.locked { () throws(HDF5Error) in
                 let fid = try requireOpen(path: "/")
@@ -196,7 +196,7 @@ public final class HDF5File: @unchecked Sendable {
     }
 
     /// Writes buffered changes of a created file to disk.
-    public func flush() throws(HDF5Error) {
+    package func flush() throws(HDF5Error) {
         try HDF5Library.locked { () throws(HDF5Error) in
             let fid = try requireOpen(path: "/")
             try HDF5Library.check(H5Fflush(fid, H5F_SCOPE_GLOBAL)) {
@@ -209,7 +209,7 @@ public final class HDF5File: @unchecked Sendable {
     ///
     /// Objects obtained from the file throw `HDF5Error.fileClosed` afterwards.
     /// Closing twice does nothing. `deinit` closes the file too, silently.
-    public func close() throws(HDF5Error) {
+    package func close() throws(HDF5Error) {
         try HDF5Library.locked { () throws(HDF5Error) in
             guard fileID >= 0 else { return }
             let status = H5Fclose(fileID)
@@ -354,4 +354,9 @@ public final class HDF5File: @unchecked Sendable {
         }
         return Int(clamping: size)
     }
+}
+
+extension HDF5File {
+    /// The libhdf5 identifier of the open file (`hid_t`; negative once closed), for the tests.
+    package var rawFileID: Int64 { Int64(fileID) }
 }

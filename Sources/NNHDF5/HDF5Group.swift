@@ -6,7 +6,7 @@ internal import CHDF5
 /// start with "/" (from the file's root). Each component is checked before it is
 /// used; external links, user-defined links and soft links that do not resolve
 /// to an object of this file are refused with a specific `HDF5Error`.
-public final class HDF5Group: HDF5Object, @unchecked Sendable {
+package final class HDF5Group: HDF5Object, @unchecked Sendable {
     /// This group as the starting point of a lookup. Lock must be held.
     private func scoped() throws(HDF5Error) -> ScopedGroupID {
         ScopedGroupID(id: try requireID(), path: name, owned: false)
@@ -19,7 +19,7 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
     /// The order is HDF5's (byte-wise alphabetical: "dense_10" before "dense_2");
     /// callers that need the model's order must take it from attributes such as
     /// `layer_names` or `weight_names`.
-    public func memberNames() throws(HDF5Error) -> [String] {
+    package func memberNames() throws(HDF5Error) -> [String] {
         try HDF5Library.locked { () throws(HDF5Error) in
             let id = try requireID()
             try file.requireSoundSymbolTable(of: id, path: name)
@@ -52,7 +52,7 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
     ///
     /// Intermediate components are followed like `group(_:)` does (and refused the
     /// same way). Returns `.missing` when the last component does not exist.
-    public func kind(of path: String) throws(HDF5Error) -> HDF5ObjectKind {
+    package func kind(of path: String) throws(HDF5Error) -> HDF5ObjectKind {
         try HDF5Library.locked { () throws(HDF5Error) in
             let (parent, last) = try resolver.walkToParent(of: path, from: scoped())
             guard let last else { return .group }
@@ -66,7 +66,7 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
     /// Intermediate components must be groups (directly or through a soft link that
     /// resolves inside the file). The last component only has to exist: a dangling
     /// soft link or an external link counts, although opening it will be refused.
-    public func hasMember(_ path: String) -> Bool {
+    package func hasMember(_ path: String) -> Bool {
         HDF5Library.locked {
             do {
                 return try kind(of: path) != .missing
@@ -78,7 +78,7 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
     }
 
     /// Opens the group at `path`.
-    public func group(_ path: String) throws(HDF5Error) -> HDF5Group {
+    package func group(_ path: String) throws(HDF5Error) -> HDF5Group {
         try HDF5Library.locked { () throws(HDF5Error) in
             let (parent, last) = try resolver.walkToParent(of: path, from: scoped())
             guard let last else {
@@ -101,7 +101,7 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
     /// - Throws: `externalDataset`, `virtualDataset`, `implausibleSize` or
     ///   `unsupportedShape` for datasets this library refuses, besides the link
     ///   refusals of `group(_:)`.
-    public func dataset(_ path: String) throws(HDF5Error) -> HDF5Dataset {
+    package func dataset(_ path: String) throws(HDF5Error) -> HDF5Dataset {
         try HDF5Library.locked { () throws(HDF5Error) in
             let (parent, last) = try resolver.walkToParent(of: path, from: scoped())
             guard let last else {
@@ -146,7 +146,7 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
 
     /// Creates a group at `path` (relative; missing intermediate groups are created).
     @discardableResult
-    public func createGroup(_ path: String) throws(HDF5Error) -> HDF5Group {
+    package func createGroup(_ path: String) throws(HDF5Error) -> HDF5Group {
         try HDF5Library.locked { () throws(HDF5Error) in
             let fullPath = try prepareWrite(path, operation: "create a group in")
             let id = try requireID()
@@ -163,7 +163,7 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
     ///
     /// `shape` `[]` makes a scalar (one value); a zero dimension makes an empty dataset.
     @discardableResult
-    public func createDataset(_ path: String, shape: [Int], floats: [Float]) throws(HDF5Error) -> HDF5Dataset {
+    package func createDataset(_ path: String, shape: [Int], floats: [Float]) throws(HDF5Error) -> HDF5Dataset {
         try floats.withUnsafeBufferPointer { (typed) throws(HDF5Error) in
             try createDataset(path, shape: shape, count: floats.count, fileType: nn_h5t_ieee_f32le,
                               memoryType: nn_h5t_native_float, data: UnsafeRawPointer(typed.baseAddress))
@@ -172,7 +172,7 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
 
     /// Creates a float64 (little-endian IEEE) dataset holding `doubles` in C order.
     @discardableResult
-    public func createDataset(_ path: String, shape: [Int], doubles: [Double]) throws(HDF5Error) -> HDF5Dataset {
+    package func createDataset(_ path: String, shape: [Int], doubles: [Double]) throws(HDF5Error) -> HDF5Dataset {
         try doubles.withUnsafeBufferPointer { (typed) throws(HDF5Error) in
             try createDataset(path, shape: shape, count: doubles.count, fileType: nn_h5t_ieee_f64le,
                               memoryType: nn_h5t_native_double, data: UnsafeRawPointer(typed.baseAddress))

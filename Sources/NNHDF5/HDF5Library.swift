@@ -9,7 +9,7 @@ import Foundation
 /// module happens inside `HDF5Library.locked`; the same lock guards this module's
 /// own state (open/closed files). The lock is recursive so that a handle released
 /// while the lock is held can close itself from `deinit`.
-enum HDF5Library {
+package enum HDF5Library {
     /// The single lock that serializes every libhdf5 call made by this module.
     private static let lock = NSRecursiveLock()
 
@@ -44,7 +44,7 @@ enum HDF5Library {
 
     /// Runs `body` while holding the global HDF5 lock, after one-time library setup
     /// and with HDF5's error printing switched off for the calling thread.
-    static func locked<T>(_ body: () throws(HDF5Error) -> T) throws(HDF5Error) -> T {
+    package static func locked<T>(_ body: () throws(HDF5Error) -> T) throws(HDF5Error) -> T {
         lock.lock()
         defer { lock.unlock() }
         silenceCurrentThread()
@@ -53,7 +53,7 @@ enum HDF5Library {
     }
 
     /// Runs `body` with the library lock held (for work that cannot fail).
-    static func locked<T>(_ body: () -> T) -> T {
+    package static func locked<T>(_ body: () -> T) -> T {
         lock.lock()
         defer { lock.unlock() }
         silenceCurrentThread()
@@ -102,7 +102,7 @@ enum HDF5Library {
     }
 
     /// Discards whatever is on the error stack (after a failure that is not reported).
-    static func discardErrorStack() {
+    package static func discardErrorStack() {
         _ = nn_h5_clear_errors()
     }
 
@@ -111,7 +111,7 @@ enum HDF5Library {
     /// This is the one place where libhdf5 failures become Swift errors: `makeError`
     /// receives the library's own message, collected from the error stack.
     @discardableResult
-    static func check<T: BinaryInteger>(_ result: T, _ makeError: (String) -> HDF5Error) throws(HDF5Error) -> T {
+    package static func check<T: BinaryInteger>(_ result: T, _ makeError: (String) -> HDF5Error) throws(HDF5Error) -> T {
         if result < 0 {
             throw makeError(takeErrorMessage())
         }

@@ -2,28 +2,28 @@
 ///
 /// A file can declare shapes and sizes that have nothing to do with the bytes it
 /// contains; these limits decide what is refused as implausible.
-public enum HDF5Limits {
+package enum HDF5Limits {
     /// Highest dataspace rank accepted (HDF5's own maximum).
-    public static let maxRank = 32
+    package static let maxRank = 32
     /// Most elements a dataset or attribute may declare (2^31).
-    public static let maxElementCount = 1 << 31
+    package static let maxElementCount = 1 << 31
     /// Most elements an attribute may declare (attributes are small metadata).
-    public static let maxAttributeElementCount = 1 << 24
+    package static let maxAttributeElementCount = 1 << 24
     /// Most bytes an attribute's fixed-size elements may declare in total (64 MiB).
-    public static let maxAttributeBytes = 1 << 26
+    package static let maxAttributeBytes = 1 << 26
     /// Longest link value (soft-link path, external-link file and path) read (64 KiB).
-    public static let maxLinkValueBytes = 1 << 16
+    package static let maxLinkValueBytes = 1 << 16
     /// Largest raw-data size a compact dataset can have (it lives in the object header).
-    public static let maxCompactBytes = 1 << 16
+    package static let maxCompactBytes = 1 << 16
     /// Largest chunk (in bytes) accepted when it is also larger than the whole dataset.
-    public static let maxChunkBytes = 1 << 24
+    package static let maxChunkBytes = 1 << 24
     /// Chunked datasets declaring more than this many bytes must store at least
     /// 1/`maxExpansion` of it (guards against decompression and shape bombs).
-    public static let expansionCheckFloorBytes = 1 << 26
+    package static let expansionCheckFloorBytes = 1 << 26
     /// Largest accepted ratio of declared bytes to stored bytes above the floor.
-    public static let maxExpansion = 1000
+    package static let maxExpansion = 1000
     /// Deepest chain of soft links followed while resolving one path.
-    public static let maxSoftLinkDepth = 8
+    package static let maxSoftLinkDepth = 8
     /// Most link lookups spent resolving soft links for one path.
-    public static let maxSoftLinkLookups = 1024
+    package static let maxSoftLinkLookups = 1024
 }

@@ -4,9 +4,9 @@ internal import CHDF5
 /// carry attributes (see `HDF5Attributes.swift`).
 ///
 /// Not subclassable outside this module.
-public class HDF5Object: @unchecked Sendable {
+package class HDF5Object: @unchecked Sendable {
     /// Full path of the object inside the file, e.g. "/model_weights/dense".
-    public let name: String
+    package let name: String
     /// Owner of the HDF5 identifier; keeps the file open.
     let handle: HDF5Handle
     /// Whether the attribute messages were checked (`requireAttributeAccess`).
@@ -22,7 +22,7 @@ public class HDF5Object: @unchecked Sendable {
     }
 
     /// The file this object belongs to.
-    public var file: HDF5File { handle.file }
+    package var file: HDF5File { handle.file }
 
     /// Path of the file, for error messages.
     var filePath: String { handle.file.path }
@@ -33,9 +33,12 @@ public class HDF5Object: @unchecked Sendable {
     }
 
     /// Builds a `libraryFailure` error about this object for `operation`.
-    func failure(_ operation: String, path: String? = nil) -> (String) -> HDF5Error {
+    package func failure(_ operation: String, path: String? = nil) -> (String) -> HDF5Error {
         let file = filePath
         let objectPath = path ?? name
         return { .libraryFailure(file: file, path: objectPath, operation: operation, message: $0) }
     }
+
+    /// The libhdf5 identifier of the open object (`hid_t`), for the tests' object builders.
+    package func rawID() throws(HDF5Error) -> Int64 { Int64(try requireID()) }
 }

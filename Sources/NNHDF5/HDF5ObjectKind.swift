@@ -1,5 +1,5 @@
 /// What a name inside an HDF5 group refers to, found without following links.
-public enum HDF5ObjectKind: Equatable, Sendable, CustomStringConvertible {
+package enum HDF5ObjectKind: Equatable, Sendable, CustomStringConvertible {
     /// A hard link to a group.
     case group
     /// A hard link to a dataset.
@@ -17,7 +17,7 @@ public enum HDF5ObjectKind: Equatable, Sendable, CustomStringConvertible {
     /// No link with that name exists.
     case missing
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .group: return "a group"
         case .dataset: return "a dataset"

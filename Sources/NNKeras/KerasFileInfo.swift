@@ -1,9 +1,9 @@
 import NNSchema
 
 /// What a Keras file is and what it says about itself.
-public struct KerasFileInfo: Sendable {
+package struct KerasFileInfo: Sendable {
     /// The ways Keras saves models that nnmodel reads.
-    public enum Layout: String, Sendable {
+    package enum Layout: String, Sendable {
         /// `model.save("x.h5")`: `model_config` attribute and `model_weights` group (Keras 2 and 3).
         case legacyModel = "Keras legacy HDF5 model (model.save .h5)"
         /// Keras 2 `save_weights("x.h5")`: `layer_names` at the root, no architecture.
@@ -14,17 +14,17 @@ public struct KerasFileInfo: Sendable {
         case archive = "Keras archive (.keras)"
 
         /// Whether the layout carries the architecture.
-        public var hasArchitecture: Bool { self == .legacyModel || self == .archive }
+        package var hasArchitecture: Bool { self == .legacyModel || self == .archive }
     }
 
-    public var path: String
-    public var layout: Layout
+    package var path: String
+    package var layout: Layout
     /// The Keras version that wrote the file, when recorded.
-    public var kerasVersion: String?
+    package var kerasVersion: String?
     /// The backend that wrote the file, when recorded.
-    public var backend: String?
+    package var backend: String?
     /// The element type the weights are stored in.
-    public var weightsDType: DType
+    package var weightsDType: DType
     /// Whether nnmodel wrote the file (it records its own version beside Keras's attributes).
-    public var writtenByNNModel: Bool
+    package var writtenByNNModel: Bool
 }

@@ -8,21 +8,21 @@ import NNSystem
 /// Beside Keras's own attributes the file records nnmodel's version, its format version, the full
 /// metadata (class names, history, ...) and the optimizer state, in places Keras ignores, so that
 /// `.nnm → .h5 → .nnm` is lossless.
-public enum KerasHDF5Writer {
+package enum KerasHDF5Writer {
     /// Root attribute holding the nnmodel version that wrote the file.
-    public static let versionAttribute = "nnmodel_version"
+    package static let versionAttribute = "nnmodel_version"
     /// Root attribute holding the `.nnm` format version whose metadata the file carries.
-    public static let formatAttribute = "nnmodel_format_version"
+    package static let formatAttribute = "nnmodel_format_version"
     /// Root attribute holding the metadata as JSON (the `.nnm` header's `metadata` object).
-    public static let metadataAttribute = "nnmodel_metadata"
+    package static let metadataAttribute = "nnmodel_metadata"
     /// Group holding the optimizer state (ignored by Keras).
-    public static let optimizerGroup = "nnmodel_optimizer_state"
+    package static let optimizerGroup = "nnmodel_optimizer_state"
     /// The Keras version the written config and layout follow.
-    public static let kerasVersion = "2.15.0"
+    package static let kerasVersion = "2.15.0"
 
     /// What Keras versions will do differently with the exported architecture (checked with real
     /// Keras 3.15 and tf_keras 2.21): empty when both load it and predict what nnmodel predicts.
-    public static func compatibilityNotes(for architecture: ModelArchitecture) -> [String] {
+    package static func compatibilityNotes(for architecture: ModelArchitecture) -> [String] {
         var notes: [String] = []
         for layer in architecture.layers {
             if layer.activation == .hardSilu {
@@ -38,7 +38,7 @@ public enum KerasHDF5Writer {
     ///
     /// - Parameter dtype: the dtype of the weight datasets, float32 or float64; when it differs
     ///   from the model's source dtype, the written config states it.
-    public static func write(_ model: Sequential, to path: String, dtype: DType? = nil, producer: String) throws(KerasImportError) {
+    package static func write(_ model: Sequential, to path: String, dtype: DType? = nil, producer: String) throws(KerasImportError) {
         var failure: KerasImportError?
         do throws(FileError) {
             try AtomicFile.replace(path) { (temporary: String) throws(FileError) in

@@ -12,11 +12,11 @@ import ZIPFoundation
 /// at the root (Keras 2 `save_weights`), or a `layers` group (a weights store). Weights are found
 /// through `layer_names`/`weight_names` or the store's variable order, and every shape is checked
 /// against the architecture.
-public enum KerasReader {
+package enum KerasReader {
     /// Members of a `.keras` archive larger than this are refused.
-    public static let maximumArchiveMemberSize: UInt64 = 1 << 34
+    package static let maximumArchiveMemberSize: UInt64 = 1 << 34
     /// `config.json` and `metadata.json` larger than this are refused.
-    public static let maximumJSONMemberSize: UInt64 = 64 << 20
+    package static let maximumJSONMemberSize: UInt64 = 64 << 20
     /// The first eight bytes of an HDF5 file (without a user block).
     static let hdf5Signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
     /// The start of a zip archive's first local file header.
@@ -28,7 +28,7 @@ public enum KerasReader {
     ///
     /// - Parameter architecture: the architecture to load weights into; required for weights-only
     ///   files, and used instead of the file's own config when given.
-    public static func read(_ path: String, architecture: ModelArchitecture? = nil) throws(KerasImportError)
+    package static func read(_ path: String, architecture: ModelArchitecture? = nil) throws(KerasImportError)
         -> (model: Sequential, info: KerasFileInfo)
     {
         let head: [UInt8]
@@ -48,7 +48,7 @@ public enum KerasReader {
     /// Reads the model in a Keras file held in memory (a `.keras` zip or an HDF5 file), exactly
     /// as ``read(_:architecture:)`` reads it from disk (an archive goes through a private temporary
     /// file); `path` only names the file in errors.
-    public static func read(contents: [UInt8], path: String, architecture: ModelArchitecture? = nil) throws(KerasImportError)
+    package static func read(contents: [UInt8], path: String, architecture: ModelArchitecture? = nil) throws(KerasImportError)
         -> (model: Sequential, info: KerasFileInfo)
     {
         let head = Array(contents.prefix(8))

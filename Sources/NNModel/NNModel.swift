@@ -1,9 +1,8 @@
-// The library scripts import: everything nnmodel offers, under one name.
+// The library scripts import: the model description, the engine, the data readers, the format
+// codecs and their errors, under one name. The HDF5 wrapper and the drawing code stay inside.
 @_exported import NNCore
 @_exported import NNData
 @_exported import NNFormat
-@_exported import NNSchema
-@_exported import NNHDF5
 @_exported import NNKeras
-@_exported import NNPlot
+@_exported import NNSchema
 @_exported import NNSystem

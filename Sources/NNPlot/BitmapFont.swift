@@ -3,48 +3,48 @@
 /// ``standard`` covers printable ASCII (32…126) plus "…"; any other
 /// character is drawn as a small empty box. Metrics are in unscaled pixels:
 /// multiply by the integer scale passed to the drawing functions.
-public struct BitmapFont: Sendable {
+package struct BitmapFont: Sendable {
     /// Width of the inked part of a glyph.
-    public let glyphWidth: Int
+    package let glyphWidth: Int
     /// Height of a glyph including its descender rows.
-    public let glyphHeight: Int
+    package let glyphHeight: Int
     /// Height of capital letters and digits above the baseline.
-    public let capHeight: Int
+    package let capHeight: Int
     /// Horizontal distance from one glyph's left edge to the next one's.
-    public let advance: Int
+    package let advance: Int
     /// Vertical distance from one text line's top to the next one's.
-    public let lineHeight: Int
+    package let lineHeight: Int
 
     private let asciiGlyphs: [[UInt8]]
     private let ellipsisGlyph: [UInt8]
     private let replacementGlyph: [UInt8]
 
     /// The built-in 5×7 font (9 rows with descenders) on a 6×10 cell.
-    public static let standard = BitmapFont(
+    package static let standard = BitmapFont(
         glyphWidth: 5, glyphHeight: 9, capHeight: 7, advance: 6, lineHeight: 10,
         asciiGlyphs: BitmapFontGlyphs.ascii,
         ellipsisGlyph: BitmapFontGlyphs.ellipsis,
         replacementGlyph: BitmapFontGlyphs.replacement)
 
     /// The character appended to text shortened by ``truncated(_:toWidth:scale:)``.
-    public static let ellipsis: Character = "\u{2026}"
+    package static let ellipsis: Character = "\u{2026}"
 
     /// The row bitmaps of the glyph drawn for `character`.
     ///
     /// Each element is one row, top first; bit `glyphWidth - 1` is the leftmost
     /// column. Characters the font lacks get the replacement box.
-    public func glyph(for character: Character) -> [UInt8] {
+    package func glyph(for character: Character) -> [UInt8] {
         specificGlyph(for: character) ?? replacementGlyph
     }
 
     /// Whether the font has its own glyph for `character` (not the replacement box).
-    public func hasGlyph(for character: Character) -> Bool {
+    package func hasGlyph(for character: Character) -> Bool {
         specificGlyph(for: character) != nil
     }
 
     /// Width in pixels of `text` drawn on one line at `scale`, without the
     /// trailing gap after the last glyph; the widest line if it has newlines.
-    public func width(of text: String, scale: Int = 1) -> Int {
+    package func width(of text: String, scale: Int = 1) -> Int {
         var widest = 0
         for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             let count = line.count
@@ -59,7 +59,7 @@ public struct BitmapFont: Sendable {
     ///
     /// Returns an empty string when not even "…" fits. Meant for one line of
     /// text: newlines are counted as ordinary characters.
-    public func truncated(_ text: String, toWidth maxWidth: Int, scale: Int = 1) -> String {
+    package func truncated(_ text: String, toWidth maxWidth: Int, scale: Int = 1) -> String {
         let fitsAsIs = text.count <= maxGlyphs(inWidth: maxWidth, scale: scale)
         if fitsAsIs { return text }
         let fitting = maxGlyphs(inWidth: maxWidth, scale: scale)
@@ -70,7 +70,7 @@ public struct BitmapFont: Sendable {
     }
 
     /// How many glyphs fit side by side in `maxWidth` pixels at `scale`.
-    public func maxGlyphs(inWidth maxWidth: Int, scale: Int = 1) -> Int {
+    package func maxGlyphs(inWidth maxWidth: Int, scale: Int = 1) -> Int {
         guard scale >= 1, maxWidth >= glyphWidth * scale else { return 0 }
         return (maxWidth + (advance - glyphWidth) * scale) / (advance * scale)
     }

@@ -1,15 +1,15 @@
 /// One line of a training-curves panel: a metric's value per epoch.
-public struct ChartSeries: Equatable, Sendable {
+package struct ChartSeries: Equatable, Sendable {
     /// Legend text, e.g. "Training" or "Validation".
-    public var name: String
+    package var name: String
     /// Value at epoch 1, 2, …; NaN, ±infinity and magnitudes above 1e100 are
     /// left out (the line is broken there) rather than drawn.
-    public var values: [Double]
+    package var values: [Double]
     /// Draw the line dashed, as is customary for validation metrics.
-    public var dashed: Bool
+    package var dashed: Bool
 
     /// Creates a series; `dashed` defaults to false (a solid line).
-    public init(name: String, values: [Double], dashed: Bool = false) {
+    package init(name: String, values: [Double], dashed: Bool = false) {
         self.name = name
         self.values = values
         self.dashed = dashed
@@ -26,16 +26,16 @@ public struct ChartSeries: Equatable, Sendable {
 
 /// One panel of a training-curves chart: a metric (such as loss) with its
 /// training and, optionally, validation series.
-public struct ChartPanel: Equatable, Sendable {
+package struct ChartPanel: Equatable, Sendable {
     /// Panel heading, e.g. "Loss".
-    public var title: String
+    package var title: String
     /// Label of the vertical axis, e.g. "loss" or "accuracy".
-    public var yAxisLabel: String
+    package var yAxisLabel: String
     /// The lines drawn in this panel; series without plottable values are skipped.
-    public var series: [ChartSeries]
+    package var series: [ChartSeries]
 
     /// Creates a panel.
-    public init(title: String, yAxisLabel: String, series: [ChartSeries]) {
+    package init(title: String, yAxisLabel: String, series: [ChartSeries]) {
         self.title = title
         self.yAxisLabel = yAxisLabel
         self.series = series
@@ -47,7 +47,7 @@ public struct ChartPanel: Equatable, Sendable {
     /// `val_X` joins `X`'s panel as a dashed "Validation" series next to the
     /// solid "Training" one. Loss comes first, then the other metrics in
     /// alphabetical order. Metrics whose lists are empty are skipped.
-    public static func panels(fromHistory history: [String: [Double]]) -> [ChartPanel] {
+    package static func panels(fromHistory history: [String: [Double]]) -> [ChartPanel] {
         var training: [String: [Double]] = [:]
         var validation: [String: [Double]] = [:]
         for (key, values) in history where !values.isEmpty {

@@ -21,7 +21,7 @@ extension SVGChart {
     ///   ``PlotError/countMismatch(what:expected:actual:)`` when the number of
     ///   class names differs from the number of rows, and
     ///   ``PlotError/negativeCount(row:column:value:)``.
-    public static func confusionMatrix(counts: [[Int]], classNames: [String],
+    package static func confusionMatrix(counts: [[Int]], classNames: [String],
                                        title: String = "Confusion matrix",
                                        normalizeRows: Bool = false) throws(PlotError) -> String {
         let size = counts.count

@@ -1,20 +1,20 @@
 /// An 8-bit grayscale image stored row by row, top row first.
 ///
 /// A value of 0 is black and 255 is white, as in Fashion-MNIST's raw bytes.
-public struct GrayImage: Equatable, Sendable {
+package struct GrayImage: Equatable, Sendable {
     /// Width in pixels (at least 1).
-    public let width: Int
+    package let width: Int
     /// Height in pixels (at least 1).
-    public let height: Int
+    package let height: Int
     /// `width × height` grey levels, row-major.
-    public private(set) var pixels: [UInt8]
+    package private(set) var pixels: [UInt8]
 
     /// Creates an image from raw grey levels.
     ///
     /// - Throws: ``PlotError/invalidImageSize(width:height:)`` when a side is
     ///   not positive, ``PlotError/pixelCountMismatch(expected:actual:)`` when
     ///   `pixels.count != width × height`.
-    public init(width: Int, height: Int, pixels: [UInt8]) throws(PlotError) {
+    package init(width: Int, height: Int, pixels: [UInt8]) throws(PlotError) {
         let expected = try GrayImage.pixelCount(width: width, height: height)
         guard pixels.count == expected else {
             throw PlotError.pixelCountMismatch(expected: expected, actual: pixels.count)
@@ -28,7 +28,7 @@ public struct GrayImage: Equatable, Sendable {
     /// NaN becomes 0), as produced by dividing Fashion-MNIST bytes by 255.
     ///
     /// - Throws: the same errors as ``init(width:height:pixels:)``.
-    public init(width: Int, height: Int, values: [Float]) throws(PlotError) {
+    package init(width: Int, height: Int, values: [Float]) throws(PlotError) {
         let bytes = values.map { value -> UInt8 in
             guard value.isFinite else { return value == .infinity ? 255 : 0 }
             let clamped = min(max(value, 0), 1)
@@ -41,7 +41,7 @@ public struct GrayImage: Equatable, Sendable {
     ///
     /// - Throws: ``PlotError/invalidImageSize(width:height:)`` for a zero or
     ///   negative side, ``PlotError/imageTooLarge(width:height:)`` on overflow.
-    public init(width: Int, height: Int, level: UInt8 = 0) throws(PlotError) {
+    package init(width: Int, height: Int, level: UInt8 = 0) throws(PlotError) {
         let count = try GrayImage.pixelCount(width: width, height: height)
         self.width = width
         self.height = height
@@ -49,19 +49,19 @@ public struct GrayImage: Equatable, Sendable {
     }
 
     /// The grey level at column `x`, row `y`, or `nil` outside the image.
-    public func pixel(x: Int, y: Int) -> UInt8? {
+    package func pixel(x: Int, y: Int) -> UInt8? {
         guard x >= 0, y >= 0, x < width, y < height else { return nil }
         return pixels[y * width + x]
     }
 
     /// Sets the grey level at column `x`, row `y`; points outside are ignored.
-    public mutating func setPixel(x: Int, y: Int, to level: UInt8) {
+    package mutating func setPixel(x: Int, y: Int, to level: UInt8) {
         guard x >= 0, y >= 0, x < width, y < height else { return }
         pixels[y * width + x] = level
     }
 
     /// The largest pixel buffer, in bytes, that NNPlot agrees to allocate (1 GiB).
-    public static let maximumByteCount = 1 << 30
+    package static let maximumByteCount = 1 << 30
 
     /// Validates a size and returns `width × height × channels`, guarding
     /// against overflow and absurd allocations.

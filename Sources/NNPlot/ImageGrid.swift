@@ -6,9 +6,9 @@
 /// caption line is drawn in the verdict colour (blue for a correct
 /// prediction, red for a wrong one), later lines in dark grey. Captions wider
 /// than the cell are cut and end in "…", so neighbouring cells never overlap.
-public enum ImageGrid {
+package enum ImageGrid {
     /// Whether a sample was classified correctly; selects the cell's colour.
-    public enum Verdict: Sendable, Equatable {
+    package enum Verdict: Sendable, Equatable {
         /// Prediction equals the true label: blue frame and first caption line.
         case correct
         /// Prediction differs from the true label: red frame and first caption line.
@@ -18,30 +18,30 @@ public enum ImageGrid {
     }
 
     /// Appearance and layout settings of a grid.
-    public struct Options: Sendable {
+    package struct Options: Sendable {
         /// Number of columns; `nil` chooses ⌈√n⌉ for a near-square grid.
-        public var columns: Int?
+        package var columns: Int?
         /// Integer enlargement of each image (nearest neighbour).
-        public var scale: Int
+        package var scale: Int
         /// Integer enlargement of the caption font.
-        public var textScale: Int
+        package var textScale: Int
         /// Blank space, in output pixels, around each cell's content.
-        public var padding: Int
+        package var padding: Int
         /// Draw light images on dark (false, the raw data) or dark on light (true).
-        public var invert: Bool
+        package var invert: Bool
         /// Page background.
-        public var background: RGBAColor
+        package var background: RGBAColor
         /// Colour of correct cells.
-        public var correctColor: RGBAColor
+        package var correctColor: RGBAColor
         /// Colour of wrong cells.
-        public var wrongColor: RGBAColor
+        package var wrongColor: RGBAColor
         /// Frame colour of neutral cells.
-        public var neutralColor: RGBAColor
+        package var neutralColor: RGBAColor
         /// Colour of neutral first lines and of all later caption lines.
-        public var textColor: RGBAColor
+        package var textColor: RGBAColor
 
         /// Creates options; every parameter has a sensible default for 28×28 samples.
-        public init(columns: Int? = nil, scale: Int = 3, textScale: Int = 1, padding: Int = 6,
+        package init(columns: Int? = nil, scale: Int = 3, textScale: Int = 1, padding: Int = 6,
                     invert: Bool = false, background: RGBAColor = .white,
                     correctColor: RGBAColor = .correctBlue, wrongColor: RGBAColor = .wrongRed,
                     neutralColor: RGBAColor = RGBAColor(gray: 0x99),
@@ -60,35 +60,35 @@ public enum ImageGrid {
     }
 
     /// Pixel geometry of a grid, as used by ``render(images:captions:verdicts:options:)``.
-    public struct Layout: Equatable, Sendable {
+    package struct Layout: Equatable, Sendable {
         /// Number of columns and rows of cells.
-        public let columns: Int, rows: Int
+        package let columns: Int, rows: Int
         /// Size of one cell including its padding.
-        public let cellWidth: Int, cellHeight: Int
+        package let cellWidth: Int, cellHeight: Int
         /// Size of one enlarged image inside a cell.
-        public let imageWidth: Int, imageHeight: Int
+        package let imageWidth: Int, imageHeight: Int
         /// Width of the coloured frame drawn around each image.
-        public let frameWidth: Int
+        package let frameWidth: Int
         /// Number of caption lines reserved under every image.
-        public let captionLines: Int
+        package let captionLines: Int
         /// Size of the whole picture: `columns × cellWidth` by `rows × cellHeight`.
-        public var totalWidth: Int { columns * cellWidth }
+        package var totalWidth: Int { columns * cellWidth }
         /// See ``totalWidth``.
-        public var totalHeight: Int { rows * cellHeight }
+        package var totalHeight: Int { rows * cellHeight }
 
         /// Blank space plus frame between a cell's edge and its image.
-        public var margin: Int { (cellWidth - imageWidth) / 2 }
+        package var margin: Int { (cellWidth - imageWidth) / 2 }
         /// Width available to a caption line: the cell less 2 pixels on each side.
-        public var captionWidth: Int { cellWidth - 4 }
+        package var captionWidth: Int { cellWidth - 4 }
 
         /// Top-left corner of the enlarged image in cell `index` (row-major order).
-        public func imageOrigin(ofCell index: Int) -> (x: Int, y: Int) {
+        package func imageOrigin(ofCell index: Int) -> (x: Int, y: Int) {
             let column = index % columns, row = index / columns
             return (column * cellWidth + margin, row * cellHeight + margin)
         }
 
         /// Top-left corner of the caption area (``captionWidth`` wide) in cell `index`.
-        public func captionOrigin(ofCell index: Int) -> (x: Int, y: Int) {
+        package func captionOrigin(ofCell index: Int) -> (x: Int, y: Int) {
             let image = imageOrigin(ofCell: index)
             return ((index % columns) * cellWidth + 2, image.y + imageHeight + frameWidth + 4)
         }
@@ -99,7 +99,7 @@ public enum ImageGrid {
     ///
     /// - Throws: ``PlotError`` for an empty batch, a non-positive size, an
     ///   invalid scale or column count, or a picture too large to allocate.
-    public static func layout(count: Int, width: Int, height: Int, captionLines: Int,
+    package static func layout(count: Int, width: Int, height: Int, captionLines: Int,
                               options: Options = Options()) throws(PlotError) -> Layout {
         guard count > 0 else { throw PlotError.emptyInput("the list of images") }
         _ = try GrayImage.pixelCount(width: width, height: height)
@@ -145,7 +145,7 @@ public enum ImageGrid {
     /// - Throws: ``PlotError/samplePixelCountMismatch(index:expected:actual:)``
     ///   when an image's pixel count is not `width × height`, and the errors
     ///   listed at ``render(images:captions:verdicts:options:)``.
-    public static func render(images: [[Float]], width: Int, height: Int,
+    package static func render(images: [[Float]], width: Int, height: Int,
                               captions: [[String]] = [], verdicts: [Verdict] = [],
                               options: Options = Options()) throws(PlotError) -> RGBAImage {
         let samples = try grayImages(images, width: width, height: height) { (values) throws(PlotError) in try GrayImage(width: width, height: height, values: values) }
@@ -156,7 +156,7 @@ public enum ImageGrid {
     /// each `width × height` pixels, row-major.
     ///
     /// - Throws: the same errors as the `[[Float]]` variant.
-    public static func render(images: [[UInt8]], width: Int, height: Int,
+    package static func render(images: [[UInt8]], width: Int, height: Int,
                               captions: [[String]] = [], verdicts: [Verdict] = [],
                               options: Options = Options()) throws(PlotError) -> RGBAImage {
         let samples = try grayImages(images, width: width, height: height) { (pixels) throws(PlotError) in try GrayImage(width: width, height: height, pixels: pixels) }
@@ -186,7 +186,7 @@ public enum ImageGrid {
     ///   ``PlotError/countMismatch(what:expected:actual:)`` when `captions` or
     ///   `verdicts` is neither empty nor one per image; ``PlotError/invalidScale(_:)``
     ///   and ``PlotError/invalidLayout(_:)`` for bad options.
-    public static func render(images: [GrayImage], captions: [[String]] = [],
+    package static func render(images: [GrayImage], captions: [[String]] = [],
                               verdicts: [Verdict] = [], options: Options = Options()) throws(PlotError) -> RGBAImage {
         guard let first = images.first else { throw PlotError.emptyInput("the list of images") }
         for (index, image) in images.enumerated()

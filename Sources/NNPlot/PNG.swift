@@ -3,9 +3,9 @@
 /// The file is the PNG signature, an `IHDR` chunk, one `IDAT` chunk holding
 /// the zlib-deflated, filtered scanlines, and `IEND`. Every chunk carries a
 /// CRC-32 computed with zlib.
-public enum PNG {
+package enum PNG {
     /// How scanlines are filtered before compression.
-    public enum Filtering: Sendable {
+    package enum Filtering: Sendable {
         /// Filter type 0 on every row: fastest, larger files.
         case none
         /// Per row, the filter (None, Sub, Up, Average, Paeth) with the smallest
@@ -14,7 +14,7 @@ public enum PNG {
     }
 
     /// The eight bytes every PNG file starts with.
-    public static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+    package static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
     /// Encodes an RGBA image as a colour-type-6 (truecolour with alpha) PNG.
     ///
@@ -23,7 +23,7 @@ public enum PNG {
     ///   - compressionLevel: zlib level 0 (store) … 9 (smallest), or -1 for zlib's default.
     /// - Throws: ``PlotError/compressionFailed(code:message:)`` when zlib fails,
     ///   for example with a compression level outside -1…9.
-    public static func encode(_ image: RGBAImage, filtering: Filtering = .adaptive,
+    package static func encode(_ image: RGBAImage, filtering: Filtering = .adaptive,
                               compressionLevel: Int = 6) throws(PlotError) -> [UInt8] {
         try encode(raw: image.pixels, width: image.width, height: image.height,
                    colorType: 6, bytesPerPixel: 4, filtering: filtering,
@@ -33,7 +33,7 @@ public enum PNG {
     /// Encodes a grayscale image as a colour-type-0 (8-bit greyscale) PNG.
     ///
     /// - Throws: ``PlotError/compressionFailed(code:message:)`` when zlib fails.
-    public static func encode(_ image: GrayImage, filtering: Filtering = .adaptive,
+    package static func encode(_ image: GrayImage, filtering: Filtering = .adaptive,
                               compressionLevel: Int = 6) throws(PlotError) -> [UInt8] {
         try encode(raw: image.pixels, width: image.width, height: image.height,
                    colorType: 0, bytesPerPixel: 1, filtering: filtering,

@@ -3,20 +3,20 @@
 /// Pixels are stored row by row, top row first, four bytes per pixel in the
 /// order red, green, blue, alpha. Coordinates are integers with the origin at
 /// the top-left corner; every drawing operation clips to the image bounds.
-public struct RGBAImage: Equatable, Sendable {
+package struct RGBAImage: Equatable, Sendable {
     /// Width in pixels (at least 1).
-    public let width: Int
+    package let width: Int
     /// Height in pixels (at least 1).
-    public let height: Int
+    package let height: Int
     /// `width × height × 4` bytes: R, G, B, A for each pixel, row-major.
-    public private(set) var pixels: [UInt8]
+    package private(set) var pixels: [UInt8]
 
     /// Creates an image filled with one colour (white by default).
     ///
     /// - Throws: ``PlotError/invalidImageSize(width:height:)`` when a side is
     ///   zero or negative, ``PlotError/imageTooLarge(width:height:)`` when the
     ///   buffer would exceed ``GrayImage/maximumByteCount``.
-    public init(width: Int, height: Int, background: RGBAColor = .white) throws(PlotError) {
+    package init(width: Int, height: Int, background: RGBAColor = .white) throws(PlotError) {
         let count = try GrayImage.pixelCount(width: width, height: height, channels: 4)
         self.width = width
         self.height = height
@@ -37,7 +37,7 @@ public struct RGBAImage: Equatable, Sendable {
     /// - Throws: ``PlotError/invalidImageSize(width:height:)`` for a zero or
     ///   negative side, ``PlotError/pixelCountMismatch(expected:actual:)`` when
     ///   `pixels.count != width × height × 4`.
-    public init(width: Int, height: Int, pixels: [UInt8]) throws(PlotError) {
+    package init(width: Int, height: Int, pixels: [UInt8]) throws(PlotError) {
         let expected = try GrayImage.pixelCount(width: width, height: height, channels: 4)
         guard pixels.count == expected else {
             throw PlotError.pixelCountMismatch(expected: expected, actual: pixels.count)
@@ -48,7 +48,7 @@ public struct RGBAImage: Equatable, Sendable {
     }
 
     /// The colour at column `x`, row `y`, or `nil` outside the image.
-    public func pixel(x: Int, y: Int) -> RGBAColor? {
+    package func pixel(x: Int, y: Int) -> RGBAColor? {
         guard x >= 0, y >= 0, x < width, y < height else { return nil }
         let index = (y * width + x) * 4
         return RGBAColor(red: pixels[index], green: pixels[index + 1],
@@ -59,7 +59,7 @@ public struct RGBAImage: Equatable, Sendable {
     ///
     /// An opaque colour replaces the pixel; a translucent one is composited
     /// over it ("source over").
-    public mutating func setPixel(x: Int, y: Int, color: RGBAColor) {
+    package mutating func setPixel(x: Int, y: Int, color: RGBAColor) {
         guard x >= 0, y >= 0, x < width, y < height else { return }
         write(color, at: (y * width + x) * 4)
     }
@@ -67,7 +67,7 @@ public struct RGBAImage: Equatable, Sendable {
     /// Fills the rectangle with top-left corner (`x`, `y`) and the given size.
     ///
     /// Parts outside the image are clipped; an empty or negative size draws nothing.
-    public mutating func fillRect(x: Int, y: Int, width rectWidth: Int, height rectHeight: Int,
+    package mutating func fillRect(x: Int, y: Int, width rectWidth: Int, height rectHeight: Int,
                                   color: RGBAColor) {
         let x0 = max(x, 0), y0 = max(y, 0)
         let x1 = min(x.addingClamped(rectWidth), width)
@@ -83,7 +83,7 @@ public struct RGBAImage: Equatable, Sendable {
     }
 
     /// Draws the outline of a rectangle, `lineWidth` pixels thick, inside its bounds.
-    public mutating func strokeRect(x: Int, y: Int, width rectWidth: Int, height rectHeight: Int,
+    package mutating func strokeRect(x: Int, y: Int, width rectWidth: Int, height rectHeight: Int,
                                     color: RGBAColor, lineWidth: Int = 1) {
         guard rectWidth > 0, rectHeight > 0, lineWidth > 0 else { return }
         let line = min(lineWidth, (min(rectWidth, rectHeight) + 1) / 2)
@@ -100,7 +100,7 @@ public struct RGBAImage: Equatable, Sendable {
     /// - Parameter invert: draw 255 as black and 0 as white (dark ink on a
     ///   light background, like matplotlib's `binary` colour map).
     /// - Throws: ``PlotError/invalidScale(_:)`` unless `1 <= scale <= maximumScale`.
-    public mutating func drawGrayImage(_ image: GrayImage, x: Int, y: Int, scale: Int = 1,
+    package mutating func drawGrayImage(_ image: GrayImage, x: Int, y: Int, scale: Int = 1,
                                        invert: Bool = false) throws(PlotError) {
         try RGBAImage.validate(scale: scale)
         for sourceY in 0..<image.height {
@@ -114,7 +114,7 @@ public struct RGBAImage: Equatable, Sendable {
     }
 
     /// The largest integer scale factor accepted by drawing operations.
-    public static let maximumScale = 1024
+    package static let maximumScale = 1024
 
     /// Throws ``PlotError/invalidScale(_:)`` unless `1 <= scale <= maximumScale`.
     static func validate(scale: Int) throws(PlotError) {

@@ -7,7 +7,7 @@ extension RGBAImage {
     /// glyphHeight` (times `scale`) tall; parts outside the image are clipped.
     ///
     /// - Throws: ``PlotError/invalidScale(_:)`` unless `1 <= scale <= RGBAImage.maximumScale`.
-    public mutating func drawText(_ text: String, x: Int, y: Int, color: RGBAColor,
+    package mutating func drawText(_ text: String, x: Int, y: Int, color: RGBAColor,
                                   scale: Int = 1, font: BitmapFont = .standard) throws(PlotError) {
         try RGBAImage.validate(scale: scale)
         var penX = x

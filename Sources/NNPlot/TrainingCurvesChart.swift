@@ -15,7 +15,7 @@ extension SVGChart {
     ///   - xAxisLabel: label under each horizontal axis.
     /// - Returns: a standalone SVG document.
     /// - Throws: ``PlotError/emptyInput(_:)`` when no series has a plottable value.
-    public static func trainingCurves(panels: [ChartPanel], title: String? = nil,
+    package static func trainingCurves(panels: [ChartPanel], title: String? = nil,
                                       xAxisLabel: String = "Epoch") throws(PlotError) -> String {
         let drawable = panels.compactMap { panel -> ChartPanel? in
             var kept = panel
@@ -53,7 +53,7 @@ extension SVGChart {
     /// panels by ``ChartPanel/panels(fromHistory:)``.
     ///
     /// - Throws: ``PlotError/emptyInput(_:)`` when the history holds no plottable value.
-    public static func trainingCurves(history: [String: [Double]], title: String? = nil) throws(PlotError) -> String {
+    package static func trainingCurves(history: [String: [Double]], title: String? = nil) throws(PlotError) -> String {
         try trainingCurves(panels: ChartPanel.panels(fromHistory: history), title: title)
     }
 

@@ -3,7 +3,7 @@
 ///
 /// This is the activation's identity and Keras name; the engine (NNCore) adds the forward
 /// function and its derivative.
-public enum Activation: String, CaseIterable, Sendable, Codable {
+public enum Activation: String, CaseIterable, Sendable {
     /// `f(x) = x`.
     case linear
     /// `f(x) = max(x, 0)`.

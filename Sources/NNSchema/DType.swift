@@ -1,6 +1,6 @@
 /// The element type of stored weights. Computation is always Float32; a model remembers the
 /// dtype its source computed in (``ModelArchitecture/sourceDType``) and files say what they store.
-public enum DType: String, CaseIterable, Sendable, Codable {
+public enum DType: String, CaseIterable, Sendable {
     /// IEEE 754 binary32.
     case float32
     /// IEEE 754 binary16 (round to nearest even on write; ±65504 range, overflow becomes ±inf).

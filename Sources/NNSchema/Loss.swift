@@ -5,7 +5,7 @@
 /// cross-entropy), training uses the fused form instead: the loss is computed from the logits `z`
 /// (as Keras's TensorFlow backend does) and its gradient with respect to `z` is simply
 /// `(p - y) / N` — stable, and exact where clipping would cut the gradient off.
-public enum Loss: String, CaseIterable, Sendable, Codable {
+public enum Loss: String, CaseIterable, Sendable {
     /// `mean_j (p_j - y_j)²` per sample.
     case meanSquaredError = "mean_squared_error"
     /// `-Σ_j y_j log p_j` per sample, with one-hot (or soft) targets; `p` renormalised to sum to 1.

@@ -27,7 +27,7 @@ public struct Tensor: Sendable {
     }
 
     /// A tensor over existing storage (for example memory-mapped file bytes).
-    public init(shape: [Int], storage: TensorStorage) {
+    package init(shape: [Int], storage: TensorStorage) {
         precondition(storage.buffer.count == Tensor.count(of: shape), "storage does not match shape \(shape)")
         self.shape = shape
         self.storage = storage
@@ -47,7 +47,7 @@ public struct Tensor: Sendable {
     nonisolated(unsafe) private static let emptyElement = UnsafeMutablePointer<Float>.allocate(capacity: 1)
 
     /// Whether the elements live in borrowed memory, such as a memory-mapped file.
-    public var isBorrowed: Bool { storage.isBorrowed }
+    package var isBorrowed: Bool { storage.isBorrowed }
 
     /// Calls `body` with read-only access to the elements.
     public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {

@@ -7,12 +7,12 @@ import Darwin
 /// Replaces a file atomically: content goes to a temporary file in the same folder, which is
 /// flushed to disk and then renamed over the target. A save interrupted at any point leaves
 /// either the old file or the new one under the target name, never a mix.
-public enum AtomicFile {
+package enum AtomicFile {
     /// The prefix of temporary files, so leftovers of a killed process can be recognised.
-    public static let temporaryPrefix = ".nnmodel-tmp-"
+    package static let temporaryPrefix = ".nnmodel-tmp-"
 
     /// Writes `bytes` to `path` atomically.
-    public static func write(_ bytes: [UInt8], to path: String) throws(FileError) {
+    package static func write(_ bytes: [UInt8], to path: String) throws(FileError) {
         try replace(path) { (temporary: String) throws(FileError) in
             let fd = open(temporary, O_WRONLY | O_CLOEXEC)
             guard fd >= 0 else { throw .writeFailed(path: path, reason: FileError.systemMessage(errno)) }
@@ -22,7 +22,7 @@ public enum AtomicFile {
     }
 
     /// Writes every byte to a descriptor, retrying short writes.
-    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(FileError) {
+    package static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(FileError) {
         var failure: FileError?
         bytes.withUnsafeBytes { raw in
             do throws(FileError) { try writeAll(fd, raw, path: path) } catch { failure = error }
@@ -31,7 +31,7 @@ public enum AtomicFile {
     }
 
     /// Writes every byte of a buffer to a descriptor, retrying short writes.
-    public static func writeAll(_ fd: Int32, _ raw: UnsafeRawBufferPointer, path: String) throws(FileError) {
+    package static func writeAll(_ fd: Int32, _ raw: UnsafeRawBufferPointer, path: String) throws(FileError) {
         guard let base = raw.baseAddress else { return }
         var done = 0
         while done < raw.count {
@@ -46,7 +46,7 @@ public enum AtomicFile {
 
     /// Creates an empty temporary file beside `path`, lets `fill` write it by path, flushes it,
     /// and renames it over `path`. The temporary file is removed if anything fails.
-    public static func replace<E: Error>(_ path: String, fill: (String) throws(E) -> Void) throws(FileError) {
+    package static func replace<E: Error>(_ path: String, fill: (String) throws(E) -> Void) throws(FileError) {
         let folder = folderName(of: path)
         guard FileReader.isDirectory(folder) else { throw .folderMissing(path: path, folder: folder) }
         if FileReader.isDirectory(path) { throw .isDirectory(path: path) }
@@ -95,14 +95,14 @@ public enum AtomicFile {
     }
 
     /// The folder part of a path (`"."` when there is none).
-    public static func folderName(of path: String) -> String {
+    package static func folderName(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         if slash == path.startIndex { return "/" }
         return String(path[..<slash])
     }
 
     /// The last component of a path.
-    public static func baseName(of path: String) -> String {
+    package static func baseName(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return path }
         return String(path[path.index(after: slash)...])
     }
@@ -110,7 +110,7 @@ public enum AtomicFile {
     /// Removes temporary files that saves of `path` left behind when their process was killed
     /// (the process id in the name no longer runs); returns how many.
     @discardableResult
-    public static func removeLeftovers(for path: String) -> Int {
+    package static func removeLeftovers(for path: String) -> Int {
         let folder = folderName(of: path)
         let prefix = temporaryPrefix + baseName(of: path) + "."
         guard let names = try? FileReader.contents(ofDirectory: folder) else { return 0 }

@@ -10,9 +10,9 @@ import Darwin
 /// Set `NNMODEL_FAULT_INJECTION` to `created`, `written`, `synced` or `renamed`; the process then
 /// sends itself SIGKILL when a save reaches that point. Unset (always, outside those tests), this
 /// does nothing.
-public enum FaultInjection {
+package enum FaultInjection {
     /// The points of ``AtomicFile/replace(_:fill:)`` a fault can be injected at.
-    public enum Point: String, CaseIterable, Sendable {
+    package enum Point: String, CaseIterable, Sendable {
         /// The temporary file exists, empty.
         case created
         /// The content is written but not flushed.
@@ -24,7 +24,7 @@ public enum FaultInjection {
     }
 
     /// The environment variable that selects the point.
-    public static let variable = "NNMODEL_FAULT_INJECTION"
+    package static let variable = "NNMODEL_FAULT_INJECTION"
 
     private static let selected: Point? = getenv(variable).flatMap { Point(rawValue: String(cString: $0)) }
 

@@ -5,9 +5,9 @@ import Darwin
 #endif
 
 /// Whole-file reads with clear errors.
-public enum FileReader {
+package enum FileReader {
     /// The size of the regular file at `path`.
-    public static func size(of path: String) throws(FileError) -> Int {
+    package static func size(of path: String) throws(FileError) -> Int {
         var st = stat()
         guard stat(path, &st) == 0 else { throw FileError.reading(path) }
         if (st.st_mode & S_IFMT) == S_IFDIR { throw .isDirectory(path: path) }
@@ -16,13 +16,13 @@ public enum FileReader {
     }
 
     /// Whether `path` names an existing folder.
-    public static func isDirectory(_ path: String) -> Bool {
+    package static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
     /// Whether anything exists at `path`.
-    public static func exists(_ path: String) -> Bool {
+    package static func exists(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0
     }
@@ -31,7 +31,7 @@ public enum FileReader {
     ///
     /// - Returns: the descriptor and the file's size.
     /// - Throws: ``FileError`` naming the path when it is missing, a folder, not a regular file, or unreadable.
-    public static func openRegularFile(_ path: String) throws(FileError) -> (descriptor: Int32, size: Int) {
+    package static func openRegularFile(_ path: String) throws(FileError) -> (descriptor: Int32, size: Int) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw FileError.reading(path) }
         var st = stat()
@@ -49,7 +49,7 @@ public enum FileReader {
     }
 
     /// Reads the whole regular file at `path`, refusing files larger than `limit` bytes.
-    public static func bytes(_ path: String, limit: Int = 1 << 34) throws(FileError) -> [UInt8] {
+    package static func bytes(_ path: String, limit: Int = 1 << 34) throws(FileError) -> [UInt8] {
         let (fd, size) = try openRegularFile(path)
         defer { close(fd) }
         guard size <= limit else { throw .tooLarge(path: path, size: size, limit: limit) }
@@ -75,7 +75,7 @@ public enum FileReader {
     }
 
     /// The first `count` bytes of the file at `path` (fewer if the file is shorter).
-    public static func prefix(_ path: String, count: Int) throws(FileError) -> [UInt8] {
+    package static func prefix(_ path: String, count: Int) throws(FileError) -> [UInt8] {
         let (fd, _) = try openRegularFile(path)
         defer { close(fd) }
         var bytes = [UInt8](repeating: 0, count: count)
@@ -86,7 +86,7 @@ public enum FileReader {
     }
 
     /// Lists the names in a folder (without `.` and `..`), sorted.
-    public static func contents(ofDirectory path: String) throws(FileError) -> [String] {
+    package static func contents(ofDirectory path: String) throws(FileError) -> [String] {
         guard let dir = opendir(path) else { throw FileError.reading(path) }
         defer { closedir(dir) }
         var names: [String] = []

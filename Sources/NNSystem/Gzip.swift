@@ -1,9 +1,9 @@
 internal import CZlibNN
 
 /// gzip and zlib decompression through zlib.
-public enum Gzip {
+package enum Gzip {
     /// Whether `bytes` start with the gzip magic number.
-    public static func isGzip(_ bytes: [UInt8]) -> Bool {
+    package static func isGzip(_ bytes: [UInt8]) -> Bool {
         bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B
     }
 
@@ -12,7 +12,7 @@ public enum Gzip {
     /// - Parameter path: the file the data came from, for error messages.
     /// - Throws: ``FileError/invalidGzip(path:reason:)`` for corrupt or truncated data, and
     ///   ``FileError/tooLarge(path:size:limit:)`` when the output would exceed `limit`.
-    public static func decompress(_ input: [UInt8], path: String, limit: Int = 1 << 33) throws(FileError) -> [UInt8] {
+    package static func decompress(_ input: [UInt8], path: String, limit: Int = 1 << 33) throws(FileError) -> [UInt8] {
         guard !input.isEmpty else { throw .invalidGzip(path: path, reason: "the file is empty") }
         // The trailer's ISIZE (size mod 2^32 of the last member) is a good first guess.
         var guess = input.count * 4

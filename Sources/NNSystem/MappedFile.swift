@@ -9,11 +9,11 @@ import Darwin
 /// The mapping is private: memory borrowed from it with ``mutablePointer(at:)`` may be modified
 /// in place (copy-on-write) without ever changing the file. A mapping made with
 /// `writable: false` lends no such memory.
-public final class MappedFile: @unchecked Sendable {
+package final class MappedFile: @unchecked Sendable {
     /// The path that was mapped.
-    public let path: String
+    package let path: String
     /// The file's bytes.
-    public let bytes: UnsafeRawBufferPointer
+    package let bytes: UnsafeRawBufferPointer
     private let mapping: UnsafeMutableRawPointer?
     /// Whether `mapping` is a heap copy (``init(contents:path:)``) rather than an `mmap`.
     private let isCopy: Bool
@@ -25,7 +25,7 @@ public final class MappedFile: @unchecked Sendable {
     /// - Parameter writable: whether ``mutablePointer(at:)`` may lend the mapped memory for
     ///   private changes; a read-only mapping can instead give its pages back with
     ///   ``releaseResidentPages()``.
-    public init(path: String, writable: Bool = true) throws(FileError) {
+    package init(path: String, writable: Bool = true) throws(FileError) {
         self.path = path
         isCopy = false
         isWritable = writable
@@ -44,7 +44,7 @@ public final class MappedFile: @unchecked Sendable {
 
     /// A private, 64-byte-aligned copy of `contents` that behaves like a mapping of a file
     /// holding them; `path` only names it in messages.
-    public init(contents: [UInt8], path: String) {
+    package init(contents: [UInt8], path: String) {
         self.path = path
         isCopy = true
         isWritable = true
@@ -62,11 +62,11 @@ public final class MappedFile: @unchecked Sendable {
     }
 
     /// The number of bytes.
-    public var count: Int { bytes.count }
+    package var count: Int { bytes.count }
 
     /// Writable (copy-on-write) access to `count` bytes at `offset`; the caller checked the range.
     /// `nil` for a mapping made with `writable: false`.
-    public func mutablePointer(at offset: Int) -> UnsafeMutableRawPointer? {
+    package func mutablePointer(at offset: Int) -> UnsafeMutableRawPointer? {
         isWritable ? mapping.map { $0 + offset } : nil
     }
 
@@ -74,7 +74,7 @@ public final class MappedFile: @unchecked Sendable {
     /// (scanned, checksummed) does not stay in the process's resident memory. The bytes stay
     /// readable: the next read faults them in again from the page cache or the file. Only for
     /// a read-only mapping (`writable: false`); does nothing otherwise.
-    public func releaseResidentPages() {
+    package func releaseResidentPages() {
         #if canImport(Glibc)
         guard !isCopy, !isWritable, let mapping else { return }
         _ = madvise(mapping, bytes.count, MADV_DONTNEED)

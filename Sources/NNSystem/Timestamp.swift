@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// The current time as ISO 8601 UTC (`2026-11-29T02:40:00Z`).
-public func currentTimestamp() -> String {
+package func currentTimestamp() -> String {
     var t = time(nil)
     var parts = tm()
     gmtime_r(&t, &parts)

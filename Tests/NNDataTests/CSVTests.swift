@@ -1,3 +1,4 @@
+import NNTestSupport
 import Foundation
 import Testing
 import NNCore

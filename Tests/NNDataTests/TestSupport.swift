@@ -1,37 +1,9 @@
 import Foundation
+import NNTestSupport
 import Testing
 import NNCore
 @testable import NNData
 @testable import NNSystem
-
-/// A fresh folder under the system temporary folder, removed with everything in it when released.
-final class TemporaryFolder {
-    let path: String
-
-    init(_ label: String = "nndata") throws {
-        let base = FileManager.default.temporaryDirectory.path
-        path = base + "/\(label)-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    /// Writes `bytes` to `name` in the folder and returns the full path.
-    @discardableResult
-    func write(_ name: String, _ bytes: [UInt8]) throws -> String {
-        let file = path + "/" + name
-        try Data(bytes).write(to: URL(fileURLWithPath: file))
-        return file
-    }
-
-    @discardableResult
-    func write(_ name: String, text: String) throws -> String {
-        try write(name, Array(text.utf8))
-    }
-
-    /// The names in the folder, sorted.
-    var names: [String] { ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted() }
-}
 
 /// IDX file bytes: magic `00 00 type rank`, big-endian dimensions, then the elements.
 func idx(_ dimensions: [Int], _ elements: [UInt8], type: UInt8 = 0x08) -> [UInt8] {

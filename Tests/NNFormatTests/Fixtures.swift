@@ -1,26 +1,19 @@
 import Foundation
+import NNTestSupport
 import NNCore
 
 /// Locates files in the repository's `Fixtures/` folder from this source file's path.
 enum Fixtures {
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
+    static var root: String { Repository.root }
 
-    static func path(_ relative: String) -> String { root + "/Fixtures/" + relative }
+    static func path(_ relative: String) -> String { Repository.fixture(relative) }
 
-    /// A fresh temporary folder.
-    static func temporaryFolder() -> String {
-        let path = NSTemporaryDirectory() + "nnformat-tests-" + UUID().uuidString
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
+    /// A fresh temporary folder (removed when the test process exits).
+    static func temporaryFolder() -> String { TemporaryFolder.shared("nnformat") }
 
     /// Writes bytes without the atomic save's fsync (fast, for tests that write thousands of files).
-    static func write(_ bytes: [UInt8], to path: String) {
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
     }
 
     /// The worked example's model.

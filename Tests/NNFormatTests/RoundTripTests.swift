@@ -94,7 +94,7 @@ import Testing
         let path = folder + "/cut.nnm"
         var refused = 0
         for length in 0..<bytes.count {
-            Fixtures.write(Array(bytes[0..<length]), to: path)
+            try Fixtures.write(Array(bytes[0..<length]), to: path)
             do {
                 _ = try NNMFile(path: path).model()
                 Issue.record("a \(length)-byte prefix of a \(bytes.count)-byte file loaded")
@@ -117,7 +117,7 @@ import Testing
         for position in used.sorted() {
             var damaged = bytes
             damaged[position] ^= 0x20
-            Fixtures.write(damaged, to: path)
+            try Fixtures.write(damaged, to: path)
             #expect(throws: ModelFileError.self, "byte \(position) = \(bytes[position])") { _ = try NNMFile(path: path).model() }
         }
     }

@@ -1,4 +1,5 @@
 import Testing
+import NNTestSupport
 @testable import NNHDF5
 
 /// Every HDF5 identifier the wrapper opens is closed again, on success and on error paths.

@@ -1,4 +1,5 @@
 import Foundation
+import NNTestSupport
 import Testing
 @testable import NNHDF5
 

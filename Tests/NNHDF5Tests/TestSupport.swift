@@ -1,23 +1,14 @@
 import Foundation
+import NNTestSupport
 @testable import NNHDF5
 
 /// Files shipped with the repository under `Fixtures/hdf5/`.
 enum Fixture {
-    /// The repository root, found from this source file's location.
-    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent()  // NNHDF5Tests
-        .deletingLastPathComponent()  // Tests
-        .deletingLastPathComponent()
-
     /// Absolute path of `Fixtures/hdf5/<name>`.
-    static func path(_ name: String) -> String {
-        repositoryRoot.appendingPathComponent("Fixtures/hdf5").appendingPathComponent(name).path
-    }
+    static func path(_ name: String) -> String { Repository.fixture("hdf5/" + name) }
 
     /// Contents of `Fixtures/hdf5/<name>`.
-    static func bytes(_ name: String) throws -> [UInt8] {
-        [UInt8](try Data(contentsOf: URL(fileURLWithPath: path(name))))
-    }
+    static func bytes(_ name: String) throws -> [UInt8] { try Repository.fixtureBytes("hdf5/" + name) }
 
     /// The real tf_keras 2.21 `save_weights` file (see Fixtures/hdf5/README.md).
     static let kerasWeights = "nobias_sigtanh_tfk_weights.h5"
@@ -25,27 +16,20 @@ enum Fixture {
     static let h5pyTypes = "h5py_types.h5"
 }
 
-/// A fresh temporary directory, removed when the value is deinitialized.
+/// A test's temporary folder as the HDF5 tests use it: by URL, with paths of names inside it.
 final class TemporaryDirectory: Sendable {
-    let url: URL
+    private let folder: TemporaryFolder
 
-    init() throws {
-        url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("nnhdf5-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
+    init() throws { folder = try TemporaryFolder("nnhdf5") }
+
+    /// The folder.
+    var url: URL { URL(fileURLWithPath: folder.path) }
 
     /// Absolute path of `name` inside the directory.
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+    func path(_ name: String) -> String { folder.file(name) }
 
     /// Writes `bytes` to `name` and returns its path.
-    func write(_ name: String, _ bytes: [UInt8]) throws -> String {
-        let target = path(name)
-        try Data(bytes).write(to: URL(fileURLWithPath: target))
-        return target
-    }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
+    func write(_ name: String, _ bytes: [UInt8]) throws -> String { try folder.write(name, bytes) }
 }
 
 /// Captures what is written to the process's stderr (file descriptor 2) while
@@ -58,8 +42,7 @@ enum StderrCapture {
     static func capture(_ body: () throws -> Void) rethrows -> String {
         lock.lock()
         defer { lock.unlock() }
-        let path = FileManager.default.temporaryDirectory
-            .appendingPathComponent("nnhdf5-stderr-\(UUID().uuidString)").path
+        let path = TemporaryFolder.root + "/nnhdf5-stderr-\(UUID().uuidString)"
         let fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
         guard fd >= 0 else { return "" }
         fflush(nil)

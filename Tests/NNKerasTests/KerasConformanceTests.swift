@@ -1,5 +1,7 @@
+import NNTestSupport
 import Foundation
 import NNModel
+import NNHDF5
 import Testing
 
 /// Every file of `Fixtures/keras/` (written by real Keras 3.15 and tf_keras 2.21, see
@@ -109,8 +111,8 @@ import Testing
     /// `.nnm -> .h5 -> .nnm` gives identical tensors and metadata; Keras files convert both ways.
     @Test(arguments: ["fmnist8_k3.keras", "fmnist8_tfk.h5", "functional_chain_k3.h5", "nobias_act_dropout_k3.keras", "float64_k3.h5"])
     func roundTripsThroughOurHDF5(_ file: String) throws {
-        let folder = NSTemporaryDirectory() + "keras-roundtrip-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let temporary = try TemporaryFolder("keras-roundtrip")
+        let folder = temporary.path
         let original = try ModelFile.load(Self.folder + file)
         try ModelFile.save(original, to: folder + "/a.nnm")
         let a = try ModelFile.load(folder + "/a.nnm")
@@ -125,8 +127,8 @@ import Testing
     }
 
     @Test func exportedH5RecordsItsProducerAndFormatVersion() throws {
-        let folder = NSTemporaryDirectory() + "keras-export-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let temporary = try TemporaryFolder("keras-export")
+        let folder = temporary.path
         var model = try ModelFile.load(Self.folder + "fmnist8_k3.keras")
         model.metadata.classNames = FashionMNIST.classNames
         try ModelFile.save(model, to: folder + "/m.h5")

@@ -1,29 +1,23 @@
 import Foundation
 import NNModel
 import NNModelCLI
+import NNTestSupport
 import Testing
 
 /// Shared data for the CLI tests: a small slice of Fashion-MNIST as an IDX folder, and a model
 /// trained on it once.
 enum CLIFixtures {
-    static let repository: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
+    static var repository: String { Repository.root }
 
-    static func temporaryFolder() -> String {
-        let path = NSTemporaryDirectory() + "nnmodel-cli-" + UUID().uuidString
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
+    /// A fresh temporary folder (removed when the test process exits).
+    static func temporaryFolder() -> String { TemporaryFolder.shared("nnmodel-cli") }
 
     /// A folder with the first 3000 training and 500 test images of Fashion-MNIST as raw IDX files.
     static let smallDataset: String = {
         let folder = temporaryFolder() + "/fashion-small"
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         for (split, count) in [(DataSplit.train, 3000), (.test, 500)] {
-            guard let data = try? DataSource().load(split).slice(0..<count),
+            guard let data = try? FashionMNISTFixture.load(split)?.slice(0..<count),
                   case let .uint8(pixels, _) = data.features, case let .classes(labels)? = data.labels else { continue }
             let prefix = split == .train ? "train" : "t10k"
             writeIDX(folder + "/\(prefix)-images-idx3-ubyte", dims: [count, 28, 28], bytes: pixels)
@@ -35,7 +29,7 @@ enum CLIFixtures {
     static func writeIDX(_ path: String, dims: [Int], bytes: [UInt8]) {
         var out: [UInt8] = [0, 0, 8, UInt8(dims.count)]
         for d in dims { out += [UInt8(d >> 24 & 0xFF), UInt8(d >> 16 & 0xFF), UInt8(d >> 8 & 0xFF), UInt8(d & 0xFF)] }
-        FileManager.default.createFile(atPath: path, contents: Data(out + bytes))
+        try? Data(out + bytes).write(to: URL(fileURLWithPath: path))
     }
 
     /// A seed model trained for one epoch on ``smallDataset``, saved as .nnm.
@@ -54,7 +48,7 @@ enum CLIFixtures {
     /// Runs the built `nnmodel` executable as a separate process.
     static func runProcess(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: repository + "/.build/debug/nnmodel")
+        process.executableURL = URL(fileURLWithPath: Repository.executable)
         process.arguments = arguments
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

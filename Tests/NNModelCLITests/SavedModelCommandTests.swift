@@ -86,7 +86,7 @@ import Testing
         let descr = try #require(npy.firstRange(of: Array("<f4".utf8)))
         npy.replaceSubrange(descr, with: Array("|u1".utf8))
         npy += pixels
-        FileManager.default.createFile(atPath: xb, contents: Data(npy))
+        try Data(npy).write(to: URL(fileURLWithPath: xb))
         let pb = folder + "/pb.npy"
         #expect(CLIFixtures.run(["predict", model, "--input", xb, "--output", pb]).status == 0)
         let fromBytes = try NPYArray(path: pb)
@@ -115,13 +115,13 @@ import Testing
     static let badInputs: [BadInput] = [
         BadInput(name: "missing model", make: { _ in ["evaluate", "/nonexistent/m.nnm"] }, status: 66, message: "/nonexistent/m.nnm: no such file"),
         BadInput(name: "zero-byte model", make: { folder in
-            FileManager.default.createFile(atPath: folder + "/zero.nnm", contents: Data())
+            try Data().write(to: URL(fileURLWithPath: folder + "/zero.nnm"))
             return ["evaluate", folder + "/zero.nnm"]
         }, status: 65, message: "zero.nnm: not an nnm model file"),
         BadInput(name: "checksum mismatch", make: { folder in
             var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: CLIFixtures.trainedModel)))
             bytes[bytes.count - 10_000] ^= 0xFF
-            FileManager.default.createFile(atPath: folder + "/bad.nnm", contents: Data(bytes))
+            try Data(bytes).write(to: URL(fileURLWithPath: folder + "/bad.nnm"))
             return ["evaluate", folder + "/bad.nnm", "--data", CLIFixtures.smallDataset]
         }, status: 65, message: "checksum mismatch in tensor"),
         BadInput(name: "input shape does not fit", make: { folder in
@@ -131,7 +131,7 @@ import Testing
         BadInput(name: "labels without input", make: { _ in ["evaluate", CLIFixtures.trainedModel, "--labels", "y.npy"] },
                  status: 64, message: "--labels needs --input"),
         BadInput(name: "not npy", make: { folder in
-            FileManager.default.createFile(atPath: folder + "/x.npy", contents: Data("hello".utf8))
+            try Data("hello".utf8).write(to: URL(fileURLWithPath: folder + "/x.npy"))
             return ["predict", CLIFixtures.trainedModel, "--input", folder + "/x.npy"]
         }, status: 65, message: "x.npy: not a usable NumPy .npy file"),
         BadInput(name: "weights only, no architecture", make: { _ in
@@ -157,7 +157,7 @@ import Testing
         let folder = CLIFixtures.temporaryFolder()
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: model)))
         bytes[bytes.count - 100] ^= 0x01
-        FileManager.default.createFile(atPath: folder + "/bad.nnm", contents: Data(bytes))
+        try Data(bytes).write(to: URL(fileURLWithPath: folder + "/bad.nnm"))
         let r = CLIFixtures.run(["inspect", folder + "/bad.nnm"])
         #expect(r.status == 1)
         #expect(r.out.contains("MISMATCH"))

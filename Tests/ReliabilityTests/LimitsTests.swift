@@ -1,5 +1,7 @@
+import NNTestSupport
 import Foundation
 import NNModel
+import NNHDF5
 import Testing
 
 /// Files that claim huge sizes must be refused before anything of that size is allocated
@@ -34,9 +36,8 @@ import Testing
             try NNMFile(contents: bytes, path: "huge.nnm")
         }
         // The header-only reader allocates the header it reads: it must refuse first too.
-        let path = NSTemporaryDirectory() + "nnmodel-limits-\(UUID().uuidString).nnm"
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let folder = try TemporaryFolder("limits")
+        let path = try folder.write("huge.nnm", bytes)
         #expect(throws: ModelFileError.self) { try NNMFile.readHeader(path: path) }
         #expect(throws: ModelFileError.self) { try NNMFile(path: path) }
         // Just under the cap but past the end of the file.
@@ -169,9 +170,8 @@ import Testing
     }
 
     @Test func wholeFileReadCap() throws {
-        let path = NSTemporaryDirectory() + "nnmodel-limits-\(UUID().uuidString).bin"
-        FileManager.default.createFile(atPath: path, contents: Data(count: 2048))
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let folder = try TemporaryFolder("limits")
+        let path = try folder.write("zeros.bin", [UInt8](repeating: 0, count: 2048))
         #expect(throws: FileError.tooLarge(path: path, size: 2048, limit: 1024)) { try FileReader.bytes(path, limit: 1024) }
     }
 

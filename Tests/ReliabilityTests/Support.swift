@@ -1,26 +1,17 @@
 import Foundation
+import NNTestSupport
 import NNModel
+import NNHDF5
 import Testing
 
 /// Files of the repository's `Fixtures/` folder, found from this source file's path.
 enum Fixture {
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path + "/Fixtures/"
-    }()
+    static func path(_ relative: String) -> String { Repository.fixture(relative) }
 
-    static func path(_ relative: String) -> String { root + relative }
-
-    static func bytes(_ relative: String) throws -> [UInt8] {
-        try FileReader.bytes(path(relative))
-    }
+    static func bytes(_ relative: String) throws -> [UInt8] { try Repository.fixtureBytes(relative) }
 
     /// The regular files of a `Fixtures/` folder (none when it does not exist), sorted.
-    static func files(in folder: String) -> [String] {
-        guard let names = try? FileReader.contents(ofDirectory: path(folder)) else { return [] }
-        return names.filter { !$0.hasPrefix(".") && $0 != "README.md" && !FileReader.isDirectory(path(folder + "/" + $0)) }
-    }
+    static func files(in folder: String) -> [String] { Repository.fixtureFiles(in: folder) }
 }
 
 /// The typed errors nnmodel promises for bad input; anything else thrown by a reader is a bug.

@@ -1,31 +1,31 @@
-internal import CHDF5
+import CHDF5
+import NNHDF5
 
-/// Builders for the kinds of objects this library refuses to read, so the test
-/// suite (through `@testable import NNHDF5`) can create them without importing the
-/// C API itself. Not part of the public interface.
-enum HDF5TestSupport {
+/// Builders for the kinds of HDF5 objects nnmodel refuses to read, so the tests can create them
+/// without importing the C API themselves.
+package enum HDF5TestSupport {
     /// Creates a soft link `name` in `group` whose stored path is `target`.
-    static func createSoftLink(in group: HDF5Group, name: String, target: String) throws {
+    package static func createSoftLink(in group: HDF5Group, name: String, target: String) throws {
         try HDF5Library.locked { () throws(HDF5Error) in
-            let id = try group.requireID()
+            let id = hid_t(try group.rawID())
             try HDF5Library.check(
                 H5Lcreate_soft(target, id, name, hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT)), group.failure("linking"))
         }
     }
 
     /// Creates a hard link `name` in `group` to the existing object at `target`.
-    static func createHardLink(in group: HDF5Group, name: String, target: String) throws {
+    package static func createHardLink(in group: HDF5Group, name: String, target: String) throws {
         try HDF5Library.locked { () throws(HDF5Error) in
-            let id = try group.requireID()
+            let id = hid_t(try group.rawID())
             try HDF5Library.check(
                 H5Lcreate_hard(id, target, id, name, hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT)), group.failure("linking"))
         }
     }
 
     /// Creates an external link `name` in `group` to `path` in the file `file`.
-    static func createExternalLink(in group: HDF5Group, name: String, file: String, path: String) throws {
+    package static func createExternalLink(in group: HDF5Group, name: String, file: String, path: String) throws {
         try HDF5Library.locked { () throws(HDF5Error) in
-            let id = try group.requireID()
+            let id = hid_t(try group.rawID())
             try HDF5Library.check(
                 H5Lcreate_external(file, path, id, name, hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT)),
                 group.failure("linking"))
@@ -34,9 +34,9 @@ enum HDF5TestSupport {
 
     /// Creates a float32 dataset of `count` elements whose data lives in the raw
     /// external file `externalFile`.
-    static func createExternalDataset(in group: HDF5Group, name: String, externalFile: String, count: Int) throws {
+    package static func createExternalDataset(in group: HDF5Group, name: String, externalFile: String, count: Int) throws {
         try HDF5Library.locked { () throws(HDF5Error) in
-            let id = try group.requireID()
+            let id = hid_t(try group.rawID())
             let fail = group.failure("creating external dataset")
             let dcpl = try HDF5Library.check(H5Pcreate(nn_h5p_dataset_create()), fail)
             defer { _ = H5Pclose(dcpl) }
@@ -51,11 +51,11 @@ enum HDF5TestSupport {
 
     /// Creates a virtual float32 dataset of `count` elements mapping all of
     /// `sourceDataset` in `sourceFile`.
-    static func createVirtualDataset(
+    package static func createVirtualDataset(
         in group: HDF5Group, name: String, sourceFile: String, sourceDataset: String, count: Int
     ) throws {
         try HDF5Library.locked { () throws(HDF5Error) in
-            let id = try group.requireID()
+            let id = hid_t(try group.rawID())
             let fail = group.failure("creating virtual dataset")
             let dcpl = try HDF5Library.check(H5Pcreate(nn_h5p_dataset_create()), fail)
             defer { _ = H5Pclose(dcpl) }
@@ -70,9 +70,9 @@ enum HDF5TestSupport {
 
     /// Creates a float32 dataset with dimensions `dims` and writes nothing, so it
     /// declares far more data than the file stores. `chunk` selects chunked layout.
-    static func createUnwrittenDataset(in group: HDF5Group, name: String, dims: [UInt64], chunk: [UInt64]?) throws {
+    package static func createUnwrittenDataset(in group: HDF5Group, name: String, dims: [UInt64], chunk: [UInt64]?) throws {
         try HDF5Library.locked { () throws(HDF5Error) in
-            let id = try group.requireID()
+            let id = hid_t(try group.rawID())
             let fail = group.failure("creating dataset")
             let dcpl = try HDF5Library.check(H5Pcreate(nn_h5p_dataset_create()), fail)
             defer { _ = H5Pclose(dcpl) }
@@ -89,16 +89,16 @@ enum HDF5TestSupport {
 
     /// Number of identifiers open in `file` (the file itself included), to detect
     /// leaked group/dataset/attribute/datatype/dataspace identifiers.
-    static func openObjectCount(in file: HDF5File) -> Int {
+    package static func openObjectCount(in file: HDF5File) -> Int {
         HDF5Library.locked {
-            guard file.fileID >= 0 else { return 0 }
-            return Int(H5Fget_obj_count(file.fileID, nn_h5f_obj_all_local()))
+            guard file.rawFileID >= 0 else { return 0 }
+            return Int(H5Fget_obj_count(hid_t(file.rawFileID), nn_h5f_obj_all_local()))
         }
     }
 
     /// Provokes an HDF5 error and prints the error stack to stderr explicitly, so a
     /// test can prove that its stderr capture sees HDF5 diagnostics.
-    static func printErrorStack() {
+    package static func printErrorStack() {
         HDF5Library.locked {
             _ = H5Gopen2(hid_t(-1), "nnhdf5-test-hook", hid_t(H5P_DEFAULT))
             _ = nn_h5_print_errors()
