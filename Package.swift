@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
     name: "nnmodel",
-    platforms: [.macOS(.v13)],
     products: [
         .library(name: "NNModel", targets: ["NNModel"]),
         .executable(name: "nnmodel", targets: ["nnmodel"]),

@@ -84,10 +84,14 @@ package final class HDF5File: @unchecked Sendable {
         switch source {
         case .image(let bytes): problem = bytes.withUnsafeBytes(HDF5ObjectHeaderCheck.superblockProblem)
         case .disk:
-            // Mapped once; the later checks (see `withContents`) read the same mapping.
-            let mapped = try? MappedFile(path: path, writable: false)
+            // Mapped once; the later checks (see `withContents`) read the same mapping. A file that
+            // cannot be mapped is not opened: libhdf5 would read it without the crash guards.
+            let mapped: MappedFile
+            do { mapped = try MappedFile(path: path, writable: false) } catch {
+                throw HDF5Error.cannotOpen(file: path, message: error.description)
+            }
             mappedContents = mapped
-            problem = mapped.flatMap { HDF5ObjectHeaderCheck.superblockProblem($0.bytes) }
+            problem = HDF5ObjectHeaderCheck.superblockProblem(mapped.bytes)
         case .create: problem = nil
         }
         if let problem { throw HDF5Error.corruptFile(file: path, path: "/", detail: problem) }
@@ -226,13 +230,10 @@ package final class HDF5File: @unchecked Sendable {
         return fileID
     }
 
-    /// Runs `body` on the raw bytes of the file (the image, or the disk file mapped
-    /// into memory); nil when the file cannot be read. Lock must be held.
+    /// Runs `body` on the raw bytes of the file (the image, or the disk file mapped into memory
+    /// when it was opened); nil for a file this process is creating. Lock must be held.
     private func withContents<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T? {
         if let imageBytes { return imageBytes.withUnsafeBytes(body) }
-        if mappedContents == nil {
-            mappedContents = try? MappedFile(path: path, writable: false)
-        }
         return mappedContents.map { body($0.bytes) }
     }
 
