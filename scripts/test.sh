@@ -19,4 +19,5 @@ if [ -n "$left" ]; then
   echo "$left" | head -20 >&2
   [ "$status" -eq 0 ] && status=1
 fi
+./scripts/docs.sh || status=1
 exit "$status"

@@ -13,6 +13,8 @@ extension Sequential {
     /// resumed), training continues from it, and epoch numbers continue from the saved history.
     ///
     /// - Parameters:
+    ///   - data: the training samples and their labels.
+    ///   - options: epochs, batch size, optimizer, loss, seed, validation split and threads.
     ///   - validationData: held-out data; when `nil`, `options.validationSplit` takes the last
     ///     fraction of `data` instead.
     ///   - progress: called at the start of each epoch, after each step and after each epoch.

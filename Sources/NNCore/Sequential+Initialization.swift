@@ -1,7 +1,7 @@
 extension Sequential {
     /// A model with freshly initialised weights (Keras's initializers, drawn from `seed`).
     ///
-    /// - Throws: ``ModelConfigError`` for an invalid architecture, ``TrainingError`` for an
+    /// - Throws: `ModelConfigError` for an invalid architecture, ``TrainingError`` for an
     ///   initializer nnmodel does not implement.
     public init(_ architecture: ModelArchitecture, seed: UInt64 = 0) throws {
         let specs = try architecture.weightSpecs()

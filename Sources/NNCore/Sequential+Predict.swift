@@ -68,8 +68,12 @@ extension Sequential {
     /// Loss, accuracy, predicted classes and confusion matrix of the model on a labelled dataset,
     /// like Keras's `model.evaluate` plus the predictions.
     ///
-    /// - Parameter loss: the loss to report; defaults to the loss the model was trained with
-    ///   (from its metadata), else sparse categorical cross-entropy for class labels.
+    /// - Parameters:
+    ///   - data: labelled samples shaped like the model's input.
+    ///   - loss: the loss to report; defaults to the loss the model was trained with (from its
+    ///     metadata), else sparse categorical cross-entropy for class labels.
+    ///   - batchSize: samples per inference batch (each thread's buffers hold one).
+    ///   - threads: threads sharing the samples; `nil` for one per core.
     public func evaluate(_ data: Dataset, loss: Loss? = nil, batchSize: Int = 256, threads: Int? = nil) throws -> Evaluation {
         guard let labels = data.labels else { throw TrainingError.dataMismatch("\(data.name) has no labels to evaluate against") }
         guard data.count > 0 else { throw TrainingError.emptyDataset(data.name) }
@@ -150,7 +154,7 @@ extension Sequential {
     }
 }
 
-/// The result of ``Sequential/evaluate(_:loss:batchSize:threads:)``.
+/// The result of `Sequential.evaluate(_:loss:batchSize:threads:)`.
 public struct Evaluation: Sendable {
     /// Mean loss over the samples.
     public var loss: Double

@@ -1,8 +1,8 @@
-/// How ``Sequential/fit(_:options:validationData:progress:)`` trains, with Keras's defaults.
+/// How `Sequential.fit(_:options:validationData:progress:)` trains, with Keras's defaults.
 public struct TrainingOptions: Sendable {
     /// Passes over the training data.
     public var epochs: Int = 5
-    /// Samples per gradient step (Keras's default 32). Ignored by ``OptimizerConfig/Kind/gd``,
+    /// Samples per gradient step (Keras's default 32). Ignored by `OptimizerConfig.Kind.gd`,
     /// which steps once per epoch over the whole training set.
     public var batchSize: Int = 32
     /// The optimizer and its hyperparameters.

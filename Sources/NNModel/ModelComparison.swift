@@ -30,7 +30,12 @@ public struct ModelComparison: Sendable {
 
     /// Compares `a` and `b`; elements are equal when `|a - b| <= absolute + relative × |b|` (NumPy's `allclose`).
     ///
-    /// - Parameter ignoreNames: do not count different layer and model names as differences.
+    /// - Parameters:
+    ///   - a: the first model.
+    ///   - b: the second model (the reference of the relative tolerance).
+    ///   - absoluteTolerance: the absolute tolerance per element.
+    ///   - relativeTolerance: the relative tolerance per element, times `|b|`.
+    ///   - ignoreNames: do not count different layer and model names as differences.
     public init(_ a: Sequential, _ b: Sequential, absoluteTolerance: Double = 0, relativeTolerance: Double = 0,
                 ignoreNames: Bool = false) {
         var arch: [String] = []

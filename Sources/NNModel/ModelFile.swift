@@ -8,7 +8,7 @@ import NNSystem
 ///
 /// A file's format is found from its first bytes, and from its extension only when no format
 /// recognises them (so that the reader the extension names can explain what it expected). The
-/// output format is decided once, by ``codec(writing:format:)``: the format asked for, else the
+/// output format is decided once, by ``codec(writing:format:dtype:)``: the format asked for, else the
 /// one the extension names, else `.nnm`.
 public enum ModelFile {
     /// Every format nnmodel knows, in the order they are tried. Adding a format is adding its
@@ -66,6 +66,7 @@ public enum ModelFile {
     /// Reads a model and describes its file.
     ///
     /// - Parameters:
+    ///   - path: the model file, in any supported format.
     ///   - verify: check stored checksums (formats that have them).
     ///   - architecture: the architecture for weights-only Keras files (and instead of a Keras file's own).
     public static func open(_ path: String, verify: Bool = true, architecture: ModelArchitecture? = nil) throws -> LoadedModel {
@@ -80,6 +81,7 @@ public enum ModelFile {
     /// Describes the model file at `path`.
     ///
     /// - Parameters:
+    ///   - path: the model file, in any supported format.
     ///   - verify: read every tensor and check its checksum (formats that have them).
     ///   - statistics: compute per-tensor statistics (reads the data).
     ///   - architecture: the architecture for weights-only Keras files.
@@ -90,7 +92,7 @@ public enum ModelFile {
     }
 
     /// Notes on how other tools will treat a model saved to `path` (in `format`, else the one
-    /// ``codec(writing:format:)`` picks), for example activations tf_keras defines differently;
+    /// ``codec(writing:format:dtype:)`` picks), for example activations tf_keras defines differently;
     /// empty when there is nothing to say.
     public static func compatibilityNotes(_ model: Sequential, path: String, format: ModelFormat? = nil) -> [String] {
         (try? codec(writing: path, format: format))?.compatibilityNotes(for: model.architecture) ?? []
@@ -98,9 +100,13 @@ public enum ModelFile {
 
     /// Writes a model atomically, in `format` or the one the extension names (default `.nnm`).
     ///
-    /// - Parameter dtype: the dtype to store the weights in; `nil` for the format's default
-    ///   (float32 for `.nnm`; for Keras HDF5, float64 when the model's source was float64).
-    ///   A dtype the format cannot store is refused.
+    /// - Parameters:
+    ///   - model: the model to write.
+    ///   - path: the file to write; a temporary file beside it is renamed over it when complete.
+    ///   - format: the format; `nil` for the one the extension names, else `.nnm`.
+    ///   - dtype: the dtype to store the weights in; `nil` for the format's default (float32 for
+    ///     `.nnm`; for Keras HDF5, float64 when the model's source was float64). A dtype the
+    ///     format cannot store is refused.
     public static func save(_ model: Sequential, to path: String, format: ModelFormat? = nil, dtype: DType? = nil) throws {
         try codec(writing: path, format: format).write(model, to: path, options: WriteOptions(dtype: dtype, producer: NNModelVersion.producer))
     }

@@ -24,6 +24,7 @@ public enum Pictures {
     /// - Parameters:
     ///   - data: the samples; their shape must be an image (`[height, width]` or `[height, width, 1]`).
     ///   - probabilities: the model's outputs for them, `[N, classes]`.
+    ///   - classNames: the name of each class, by index (indices without a name print as numbers).
     public static func predictionGrid(_ data: Dataset, probabilities: Tensor, classNames: [String]) throws -> [UInt8] {
         let shape = data.sampleShape
         guard shape.count == 2 || (shape.count == 3 && shape[2] == 1) else {

@@ -13,7 +13,7 @@ public enum PlotError: NNError, Equatable, Sendable {
     case pixelCountMismatch(expected: Int, actual: Int)
     /// Sample `index` of a batch has the wrong number of pixels.
     case samplePixelCountMismatch(index: Int, expected: Int, actual: Int)
-    /// An integer scale factor (image or text) is below 1 or above ``RGBAImage/maximumScale``.
+    /// An integer scale factor (image or text) is below 1 or above `RGBAImage.maximumScale`.
     case invalidScale(Int)
     /// A list that must not be empty is empty; the string names it.
     case emptyInput(String)

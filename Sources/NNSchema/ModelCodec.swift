@@ -2,7 +2,7 @@
 ///
 /// Every format nnmodel supports is one type conforming to this protocol and one line in the
 /// registry (`ModelFile.codecs` in NNModel); conversion is a read by one codec followed by a
-/// write by another, through ``Sequential``. Errors thrown conform to ``NNError`` and name the file.
+/// write by another, through ``Sequential``. Errors thrown conform to `NNError` and name the file.
 public protocol ModelCodec: Sendable {
     /// The format's identity.
     var format: ModelFormat { get }
