@@ -24,8 +24,8 @@ package enum Repository {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return [] }
         return names.filter { name in
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: path + "/" + name, isDirectory: &isDirectory)
-            return !name.hasPrefix(".") && name != "README.md" && !isDirectory.boolValue
+            let exists = FileManager.default.fileExists(atPath: path + "/" + name, isDirectory: &isDirectory)
+            return exists && !name.hasPrefix(".") && name != "README.md" && !isDirectory.boolValue
         }.sorted()
     }
 
