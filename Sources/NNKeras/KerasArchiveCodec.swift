@@ -22,8 +22,7 @@ public struct KerasArchiveCodec: ModelCodec {
     }
 
     public func read(_ path: String, options: ReadOptions) throws -> LoadedModel {
-        let (model, info) = try KerasReader.read(path, architecture: options.architecture)
-        return LoadedModel(model: model, file: info.description(givenArchitecture: options.architecture != nil))
+        try KerasReader.load(path, options: options)
     }
 
     public func write(_ model: Sequential, to path: String, options: WriteOptions) throws {

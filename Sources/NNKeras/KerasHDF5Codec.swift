@@ -26,8 +26,7 @@ public struct KerasHDF5Codec: ModelCodec {
     public func recognizes(_ head: [UInt8]) -> Bool { head.starts(with: KerasReader.hdf5Signature) }
 
     public func read(_ path: String, options: ReadOptions) throws -> LoadedModel {
-        let (model, info) = try KerasReader.read(path, architecture: options.architecture)
-        return LoadedModel(model: model, file: info.description(givenArchitecture: options.architecture != nil))
+        try KerasReader.load(path, options: options)
     }
 
     public func write(_ model: Sequential, to path: String, options: WriteOptions) throws {
@@ -42,6 +41,14 @@ public struct KerasHDF5Codec: ModelCodec {
 
     public func compatibilityNotes(for architecture: ModelArchitecture) -> [String] {
         KerasHDF5Writer.compatibilityNotes(for: architecture)
+    }
+}
+
+extension KerasReader {
+    /// Reads the Keras file at `path` (any layout) with its facts as every format reports them.
+    static func load(_ path: String, options: ReadOptions) throws(KerasImportError) -> LoadedModel {
+        let (model, info) = try read(path, architecture: options.architecture)
+        return LoadedModel(model: model, file: info.description(givenArchitecture: options.architecture != nil))
     }
 }
 
