@@ -26,6 +26,7 @@ static inline unsigned nn_h5_version_release(void) { return H5_VERS_RELEASE; }
 static inline unsigned nn_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
 static inline unsigned nn_h5f_acc_rdwr(void) { return H5F_ACC_RDWR; }
 static inline unsigned nn_h5f_acc_trunc(void) { return H5F_ACC_TRUNC; }
+static inline unsigned nn_h5f_acc_excl(void) { return H5F_ACC_EXCL; }
 
 /* Object-type mask for H5Fget_obj_count: everything opened through this file id. */
 static inline unsigned nn_h5f_obj_all_local(void) { return H5F_OBJ_ALL | H5F_OBJ_LOCAL; }

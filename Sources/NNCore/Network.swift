@@ -46,8 +46,27 @@ final class Network {
         }
     }
 
-    /// The most Float32 values the engine's buffers may hold together (16 GiB).
-    static let maximumBufferElements = 1 << 32
+    /// The most Float32 values one engine's work buffers may hold together (1 GiB): training
+    /// refuses a batch that needs more, inference splits its batches so they fit.
+    package static let maximumBufferElements = 1 << 28
+
+    /// The Float32 values of the work buffers for `maxSamples` samples (the input, then per value
+    /// of each layer's output at most the output and the pre-activation (or a dropout mask), and
+    /// when training also the gradient and the products of up to three more feature blocks), or
+    /// `nil` when that overflows.
+    static func workBufferElements(inputShape: [Int], layerShapes: [[Int]], maxSamples: Int, training: Bool) -> Int? {
+        let buffersPerValue = training ? 3 + (Network.maximumFeatureParts - 1) : 2
+        var perSample = inputShape.reduce(1, *)
+        for shape in layerShapes {
+            let (values, overflow) = shape.reduce(1, *).multipliedReportingOverflow(by: buffersPerValue)
+            guard !overflow else { return nil }
+            let (sum, overflow2) = perSample.addingReportingOverflow(values)
+            guard !overflow2 else { return nil }
+            perSample = sum
+        }
+        let (total, overflow) = perSample.multipliedReportingOverflow(by: max(1, maxSamples))
+        return overflow ? nil : total
+    }
 
     let maxSamples: Int
     let inputSize: Int
@@ -75,17 +94,17 @@ final class Network {
     init(architecture: ModelArchitecture, maxSamples: Int, training: Bool, threads: Int = 1) throws(ModelConfigError) {
         let shapes = try architecture.validated()
         let specs = try architecture.weightSpecs()
-        // Refuse work buffers that cannot fit, rather than failing inside an allocation. The input,
-        // then per value of each layer's output at most: the output and the pre-activation (or a
-        // dropout mask), and when training also the gradient and the products of up to three more
-        // feature blocks.
-        let buffersPerValue = training ? 3 + (Network.maximumFeatureParts - 1) : 2
-        let perSample = architecture.inputShape.reduce(1, *) + shapes.reduce(0) { $0 + $1.reduce(1, *) } * buffersPerValue
-        let (total, overflow) = perSample.multipliedReportingOverflow(by: max(1, maxSamples))
-        guard !overflow, total <= Network.maximumBufferElements else {
+        var specIndex = [[String: Int]](repeating: [:], count: architecture.layers.count)
+        for (position, spec) in specs.enumerated() { specIndex[spec.layerIndex][spec.role] = position }
+        // Refuse work buffers that cannot fit, rather than failing inside an allocation.
+        let total = Network.workBufferElements(inputShape: architecture.inputShape, layerShapes: shapes,
+                                               maxSamples: maxSamples, training: training)
+        guard let total, total <= Network.maximumBufferElements else {
+            let perSample = Network.workBufferElements(inputShape: architecture.inputShape, layerShapes: shapes,
+                                                       maxSamples: 1, training: training)
             throw .invalidField(layer: architecture.name, field: "batch",
                                 expected: "work buffers of at most \(Network.maximumBufferElements / (1 << 28)) GiB",
-                                found: "\(maxSamples) samples × \(perSample) values per sample")
+                                found: "\(maxSamples) samples × \(perSample.map(String.init) ?? "too many") values per sample")
         }
         self.maxSamples = max(1, maxSamples)
         inputSize = architecture.inputShape.reduce(1, *)
@@ -122,8 +141,8 @@ final class Network {
             var step: Step
             switch layer.kind {
             case let .dense(d):
-                let kernel = specs.firstIndex { $0.layerIndex == i && $0.role == "kernel" } ?? 0
-                let bias = specs.firstIndex { $0.layerIndex == i && $0.role == "bias" }
+                let kernel = specIndex[i]["kernel"] ?? 0
+                let bias = specIndex[i]["bias"]
                 let z = allocate(size)
                 let a = d.activation == .linear ? z : allocate(size)
                 step = Step(operation: .dense(kernel: kernel, bias: bias, inFeatures: inFeatures, units: d.units,

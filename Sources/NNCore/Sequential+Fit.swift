@@ -44,6 +44,12 @@ extension Sequential {
         if let validation { try trainer.checkLabels(validation) }
         var history = metadata.history ?? History()
         let firstEpoch = (history.epochs.last?.epoch ?? 0) + 1
+        guard history.epochs.count + options.epochs <= History.maximumLength,
+              firstEpoch - 1 + options.epochs <= History.maximumEpochNumber else {
+            throw TrainingError.invalidOption(
+                name: "epochs", value: "\(options.epochs)",
+                expected: "a number that keeps the history within \(History.maximumLength) epochs numbered up to \(History.maximumEpochNumber) (it holds \(history.epochs.count), the last numbered \(firstEpoch - 1))")
+        }
         var rng = SeededGenerator(seed: options.seed)
         defer {
             weights = trainer.weightTensors()
@@ -107,6 +113,7 @@ final class Trainer {
         architecture = model.architecture
         self.options = options
         self.data = data
+        try Sequential.checkTrainingMemory(architecture, options: options, samples: data.count)
         let specs = try architecture.weightSpecs()
         layout = ParameterLayout(specs: specs)
         let shapes = try architecture.validated()
@@ -357,5 +364,36 @@ extension Sequential {
         let trainer = try Trainer(model: self, data: data, options: options)
         let (sum, _, _) = trainer.order.withUnsafeBufferPointer { trainer.computeGradients($0) }
         return (sum / Double(data.count), trainer.gradientTensors())
+    }
+}
+
+extension Sequential {
+    /// The most Float32 values training may hold: the weights, their gradients and optimizer
+    /// slots, and the work buffers (8 GiB).
+    public static let maximumTrainingElements = 1 << 31
+
+    /// Checks, before anything is allocated, that training `architecture` with `options` on
+    /// `samples` samples stays within ``maximumTrainingElements`` and the work-buffer budget
+    /// (call it before creating the weights of a large model).
+    public static func checkTrainingMemory(_ architecture: ModelArchitecture, options: TrainingOptions, samples: Int) throws {
+        let shapes = try architecture.validated()
+        let parameters = try architecture.weightSpecs().reduce(0) { $0 + $1.shape.reduce(1, *) }
+        let batch = options.optimizer.kind == .gd ? samples : min(options.batchSize, samples)
+        let chunk = max(1, min(batch, maximumChunk))
+        guard let buffers = Network.workBufferElements(inputShape: architecture.inputShape, layerShapes: shapes,
+                                                       maxSamples: chunk, training: true),
+              buffers <= Network.maximumBufferElements else {
+            throw TrainingError.invalidOption(
+                name: "batch size", value: "\(options.batchSize)",
+                expected: "a batch whose work buffers fit in \(Network.maximumBufferElements / (1 << 28)) GiB for this model (samples are processed \(maximumChunk) at a time)")
+        }
+        // The model's weights, the trainer's copy, the gradients and one tensor per optimizer slot.
+        let copies = 3 + options.optimizer.slotNames.count
+        let (weights, overflow) = parameters.multipliedReportingOverflow(by: copies)
+        guard !overflow, weights <= maximumTrainingElements - buffers else {
+            throw TrainingError.invalidOption(
+                name: "model size", value: "\(parameters) weights",
+                expected: "a model whose weights, gradients and \(options.optimizer.kind.rawValue) state fit in \(maximumTrainingElements / (1 << 28)) GiB (\(copies) values per weight)")
+        }
     }
 }

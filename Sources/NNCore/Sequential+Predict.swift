@@ -13,7 +13,11 @@ extension Sequential {
             throw TrainingError.dataMismatch("input of shape \(input.shape) does not fit the model's input \([-1] + architecture.inputShape) (N samples of \(architecture.inputShape))")
         }
         let width = architecture.outputShape.reduce(1, *)
-        var output = [Float](repeating: 0, count: n * width)
+        let (outputCount, overflow) = n.multipliedReportingOverflow(by: width)
+        guard !overflow, outputCount <= ModelArchitecture.maximumElements else {
+            throw TrainingError.dataMismatch("the outputs of \(n) samples would hold more than \(ModelArchitecture.maximumElements) values; predict fewer samples at a time")
+        }
+        var output = [Float](repeating: 0, count: outputCount)
         try output.withUnsafeMutableBufferPointer { out in
             guard let base = out.baseAddress else { return }
             try runInference(count: n, batchSize: batchSize, threads: threads, fill: { network, range in
@@ -32,10 +36,27 @@ extension Sequential {
     func runInference(count: Int, batchSize: Int, threads: Int?,
                       fill: (Network, Range<Int>) -> Void, consume: (Int, Range<Int>, Network) -> Void) throws {
         guard count > 0 else { return }
+        guard batchSize >= 1 else { throw TrainingError.invalidOption(name: "batch size", value: "\(batchSize)", expected: "at least 1") }
+        if let threads, !(1...WorkerPool.maximumThreads).contains(threads) {
+            throw TrainingError.invalidOption(name: "threads", value: "\(threads)", expected: "1 to \(WorkerPool.maximumThreads)")
+        }
+        // Every worker's buffers hold one chunk; together they stay within the work-buffer budget,
+        // so a model with huge layers runs in smaller chunks (and on fewer threads) instead of
+        // allocating what its architecture demands. Only a sample that does not fit alone is refused.
+        let shapes = try architecture.validated()
+        guard let perSample = Network.workBufferElements(inputShape: architecture.inputShape, layerShapes: shapes,
+                                                         maxSamples: 1, training: false),
+              perSample <= Network.maximumBufferElements else {
+            throw ModelConfigError.invalidField(
+                layer: architecture.name, field: "input",
+                expected: "one sample's work buffers within \(Network.maximumBufferElements / (1 << 28)) GiB",
+                found: "a model whose layers need more for one sample")
+        }
+        let affordable = Network.maximumBufferElements / perSample
         // Threads pay off only with enough samples to share.
-        let workers = max(1, min(threads ?? WorkerPool.processorCount, (count + 127) / 128))
+        let workers = max(1, min(threads ?? WorkerPool.processorCount, (count + 127) / 128, affordable))
         let slices = partition(count, into: workers)
-        let chunk = max(1, min(batchSize, slices.map(\.count).max() ?? 1))
+        let chunk = max(1, min(batchSize, slices.map(\.count).max() ?? 1, affordable / workers))
         let networks = try (0..<workers).map { _ in try Network(architecture: architecture, maxSamples: chunk, training: false) }
         try withExtendedLifetime(weights) {
             let pointers = weights.map(\.unsafeBaseAddress)

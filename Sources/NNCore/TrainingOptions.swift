@@ -21,6 +21,12 @@ public struct TrainingOptions: Sendable {
     /// count. OpenBLAS itself always runs single-threaded inside the engine.
     public var threads: Int?
 
+    /// The most threads training, evaluation and prediction accept: four per core.
+    public static var maximumThreads: Int { WorkerPool.maximumThreads }
+
+    /// The largest batch accepted (the engine's buffers are checked against their own cap too).
+    public static let maximumBatchSize = 1 << 24
+
     public init(epochs: Int = 5, batchSize: Int = 32, optimizer: OptimizerConfig = OptimizerConfig(.adam),
                 loss: Loss = .sparseCategoricalCrossentropy, seed: UInt64 = 0, validationSplit: Double = 0) {
         self.epochs = epochs
@@ -33,12 +39,18 @@ public struct TrainingOptions: Sendable {
 
     /// Checks every option's range.
     public func validate() throws(TrainingError) {
-        guard epochs >= 1 else { throw .invalidOption(name: "epochs", value: "\(epochs)", expected: "at least 1") }
-        guard batchSize >= 1 else { throw .invalidOption(name: "batch size", value: "\(batchSize)", expected: "at least 1") }
+        guard epochs >= 1, epochs <= History.maximumLength else {
+            throw .invalidOption(name: "epochs", value: "\(epochs)", expected: "1 to \(History.maximumLength)")
+        }
+        guard batchSize >= 1, batchSize <= TrainingOptions.maximumBatchSize else {
+            throw .invalidOption(name: "batch size", value: "\(batchSize)", expected: "1 to \(TrainingOptions.maximumBatchSize)")
+        }
         guard validationSplit >= 0, validationSplit < 1 else {
             throw .invalidOption(name: "validation split", value: "\(validationSplit)", expected: "a fraction in [0, 1)")
         }
-        if let threads, threads < 1 { throw .invalidOption(name: "threads", value: "\(threads)", expected: "at least 1") }
+        if let threads, !(1...TrainingOptions.maximumThreads).contains(threads) {
+            throw .invalidOption(name: "threads", value: "\(threads)", expected: "1 to \(TrainingOptions.maximumThreads)")
+        }
         do { try optimizer.validate() } catch {
             if case let .invalidHyperparameter(name, value, expected) = error {
                 throw .invalidOption(name: name, value: value, expected: expected)

@@ -35,6 +35,10 @@ final class WorkerPool: @unchecked Sendable {
 
     /// The number of processors online.
     static var processorCount: Int { Int(nn_processor_count()) }
+
+    /// The most threads any command or call may ask for: four per core (more only make the
+    /// threads wait for each other; thousands livelock the scheduler).
+    static var maximumThreads: Int { 4 * max(1, processorCount) }
 }
 
 /// Splits `0..<count` into `parts` contiguous ranges whose boundaries are multiples of

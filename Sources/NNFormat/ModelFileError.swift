@@ -24,6 +24,8 @@ public enum ModelFileError: NNError, Equatable, Sendable {
     case missingTensor(path: String, tensor: String, expectedShape: [Int])
     case tensorShapeMismatch(path: String, tensor: String, expected: [Int], found: [Int])
     case invalidOptimizerState(path: String, reason: String)
+    /// The model cannot be written as `.nnm` (the file would break a reader's limit).
+    case cannotWrite(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -62,6 +64,7 @@ public enum ModelFileError: NNError, Equatable, Sendable {
         case let .tensorShapeMismatch(path, tensor, expected, found):
             return "\(path): tensor '\(tensor)' has shape \(found), the architecture needs \(expected)"
         case let .invalidOptimizerState(path, reason): return "\(path): invalid optimizer state: \(reason)"
+        case let .cannotWrite(path, reason): return "\(path): cannot write as .nnm: \(reason)"
         }
     }
 }
@@ -81,7 +84,7 @@ extension ModelFileError {
              let .tensorLengthMismatch(path, _, _, _), let .misalignedTensor(path, _, _), let .tensorOutOfBounds(path, _, _, _, _),
              let .tensorsOverlap(path, _, _), let .duplicateTensor(path, _), let .tooManyTensors(path, _, _),
              let .checksumMismatch(path, _, _, _), let .missingTensor(path, _, _), let .tensorShapeMismatch(path, _, _, _),
-             let .invalidOptimizerState(path, _):
+             let .invalidOptimizerState(path, _), let .cannotWrite(path, _):
             return path
         }
     }

@@ -51,10 +51,12 @@ public struct NNMCodec: ModelCodec {
             }
             checksums = failures.isEmpty ? .verified(count: header.tensors.count) : .failed(failures)
         }
-        let tensors = header.tensors.map { t in
-            Inspection.TensorInfo(
-                name: t.name, dtype: t.dtype, shape: t.shape, offset: header.dataOffset + t.offset, byteLength: t.length,
-                statistics: options.statistics ? file.map { f in f.tensor(t).withUnsafeBufferPointer { Inspection.Statistics($0) } } : nil)
+        var tensors: [Inspection.TensorInfo] = []
+        for t in header.tensors {
+            var statistics: Inspection.Statistics?
+            if options.statistics, let file { statistics = try file.tensor(t).withUnsafeBufferPointer { Inspection.Statistics($0) } }
+            tensors.append(Inspection.TensorInfo(name: t.name, dtype: t.dtype, shape: t.shape, offset: header.dataOffset + t.offset,
+                                                 byteLength: t.length, statistics: statistics))
         }
         let optimizerCount = header.tensors.filter { $0.name.hasPrefix("optimizer/") }.reduce(0) { $0 + $1.count }
         return Inspection(file: description(of: header, path: path), architecture: header.architecture, metadata: header.metadata,

@@ -7,64 +7,68 @@ import Glibc
 import Darwin
 #endif
 
-/// An open `.nnm` file: its validated header and a memory map of its bytes.
+/// An open `.nnm` file: its validated header, and its bytes read on demand.
 ///
 /// Opening checks the preamble, the header (within its cap, CRC-32, UTF-8 JSON, architecture),
 /// and every tensor's placement (inside the data section, aligned, no overlaps, lengths that match
-/// dtype and shape, no overflow) before anything is trusted. Tensor checksums are verified by
-/// ``model(verify:)`` unless asked not to. Float32 tensors are used in place from the mapping.
+/// dtype and shape, no overflow) before anything is trusted. Tensors are read with `pread` into
+/// memory the reader owns (a file truncated meanwhile is an error, never a crash), and their
+/// checksums are verified as they are read unless asked not to.
 package final class NNMFile: @unchecked Sendable {
     /// The path that was opened.
     package let path: String
     /// The validated header.
     package let header: NNMHeader
-    private let mapping: MappedFile
+    private let source: Source
 
-    /// Maps and validates the file at `path`.
-    package init(path: String) throws(ModelFileError) {
-        self.path = path
-        do { mapping = try MappedFile(path: path) } catch { throw .file(error) }
-        header = try NNMFile.parseHeader(mapping.bytes, fileSize: mapping.count, path: path)
+    /// Where the bytes come from.
+    private enum Source {
+        case file(ReadableFile)
+        case memory([UInt8])
     }
 
-    /// Validates the bytes of a `.nnm` file held in memory (copied, so the caller's array may
-    /// change afterwards); `path` only names the file in errors.
+    /// Opens and validates the file at `path` (reading its preamble and header only).
+    package init(path: String) throws(ModelFileError) {
+        self.path = path
+        let file: ReadableFile
+        do { file = try ReadableFile(path: path) } catch { throw .file(error) }
+        source = .file(file)
+        header = try NNMFile.readHeader(file, path: path)
+    }
+
+    /// Validates the bytes of a `.nnm` file held in memory; `path` only names the file in errors.
     package init(contents: [UInt8], path: String) throws(ModelFileError) {
         self.path = path
-        mapping = MappedFile(contents: contents, path: path)
-        header = try NNMFile.parseHeader(mapping.bytes, fileSize: mapping.count, path: path)
+        source = .memory(contents)
+        header = try contents.withUnsafeBufferPointer { (buffer) throws(ModelFileError) in
+            try NNMFile.parseHeader(UnsafeRawBufferPointer(buffer), fileSize: contents.count, path: path)
+        }
     }
 
     /// Reads and validates only the preamble and header of the file at `path`: the cost does not
     /// grow with the size of the weights.
     package static func readHeader(path: String) throws(ModelFileError) -> NNMHeader {
-        let fd: Int32, size: Int
-        do { (fd, size) = try FileReader.openRegularFile(path) } catch { throw .file(error) }
-        defer { close(fd) }
+        let file: ReadableFile
+        do { file = try ReadableFile(path: path) } catch { throw .file(error) }
+        return try readHeader(file, path: path)
+    }
+
+    /// Reads the preamble, then (after checking its length against the cap and the file) the
+    /// header, and validates them.
+    static func readHeader(_ file: ReadableFile, path: String) throws(ModelFileError) -> NNMHeader {
+        let size = file.size
+        let preamble: [UInt8]
+        do { preamble = try file.bytes(at: 0, count: min(size, NNMFormat.preambleSize)) } catch { throw .file(error) }
         guard size >= NNMFormat.preambleSize else {
-            var head = [UInt8](repeating: 0, count: size)
-            _ = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, size, 0) }
-            try checkMagic(head, path: path)
+            try checkMagic(preamble, path: path)
             throw .tooShort(path: path, size: size)
         }
-        var preamble = [UInt8](repeating: 0, count: NNMFormat.preambleSize)
-        guard preamble.withUnsafeMutableBytes({ pread(fd, $0.baseAddress, NNMFormat.preambleSize, 0) }) == NNMFormat.preambleSize else {
-            throw .file(.readFailed(path: path, reason: "short read"))
-        }
         let length = try headerLength(preamble, fileSize: size, path: path)
-        var bytes = [UInt8](repeating: 0, count: NNMFormat.preambleSize + length)
-        bytes.replaceSubrange(0..<NNMFormat.preambleSize, with: preamble)
-        let got = bytes.withUnsafeMutableBytes { raw in
-            raw.baseAddress.map { pread(fd, $0 + NNMFormat.preambleSize, length, off_t(NNMFormat.preambleSize)) } ?? -1
+        let bytes: [UInt8]
+        do { bytes = try file.bytes(at: 0, count: NNMFormat.preambleSize + length) } catch { throw .file(error) }
+        return try bytes.withUnsafeBufferPointer { (buffer) throws(ModelFileError) in
+            try parseHeader(UnsafeRawBufferPointer(buffer), fileSize: size, path: path)
         }
-        guard got == length else { throw .file(.readFailed(path: path, reason: "short read")) }
-        var result: Result<NNMHeader, ModelFileError> = .failure(.tooShort(path: path, size: size))
-        bytes.withUnsafeBytes { raw in
-            do throws(ModelFileError) { result = .success(try parseHeader(raw, fileSize: size, path: path)) } catch {
-                result = .failure(error)
-            }
-        }
-        return try result.get()
     }
 
     static func checkMagic(_ bytes: some Collection<UInt8>, path: String) throws(ModelFileError) {
@@ -164,14 +168,26 @@ package final class NNMFile: @unchecked Sendable {
         }
     }
 
-    /// The stored bytes of a tensor.
-    package func bytes(of entry: NNMTensorEntry) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(rebasing: mapping.bytes[header.dataOffset + entry.offset..<header.dataOffset + entry.offset + entry.length])
+    /// Reads the stored bytes of a tensor in chunks of at most 4 MiB, handing each to `body` with
+    /// its offset inside the tensor.
+    private func readStored(_ entry: NNMTensorEntry, _ body: (UnsafeRawBufferPointer, Int) -> Void) throws(ModelFileError) {
+        let start = header.dataOffset + entry.offset
+        switch source {
+        case let .memory(bytes):
+            bytes.withUnsafeBytes { raw in body(UnsafeRawBufferPointer(rebasing: raw[start..<start + entry.length]), 0) }
+        case let .file(file):
+            do {
+                try file.forEachChunk(from: start, count: entry.length) { (chunk, offset) throws(Never) in body(chunk, offset - start) }
+            } catch {
+                if case let .file(e) = error { throw .file(e) }
+            }
+        }
     }
 
-    /// Checks a tensor's CRC-32.
+    /// Checks a tensor's CRC-32 (reading it through a bounded buffer).
     package func verify(_ entry: NNMTensorEntry) throws(ModelFileError) {
-        let crc = CRC32.checksum(bytes(of: entry))
+        var crc: UInt32 = 0
+        try readStored(entry) { chunk, _ in crc = CRC32.checksum(chunk, continuing: crc) }
         guard crc == entry.crc32 else { throw .checksumMismatch(path: path, tensor: entry.name, expected: entry.crc32, found: crc) }
     }
 
@@ -180,35 +196,45 @@ package final class NNMFile: @unchecked Sendable {
         for t in header.tensors { try verify(t) }
     }
 
-    /// The tensor's values as Float32: in place from the mapping for little-endian float32, decoded otherwise.
-    package func tensor(_ entry: NNMTensorEntry) -> Tensor {
-        if entry.dtype == .float32, entry.count > 0, let base = mapping.mutablePointer(at: header.dataOffset + entry.offset) {
-            let floats = base.bindMemory(to: Float.self, capacity: entry.count)
-            return Tensor(shape: entry.shape, storage: TensorStorage(
-                borrowing: UnsafeMutableBufferPointer(start: floats, count: entry.count), owner: mapping))
+    /// The tensor's values as Float32, read into memory this reader owns (and checked against
+    /// its CRC-32 on the way when `verify` is set).
+    package func tensor(_ entry: NNMTensorEntry, verify: Bool = false) throws(ModelFileError) -> Tensor {
+        var crc: UInt32 = 0
+        let dtype = entry.dtype
+        let storage = TensorStorage(zeros: entry.count)
+        let out = storage.buffer
+        try readStored(entry) { chunk, offset in
+            if verify { crc = CRC32.checksum(chunk, continuing: crc) }
+            guard let base = out.baseAddress else { return }
+            if dtype == .float32, 1.littleEndian == 1 {
+                UnsafeMutableRawPointer(base).advanced(by: offset).copyMemory(from: chunk.baseAddress!, byteCount: chunk.count)
+            } else {
+                // Chunks hold whole elements: 4 MiB is a multiple of every dtype size.
+                dtype.decode(chunk, count: chunk.count / dtype.byteSize, into: base + offset / dtype.byteSize)
+            }
         }
-        var values = [Float](repeating: 0, count: entry.count)
-        values.withUnsafeMutableBufferPointer { out in
-            guard let o = out.baseAddress else { return }
-            entry.dtype.decode(bytes(of: entry), count: entry.count, into: o)
+        if verify, crc != entry.crc32 {
+            throw .checksumMismatch(path: path, tensor: entry.name, expected: entry.crc32, found: crc)
         }
-        return Tensor(shape: entry.shape, values: values)
+        return Tensor(shape: entry.shape, storage: storage)
     }
 
     /// The model: architecture, weights (checked against the architecture), optimizer state and metadata.
     ///
-    /// - Parameter verify: check every tensor's CRC-32 first (the default).
+    /// - Parameter verify: check every tensor's CRC-32 while it is read (the default).
     package func model(verify: Bool = true) throws(ModelFileError) -> Sequential {
         let (weightEntries, slotEntries) = try NNMFile.requiredTensors(header, path: path)
-        if verify {
-            for entry in weightEntries + slotEntries.joined() { try self.verify(entry) }
+        var weights: [Tensor] = []
+        for entry in weightEntries { weights.append(try tensor(entry, verify: verify)) }
+        var slots: [[Tensor]] = []
+        for perWeight in slotEntries {
+            var tensors: [Tensor] = []
+            for entry in perWeight { tensors.append(try tensor(entry, verify: verify)) }
+            slots.append(tensors)
         }
-        let state = header.optimizer.map { o in
-            OptimizerState(config: o.config, iterations: o.iterations, slots: slotEntries.map { $0.map(tensor) })
-        }
+        let state = header.optimizer.map { OptimizerState(config: $0.config, iterations: $0.iterations, slots: slots) }
         do {
-            return try Sequential(architecture: header.architecture, weights: weightEntries.map(tensor),
-                                  optimizerState: state, metadata: header.metadata)
+            return try Sequential(architecture: header.architecture, weights: weights, optimizerState: state, metadata: header.metadata)
         } catch {
             throw .invalidHeader(path: path, reason: "\(error)")
         }

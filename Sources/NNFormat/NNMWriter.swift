@@ -26,13 +26,13 @@ package enum NNMWriter {
     ///   - producer: recorded as `metadata.producer`.
     ///   - includeOptimizer: also save the optimizer state, so training can resume.
     package static func write(_ model: Sequential, to path: String, dtype: DType = .float32,
-                             producer: String, includeOptimizer: Bool = true) throws(ModelFileError) {
+                              producer: String, includeOptimizer: Bool = true) throws(ModelFileError) {
         let (preamble, items) = prepare(model, dtype: dtype, producer: producer, includeOptimizer: includeOptimizer)
+        // What is written must be what the reader accepts (Spec/FORMAT.md §6): the header is checked
+        // as a reader checks it before anything replaces the target.
+        try checkReadable(preamble: preamble, items: items, path: path)
         do throws(FileError) {
-            try AtomicFile.replace(path) { (temporary: String) throws(FileError) in
-                let fd = open(temporary, O_WRONLY | O_CLOEXEC)
-                guard fd >= 0 else { throw .writeFailed(path: path, reason: FileError.systemMessage(errno)) }
-                defer { close(fd) }
+            try AtomicFile.replace(path) { (fd: Int32) throws(FileError) in
                 try AtomicFile.writeAll(fd, preamble, path: path)
                 var position = 0
                 for item in items {
@@ -55,6 +55,25 @@ package enum NNMWriter {
             }
         } catch {
             throw .file(error)
+        }
+    }
+
+    /// Refuses to write a file the reader would refuse: the header parsed and validated as
+    /// ``NNMFile`` does, against the size the file will have.
+    static func checkReadable(preamble: [UInt8], items: [Item], path: String) throws(ModelFileError) {
+        let dataOffset = preamble.count
+        let fileSize = dataOffset + (items.last.map { $0.entry.offset + $0.entry.length } ?? 0)
+        let headerLength = preamble.count >= NNMFormat.preambleSize
+            ? preamble[16..<24].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) } : 0
+        guard headerLength <= NNMFormat.maximumHeaderLength else {
+            throw .cannotWrite(path: path, reason: "its header would be \(headerLength) bytes, more than the \(NNMFormat.maximumHeaderLength)-byte limit readers accept (a very long training history or metadata?)")
+        }
+        do {
+            _ = try preamble.withUnsafeBufferPointer { (buffer) throws(ModelFileError) in
+                try NNMFile.parseHeader(UnsafeRawBufferPointer(buffer), fileSize: fileSize, path: path)
+            }
+        } catch {
+            throw .cannotWrite(path: path, reason: "the file would not read back: \(error)")
         }
     }
 

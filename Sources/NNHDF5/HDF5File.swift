@@ -33,14 +33,13 @@ package final class HDF5File: @unchecked Sendable {
     let datasetAccess: hid_t
     /// Size of the file in bytes when it was opened (0 for created files).
     let sizeWhenOpened: Int
-    /// The bytes of a file opened from memory (shared with the caller's array).
-    private let imageBytes: [UInt8]?
     /// Result of `HDF5GlobalHeapCheck.scan` once computed. Guarded by the lock.
     private var heapScan: (problem: String?, index: HDF5GlobalHeapCheck.Index)?
     /// Address layout of the file once read. Guarded by the lock.
     private var addressLayout: (base: Int, addressSize: Int, lengthSize: Int)?
-    /// The mapped contents of a disk file, once needed for validation. Guarded by the lock.
-    private var mappedContents: MappedFile?
+    /// The bytes the safety checks read: the image, or the disk file read with `pread` (it is
+    /// never mapped); nil for a file this process is creating. Guarded by the lock.
+    private let contents: HDF5FileBytes?
 
     /// Counter making the names of in-memory files unique. HDF5 identifies an open
     /// core-driver file by its name, so two images opened under the same name would
@@ -48,16 +47,20 @@ package final class HDF5File: @unchecked Sendable {
     nonisolated(unsafe) private static var memoryFileCounter = 0
 
     private enum Source {
-        case disk
+        /// A file on disk, at this path.
+        case disk(String)
         case image([UInt8])
+        /// A new file in memory.
         case create
+        /// A new file on disk at this path, created by libhdf5 (tests only).
+        case createOnDisk(String)
     }
 
-    /// Opens an existing HDF5 file read-only.
+    /// Opens an existing HDF5 file read-only; `name` (default: the path) names it in messages.
     ///
     /// - Throws: `HDF5Error.cannotOpen` when the file is missing, unreadable or not HDF5.
-    package convenience init(readingFrom path: String) throws(HDF5Error) {
-        try self.init(path: path, source: .disk)
+    package convenience init(readingFrom path: String, name: String? = nil) throws(HDF5Error) {
+        try self.init(path: name ?? path, source: .disk(path))
     }
 
     /// Opens an HDF5 file image held in memory, read-only, without touching the disk.
@@ -69,32 +72,63 @@ package final class HDF5File: @unchecked Sendable {
         try self.init(path: name, source: .image(bytes))
     }
 
-    /// Creates a new HDF5 file at `path`, replacing any existing file there.
-    package static func create(at path: String) throws(HDF5Error) -> HDF5File {
-        try HDF5File(path: path, source: .create)
+    /// Creates a new HDF5 file in memory (libhdf5's core driver, no backing file): nothing touches
+    /// the disk until the caller writes ``fileImage()`` itself. `name` names it in messages.
+    ///
+    /// libhdf5 1.10 cannot close a disk file whose writes failed (a full disk) and later crashes
+    /// in its exit handler, and it creates files by name; building the image in memory and writing
+    /// it through a descriptor the caller owns avoids both.
+    package static func createInMemory(name: String) throws(HDF5Error) -> HDF5File {
+        try HDF5File(path: name, source: .create)
+    }
+
+    /// Creates a new HDF5 file on disk at `path` (replacing a file there), written by libhdf5
+    /// itself. For tests that build files to read back; nnmodel's own writer uses
+    /// ``createInMemory(name:)``.
+    package static func createOnDisk(at path: String) throws(HDF5Error) -> HDF5File {
+        try HDF5File(path: path, source: .createOnDisk(path))
+    }
+
+    /// The bytes of a file created in memory, as they would be on disk (after a flush).
+    package func fileImage() throws(HDF5Error) -> [UInt8] {
+        try HDF5Library.locked { () throws(HDF5Error) in
+            let fid = try requireOpen(path: "/")
+            let file = self.path
+            let fail = { (message: String) in HDF5Error.libraryFailure(file: file, path: "/", operation: "taking the image of", message: message) }
+            try HDF5Library.check(H5Fflush(fid, H5F_SCOPE_GLOBAL), fail)
+            let size = try HDF5Library.check(H5Fget_file_image(fid, nil, 0), fail)
+            var image = [UInt8](repeating: 0, count: Int(size))
+            let copied = image.withUnsafeMutableBytes { H5Fget_file_image(fid, $0.baseAddress, $0.count) }
+            _ = try HDF5Library.check(copied, fail)
+            guard copied == size else { throw fail("the image changed size while it was copied") }
+            return image
+        }
     }
 
     private init(path: String, source: Source) throws(HDF5Error) {
         self.path = path
-        if case .create = source { isWritable = true } else { isWritable = false }
-        if case .image(let bytes) = source { imageBytes = bytes } else { imageBytes = nil }
-
-        // Structures libhdf5 reads while opening the file, checked first (see HDF5ObjectHeaderCheck).
-        let problem: String?
+        let creating: Bool
         switch source {
-        case .image(let bytes): problem = bytes.withUnsafeBytes(HDF5ObjectHeaderCheck.superblockProblem)
-        case .disk:
-            // Mapped once; the later checks (see `withContents`) read the same mapping. A file that
-            // cannot be mapped is not opened: libhdf5 would read it without the crash guards.
-            let mapped: MappedFile
-            do { mapped = try MappedFile(path: path, writable: false) } catch {
+        case .create, .createOnDisk: creating = true
+        case .disk, .image: creating = false
+        }
+        isWritable = creating
+        // Structures libhdf5 reads while opening the file, checked first (see HDF5ObjectHeaderCheck).
+        // A disk file that cannot be opened here (missing, a FIFO or device) is not opened by
+        // libhdf5 either: it would read it without the crash guards.
+        switch source {
+        case .image(let bytes): contents = HDF5FileBytes(bytes: bytes)
+        case let .disk(diskPath):
+            do { contents = HDF5FileBytes(file: try ReadableFile(path: diskPath)) } catch {
                 throw HDF5Error.cannotOpen(file: path, message: error.description)
             }
-            mappedContents = mapped
-            problem = HDF5ObjectHeaderCheck.superblockProblem(mapped.bytes)
-        case .create: problem = nil
+        case .create, .createOnDisk: contents = nil
         }
-        if let problem { throw HDF5Error.corruptFile(file: path, path: "/", detail: problem) }
+        if let contents {
+            let problem = HDF5ObjectHeaderCheck.superblockProblem(contents)
+            if let failure = contents.failure { throw HDF5Error.cannotOpen(file: path, message: failure.description) }
+            if let problem { throw HDF5Error.corruptFile(file: path, path: "/", detail: problem) }
+        }
 
         let opened: (fid: hid_t, lapl: hid_t, gapl: hid_t, dapl: hid_t, size: Int) =
             try HDF5Library.locked { () throws(HDF5Error) in
@@ -108,6 +142,7 @@ package final class HDF5File: @unchecked Sendable {
                 }
                 func openFailure(_ message: String) -> HDF5Error {
                     if case .create = source { return .cannotCreate(file: path, message: message) }
+                    if case .createOnDisk = source { return .cannotCreate(file: path, message: message) }
                     return .cannotOpen(file: path, message: message)
                 }
                 func makeAccessList(_ cls: hid_t) throws(HDF5Error) -> hid_t {
@@ -126,11 +161,17 @@ package final class HDF5File: @unchecked Sendable {
 
                 let fid: hid_t
                 switch source {
-                case .disk:
-                    fid = try HDF5Library.check(H5Fopen(path, nn_h5f_acc_rdonly(), fapl), openFailure)
-                case .create:
+                case let .disk(diskPath):
+                    fid = try HDF5Library.check(H5Fopen(diskPath, nn_h5f_acc_rdonly(), fapl), openFailure)
+                case let .createOnDisk(diskPath):
                     fid = try HDF5Library.check(
-                        H5Fcreate(path, nn_h5f_acc_trunc(), hid_t(H5P_DEFAULT), fapl), openFailure)
+                        H5Fcreate(diskPath, nn_h5f_acc_trunc(), hid_t(H5P_DEFAULT), fapl), openFailure)
+                case .create:
+                    try HDF5Library.check(H5Pset_fapl_core(fapl, 1 << 20, false), openFailure)
+                    HDF5File.memoryFileCounter += 1
+                    let uniqueName = "\(path) [nnhdf5 new memory file \(HDF5File.memoryFileCounter)]"
+                    fid = try HDF5Library.check(
+                        H5Fcreate(uniqueName, nn_h5f_acc_excl(), hid_t(H5P_DEFAULT), fapl), openFailure)
                 case .image(let bytes):
                     if bytes.isEmpty {
                         throw HDF5Error.cannotOpen(file: path, message: "the file image is empty (0 bytes)")
@@ -149,7 +190,7 @@ package final class HDF5File: @unchecked Sendable {
                 }
 
                 var size: hsize_t = 0
-                if case .create = source {
+                if creating {
                     size = 0
                 } else if H5Fget_filesize(fid, &size) < 0 {
                     let message = HDF5Library.takeErrorMessage()
@@ -230,11 +271,12 @@ package final class HDF5File: @unchecked Sendable {
         return fileID
     }
 
-    /// Runs `body` on the raw bytes of the file (the image, or the disk file mapped into memory
-    /// when it was opened); nil for a file this process is creating. Lock must be held.
-    private func withContents<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T? {
-        if let imageBytes { return imageBytes.withUnsafeBytes(body) }
-        return mappedContents.map { body($0.bytes) }
+    /// Runs `body` on the bytes of the file; nil for a file this process is creating, or when a
+    /// read failed (the file changed since it was opened). Lock must be held.
+    private func withContents<T>(_ body: (HDF5FileBytes) -> T) -> T? {
+        guard let contents, contents.failure == nil else { return nil }
+        let result = body(contents)
+        return contents.failure == nil ? result : nil
     }
 
     /// Base address and address/length sizes of the file. Lock must be held.
@@ -267,10 +309,7 @@ package final class HDF5File: @unchecked Sendable {
         if heapScan == nil {
             let lengthSize = layout().lengthSize
             heapScan = withContents { HDF5GlobalHeapCheck.scan($0, lengthSize: lengthSize) }
-                ?? ("the file could not be read again to validate it", [:])
-            // The scan read every page of the file; the later checks read a few. Without this,
-            // reading a model's datasets next would hold the file in memory twice.
-            mappedContents?.releaseResidentPages()
+                ?? (readFailure, [:])
         }
         let scan = heapScan ?? (nil, [:])
         if let problem = scan.problem {
@@ -296,7 +335,7 @@ package final class HDF5File: @unchecked Sendable {
             HDF5ObjectHeaderCheck(bytes: bytes, base: layout.base, addressSize: layout.addressSize,
                                   lengthSize: layout.lengthSize, heaps: heaps)
                 .inspect(objectAddress: UInt64(address))
-        } ?? HDF5ObjectHeaderCheck.Report(problem: "the file could not be read again to validate it")
+        } ?? HDF5ObjectHeaderCheck.Report(problem: readFailure)
         if let problem = report.problem {
             throw HDF5Error.corruptFile(file: path, path: objectPath, detail: problem)
         }
@@ -322,11 +361,16 @@ package final class HDF5File: @unchecked Sendable {
             HDF5ObjectHeaderCheck(bytes: bytes, base: layout.base, addressSize: layout.addressSize,
                                   lengthSize: layout.lengthSize, heaps: [:])
                 .symbolTableProblem(objectAddress: UInt64(address))
-        } ?? "the file could not be read again to validate it"
+        } ?? readFailure
         if let problem {
             throw HDF5Error.corruptFile(file: path, path: objectPath, detail: problem)
         }
         checkedSymbolTables.insert(UInt64(address))
+    }
+
+    /// Why a check could not read the file.
+    private var readFailure: String {
+        contents?.failure.map { "the file could not be read to validate it: \($0)" } ?? "the file could not be read to validate it"
     }
 
     /// Refuses to open the root group of this (untrusted) file when its object header declares
@@ -341,7 +385,7 @@ package final class HDF5File: @unchecked Sendable {
             guard let root = check.rootObjectHeaderAddress(superblock: layout.base),
                   root < UInt64(Int.max / 2), layout.base + Int(root) < bytes.count else { return nil }
             return check.headerSizeProblem(at: layout.base + Int(root))
-        } ?? nil
+        } ?? (contents == nil ? nil : readFailure)
         if let problem { throw HDF5Error.corruptFile(file: path, path: "/", detail: problem) }
     }
 

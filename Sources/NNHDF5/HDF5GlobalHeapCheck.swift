@@ -1,5 +1,3 @@
-import Foundation
-
 /// Validation of a file's global heap collections before libhdf5 reads from them.
 ///
 /// Variable-length strings (Keras's `layer_names`, `weight_names`, `keras_version`)
@@ -28,13 +26,13 @@ enum HDF5GlobalHeapCheck {
     /// and the objects of the collections checked before it.
     ///
     /// - Parameter lengthSize: the file's "size of lengths" (8 in practice; 2, 4 or 8).
-    static func scan(_ bytes: UnsafeRawBufferPointer, lengthSize: Int) -> (problem: String?, index: Index) {
+    static func scan(_ bytes: HDF5FileBytes, lengthSize: Int) -> (problem: String?, index: Index) {
         var index: Index = [:]
         guard [2, 4, 8].contains(lengthSize), bytes.count >= 4 else { return (nil, index) }
         let signature: [UInt8] = Array("GCOL".utf8)
         var offset = 0
         while offset + 4 <= bytes.count {
-            guard let found = find(signature, in: bytes, from: offset) else { break }
+            guard let found = bytes.find(signature, from: offset) else { break }
             switch checkCollection(at: found, in: bytes, lengthSize: lengthSize) {
             case .failure(let problem): return (problem.text, index)
             case .success(let objects): if let objects { index[found] = objects }
@@ -50,7 +48,7 @@ enum HDF5GlobalHeapCheck {
     /// Checks the collection whose signature starts at `start`: its objects (index
     /// -> size), nil when libhdf5 would reject it by itself, or the problem.
     static func checkCollection(
-        at start: Int, in bytes: UnsafeRawBufferPointer, lengthSize: Int
+        at start: Int, in bytes: HDF5FileBytes, lengthSize: Int
     ) -> Result<[UInt64: UInt64]?, Problem> {
         let header = headerSize(lengthSize: lengthSize)
         guard start + header <= bytes.count else {
@@ -58,7 +56,7 @@ enum HDF5GlobalHeapCheck {
         }
         // libhdf5 rejects other versions itself (with an error, not a crash).
         guard bytes[start + 4] == 1 else { return .success(nil) }
-        let size = readUnsigned(bytes, at: start + 8, width: lengthSize)
+        let size = bytes.unsigned(at: start + 8, width: lengthSize)
         guard size >= UInt64(header), size <= UInt64(bytes.count - start) else {
             return .failure(Problem(
                 text: "global heap collection at offset \(start) declares \(size) bytes, beyond the end of the file"))
@@ -69,8 +67,8 @@ enum HDF5GlobalHeapCheck {
         var position = start + header
         while position < end {
             if position + objectHeader > end { break }  // a too-small tail is free space
-            let index = readUnsigned(bytes, at: position, width: 2)
-            let objectSize = readUnsigned(bytes, at: position + 8, width: lengthSize)
+            let index = bytes.unsigned(at: position, width: 2)
+            let objectSize = bytes.unsigned(at: position + 8, width: lengthSize)
             let need: UInt64
             if index > 0 {
                 // Checked before rounding up and adding the header, which would overflow for sizes near 2^64.
@@ -91,29 +89,5 @@ enum HDF5GlobalHeapCheck {
             position += Int(need)
         }
         return .success(objects)
-    }
-
-    /// Offset of the first occurrence of `needle` at or after `offset` (memchr for
-    /// the first byte, then a compare: fast even in debug builds).
-    private static func find(_ needle: [UInt8], in bytes: UnsafeRawBufferPointer, from offset: Int) -> Int? {
-        guard let base = bytes.baseAddress, let first = needle.first else { return nil }
-        var position = offset
-        while position + needle.count <= bytes.count {
-            guard let hit = memchr(base + position, Int32(first), bytes.count - position - needle.count + 1) else {
-                return nil
-            }
-            let candidate = base.distance(to: UnsafeRawPointer(hit))
-            if memcmp(base + candidate, needle, needle.count) == 0 { return candidate }
-            position = candidate + 1
-        }
-        return nil
-    }
-
-    static func readUnsigned(_ bytes: UnsafeRawBufferPointer, at offset: Int, width: Int) -> UInt64 {
-        var value: UInt64 = 0
-        for index in (0..<width).reversed() {
-            value = value << 8 | UInt64(bytes[offset + index])
-        }
-        return value
     }
 }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Validation of an object's attribute messages before libhdf5 decodes them.
 ///
 /// libhdf5 1.10 decodes an attribute message trusting the sizes it declares: a
@@ -17,7 +15,7 @@ import Foundation
 /// Attributes in dense storage (fractal heap) and shared datatypes/dataspaces are
 /// not checked (Keras/h5py files do not use them).
 struct HDF5ObjectHeaderCheck {
-    let bytes: UnsafeRawBufferPointer
+    let bytes: HDF5FileBytes
     /// Absolute offset of the file's base address (the superblock position).
     let base: Int
     let addressSize: Int
@@ -31,7 +29,7 @@ struct HDF5ObjectHeaderCheck {
 
     func unsigned(_ offset: Int, _ width: Int) -> UInt64? {
         guard offset >= 0, width >= 0, width <= 8, offset <= bytes.count - width else { return nil }
-        return HDF5GlobalHeapCheck.readUnsigned(bytes, at: offset, width: width)
+        return bytes.unsigned(at: offset, width: width)
     }
 
     private func int(_ offset: Int, _ width: Int) -> Int? {
@@ -95,9 +93,9 @@ struct HDF5ObjectHeaderCheck {
         let data = message.data
         guard let version = int(data, 1), let nameSize = int(data + 2, 2), nameSize > 0 else { return nil }
         let nameAt = version == 3 ? data + 9 : data + 8
-        guard nameAt + nameSize <= data + message.size, let base = bytes.baseAddress else { return nil }
-        var raw = UnsafeRawBufferPointer(start: base + nameAt, count: nameSize)
-        if let end = raw.firstIndex(of: 0) { raw = UnsafeRawBufferPointer(rebasing: raw[..<end]) }
+        guard nameAt + nameSize <= data + message.size else { return nil }
+        var raw = bytes.slice(nameAt..<nameAt + nameSize)
+        if let end = raw.firstIndex(of: 0) { raw.removeSubrange(end...) }
         return String(decoding: raw, as: UTF8.self)
     }
 
@@ -217,8 +215,8 @@ struct HDF5ObjectHeaderCheck {
                           let cacheType = unsigned(entry + lengthSize + addressSize, 4) else { break }
                     // libhdf5 strdup()s the link name at this heap offset: it must end inside the heap.
                     if let names, let nameOffset = unsigned(entry, lengthSize) {
-                        guard nameOffset < UInt64(names.size), let base = bytes.baseAddress,
-                              memchr(base + names.at + Int(nameOffset), 0, names.size - Int(nameOffset)) != nil else {
+                        guard nameOffset < UInt64(names.size),
+                              bytes.firstZero(in: names.at + Int(nameOffset)..<names.at + names.size) != nil else {
                             return "symbol table node at offset \(at) names a link at local heap offset \(nameOffset), which does not hold a terminated name"
                         }
                     }
@@ -312,11 +310,11 @@ struct HDF5ObjectHeaderCheck {
     /// root group's object header; libhdf5 1.10 allocates the sizes these declare (a 4-byte
     /// length for the driver block, up to 8 bytes for an object header chunk) before it checks
     /// that the file holds them.
-    static func superblockProblem(_ bytes: UnsafeRawBufferPointer) -> String? {
+    static func superblockProblem(_ bytes: HDF5FileBytes) -> String? {
         let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
         var at = 0
         while at + 8 <= bytes.count {
-            if bytes[at..<at + 8].elementsEqual(signature) { break }
+            if bytes.matches(signature, at: at) { break }
             at = at == 0 ? 512 : at * 2
         }
         guard at + 16 <= bytes.count else { return nil }
@@ -332,7 +330,7 @@ struct HDF5ObjectHeaderCheck {
                 guard let block = check.absolute(driver), block + 8 <= bytes.count else {
                     return "the superblock's driver information block address \(driver) lies beyond the end of the file"
                 }
-                let length = HDF5GlobalHeapCheck.readUnsigned(bytes, at: block + 4, width: 4)
+                let length = bytes.unsigned(at: block + 4, width: 4)
                 guard length <= UInt64(bytes.count - block) else {
                     return "the driver information block declares \(length) bytes, more than the file holds after it"
                 }
@@ -356,7 +354,7 @@ struct HDF5ObjectHeaderCheck {
     /// stepping through the datatype without checking that it stays inside it.
     func datatypeNamesProblem(at start: Int, size: Int) -> String? {
         guard let classAndVersion = int(start, 1), let members = int(start + 1, 2), size >= 8,
-              start + size <= bytes.count, let base = bytes.baseAddress else { return nil }
+              start + size <= bytes.count else { return nil }
         let typeClass = classAndVersion & 0x0F, version = classAndVersion >> 4
         let end = start + size
         switch typeClass {
@@ -367,10 +365,10 @@ struct HDF5ObjectHeaderCheck {
             }
             var position = parent + 12
             for member in 0..<members {
-                guard position < end, let nul = memchr(base + position, 0, end - position) else {
+                guard position < end, let nul = bytes.firstZero(in: position..<end) else {
                     return "enumeration member \(member) of \(members) has no terminated name inside the \(size)-byte datatype"
                 }
-                let length = base.distance(to: UnsafeRawPointer(nul)) - position + 1
+                let length = nul - position + 1
                 position += version >= 3 ? length : Self.align8(length)
             }
             let (values, overflow) = members.multipliedReportingOverflow(by: parentSize)
@@ -378,8 +376,7 @@ struct HDF5ObjectHeaderCheck {
                 return "enumeration of \(members) members overruns the \(size)-byte datatype"
             }
         case 6:  // compound: each member's name is followed by its description
-            var terminators = 0
-            for position in start + 8..<end where bytes[position] == 0 { terminators += 1 }
+            let terminators = bytes.slice(start + 8..<end).reduce(0) { $0 + ($1 == 0 ? 1 : 0) }
             guard members <= terminators else {
                 return "compound datatype declares \(members) members, more than it has names for"
             }
@@ -420,7 +417,7 @@ struct HDF5ObjectHeaderCheck {
             return refuse("name, datatype and dataspace (\(nameSize) + \(typeSize) + \(spaceSize) bytes) overrun the \(message.size)-byte message")
         }
         // libhdf5 strdup()s the name: its terminating NUL must be inside the name's bytes.
-        guard nameSize > 0, let base = bytes.baseAddress, memchr(base + nameAt, 0, nameSize) != nil else {
+        guard nameSize > 0, bytes.firstZero(in: nameAt..<nameAt + nameSize) != nil else {
             return refuse("the \(nameSize)-byte name is not NUL-terminated")
         }
         if flags & 0x03 != 0 { return nil }  // shared datatype/dataspace: not parsed here

@@ -39,82 +39,73 @@ package enum KerasHDF5Writer {
     /// - Parameter dtype: the dtype of the weight datasets, float32 or float64; when it differs
     ///   from the model's source dtype, the written config states it.
     package static func write(_ model: Sequential, to path: String, dtype: DType? = nil, producer: String) throws(KerasImportError) {
-        var failure: KerasImportError?
-        do throws(FileError) {
-            try AtomicFile.replace(path) { (temporary: String) throws(FileError) in
-                do throws(KerasImportError) {
-                    try writeFile(model, to: temporary, displayPath: path, dtype: dtype, producer: producer)
-                } catch {
-                    failure = error
-                    throw .writeFailed(path: path, reason: error.description)
-                }
-            }
-        } catch {
-            throw failure ?? .file(error)
-        }
+        // Checked first, so that nothing is built for a target that cannot be written.
+        do { try AtomicFile.checkTarget(path) } catch { throw .file(error) }
+        let image: [UInt8]
+        do { image = try fileImage(model, name: path, dtype: dtype, producer: producer) } catch { throw .hdf5(error) }
+        do { try AtomicFile.write(image, to: path) } catch { throw .file(error) }
     }
 
-    static func writeFile(_ model: Sequential, to temporary: String, displayPath: String, dtype: DType?,
-                          producer: String) throws(KerasImportError) {
-        do {
-            let file = try HDF5File.create(at: temporary)
-            let root = try file.root
-            var architecture = model.architecture
-            if let dtype { architecture.sourceDType = dtype }
-            let float64 = architecture.sourceDType == .float64
-            try root.setStringAttribute("backend", "tensorflow")
-            try root.setStringAttribute("keras_version", kerasVersion)
-            try root.setStringAttribute("model_config", KerasConfig.json(for: architecture).serialized())
-            if let training = KerasTrainingConfig.legacyTrainingConfig(
-                loss: model.metadata.loss, optimizer: model.optimizerState?.config, optimizerJSON: model.metadata.optimizer) {
-                try root.setStringAttribute("training_config", training.serialized())
-            }
-            try root.setStringAttribute(versionAttribute, producer)
-            try root.setStringAttribute(formatAttribute, ModelMetadata.schemaVersion)
-            var metadata = model.metadata
-            metadata.producer = producer
-            metadata.createdAt = metadata.createdAt ?? currentTimestamp()
-            try root.setStringAttribute(metadataAttribute, metadata.json.serialized())
-
-            let weightsGroup = try root.createGroup("model_weights")
-            try weightsGroup.setStringAttribute("backend", "tensorflow")
-            try weightsGroup.setStringAttribute("keras_version", kerasVersion)
-            try weightsGroup.setStringArrayAttribute("layer_names", architecture.layers.map(\.name))
-            let specs = model.weightSpecs
-            for (index, layer) in architecture.layers.enumerated() {
-                let group = try weightsGroup.createGroup(layer.name)
-                let own = zip(specs, model.weights).filter { $0.0.layerIndex == index }
-                if own.isEmpty {
-                    try group.setEmptyFloat64ArrayAttribute("weight_names")
-                    continue
-                }
-                let names = own.map { "\(layer.name)/\($0.0.role):0" }
-                try group.setStringArrayAttribute("weight_names", names)
-                for (name, (spec, tensor)) in zip(names, own) {
-                    if float64 {
-                        _ = try group.createDataset(name, shape: spec.shape, doubles: tensor.scalars.map(Double.init))
-                    } else {
-                        _ = try group.createDataset(name, shape: spec.shape, floats: tensor.scalars)
-                    }
-                }
-            }
-            let topLevel = try weightsGroup.createGroup("top_level_model_weights")
-            try topLevel.setEmptyFloat64ArrayAttribute("weight_names")
-
-            if let state = model.optimizerState {
-                let group = try root.createGroup(optimizerGroup)
-                try group.setStringAttribute("config", OptimizerRecord(state).json.serialized())
-                let trainable = specs.filter(\.trainable)
-                for (slotName, perWeight) in zip(state.config.slotNames, state.slots) {
-                    for (spec, tensor) in zip(trainable, perWeight) {
-                        _ = try group.createDataset("\(slotName)/\(spec.name)", shape: spec.shape, floats: tensor.scalars)
-                    }
-                }
-            }
-            try file.close()
-        } catch {
-            throw .hdf5(error)
+    /// The bytes of the HDF5 file of `model`, built in memory; `name` names it in messages.
+    static func fileImage(_ model: Sequential, name: String, dtype: DType?, producer: String) throws(HDF5Error) -> [UInt8] {
+        let file = try HDF5File.createInMemory(name: name)
+        defer { try? file.close() }
+        let root = try file.root
+        var architecture = model.architecture
+        if let dtype { architecture.sourceDType = dtype }
+        let float64 = architecture.sourceDType == .float64
+        try root.setStringAttribute("backend", "tensorflow")
+        try root.setStringAttribute("keras_version", kerasVersion)
+        try root.setStringAttribute("model_config", KerasConfig.json(for: architecture).serialized())
+        if let training = KerasTrainingConfig.legacyTrainingConfig(
+            loss: model.metadata.loss, optimizer: model.optimizerState?.config, optimizerJSON: model.metadata.optimizer) {
+            try root.setStringAttribute("training_config", training.serialized())
         }
+        try root.setStringAttribute(versionAttribute, producer)
+        try root.setStringAttribute(formatAttribute, ModelMetadata.schemaVersion)
+        var metadata = model.metadata
+        metadata.producer = producer
+        metadata.createdAt = metadata.createdAt ?? currentTimestamp()
+        try root.setStringAttribute(metadataAttribute, metadata.json.serialized())
+
+        let weightsGroup = try root.createGroup("model_weights")
+        try weightsGroup.setStringAttribute("backend", "tensorflow")
+        try weightsGroup.setStringAttribute("keras_version", kerasVersion)
+        try weightsGroup.setStringArrayAttribute("layer_names", architecture.layers.map(\.name))
+        let specs = model.weightSpecs
+        var ownWeights = [[(WeightSpec, Tensor)]](repeating: [], count: architecture.layers.count)
+        for (spec, tensor) in zip(specs, model.weights) { ownWeights[spec.layerIndex].append((spec, tensor)) }
+        for (index, layer) in architecture.layers.enumerated() {
+            let group = try weightsGroup.createGroup(layer.name)
+            let own = ownWeights[index]
+            if own.isEmpty {
+                try group.setEmptyFloat64ArrayAttribute("weight_names")
+                continue
+            }
+            let names = own.map { "\(layer.name)/\($0.0.role):0" }
+            try group.setStringArrayAttribute("weight_names", names)
+            for (name, (spec, tensor)) in zip(names, own) {
+                if float64 {
+                    _ = try group.createDataset(name, shape: spec.shape, doubles: tensor.scalars.map(Double.init))
+                } else {
+                    _ = try group.createDataset(name, shape: spec.shape, floats: tensor.scalars)
+                }
+            }
+        }
+        let topLevel = try weightsGroup.createGroup("top_level_model_weights")
+        try topLevel.setEmptyFloat64ArrayAttribute("weight_names")
+
+        if let state = model.optimizerState {
+            let group = try root.createGroup(optimizerGroup)
+            try group.setStringAttribute("config", OptimizerRecord(state).json.serialized())
+            let trainable = specs.filter(\.trainable)
+            for (slotName, perWeight) in zip(state.config.slotNames, state.slots) {
+                for (spec, tensor) in zip(trainable, perWeight) {
+                    _ = try group.createDataset("\(slotName)/\(spec.name)", shape: spec.shape, floats: tensor.scalars)
+                }
+            }
+        }
+        return try file.fileImage()
     }
 
     /// Restores what nnmodel recorded beside Keras's attributes: metadata and optimizer state.

@@ -53,21 +53,15 @@ package enum KerasReader {
     {
         let head = Array(contents.prefix(8))
         if head.starts(with: zipLocalHeader) || head.starts(with: zipEmptyArchive) {
-            // Checked first: a truncated download has no directory (ZIPFoundation would search for it
-            // with one read per byte of the last 64 KiB), and ZIPFoundation traps on some damaged ones.
-            if let problem = contents.withUnsafeBytes(KerasArchiveCheck.problem) {
-                throw .invalidArchive(path: path, reason: problem)
-            }
             // Through a private temporary file: ZIPFoundation's in-memory archives trap on
             // offsets past the end of the data, where reading a file simply comes up short.
-            let url = FileManager.default.temporaryDirectory.appendingPathComponent("nnmodel-\(UUID().uuidString).keras")
-            do { try Data(contents).write(to: url) } catch { throw .file(.writeFailed(path: url.path, reason: "\(error)")) }
-            defer { try? FileManager.default.removeItem(at: url) }
-            let archive: Archive
-            do { archive = try Archive(url: url, accessMode: .read) } catch {
-                throw .invalidArchive(path: path, reason: "\(error)")
-            }
-            return try readArchive(archive, path: path, architecture: architecture)
+            let temporary: TemporaryFile
+            do {
+                temporary = try TemporaryFile(label: "archive")
+                try temporary.write(contents)
+            } catch { throw .file(error) }
+            defer { temporary.remove() }
+            return try readArchive(temporary.path, name: path, architecture: architecture)
         }
         guard head.starts(with: hdf5Signature) else {
             throw .notKeras(path: path, found: head.isEmpty ? "an empty file" : "the bytes " + head.map { hex2($0) }.joined(separator: " "))
@@ -168,28 +162,35 @@ package enum KerasReader {
 
     // MARK: .keras archives
 
-    static func readArchive(_ path: String, architecture override: ModelArchitecture?) throws(KerasImportError)
-        -> (model: Sequential, info: KerasFileInfo)
+    /// Reads the archive at `diskPath`; `name` (default: the path) names it in messages.
+    static func readArchive(_ diskPath: String, name: String? = nil, architecture override: ModelArchitecture?)
+        throws(KerasImportError) -> (model: Sequential, info: KerasFileInfo)
     {
-        let mapped: Data
-        do { mapped = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
-            throw .invalidArchive(path: path, reason: "\(error)")
+        let path = name ?? diskPath
+        let file: ReadableFile
+        do { file = try ReadableFile(path: diskPath) } catch { throw .file(error) }
+        let entries: [KerasArchiveCheck.Entry]
+        switch KerasArchiveCheck.entries(of: file) {
+        case let .success(found): entries = found
+        case let .failure(problem): throw .invalidArchive(path: path, reason: problem.text)
         }
-        if let problem = mapped.withUnsafeBytes(KerasArchiveCheck.problem) { throw .invalidArchive(path: path, reason: problem) }
+        if let encrypted = entries.first(where: \.encrypted) {
+            throw .invalidArchive(path: path, reason: "member '\(Excerpt.quote(encrypted.name))' is encrypted; Keras never encrypts its archives")
+        }
         let archive: Archive
-        do { archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read) } catch {
+        do { archive = try Archive(url: URL(fileURLWithPath: diskPath), accessMode: .read) } catch {
             throw .invalidArchive(path: path, reason: "\(error)")
         }
-        return try readArchive(archive, path: path, architecture: override)
+        return try readArchive(archive, path: path, archiveSize: UInt64(file.size), architecture: override)
     }
 
-    static func readArchive(_ archive: Archive, path: String, architecture override: ModelArchitecture?) throws(KerasImportError)
-        -> (model: Sequential, info: KerasFileInfo)
+    static func readArchive(_ archive: Archive, path: String, archiveSize: UInt64, architecture override: ModelArchitecture?)
+        throws(KerasImportError) -> (model: Sequential, info: KerasFileInfo)
     {
         var metadata = ModelMetadata()
         var info = KerasFileInfo(path: path, layout: .archive, kerasVersion: nil, backend: nil, weightsDType: .float32,
                                  writtenByNNModel: false)
-        let configBytes = try member(archive, "config.json", path: path, limit: maximumJSONMemberSize)
+        let configBytes = try member(archive, "config.json", path: path, archiveSize: archiveSize, limit: maximumJSONMemberSize)
         let config = try parseJSON(configBytes, path: path, field: "config.json")
         let architecture: ModelArchitecture
         if let override {
@@ -199,15 +200,16 @@ package enum KerasReader {
         }
         if let compile = config["compile_config"], !compile.isNull { KerasTrainingConfig.apply(compile, to: &metadata) }
         if archive["metadata.json"] != nil {
-            let meta = try parseJSON(try member(archive, "metadata.json", path: path, limit: maximumJSONMemberSize),
+            let meta = try parseJSON(try member(archive, "metadata.json", path: path, archiveSize: archiveSize,
+                                                limit: maximumJSONMemberSize),
                                      path: path, field: "metadata.json")
             info.kerasVersion = meta["keras_version"]?.stringValue
             metadata.createdAt = meta["date_saved"]?.stringValue
         }
         if override == nil { try checkActivationSemantics(architecture, kerasVersion: info.kerasVersion, path: path) }
-        let weightsBytes = try member(archive, "model.weights.h5", path: path, limit: maximumArchiveMemberSize)
-        let store: HDF5File
-        do { store = try HDF5File(bytes: weightsBytes, name: path + "/model.weights.h5") } catch { throw .hdf5(error) }
+        // The weights go to a private temporary file, never whole into memory: libhdf5 then reads
+        // them from disk, so a member that inflates to gigabytes costs disk, not memory.
+        let store = try extractStore(archive, path: path, archiveSize: archiveSize)
         defer { try? store.close() }
         let storeRoot: HDF5Group
         do { storeRoot = try store.root } catch { throw .hdf5(error) }
@@ -219,24 +221,51 @@ package enum KerasReader {
 
     /// Extracts one member, refusing more than `limit` bytes or more than 1100× its compressed size
     /// (whatever the header claims), and checking its CRC-32.
-    static func member(_ archive: Archive, _ name: String, path: String, limit: UInt64) throws(KerasImportError) -> [UInt8] {
+    static func member(_ archive: Archive, _ name: String, path: String, archiveSize: UInt64, limit: UInt64)
+        throws(KerasImportError) -> [UInt8]
+    {
+        var bytes: [UInt8] = []
+        try extract(archive, name, path: path, archiveSize: archiveSize, limit: limit) { data in bytes.append(contentsOf: data) }
+        return bytes
+    }
+
+    /// Extracts `model.weights.h5` into a private temporary file and opens it with libhdf5; the
+    /// file is unlinked as soon as it is open, so nothing is left behind whatever happens next.
+    static func extractStore(_ archive: Archive, path: String, archiveSize: UInt64) throws(KerasImportError) -> HDF5File {
+        let temporary: TemporaryFile
+        do { temporary = try TemporaryFile(label: "keras-weights") } catch { throw .file(error) }
+        defer { temporary.remove() }
+        var writeFailure: FileError?
+        try extract(archive, "model.weights.h5", path: path, archiveSize: archiveSize, limit: maximumArchiveMemberSize) { data in
+            do throws(FileError) { try temporary.write([UInt8](data)) } catch {
+                writeFailure = error
+                throw error
+            }
+        }
+        if let writeFailure { throw .file(writeFailure) }
+        do { return try HDF5File(readingFrom: temporary.path, name: path + "/model.weights.h5") } catch { throw .hdf5(error) }
+    }
+
+    /// Extracts one member chunk by chunk into `consume`, refusing more than `limit` bytes or more
+    /// than 1100× its compressed size (whatever the header claims), and checking its CRC-32.
+    static func extract(_ archive: Archive, _ name: String, path: String, archiveSize: UInt64, limit: UInt64,
+                        _ consume: (Data) throws -> Void) throws(KerasImportError) {
         guard let entry = archive[name] else { throw .missingArchiveMember(path: path, member: name) }
         // The compressed size is only what the directory claims: no member can be larger than the archive.
-        let archiveSize = (try? FileReader.size(of: archive.url.path)).map { UInt64($0) } ?? entry.compressedSize
         let compressedSize = min(entry.compressedSize, archiveSize)
         let ratioLimit = compressedSize.multipliedReportingOverflow(by: 1100).partialValue + (1 << 20)
         let cap = min(limit, ratioLimit)
         guard entry.uncompressedSize <= cap else {
             throw .archiveMemberTooLarge(path: path, member: name, size: entry.uncompressedSize, limit: cap)
         }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(Int(entry.uncompressedSize))
+        var produced: UInt64 = 0
         do {
             let checksum = try archive.extract(entry) { (data: Data) in
-                guard UInt64(bytes.count + data.count) <= cap else {
-                    throw KerasImportError.archiveMemberTooLarge(path: path, member: name, size: UInt64(bytes.count + data.count), limit: cap)
+                guard produced + UInt64(data.count) <= cap else {
+                    throw KerasImportError.archiveMemberTooLarge(path: path, member: name, size: produced + UInt64(data.count), limit: cap)
                 }
-                bytes.append(contentsOf: data)
+                produced += UInt64(data.count)
+                try consume(data)
             }
             guard checksum == entry.checksum else {
                 throw KerasImportError.invalidArchive(path: path, reason: "CRC-32 mismatch in '\(name)'")
@@ -246,6 +275,5 @@ package enum KerasReader {
         } catch {
             throw .invalidArchive(path: path, reason: "cannot extract '\(name)': \(error)")
         }
-        return bytes
     }
 }

@@ -7,12 +7,9 @@ enum KerasWeights {
     static func weightedLayers(_ architecture: ModelArchitecture, path: String) throws(KerasImportError)
         -> [(layer: Layer, specs: [WeightSpec])]
     {
-        let specs: [WeightSpec]
-        do { specs = try architecture.weightSpecs() } catch { throw .invalidConfig(path: path, error) }
-        return architecture.layers.enumerated().compactMap { i, layer in
-            let own = specs.filter { $0.layerIndex == i }
-            return own.isEmpty ? nil : (layer, own)
-        }
+        let byLayer: [[WeightSpec]]
+        do { byLayer = try architecture.weightSpecsByLayer() } catch { throw .invalidConfig(path: path, error) }
+        return zip(architecture.layers, byLayer).compactMap { layer, own in own.isEmpty ? nil : (layer, own) }
     }
 
     /// Reads one weight dataset, checking its type and shape.
@@ -112,14 +109,16 @@ enum KerasWeights {
             var used: Set<String> = []
             var weights: [Tensor] = []
             var dtype = DType.float32
-            let specs: [WeightSpec]
-            do throws(ModelConfigError) { specs = try architecture.weightSpecs() } catch { throw KerasImportError.invalidConfig(path: path, error) }
+            let byLayer: [[WeightSpec]]
+            do throws(ModelConfigError) { byLayer = try architecture.weightSpecsByLayer() } catch {
+                throw KerasImportError.invalidConfig(path: path, error)
+            }
             for (index, layer) in architecture.layers.enumerated() {
                 let base = snakeCase(layer.className)
                 let n = counters[base, default: 0]
                 counters[base] = n + 1
                 let groupName = n == 0 ? base : "\(base)_\(n)"
-                let own = specs.filter { $0.layerIndex == index }
+                let own = byLayer[index]
                 guard !own.isEmpty else { used.insert(groupName); continue }
                 guard layersGroup.hasMember("\(groupName)/vars") else {
                     throw KerasImportError.missingWeight(path: path, layer: layer.name, weight: "layers/\(groupName)/vars")

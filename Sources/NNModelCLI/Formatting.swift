@@ -36,10 +36,17 @@ enum Formatting {
         if !v.isFinite { return "\(v)" }
         let a = abs(v)
         if a >= 1e-3 && a < 1e5 { return fixed(v, 4) }
+        return scientific(v)
+    }
+
+    /// `1.300e+30`: a finite, non-zero number with four significant digits.
+    static func scientific(_ v: Double) -> String {
+        guard v.isFinite, v != 0 else { return v == 0 ? "0" : "\(v)" }
         var exponent = 0
-        var m = a
+        var m = abs(v)
         while m >= 10 { m /= 10; exponent += 1 }
         while m < 1 { m *= 10; exponent -= 1 }
+        if (m * 1000).rounded() >= 10_000 { m /= 10; exponent += 1 }
         return (v < 0 ? "-" : "") + fixed(m, 3) + "e" + (exponent < 0 ? "-" : "+") + twoDigits(abs(exponent))
     }
 }

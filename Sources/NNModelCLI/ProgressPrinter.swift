@@ -71,22 +71,26 @@ func seconds(_ d: Duration) -> Double {
     Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
 }
 
-/// `3s`, `1m 05s`: whole seconds like Keras.
+/// `3s`, `1m 05s`: whole seconds like Keras (`?` for a time too long or not a number).
 func formatDuration(_ s: Double) -> String {
+    guard s.isFinite, s >= 0, s < 1e12 else { return "?" }
     let total = Int(s.rounded())
     return total >= 60 ? "\(total / 60)m \(twoDigits(total % 60))s" : "\(total)s"
 }
 
 /// `1ms/step` or `570us/step`.
 func formatStep(_ s: Double) -> String {
-    s >= 1e-3 ? "\(Int((s * 1e3).rounded()))ms/step" : "\(Int((s * 1e6).rounded()))us/step"
+    guard s.isFinite, s >= 0, s < 1e9 else { return "?/step" }
+    return s >= 1e-3 ? "\(Int((s * 1e3).rounded()))ms/step" : "\(Int((s * 1e6).rounded()))us/step"
 }
 
-/// A number with `digits` decimals.
+/// A number with `digits` decimals; magnitudes beyond what decimals show exactly (1e15 and up)
+/// in scientific notation (`1.300e+30`), non-finite values as `nan`, `inf`, `-inf`.
 func fixed(_ value: Double, _ digits: Int) -> String {
     guard value.isFinite else { return "\(value)" }
     var p = 1.0
     for _ in 0..<digits { p *= 10 }
+    guard abs(value) * p < 1e15 else { return Formatting.scientific(value) }
     let scaled = (abs(value) * p).rounded()
     let whole = Int(scaled / p)
     let frac = Int(scaled - Double(whole) * p)

@@ -26,7 +26,14 @@ public struct EpochRecord: Sendable, Equatable {
 
 /// The per-epoch record of a training run, as Keras's `History.history` holds it.
 public struct History: Sendable, Equatable {
+    /// The records, oldest first.
     public var epochs: [EpochRecord]
+
+    /// The most epochs a history may record (every run included): a reader refuses a longer one,
+    /// and training refuses to run past it.
+    public static let maximumLength = 100_000
+    /// The largest epoch number a history may hold.
+    public static let maximumEpochNumber = 1_000_000_000
 
     public init(epochs: [EpochRecord] = []) { self.epochs = epochs }
 
@@ -59,6 +66,10 @@ public struct History: Sendable, Equatable {
             guard let array = value.arrayValue else {
                 throw .invalidField(layer: "history", field: key, expected: "an array of numbers", found: value.kindName)
             }
+            guard array.count <= History.maximumLength else {
+                throw .invalidField(layer: "history", field: key, expected: "at most \(History.maximumLength) epochs",
+                                    found: "\(array.count)")
+            }
             var numbers: [Double] = []
             for v in array {
                 guard let d = v.doubleValue else {
@@ -76,8 +87,9 @@ public struct History: Sendable, Equatable {
         var epochNumbers = loss.indices.map { $0 + 1 }
         if let given = columns["epoch"] {
             for (i, value) in given.enumerated() {
-                guard let n = Int(exactly: value), n >= 0 else {
-                    throw .invalidField(layer: "history", field: "epoch", expected: "non-negative integers", found: "\(value)")
+                guard let n = Int(exactly: value), n >= 0, n <= History.maximumEpochNumber else {
+                    throw .invalidField(layer: "history", field: "epoch",
+                                        expected: "integers from 0 to \(History.maximumEpochNumber)", found: "\(value)")
                 }
                 epochNumbers[i] = n
             }
@@ -107,7 +119,11 @@ extension History {
         let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingSpaces }.filter { !$0.isEmpty }
         guard let header = lines.first else { throw .missingField(layer: "history", field: "header row") }
         let names = header.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingSpaces }
-        var columns: [(key: String, value: JSON)] = names.map { ($0, .array([])) }
+        guard lines.count - 1 <= History.maximumLength else {
+            throw .invalidField(layer: "history", field: "rows", expected: "at most \(History.maximumLength) epochs",
+                                found: "\(lines.count - 1)")
+        }
+        var columns = [[JSON]](repeating: [], count: names.count)
         for (row, line) in lines.dropFirst().enumerated() {
             let cells = line.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingSpaces }
             guard cells.count == names.count else {
@@ -118,13 +134,10 @@ extension History {
                 guard let v = Double(cell) else {
                     throw .invalidField(layer: "history", field: "\(names[i]) in row \(row + 2)", expected: "a number", found: "'\(cell)'")
                 }
-                if case var .array(values) = columns[i].value {
-                    values.append(.number(v))
-                    columns[i].value = .array(values)
-                }
+                columns[i].append(.number(v))
             }
         }
-        try self.init(json: .object(columns))
+        try self.init(json: .object(zip(names, columns).map { ($0, .array($1)) }))
     }
 }
 

@@ -56,6 +56,9 @@ public enum KerasConfig {
         } else {
             throw .missingField(layer: config["name"]?.stringValue ?? "sequential", field: "layers")
         }
+        guard layerList.count <= ModelArchitecture.maximumLayers + 1 else {
+            throw .tooManyLayers(count: layerList.count, limit: ModelArchitecture.maximumLayers)
+        }
         var builder = Builder(name: config["name"]?.stringValue ?? "sequential")
         if let shape = config["build_input_shape"] ?? buildInputShape, !shape.isNull {
             builder.inputShape = try batchShape(shape, layer: builder.name, field: "build_input_shape")
@@ -67,6 +70,9 @@ public enum KerasConfig {
     private static func functionalChain(_ config: JSON) throws(ModelConfigError) -> ModelArchitecture {
         let modelName = config["name"]?.stringValue ?? "model"
         guard let layerList = config["layers"]?.arrayValue else { throw .missingField(layer: modelName, field: "layers") }
+        guard layerList.count <= ModelArchitecture.maximumLayers + 1 else {
+            throw .tooManyLayers(count: layerList.count, limit: ModelArchitecture.maximumLayers)
+        }
         var builder = Builder(name: modelName)
         var previous: String?
         for entry in layerList {
@@ -171,6 +177,8 @@ public enum KerasConfig {
         var layers: [Layer] = []
         var dtype: DType?
         var sawInputLayer = false
+        /// Layers of each class so far, for Keras-style default names.
+        var classCounts: [String: Int] = [:]
 
         init(name: String) { self.name = name }
 
@@ -179,7 +187,9 @@ public enum KerasConfig {
                 throw .missingField(layer: entry["config"]?["name"]?.stringValue ?? "layer \(layers.count)", field: "class_name")
             }
             let config = entry["config"] ?? .object([])
-            let layerName = config["name"]?.stringValue ?? entry["name"]?.stringValue ?? KerasConfig.defaultName(className, existing: layers)
+            let ordinal = classCounts[className, default: 0]
+            classCounts[className] = ordinal + 1
+            let layerName = config["name"]?.stringValue ?? entry["name"]?.stringValue ?? KerasConfig.defaultName(className, ordinal: ordinal)
             try KerasConfig.checkBuiltIn(entry, name: layerName, className: className)
             if let d = try KerasConfig.dtype(config["dtype"], layer: layerName), d != .float32, dtype == nil { dtype = d }
             if className == "InputLayer" {
@@ -241,15 +251,15 @@ public enum KerasConfig {
         "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint",
     ]
 
-    /// A Keras-style default name: the class in snake case, with a counter after the first.
-    static func defaultName(_ className: String, existing: [Layer]) -> String {
+    /// A Keras-style default name: the class in snake case, with the layer's ordinal among the
+    /// layers of its class after the first (`dense`, `dense_1`, ...).
+    static func defaultName(_ className: String, ordinal: Int) -> String {
         var snake = ""
-        for (i, c) in className.enumerated() {
+        for (i, c) in className.prefix(64).enumerated() {
             if c.isUppercase, i > 0 { snake += "_" }
             snake += c.lowercased()
         }
-        let count = existing.filter { $0.className == className }.count
-        return count == 0 ? snake : "\(snake)_\(count)"
+        return ordinal == 0 ? snake : "\(snake)_\(ordinal)"
     }
 
     static func dense(_ config: JSON, layer: String) throws(ModelConfigError) -> Dense {

@@ -149,9 +149,15 @@ extension ModelArchitecture {
     public static let maximumElements = 1 << 31
     /// The largest total number of weights (16 GiB as float32).
     public static let maximumParameters = 1 << 32
+    /// The most layers a model may have (far more than any chain nnmodel runs; it bounds the work
+    /// a config can ask for).
+    public static let maximumLayers = 10_000
 
     /// Checks names, sizes and shapes, returning the output shape of every layer.
     public func validated() throws(ModelConfigError) -> [[Int]] {
+        guard layers.count <= ModelArchitecture.maximumLayers else {
+            throw .tooManyLayers(count: layers.count, limit: ModelArchitecture.maximumLayers)
+        }
         guard !inputShape.isEmpty, inputShape.count <= ModelArchitecture.maximumRank else {
             throw .invalidInputShape(inputShape, reason: "rank must be 1 to \(ModelArchitecture.maximumRank)")
         }
@@ -215,9 +221,17 @@ extension ModelArchitecture {
         return specs
     }
 
+    /// The weight specs of each layer, indexed like ``layers`` (one pass over the specs).
+    public func weightSpecsByLayer() throws(ModelConfigError) -> [[WeightSpec]] {
+        var byLayer = [[WeightSpec]](repeating: [], count: layers.count)
+        for spec in try weightSpecs() { byLayer[spec.layerIndex].append(spec) }
+        return byLayer
+    }
+
     /// The number of weights of each layer, in layer order.
     public func parameterCounts() -> [Int] {
-        let specs = (try? weightSpecs()) ?? []
-        return layers.indices.map { i in specs.filter { $0.layerIndex == i }.reduce(0) { $0 + $1.shape.reduce(1, *) } }
+        var counts = [Int](repeating: 0, count: layers.count)
+        for spec in (try? weightSpecs()) ?? [] { counts[spec.layerIndex] += spec.shape.reduce(1, *) }
+        return counts
     }
 }

@@ -27,6 +27,8 @@ public enum ModelConfigError: NNError, Equatable, Sendable {
     case notAChain(layer: String, reason: String)
     /// The model has no layers after the input.
     case noLayers
+    /// More layers than ``ModelArchitecture/maximumLayers``.
+    case tooManyLayers(count: Int, limit: Int)
     /// An optimizer hyperparameter is out of range.
     case invalidHyperparameter(name: String, value: String, expected: String)
 
@@ -50,6 +52,7 @@ public enum ModelConfigError: NNError, Equatable, Sendable {
         case let .duplicateLayerName(n): return "two layers are named '\(n)'"
         case let .notAChain(layer, reason): return "functional model is not a plain chain at layer '\(layer)': \(reason)"
         case .noLayers: return "the model has no layers after its input"
+        case let .tooManyLayers(count, limit): return "the model has \(count) layers, more than the limit of \(limit)"
         case let .invalidHyperparameter(name, value, expected): return "invalid \(name) \(value): expected \(expected)"
         }
     }

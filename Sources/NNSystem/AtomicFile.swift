@@ -1,24 +1,45 @@
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
 #endif
 
 /// Replaces a file atomically: content goes to a temporary file in the same folder, which is
 /// flushed to disk and then renamed over the target. A save interrupted at any point leaves
 /// either the old file or the new one under the target name, never a mix.
+///
+/// The temporary file is written through the descriptor that created it (never reopened by
+/// name), and a target that is not a regular file (a folder, device, FIFO, socket) or is a
+/// symbolic link is refused before anything is written: a save replaces a file, it never writes
+/// through a link or into a device.
 package enum AtomicFile {
     /// The prefix of temporary files, so leftovers of a killed process can be recognised.
     package static let temporaryPrefix = ".nnmodel-tmp-"
 
+    /// Checks that `path` can be saved to: its folder exists, and nothing, or a regular file,
+    /// is there now (the rule for symbolic links: refused, whatever they point to).
+    package static func checkTarget(_ path: String) throws(FileError) {
+        let folder = folderName(of: path)
+        var st = stat()
+        guard stat(folder, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
+            throw .folderMissing(path: path, folder: folder)
+        }
+        guard access(folder, W_OK) == 0 else {
+            throw .cannotCreate(path: path, reason: "folder '\(folder)': \(FileError.systemMessage(errno))")
+        }
+        guard lstat(path, &st) == 0 else {
+            if errno == ENOENT { return }
+            throw .cannotCreate(path: path, reason: FileError.systemMessage(errno))
+        }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: return
+        case S_IFDIR: throw .unsuitableTarget(path: path, reason: "it is a folder")
+        case S_IFLNK: throw .unsuitableTarget(path: path, reason: "it is a symbolic link (give the path of the file itself)")
+        default: throw .unsuitableTarget(path: path, reason: "it is not a regular file (a device, FIFO or socket)")
+        }
+    }
+
     /// Writes `bytes` to `path` atomically.
     package static func write(_ bytes: [UInt8], to path: String) throws(FileError) {
-        try replace(path) { (temporary: String) throws(FileError) in
-            let fd = open(temporary, O_WRONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw .writeFailed(path: path, reason: FileError.systemMessage(errno)) }
-            defer { close(fd) }
-            try writeAll(fd, bytes, path: path)
-        }
+        try replace(path) { (fd: Int32) throws(FileError) in try writeAll(fd, bytes, path: path) }
     }
 
     /// Writes every byte to a descriptor, retrying short writes.
@@ -44,54 +65,59 @@ package enum AtomicFile {
         }
     }
 
-    /// Creates an empty temporary file beside `path`, lets `fill` write it by path, flushes it,
-    /// and renames it over `path`. The temporary file is removed if anything fails.
-    package static func replace<E: Error>(_ path: String, fill: (String) throws(E) -> Void) throws(FileError) {
-        let folder = folderName(of: path)
-        guard FileReader.isDirectory(folder) else { throw .folderMissing(path: path, folder: folder) }
-        if FileReader.isDirectory(path) { throw .isDirectory(path: path) }
+    /// Creates a temporary file beside `path`, lets `fill` write it through its descriptor,
+    /// flushes it and renames it over `path`. The temporary file is removed if anything fails.
+    package static func replace(_ path: String, fill: (Int32) throws(FileError) -> Void) throws(FileError) {
+        try checkTarget(path)
         removeLeftovers(for: path)
-        let prefix = folder == "." && !path.hasPrefix("./") ? "" : folder + "/"
-        var template = Array((prefix + temporaryPrefix + baseName(of: path) + ".\(getpid()).XXXXXX").utf8CString)
+        var template = Array(temporaryName(for: path, suffix: "XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemp($0) } ?? -1 }
-        guard fd >= 0 else { throw .writeFailed(path: path, reason: FileError.systemMessage(errno)) }
-        close(fd)
+        guard fd >= 0 else { throw .cannotCreate(path: path, reason: FileError.systemMessage(errno)) }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var committed = false
-        defer { if !committed { unlink(temporary) } }
-        // Match the permissions a new file would get (mkstemp creates 0600).
+        defer {
+            close(fd)
+            if !committed { unlink(temporary) }
+        }
+        // The permissions a new file would get (mkstemp creates 0600), set on our descriptor.
         let mask = umask(0)
         umask(mask)
-        chmod(temporary, 0o666 & ~mask)
+        _ = fchmod(fd, 0o666 & ~mask)
         FaultInjection.reached(.created)
-        do {
-            try fill(temporary)
-        } catch let error as FileError {
-            throw error
-        } catch {
-            throw .writeFailed(path: path, reason: "\(error)")
-        }
+        try fill(fd)
         FaultInjection.reached(.written)
-        try sync(temporary, path: path)
+        guard fsync(fd) == 0 else { throw .writeFailed(path: path, reason: "fsync: " + FileError.systemMessage(errno)) }
         FaultInjection.reached(.synced)
+        // The name must still be the file written: a name swapped meanwhile is not moved into place.
+        var written = stat(), named = stat()
+        guard fstat(fd, &written) == 0, lstat(temporary, &named) == 0, named.st_dev == written.st_dev,
+              named.st_ino == written.st_ino else {
+            throw .writeFailed(path: path, reason: "the temporary file was replaced by something else")
+        }
+        try commit(temporary, to: path)
+        committed = true
+    }
+
+    /// Renames the flushed temporary file over `path` and flushes the folder.
+    private static func commit(_ temporary: String, to path: String) throws(FileError) {
         guard rename(temporary, path) == 0 else {
             throw .writeFailed(path: path, reason: FileError.systemMessage(errno))
         }
-        committed = true
         FaultInjection.reached(.renamed)
         // Make the rename itself durable.
-        let dirfd = open(folder, O_RDONLY | O_CLOEXEC)
+        let dirfd = open(folderName(of: path), O_RDONLY | O_CLOEXEC | O_DIRECTORY)
         if dirfd >= 0 {
             fsync(dirfd)
             close(dirfd)
         }
     }
 
-    private static func sync(_ temporary: String, path: String) throws(FileError) {
-        let fd = open(temporary, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .writeFailed(path: path, reason: FileError.systemMessage(errno)) }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw .writeFailed(path: path, reason: "fsync: " + FileError.systemMessage(errno)) }
+    /// `<folder>/.nnmodel-tmp-<name>.<pid>.<suffix>`.
+    private static func temporaryName(for path: String, suffix: String) -> String {
+        let folder = folderName(of: path)
+        let prefix = folder == "." && !path.hasPrefix("./") ? "" : folder + "/"
+        return prefix + temporaryPrefix + baseName(of: path) + ".\(getpid()).\(suffix)"
     }
 
     /// The folder part of a path (`"."` when there is none).
@@ -118,6 +144,8 @@ package enum AtomicFile {
         for name in names where name.hasPrefix(prefix) {
             let rest = name.dropFirst(prefix.count)
             guard let dot = rest.firstIndex(of: "."), let pid = Int32(rest[..<dot]) else { continue }
+            var st = stat()
+            guard lstat(folder + "/" + name, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
             if pid != getpid(), kill(pid, 0) != 0, errno == ESRCH, unlink(folder + "/" + name) == 0 {
                 removed += 1
             }

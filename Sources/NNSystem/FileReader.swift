@@ -29,10 +29,13 @@ package enum FileReader {
 
     /// Opens the regular file at `path` for reading; the caller closes the descriptor.
     ///
+    /// The file is opened without blocking and checked with `fstat` before anything waits on it,
+    /// so a FIFO or a device given as a file is refused instead of hanging the process.
+    ///
     /// - Returns: the descriptor and the file's size.
     /// - Throws: ``FileError`` naming the path when it is missing, a folder, not a regular file, or unreadable.
     package static func openRegularFile(_ path: String) throws(FileError) -> (descriptor: Int32, size: Int) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard fd >= 0 else { throw FileError.reading(path) }
         var st = stat()
         guard fstat(fd, &st) == 0 else {
@@ -45,6 +48,9 @@ package enum FileReader {
             close(fd)
             throw type == S_IFDIR ? .isDirectory(path: path) : .notAFile(path: path)
         }
+        // Regular files never block; clear the flag anyway so reads behave as usual.
+        let flags = fcntl(fd, F_GETFL)
+        if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
         return (fd, Int(st.st_size))
     }
 
@@ -70,7 +76,7 @@ package enum FileReader {
             }
         }
         if failure != 0 { throw .readFailed(path: path, reason: FileError.systemMessage(failure)) }
-        if done < size { bytes.removeLast(size - done) }
+        if done < size { throw .changedWhileReading(path: path, expected: size, found: done) }
         return bytes
     }
 

@@ -140,24 +140,64 @@ struct SystemTests {
         // A folder in the way of the file.
         let occupied = folder.path + "/occupied"
         try FileManager.default.createDirectory(atPath: occupied, withIntermediateDirectories: false)
-        #expect(fileError({ () throws(FileError) in try AtomicFile.write([1], to: occupied) }) == .isDirectory(path: occupied))
+        #expect(fileError({ () throws(FileError) in try AtomicFile.write([1], to: occupied) })
+            == .unsuitableTarget(path: occupied, reason: "it is a folder"))
         #expect(folder.names == ["occupied"])
     }
 
+    /// A save replaces a regular file; it never writes into a FIFO or device, or through a link.
+    @Test func atomicWriteRefusesTargetsThatAreNotRegularFiles() throws {
+        let folder = try TemporaryFolder()
+        let fifo = folder.file("fifo.nnm")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let elsewhere = try folder.write("elsewhere.txt", text: "keep")
+        let link = folder.file("link.nnm")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: elsewhere)
+        #expect(fileError({ () throws(FileError) in try AtomicFile.write([1], to: fifo) })
+            == .unsuitableTarget(path: fifo, reason: "it is not a regular file (a device, FIFO or socket)"))
+        #expect(fileError({ () throws(FileError) in try AtomicFile.write([1], to: link) })
+            == .unsuitableTarget(path: link, reason: "it is a symbolic link (give the path of the file itself)"))
+        #expect(fileError({ () throws(FileError) in try AtomicFile.write([1], to: "/dev/null") })
+            == .unsuitableTarget(path: "/dev/null", reason: "it is not a regular file (a device, FIFO or socket)"))
+        #expect(try FileReader.bytes(elsewhere) == Array("keep".utf8))
+        #expect(folder.names == ["elsewhere.txt", "fifo.nnm", "link.nnm"])
+    }
+
+    /// The temporary file is written through the descriptor that created it, so replacing its
+    /// name meanwhile (with a link to another file) cannot redirect the write.
+    @Test func swappingTheTemporaryFileCannotRedirectTheWrite() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.file("m.nnm")
+        let victim = try folder.write("victim.txt", text: "precious")
+        #expect(chmod(victim, 0o600) == 0)
+        let error = fileError { () throws(FileError) in
+            try AtomicFile.replace(path) { (fd: Int32) throws(FileError) in
+            // An attacker swaps the temporary name for a link to the victim.
+            for name in folder.names where name.hasPrefix(AtomicFile.temporaryPrefix) {
+                unlink(folder.file(name))
+                symlink(victim, folder.file(name))
+            }
+            try AtomicFile.writeAll(fd, Array("new".utf8), path: path)
+            }
+        }
+        // The victim is untouched (content and mode), and the swapped-in link is not moved into place.
+        #expect(error == .writeFailed(path: path, reason: "the temporary file was replaced by something else"))
+        #expect(try FileReader.bytes(victim) == Array("precious".utf8))
+        let attributes = try FileManager.default.attributesOfItem(atPath: victim)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        #expect(!FileReader.exists(path))
+    }
+
     @Test func aFailedFillLeavesTheOldFileAndNoTemporary() throws {
-        struct Boom: Error {}
         let folder = try TemporaryFolder()
         let path = try folder.write("keep.txt", text: "old")
         let error = fileError { () throws(FileError) in
-            try AtomicFile.replace(path) { (temporary: String) throws(Boom) in
-                #expect(FileReader.exists(temporary) && temporary.hasPrefix(folder.path + "/" + AtomicFile.temporaryPrefix))
-                throw Boom()
+            try AtomicFile.replace(path) { (fd: Int32) throws(FileError) in
+                #expect(fd >= 0 && folder.names.contains { $0.hasPrefix(AtomicFile.temporaryPrefix + "keep.txt.") })
+                throw .writeFailed(path: path, reason: "boom")
             }
         }
-        guard case .writeFailed(path, _)? = error else {
-            Issue.record("expected writeFailed for \(path), got \(String(describing: error))")
-            return
-        }
+        #expect(error == .writeFailed(path: path, reason: "boom"))
         #expect(try FileReader.bytes(path) == Array("old".utf8))
         #expect(folder.names == ["keep.txt"])
     }

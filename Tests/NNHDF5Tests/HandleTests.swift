@@ -46,7 +46,7 @@ import NNTestSupport
 
     @Test func writingLeavesOnlyTheFileOpen() throws {
         let directory = try TemporaryDirectory()
-        let file = try HDF5File.create(at: directory.path("w.h5"))
+        let file = try HDF5File.createOnDisk(at: directory.path("w.h5"))
         do {
             let root = try file.root
             let group = try root.createGroup("a/b")

@@ -61,7 +61,7 @@ import Testing
         var images: [[UInt8]] = []
         for value in [Float(1), Float(2)] {
             let path = directory.path("v\(value).h5")
-            let file = try HDF5File.create(at: path)
+            let file = try HDF5File.createOnDisk(at: path)
             try file.root.createDataset("v", shape: [1], floats: [value])
             try file.close()
             images.append(try TemporaryDirectory.read(path))

@@ -8,12 +8,12 @@ import Testing
     /// Builds `links.h5` (and the files it points to) in `directory`.
     static func writeLinkFile(in directory: TemporaryDirectory) throws -> String {
         let otherPath = directory.path("other.h5")
-        let other = try HDF5File.create(at: otherPath)
+        let other = try HDF5File.createOnDisk(at: otherPath)
         try other.root.createDataset("data", shape: [2], floats: [7, 8])
         try other.close()
 
         let path = directory.path("links.h5")
-        let file = try HDF5File.create(at: path)
+        let file = try HDF5File.createOnDisk(at: path)
         let root = try file.root
         let group = try root.createGroup("g")
         try group.createDataset("d", shape: [2], floats: [1, 2])
@@ -95,7 +95,7 @@ import Testing
         let directory = try TemporaryDirectory()
         let raw = try directory.write("raw.bin", [UInt8](repeating: 0, count: 16))
         let path = directory.path("external.h5")
-        let file = try HDF5File.create(at: path)
+        let file = try HDF5File.createOnDisk(at: path)
         try HDF5TestSupport.createExternalDataset(in: try file.root, name: "outside", externalFile: raw, count: 4)
         try file.close()
 
@@ -109,12 +109,12 @@ import Testing
     @Test func virtualDatasetsAreRefused() throws {
         let directory = try TemporaryDirectory()
         let sourcePath = directory.path("source.h5")
-        let source = try HDF5File.create(at: sourcePath)
+        let source = try HDF5File.createOnDisk(at: sourcePath)
         try source.root.createDataset("data", shape: [4], floats: [1, 2, 3, 4])
         try source.close()
 
         let path = directory.path("virtual.h5")
-        let file = try HDF5File.create(at: path)
+        let file = try HDF5File.createOnDisk(at: path)
         try HDF5TestSupport.createVirtualDataset(
             in: try file.root, name: "view", sourceFile: sourcePath, sourceDataset: "/data", count: 4)
         try file.close()
@@ -126,7 +126,7 @@ import Testing
     @Test func implausibleSizesAreRefused() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("sizes.h5")
-        let file = try HDF5File.create(at: path)
+        let file = try HDF5File.createOnDisk(at: path)
         let root = try file.root
         // 4 GiB of contiguous float32 that was never written: the file stays tiny.
         try HDF5TestSupport.createUnwrittenDataset(in: root, name: "contiguous", dims: [1 << 30], chunk: nil)

@@ -14,7 +14,7 @@ import Testing
 
     /// Writes the round-trip file at `path`.
     static func writeSample(at path: String) throws {
-        let file = try HDF5File.create(at: path)
+        let file = try HDF5File.createOnDisk(at: path)
         let root = try file.root
         try root.setStringAttribute("keras_version", "3.15.1")
         try root.setStringAttribute("unicode", unicode)
@@ -148,7 +148,7 @@ import Testing
 
     @Test func readsBackWhileStillOpenForWriting() throws {
         let directory = try TemporaryDirectory()
-        let file = try HDF5File.create(at: directory.path("open.h5"))
+        let file = try HDF5File.createOnDisk(at: directory.path("open.h5"))
         let root = try file.root
         try root.createDataset("d", shape: [2], doubles: [1, 2])
         try root.setStringArrayAttribute("names", ["x"])
@@ -160,7 +160,7 @@ import Testing
 
     @Test func replacingASplitAttributeRemovesOldPieces() throws {
         let directory = try TemporaryDirectory()
-        let file = try HDF5File.create(at: directory.path("split.h5"))
+        let file = try HDF5File.createOnDisk(at: directory.path("split.h5"))
         let root = try file.root
         try root.setStringArrayAttribute("names", Self.bigNames)
         #expect(try root.hasAttribute("names1"))
@@ -186,7 +186,7 @@ import Testing
 
     @Test func rejectsBadWrites() throws {
         let directory = try TemporaryDirectory()
-        let file = try HDF5File.create(at: directory.path("bad.h5"))
+        let file = try HDF5File.createOnDisk(at: directory.path("bad.h5"))
         let root = try file.root
         #expect(throws: HDF5Error.self) { try root.createDataset("x", shape: [2, 2], floats: [1, 2, 3]) }
         #expect(throws: HDF5Error.self) { try root.createDataset("x", shape: [-1], floats: []) }

@@ -26,7 +26,7 @@ import Testing
                 _ = try? HDF5File(readingFrom: path)
             }
             _ = try? HDF5File(bytes: Array(real.prefix(5000)), name: "image.h5")
-            _ = try? HDF5File.create(at: directory.path("no/such/dir/x.h5"))
+            _ = try? HDF5File.createOnDisk(at: directory.path("no/such/dir/x.h5"))
             if let root = try? HDF5File(readingFrom: linkFile).root {
                 for name in ["ext", "dangling", "loop", "through_ext", "nope", "g/nope/x"] {
                     _ = try? root.dataset(name)

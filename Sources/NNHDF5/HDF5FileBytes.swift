@@ -1,0 +1,138 @@
+internal import NNSystem
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The bytes of an HDF5 file as the safety checks read them: an image held in memory, or a disk
+/// file read on demand with `pread` through a small page cache (never mapped, so a file truncated
+/// meanwhile is noticed, not a SIGBUS).
+///
+/// Reads outside the file give zeros; the checks compare every position against ``count`` first.
+/// A read that fails because the file changed gives zeros too and is remembered in ``failure``,
+/// which the caller turns into an error.
+final class HDF5FileBytes {
+    /// The file's size in bytes (when it was opened).
+    let count: Int
+    /// The first read that failed, if any.
+    private(set) var failure: FileError?
+
+    private enum Source {
+        case memory([UInt8])
+        case file(ReadableFile)
+    }
+    private let source: Source
+    private var pages: [Int: [UInt8]] = [:]
+    private static let pageSize = 1 << 16
+    private static let maximumPages = 256
+
+    init(bytes: [UInt8]) {
+        source = .memory(bytes)
+        count = bytes.count
+    }
+
+    init(file: ReadableFile) {
+        source = .file(file)
+        count = file.size
+    }
+
+    /// The page holding `offset` (the caller checked `0 <= offset < count`).
+    private func page(_ index: Int) -> [UInt8] {
+        if let cached = pages[index] { return cached }
+        guard case let .file(file) = source else { return [] }
+        if pages.count >= Self.maximumPages { pages.removeAll(keepingCapacity: true) }
+        let start = index * Self.pageSize
+        let bytes: [UInt8]
+        do { bytes = try file.bytes(at: start, count: min(Self.pageSize, count - start)) } catch {
+            if failure == nil { failure = error }
+            bytes = [UInt8](repeating: 0, count: min(Self.pageSize, count - start))
+        }
+        pages[index] = bytes
+        return bytes
+    }
+
+    /// The byte at `offset`, or 0 outside the file.
+    subscript(offset: Int) -> UInt8 {
+        guard offset >= 0, offset < count else { return 0 }
+        switch source {
+        case let .memory(bytes): return bytes[offset]
+        case .file: return page(offset / Self.pageSize)[offset % Self.pageSize]
+        }
+    }
+
+    /// The bytes of `range` clamped to the file.
+    func slice(_ range: Range<Int>) -> [UInt8] {
+        let range = range.clamped(to: 0..<count)
+        guard !range.isEmpty else { return [] }
+        switch source {
+        case let .memory(bytes): return Array(bytes[range])
+        case .file:
+            var out: [UInt8] = []
+            out.reserveCapacity(range.count)
+            var position = range.lowerBound
+            while position < range.upperBound {
+                let index = position / Self.pageSize, within = position % Self.pageSize
+                let piece = page(index)
+                let n = min(range.upperBound - position, piece.count - within)
+                guard n > 0 else { break }
+                out += piece[within..<within + n]
+                position += n
+            }
+            return out
+        }
+    }
+
+    /// A little-endian unsigned integer of `width` (≤ 8) bytes at `offset`.
+    func unsigned(at offset: Int, width: Int) -> UInt64 {
+        var value: UInt64 = 0
+        for index in (0..<width).reversed() { value = value << 8 | UInt64(self[offset + index]) }
+        return value
+    }
+
+    /// The offset of the first 0 byte in `range`, if any.
+    func firstZero(in range: Range<Int>) -> Int? {
+        slice(range).firstIndex(of: 0).map { range.clamped(to: 0..<count).lowerBound + $0 }
+    }
+
+    /// Whether the bytes at `offset` are `expected`.
+    func matches(_ expected: [UInt8], at offset: Int) -> Bool {
+        offset >= 0 && offset <= count - expected.count && slice(offset..<offset + expected.count) == expected
+    }
+
+    /// The offset of the first occurrence of `needle` at or after `offset`, scanning the file in
+    /// large chunks (memchr for the first byte, then a compare).
+    func find(_ needle: [UInt8], from offset: Int) -> Int? {
+        guard let first = needle.first, offset >= 0 else { return nil }
+        switch source {
+        case let .memory(bytes):
+            return bytes.withUnsafeBytes { Self.find(needle, first: first, in: $0, from: offset).map { $0 } }
+        case let .file(file):
+            let chunk = 1 << 22
+            var start = offset
+            while start + needle.count <= count {
+                let length = min(chunk, count - start)
+                let bytes: [UInt8]
+                do { bytes = try file.bytes(at: start, count: length) } catch {
+                    if failure == nil { failure = error }
+                    return nil
+                }
+                if let hit = bytes.withUnsafeBytes({ Self.find(needle, first: first, in: $0, from: 0) }) { return start + hit }
+                guard start + length < count else { return nil }
+                start += length - (needle.count - 1)  // a match may straddle two chunks
+            }
+            return nil
+        }
+    }
+
+    private static func find(_ needle: [UInt8], first: UInt8, in bytes: UnsafeRawBufferPointer, from offset: Int) -> Int? {
+        guard let base = bytes.baseAddress else { return nil }
+        var position = offset
+        while position + needle.count <= bytes.count {
+            guard let hit = memchr(base + position, Int32(first), bytes.count - position - needle.count + 1) else { return nil }
+            let candidate = base.distance(to: UnsafeRawPointer(hit))
+            if memcmp(base + candidate, needle, needle.count) == 0 { return candidate }
+            position = candidate + 1
+        }
+        return nil
+    }
+}
