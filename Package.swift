@@ -23,6 +23,7 @@ let package = Package(
 
         // Libraries, lowest first.
         .target(name: "CKernels"),
+        .target(name: "CSignals"),
         .target(name: "NNBase"),
         .target(name: "NNJSON", dependencies: ["NNBase"]),
         .target(name: "NNSystem", dependencies: ["NNBase", "CZlibNN"]),
@@ -38,7 +39,7 @@ let package = Package(
         .target(name: "NNPlot", dependencies: ["NNBase", "CZlibNN"]),
         .target(name: "NNModel", dependencies: ["NNSchema", "NNCore", "NNSystem", "NNData", "NNFormat", "NNHDF5", "NNKeras", "NNPlot"]),
         .target(name: "NNModelCLI", dependencies: [
-            "NNModel",
+            "NNModel", "CSignals",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "nnmodel", dependencies: ["NNModelCLI"]),

@@ -13,6 +13,12 @@ public enum Excerpt {
         return String(escaped.prefix(limit)) + "… (\(escaped.count - limit) more characters)"
     }
 
+    /// The description of `value`, quoted like text.
+    @_disfavoredOverload
+    public static func quote<T>(_ value: T, limit: Int = Excerpt.limit) -> String {
+        quote(String(describing: value), limit: limit)
+    }
+
     /// `text` with every control character written as an escape (`\n`, `\t`, `\r`, `\u{1B}`,
     /// `\0`...), every bidirectional formatting character as `\u{202E}`, and nothing else changed.
     public static func escaped(_ text: some StringProtocol) -> String {

@@ -13,6 +13,8 @@ public enum ErrorCategory: String, Sendable, CaseIterable {
     case io
     /// The work ran and the answer is negative: training diverged, a checksum does not match.
     case negativeResult
+    /// The work was interrupted (Ctrl-C, SIGTERM).
+    case interrupted
 }
 
 /// An error nnmodel reports: it says which file it is about (when it is about one), what kind

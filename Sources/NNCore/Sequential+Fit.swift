@@ -36,7 +36,14 @@ extension Sequential {
                                                   expected: "a fraction that leaves at least one of the \(data.count) samples for validation")
             }
         }
-        guard training.count > 0 else { throw TrainingError.emptyDataset(data.name) }
+        guard training.count > 0 else {
+            if options.validationSplit > 0, data.count > 0 {
+                throw TrainingError.invalidOption(
+                    name: "validation split", value: "\(options.validationSplit)",
+                    expected: "a fraction that leaves at least one of the \(data.count) samples for training (it leaves none)")
+            }
+            throw TrainingError.emptyDataset(data.name)
+        }
         if let validation, validation.sampleSize != architecture.inputShape.reduce(1, *) {
             throw TrainingError.dataMismatch("\(validation.name): samples have shape \(validation.sampleShape), the model expects \(architecture.inputShape)")
         }
@@ -51,15 +58,18 @@ extension Sequential {
                 expected: "a number that keeps the history within \(History.maximumLength) epochs numbered up to \(History.maximumEpochNumber) (it holds \(history.epochs.count), the last numbered \(firstEpoch - 1))")
         }
         var rng = SeededGenerator(seed: options.seed)
-        defer {
-            weights = trainer.weightTensors()
-            optimizerState = trainer.optimizerState()
-            metadata.history = history
-            metadata.loss = options.loss.rawValue
-            metadata.createdAt = nil  // a changed model: the next save records a new time
-            if metadata.dataset == nil { metadata.dataset = data.name }
-            if metadata.classNames == nil { metadata.classNames = data.classNames }
+        /// The model as training left it: weights, optimizer state, history and metadata.
+        func capture(_ model: inout Sequential) {
+            model.weights = trainer.weightTensors()
+            model.optimizerState = trainer.optimizerState()
+            model.metadata.history = history
+            model.metadata.loss = options.loss.rawValue
+            model.metadata.createdAt = nil  // a changed model: the next save records a new time
+            model.metadata.interruption = nil
+            if model.metadata.dataset == nil { model.metadata.dataset = data.name }
+            if model.metadata.classNames == nil { model.metadata.classNames = data.classNames }
         }
+        defer { capture(&self) }
         for epochIndex in 0..<options.epochs {
             let epoch = firstEpoch + epochIndex
             let clock = ContinuousClock()
@@ -74,6 +84,12 @@ extension Sequential {
             record.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
             history.epochs.append(record)
             progress(.epochFinished(record))
+            if let checkpoint = options.checkpoint, (epochIndex + 1) % options.checkpointEvery == 0,
+               epochIndex + 1 < options.epochs {
+                var snapshot = self
+                capture(&snapshot)
+                try checkpoint(snapshot)
+            }
         }
         return history
     }
@@ -213,6 +229,9 @@ final class Trainer {
                 seen += count
                 progress(.batchFinished(epoch: epoch, batch: b + 1, of: batches, loss: lossSum / Double(seen),
                                         accuracy: Double(correct) / Double(seen)))
+                if let shouldStop = options.shouldStop, shouldStop() {
+                    throw TrainingError.interrupted(epoch: epoch, batch: b + 1, of: batches)
+                }
             }
         }
         return EpochRecord(epoch: epoch, loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen), seconds: 0)

@@ -12,6 +12,9 @@ public enum TrainingError: NNError, Equatable, Sendable {
     case unsupportedInitializer(String)
     /// The loss cannot be used with this model or these targets.
     case incompatibleLoss(loss: String, reason: String)
+    /// Training was asked to stop (``TrainingOptions/shouldStop``) and did, after step `batch`
+    /// of `of` in epoch `epoch`; the model holds what the finished steps learned.
+    case interrupted(epoch: Int, batch: Int, of: Int)
 
     public var description: String {
         switch self {
@@ -23,12 +26,14 @@ public enum TrainingError: NNError, Equatable, Sendable {
         case let .unsupportedInitializer(name):
             return "initializer '\(name)' is not supported for training; supported: \(Initializer.supportedClassNames.joined(separator: ", "))"
         case let .incompatibleLoss(loss, reason): return "loss '\(loss)' cannot be used here: \(reason)"
+        case let .interrupted(epoch, batch, of): return "training interrupted after step \(batch) of \(of) in epoch \(epoch)"
         }
     }
 
     public var category: ErrorCategory {
         switch self {
         case .nonFiniteLoss: return .negativeResult
+        case .interrupted: return .interrupted
         case .invalidOption: return .usage
         default: return .invalidInput
         }

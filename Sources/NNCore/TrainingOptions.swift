@@ -20,6 +20,14 @@ public struct TrainingOptions: Sendable {
     /// add nothing); `nil` means one per core. The trained weights are the same for every thread
     /// count. OpenBLAS itself always runs single-threaded inside the engine.
     public var threads: Int?
+    /// Asked after every step; when it answers `true`, training stops after that step with
+    /// ``TrainingError/interrupted(epoch:batch:of:)``, keeping the weights, optimizer state and
+    /// history reached (the CLI's Ctrl-C).
+    public var shouldStop: (@Sendable () -> Bool)?
+    /// Called with the model as it is after every `checkpointEvery` epochs (not after the last).
+    public var checkpoint: (@Sendable (Sequential) throws -> Void)?
+    /// How many epochs between calls of ``checkpoint``.
+    public var checkpointEvery = 1
 
     /// The most threads training, evaluation and prediction accept: four per core.
     public static var maximumThreads: Int { WorkerPool.maximumThreads }
@@ -47,6 +55,9 @@ public struct TrainingOptions: Sendable {
         }
         guard validationSplit >= 0, validationSplit < 1 else {
             throw .invalidOption(name: "validation split", value: "\(validationSplit)", expected: "a fraction in [0, 1)")
+        }
+        guard checkpointEvery >= 1 else {
+            throw .invalidOption(name: "checkpoint interval", value: "\(checkpointEvery)", expected: "at least 1 epoch")
         }
         if let threads, !(1...TrainingOptions.maximumThreads).contains(threads) {
             throw .invalidOption(name: "threads", value: "\(threads)", expected: "1 to \(TrainingOptions.maximumThreads)")

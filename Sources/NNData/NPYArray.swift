@@ -80,14 +80,18 @@ public struct NPYArray: Sendable {
             throw .invalidNPY(path: path, reason: "header length \(headerLength) runs past the end of the file")
         }
         let header = String(decoding: data[headerStart..<headerStart + headerLength], as: UTF8.self)
+        // NumPy reads the header as a Python dict literal, where a repeated key takes the last value.
+        for key in ["descr", "fortran_order", "shape"] where NPYHeader.occurrences(of: key, in: header) > 1 {
+            throw .invalidNPY(path: path, reason: "header names '\(key)' twice (readers disagree on which counts)")
+        }
         guard let descr = NPYHeader.string(header, key: "descr") else {
-            throw .invalidNPY(path: path, reason: "header has no 'descr' string (structured or object arrays are not supported): \(header)")
+            throw .invalidNPY(path: path, reason: "header has no 'descr' string (structured or object arrays are not supported): \(Excerpt.quote(header))")
         }
         if NPYHeader.bool(header, key: "fortran_order") == true {
             throw .invalidNPY(path: path, reason: "Fortran-order arrays are not supported; save with np.ascontiguousarray")
         }
         guard let shape = NPYHeader.shape(header) else {
-            throw .invalidNPY(path: path, reason: "header has no valid 'shape' tuple: \(header)")
+            throw .invalidNPY(path: path, reason: "header has no valid 'shape' tuple: \(Excerpt.quote(header))")
         }
         guard let count = Tensor.checkedCount(of: shape), count <= NPYArray.maximumElements else {
             throw .invalidNPY(path: path, reason: "shape \(shape) is too large")
@@ -162,6 +166,11 @@ public struct NPYArray: Sendable {
 
 /// Reads the few fields nnmodel needs from a `.npy` header (a Python dict literal).
 enum NPYHeader {
+    /// How often `key` appears quoted as a key in `header`.
+    static func occurrences(of key: String, in header: String) -> Int {
+        ["'", "\""].reduce(0) { count, quote in count + header.ranges(of: quote + key + quote).count }
+    }
+
     static func valueStart(_ header: String, key: String) -> Substring? {
         for quote in ["'", "\""] {
             if let r = header.firstRange(of: quote + key + quote) {

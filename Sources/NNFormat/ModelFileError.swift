@@ -43,28 +43,28 @@ public enum ModelFileError: NNError, Equatable, Sendable {
             return "\(path): header length \(length) bytes runs past the end of the \(size)-byte file (truncated?)"
         case let .headerChecksumMismatch(path, expected, found):
             return "\(path): header checksum mismatch: expected CRC-32 \(hex32(expected)), computed \(hex32(found)) (the file is damaged)"
-        case let .invalidHeader(path, reason): return "\(path): invalid header: \(reason)"
+        case let .invalidHeader(path, reason): return "\(path): invalid header: \(Excerpt.quote(reason))"
         case let .invalidArchitecture(path, e): return "\(path): \(e)"
         case let .unknownDType(path, tensor, dtype):
-            return "\(path): tensor '\(tensor)' has unknown dtype '\(dtype)'; expected one of \(DType.allCases.map(\.rawValue).joined(separator: ", "))"
-        case let .invalidTensorShape(path, tensor, reason): return "\(path): tensor '\(tensor)': \(reason)"
+            return "\(path): tensor '\(Excerpt.quote(tensor))' has unknown dtype '\(Excerpt.quote(dtype))'; expected one of \(DType.allCases.map(\.rawValue).joined(separator: ", "))"
+        case let .invalidTensorShape(path, tensor, reason): return "\(path): tensor '\(Excerpt.quote(tensor))': \(Excerpt.quote(reason))"
         case let .tensorLengthMismatch(path, tensor, expected, found):
-            return "\(path): tensor '\(tensor)' declares \(found) bytes, its dtype and shape need \(expected)"
+            return "\(path): tensor '\(Excerpt.quote(tensor))' declares \(found) bytes, its dtype and shape need \(expected)"
         case let .misalignedTensor(path, tensor, offset):
-            return "\(path): tensor '\(tensor)' starts at data offset \(offset), which is not a multiple of \(NNMFormat.alignment)"
+            return "\(path): tensor '\(Excerpt.quote(tensor))' starts at data offset \(offset), which is not a multiple of \(NNMFormat.alignment)"
         case let .tensorOutOfBounds(path, tensor, offset, length, dataSize):
-            return "\(path): tensor '\(tensor)' (offset \(offset), \(length) bytes) lies outside the \(dataSize)-byte data section (truncated file?)"
-        case let .tensorsOverlap(path, first, second): return "\(path): tensors '\(first)' and '\(second)' overlap"
-        case let .duplicateTensor(path, tensor): return "\(path): tensor '\(tensor)' appears twice in the tensor table"
+            return "\(path): tensor '\(Excerpt.quote(tensor))' (offset \(offset), \(length) bytes) lies outside the \(dataSize)-byte data section (truncated file?)"
+        case let .tensorsOverlap(path, first, second): return "\(path): tensors '\(Excerpt.quote(first))' and '\(Excerpt.quote(second))' overlap"
+        case let .duplicateTensor(path, tensor): return "\(path): tensor '\(Excerpt.quote(tensor))' appears twice in the tensor table"
         case let .tooManyTensors(path, count, limit): return "\(path): \(count) tensors exceed the limit of \(limit)"
         case let .checksumMismatch(path, tensor, expected, found):
-            return "\(path): checksum mismatch in tensor '\(tensor)': expected CRC-32 \(hex32(expected)), computed \(hex32(found)) (the file is damaged)"
+            return "\(path): checksum mismatch in tensor '\(Excerpt.quote(tensor))': expected CRC-32 \(hex32(expected)), computed \(hex32(found)) (the file is damaged)"
         case let .missingTensor(path, tensor, shape):
-            return "\(path): tensor '\(tensor)' (shape \(shape)) required by the architecture is missing"
+            return "\(path): tensor '\(Excerpt.quote(tensor))' (shape \(shape)) required by the architecture is missing"
         case let .tensorShapeMismatch(path, tensor, expected, found):
-            return "\(path): tensor '\(tensor)' has shape \(found), the architecture needs \(expected)"
-        case let .invalidOptimizerState(path, reason): return "\(path): invalid optimizer state: \(reason)"
-        case let .cannotWrite(path, reason): return "\(path): cannot write as .nnm: \(reason)"
+            return "\(path): tensor '\(Excerpt.quote(tensor))' has shape \(found), the architecture needs \(expected)"
+        case let .invalidOptimizerState(path, reason): return "\(path): invalid optimizer state: \(Excerpt.quote(reason))"
+        case let .cannotWrite(path, reason): return "\(path): cannot write as .nnm: \(Excerpt.quote(reason))"
         }
     }
 }

@@ -72,16 +72,23 @@ extension HDF5Object {
     ///   `weight_names` of a layer without weights) reads as `[]`.
     /// - A scalar string reads as a one-element array.
     /// - Returns nil when neither `name` nor `name0` exists.
-    package func stringArrayAttribute(_ name: String) throws(HDF5Error) -> [String]? {
+    /// - Refuses more than `maximumCount` strings in all, before reading them.
+    package func stringArrayAttribute(_ name: String, maximumCount: Int = HDF5Limits.maxAttributeElementCount)
+        throws(HDF5Error) -> [String]?
+    {
         try HDF5Library.locked { () throws(HDF5Error) in
-            if let value = try readAttribute(name) {
+            if let value = try readAttribute(name, maxElements: maximumCount) {
                 return try strings(of: value, attribute: name)
             }
             var joined: [String] = []
             var index = 0
-            while let part = try readAttribute("\(name)\(index)") {
+            while let part = try readAttribute("\(name)\(index)", maxElements: maximumCount - joined.count) {
                 joined += try strings(of: part, attribute: "\(name)\(index)")
                 index += 1
+                guard index <= maximumCount else {
+                    throw HDF5Error.implausibleSize(file: filePath, path: attributePath(name),
+                                                    detail: "more than \(maximumCount) parts '\(name)0', '\(name)1', ...")
+                }
             }
             return index == 0 ? nil : joined
         }
@@ -320,7 +327,9 @@ extension HDF5Object {
     }
 
     /// Reads attribute `name`, or nil when it does not exist. Lock must be held.
-    func readAttribute(_ name: String) throws(HDF5Error) -> HDF5AttributeValue? {
+    func readAttribute(_ name: String, maxElements: Int = HDF5Limits.maxAttributeElementCount)
+        throws(HDF5Error) -> HDF5AttributeValue?
+    {
         let id = try requireAttributeAccess()
         try validateAttributeName(name)
         let fail = failure("reading attribute '\(name)' of")
@@ -332,7 +341,7 @@ extension HDF5Object {
         let space = try HDF5Library.check(H5Aget_space(attribute), fail)
         defer { _ = H5Sclose(space) }
         let extent = try HDF5Dataspace.extent(
-            of: space, maxElements: HDF5Limits.maxAttributeElementCount,
+            of: space, maxElements: min(maxElements, HDF5Limits.maxAttributeElementCount),
             file: filePath, path: attributePath(name), failure: fail)
         let scalar = extent.shape.isEmpty && !extent.isNull
         let type = try HDF5Library.check(H5Aget_type(attribute), fail)

@@ -39,6 +39,26 @@ struct JSONParser {
     let bytes: [UInt8]
     var index = 0
     var depth = 0
+    /// Where the parser is: the keys and indices leading to the current value (for messages).
+    var location: [PathStep] = []
+
+    /// One step of ``location``.
+    enum PathStep {
+        case key(String)
+        case index(Int)
+    }
+
+    /// The location as a JSONPath-like string (`$.config.layers[2].name`), excerpted.
+    var locationText: String {
+        var text = "$"
+        for step in location {
+            switch step {
+            case let .key(k): text += "." + Excerpt.quote(k, limit: 64)
+            case let .index(i): text += "[\(i)]"
+            }
+        }
+        return text
+    }
 
     init(bytes: [UInt8]) { self.bytes = bytes }
 
@@ -96,6 +116,7 @@ struct JSONParser {
         defer { depth -= 1 }
         index += 1
         var members: [(key: String, value: JSON)] = []
+        var keys: Set<String> = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -106,12 +127,21 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
                 throw fail("expected a string key")
             }
+            let keyStart = index
             let key = try parseString()
+            // Readers disagree on a repeated key (Python's json keeps the last, others the first):
+            // the same file must not mean two models.
+            guard keys.insert(key).inserted else {
+                index = keyStart
+                throw fail("duplicate key '\(Excerpt.quote(key, limit: 64))' in the object at \(locationText)")
+            }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             index += 1
             skipWhitespace()
+            location.append(.key(key))
             let value = try parseValue()
+            location.removeLast()
             members.append((key, value))
             skipWhitespace()
             guard index < bytes.count else { throw fail("unexpected end of input in an object") }
@@ -131,8 +161,11 @@ struct JSONParser {
             index += 1
             return .array(elements)
         }
+        location.append(.index(0))
+        defer { location.removeLast() }
         while true {
             skipWhitespace()
+            location[location.count - 1] = .index(elements.count)
             elements.append(try parseValue())
             skipWhitespace()
             guard index < bytes.count else { throw fail("unexpected end of input in an array") }

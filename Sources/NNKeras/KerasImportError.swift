@@ -43,31 +43,31 @@ public enum KerasImportError: NNError, Equatable, Sendable {
     public var description: String {
         switch self {
         case let .notKeras(path, found):
-            return "\(path): not a Keras file: expected HDF5 (.h5, .weights.h5) or a .keras zip archive, found \(found)"
+            return "\(path): not a Keras file: expected HDF5 (.h5, .weights.h5) or a .keras zip archive, found \(Excerpt.quote(found))"
         case let .unknownLayout(path, found):
-            return "\(path): HDF5 file not laid out as Keras saves models (expected a 'model_config' attribute, 'layer_names', or a 'layers' group), found \(found)"
+            return "\(path): HDF5 file not laid out as Keras saves models (expected a 'model_config' attribute, 'layer_names', or a 'layers' group), found \(Excerpt.quote(found))"
         case let .missingArchitecture(path, layout):
             return "\(path): \(layout) holds weights only, no architecture; the architecture must be given separately (a model file or a Keras model config of the same model)"
         case let .invalidConfig(path, e): return "\(path): \(e)"
         case let .layerCountMismatch(path, expected, found):
             return "\(path): the architecture has \(expected.count) layers with weights (\(expected.joined(separator: ", "))), the file has \(found.count) (\(found.joined(separator: ", ")))"
         case let .weightCountMismatch(path, layer, expected, found):
-            return "\(path): layer '\(layer)' needs \(expected) weight\(expected == 1 ? "" : "s"), the file has \(found)"
-        case let .missingWeight(path, layer, weight): return "\(path): layer '\(layer)': weight '\(weight)' is missing"
+            return "\(path): layer '\(Excerpt.quote(layer))' needs \(expected) weight\(expected == 1 ? "" : "s"), the file has \(Excerpt.quote(found))"
+        case let .missingWeight(path, layer, weight): return "\(path): layer '\(Excerpt.quote(layer))': weight '\(Excerpt.quote(weight))' is missing"
         case let .shapeMismatch(path, layer, weight, expected, found):
-            return "\(path): layer '\(layer)': weight '\(weight)' has shape \(found), expected \(expected)"
+            return "\(path): layer '\(Excerpt.quote(layer))': weight '\(Excerpt.quote(weight))' has shape \(Excerpt.quote(found)), expected \(expected)"
         case let .unsupportedDType(path, weight, found):
-            return "\(path): weight '\(weight)' is \(found), expected a float16, float32 or float64 array"
-        case let .missingArchiveMember(path, member): return "\(path): the .keras archive has no '\(member)'"
+            return "\(path): weight '\(Excerpt.quote(weight))' is \(Excerpt.quote(found)), expected a float16, float32 or float64 array"
+        case let .missingArchiveMember(path, member): return "\(path): the .keras archive has no '\(Excerpt.quote(member))'"
         case let .archiveMemberTooLarge(path, member, size, limit):
-            return "\(path): archive member '\(member)' expands to \(size) bytes, more than the limit of \(limit)"
-        case let .invalidArchive(path, reason): return "\(path): damaged .keras (zip) archive: \(reason)"
-        case let .invalidMetadata(path, field, reason): return "\(path): invalid \(field): \(reason)"
+            return "\(path): archive member '\(Excerpt.quote(member))' expands to \(size) bytes, more than the limit of \(limit)"
+        case let .invalidArchive(path, reason): return "\(path): damaged .keras (zip) archive: \(Excerpt.quote(reason))"
+        case let .invalidMetadata(path, field, reason): return "\(path): invalid \(Excerpt.quote(field)): \(Excerpt.quote(reason))"
         case let .hdf5(e): return e.description
         case let .file(e): return e.description
-        case let .cannotExport(path, reason): return "\(path): cannot write as Keras HDF5: \(reason)"
+        case let .cannotExport(path, reason): return "\(path): cannot write as Keras HDF5: \(Excerpt.quote(reason))"
         case let .differentActivation(path, layer, activation, version, definition):
-            return "\(path): layer '\(layer)' uses \(activation), which Keras \(version) defines as \(definition); nnmodel computes Keras 3's definition, so its predictions would differ"
+            return "\(path): layer '\(Excerpt.quote(layer))' uses \(Excerpt.quote(activation)), which Keras \(version) defines as \(definition); nnmodel computes Keras 3's definition, so its predictions would differ"
         }
     }
 }

@@ -3,6 +3,9 @@ import NNHDF5
 
 /// Reads weights in the two HDF5 layouts Keras uses and matches them to an architecture.
 enum KerasWeights {
+    /// The most weights a layer may list in `weight_names` (Dense has 2, normalization layers 4).
+    static let maximumWeightsPerLayer = 64
+
     /// Dense (the only layer class with weights) layers of `architecture`, with their specs.
     static func weightedLayers(_ architecture: ModelArchitecture, path: String) throws(KerasImportError)
         -> [(layer: Layer, specs: [WeightSpec])]
@@ -34,7 +37,7 @@ enum KerasWeights {
         -> (weights: [Tensor], dtype: DType)
     {
         try KerasImportError.mapping(path: path, field: group.name) {
-            guard let layerNames = try group.stringArrayAttribute("layer_names") else {
+            guard let layerNames = try group.stringArrayAttribute("layer_names", maximumCount: ModelArchitecture.maximumLayers + 1) else {
                 throw KerasImportError.invalidMetadata(path: path, field: "'layer_names' attribute of \(group.name)", reason: "missing")
             }
             var saved: [(name: String, group: HDF5Group, weightNames: [String])] = []
@@ -43,7 +46,7 @@ enum KerasWeights {
                     throw KerasImportError.missingWeight(path: path, layer: name, weight: "(layer group '\(name)' listed in layer_names)")
                 }
                 let layerGroup = try group.group(name)
-                let weightNames = try layerGroup.stringArrayAttribute("weight_names") ?? []
+                let weightNames = try layerGroup.stringArrayAttribute("weight_names", maximumCount: KerasWeights.maximumWeightsPerLayer) ?? []
                 if !weightNames.isEmpty { saved.append((name, layerGroup, weightNames)) }
             }
             let needed = try weightedLayers(architecture, path: path)

@@ -88,6 +88,8 @@ public struct ModelComparison: Sendable {
                                 if u.isNaN != v.isNaN { d.mismatches += 1; d.maximumAbsolute = .nan }
                                 continue
                             }
+                            // Equal values (equal infinities included) are equal, as in NumPy's allclose.
+                            if u == v { continue }
                             let diff = u == v ? 0 : abs(u - v)
                             d.maximumAbsolute = max(d.maximumAbsolute, diff)
                             let scale = max(abs(u), abs(v))

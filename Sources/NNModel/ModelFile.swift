@@ -58,6 +58,13 @@ public enum ModelFile {
         return chosen
     }
 
+    /// Checks, before any work, that a file can be saved at `path`: its folder exists and is
+    /// writable, and nothing but a regular file is there (a folder, device, FIFO or symbolic link
+    /// is refused).
+    public static func checkWritable(_ path: String) throws {
+        try AtomicFile.checkTarget(path)
+    }
+
     /// The format of the file at `path` (see ``codec(readingFrom:)``).
     public static func detectFormat(path: String) throws -> ModelFormat {
         try codec(readingFrom: path).format

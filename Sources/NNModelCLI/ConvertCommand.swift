@@ -52,7 +52,7 @@ struct ConvertCommand: ParsableCommand {
                     ("details", InspectionJSON.details(loaded.file)),
                 ]).serialized(pretty: true))
             } else {
-                Console.out("Converted \(input) (\(loaded.file.formatName)) to \(output) (\(writer.format.rawValue), \(written.rawValue)): \(model.architecture.layers.count) layers, \(Formatting.grouped(parameters)) parameters")
+                Console.out("Converted \(shown(input)) (\(shown(loaded.file.formatName))) to \(shown(output)) (\(writer.format.rawValue), \(written.rawValue)): \(model.architecture.layers.count) layers, \(Formatting.grouped(parameters)) parameters")
             }
         }
     }

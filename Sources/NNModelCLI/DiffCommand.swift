@@ -45,8 +45,10 @@ struct DiffCommand: ParsableCommand {
                     ("architecture_differences", .array(c.architectureDifferences.map { .string($0) })),
                     ("tensors", .array(c.tensors.map { t in
                         .object([("name", .string(t.name)), ("other_name", .string(t.otherName)), ("shape", .ints(t.shape)),
-                                 ("other_shape", .ints(t.otherShape)), ("max_abs_diff", number(t.maximumAbsolute)),
-                                 ("max_rel_diff", number(t.maximumRelative)), ("mismatches", .int(t.mismatches)), ("equal", .bool(t.equal))])
+                                 ("other_shape", .ints(t.otherShape))]
+                                + JSONNumber.members("max_abs_diff", t.maximumAbsolute)
+                                + JSONNumber.members("max_rel_diff", t.maximumRelative)
+                                + [("mismatches", .int(t.mismatches)), ("equal", .bool(t.equal))])
                     })),
                     ("metadata_differences", .array(c.metadataDifferences.map { .string($0) })),
                 ]).serialized(pretty: true))
@@ -56,8 +58,6 @@ struct DiffCommand: ParsableCommand {
             if !c.equal { throw ExitCode(ExitStatus.negative) }
         }
     }
-
-    func number(_ v: Double) -> JSON { v.isFinite ? .number(v) : .string("\(v)") }
 
     func text(_ c: ModelComparison) -> String {
         var out: [String] = []

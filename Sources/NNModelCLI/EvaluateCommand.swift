@@ -21,14 +21,14 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Loss to report (default: the loss the model was trained with).", valueName: "name"))
     var loss: Loss?
     @Option(name: .customLong("batch-size"), help: "Samples per inference batch (each thread's buffers hold one).") var batchSize = 256
-    @Option(help: "Threads sharing the samples (default: one per core).") var threads: Int?
+    @Option(help: "Threads sharing the samples (default: one per core; at most 4 per core).") var threads: Int?
     @Option(help: ArgumentHelp("Draw the confusion matrix as a heatmap to this SVG file.", valueName: "confusion.svg"))
     var plot: String?
     @Flag(help: "Print the results as JSON.") var json = false
 
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        try validateThreads(threads)
         if let plot, !plot.lowercased().hasSuffix(".svg") { throw ValidationError("--plot must name an .svg file, got '\(plot)'") }
     }
 
@@ -56,7 +56,7 @@ struct EvaluateCommand: ParsableCommand {
                 Console.out(result.serialized(pretty: true))
                 return
             }
-            Console.out("\(data.count) samples from \(data.name)")
+            Console.out("\(data.count) samples from \(shown(data.name))")
             Console.out("Test loss: \(fixed(evaluation.loss, 4)) (\(evaluation.lossName)) - Test accuracy: \(fixed(evaluation.accuracy, 4))")
             Console.out()
             Console.out(Report.confusionMatrix(evaluation.confusion, classNames: names))

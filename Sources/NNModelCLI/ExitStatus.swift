@@ -10,6 +10,8 @@ enum ExitStatus {
     static let noInput: Int32 = 66
     static let cannotCreate: Int32 = 73
     static let ioError: Int32 = 74
+    /// 128 + SIGINT, as shells report a process ended by Ctrl-C.
+    static let interrupted: Int32 = 130
 
     /// The status for an error: its category's (see ``ErrorCategory``), or 65 for an error
     /// that carries none.
@@ -23,7 +25,19 @@ enum ExitStatus {
         case .cannotWrite: return cannotCreate
         case .io: return ioError
         case .negativeResult: return negative
+        case .interrupted: return interrupted
         }
+    }
+
+    /// The longest error message printed (messages quote file content, which is excerpted first;
+    /// this bounds what is left, such as long paths).
+    static let maximumMessageLength = 2000
+
+    /// A message as one safe line: escaped, and cut to ``maximumMessageLength`` characters.
+    static func oneLine(_ message: String) -> String {
+        let escaped = Excerpt.escaped(message)
+        guard escaped.count > maximumMessageLength else { return escaped }
+        return String(escaped.prefix(maximumMessageLength)) + "… (\(escaped.count - maximumMessageLength) more characters)"
     }
 
     /// What to add to a library error's message on the command line: the flag that helps.
@@ -48,9 +62,10 @@ struct CommandFailure: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-/// Writes a line to standard error.
+/// Writes a message to standard error as one line: escaped (a name read from a file cannot forge
+/// a second line or drive the terminal) and bounded.
 func printError(_ message: String) {
-    Console.errRaw(message.hasSuffix("\n") ? message : message + "\n")
+    Console.errRaw(ExitStatus.oneLine(message.hasSuffix("\n") ? String(message.dropLast()) : message) + "\n")
 }
 
 /// Runs a command body, turning library errors into one line on stderr and a stable exit status.

@@ -57,7 +57,10 @@ struct BoxTable {
     var rightAligned: Set<Int> = []
     var rows: [[String]] = []
 
+    /// The table as text; every cell is escaped first (cells hold names read from files).
     func render() -> String {
+        let headers = self.headers.map(shown)
+        let rows = self.rows.map { $0.map(shown) }
         var widths = headers.map(\.count)
         for row in rows { for (i, c) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
         func line(_ l: String, _ m: String, _ r: String, _ fill: String) -> String {
@@ -75,5 +78,20 @@ struct BoxTable {
         }
         if rows.isEmpty { out.append(line("└", "┴", "┘", "─")) }
         return out.joined(separator: "\n")
+    }
+}
+
+/// Text from a file or an argument as it may be shown on a terminal: control characters and
+/// bidirectional overrides escaped (`\n`, `\u{1B}`), so a name cannot forge a line or drive the
+/// terminal. JSON output keeps exact strings instead (JSON-escaped).
+func shown(_ text: String) -> String { Excerpt.escaped(text) }
+
+/// Numbers in JSON output: always JSON numbers. A value that is not finite is `null`, with a
+/// sibling member `<name>_nonfinite` saying which (`"inf"`, `"-inf"` or `"nan"`).
+enum JSONNumber {
+    static func members(_ name: String, _ value: Double) -> [(key: String, value: JSON)] {
+        if value.isFinite { return [(name, .number(value))] }
+        let kind = value.isNaN ? "nan" : value > 0 ? "inf" : "-inf"
+        return [(name, .null), (name + "_nonfinite", .string(kind))]
     }
 }

@@ -42,10 +42,13 @@ struct InspectCommand: ParsableCommand {
 
 /// The human-readable inspection report.
 enum InspectionText {
+    /// Epochs shown at each end of a long history.
+    static let historyEdge = 10
+
     static func render(_ info: Inspection, tensors showTensors: Bool) -> String {
         var out: [String] = []
         let arch = info.architecture
-        out.append("Model: \"\(arch.name)\"")
+        out.append("Model: \"\(shown(arch.name))\"")
         var table = BoxTable(headers: ["Layer (type)", "Output Shape", "Param #"], rightAligned: [2])
         let shapes = (try? arch.validated()) ?? []
         let counts = arch.parameterCounts()
@@ -96,16 +99,26 @@ enum InspectionText {
         case .unavailable: facts.append(("Checksums", "none stored in this format"))
         }
         let w = (facts.map(\.0.count).max() ?? 0) + 1
-        out += facts.map { pad($0.0 + ":", w + 1) + $0.1 }
+        out += facts.map { pad(shown($0.0) + ":", w + 1) + shown($0.1) }
         if let h = m.history, !h.epochs.isEmpty {
             out.append("")
             out.append("Training history:")
             let series = h.series
             var t = BoxTable(headers: ["epoch"] + series.map(\.name), rightAligned: Set(0...series.count))
-            for (i, e) in h.epochs.enumerated() {
-                t.rows.append([String(e.epoch)] + series.map { $0.name == "seconds" ? fixed($0.values[i], 2) : fixed($0.values[i], 4) })
+            // A long history is summarised: its first and last epochs (the JSON output has all).
+            let shown = h.epochs.count <= 2 * InspectionText.historyEdge
+                ? Array(h.epochs.indices)
+                : Array(0..<InspectionText.historyEdge) + Array(h.epochs.count - InspectionText.historyEdge..<h.epochs.count)
+            for (k, i) in shown.enumerated() {
+                if k > 0, i != shown[k - 1] + 1 {
+                    t.rows.append(["…"] + series.map { _ in "" })
+                }
+                t.rows.append([String(h.epochs[i].epoch)] + series.map { $0.name == "seconds" ? fixed($0.values[i], 2) : fixed($0.values[i], 4) })
             }
             out.append(t.render())
+            if shown.count < h.epochs.count {
+                out.append("(\(h.epochs.count) epochs: the first and last \(InspectionText.historyEdge) shown; --json lists all)")
+            }
         }
         if showTensors {
             out.append("")

@@ -37,7 +37,7 @@ extension NNModelCommand {
                 let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
                 let names = configuration.subcommands.map { $0.configuration.commandName ?? "" }
                 let help = arguments.first.flatMap { names.contains($0) ? "nnmodel \($0) --help" : nil } ?? "nnmodel --help"
-                Console.errRaw("nnmodel: error: \(message) (see '\(help)')\n")
+                printError("nnmodel: error: \(message) (see '\(help)')")
             }
             return status
         }

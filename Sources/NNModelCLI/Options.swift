@@ -59,3 +59,12 @@ extension Substring {
 }
 
 extension DType: ExpressibleByArgument {}
+
+/// Checks `--threads`: 1 to four per core (more only make the threads wait for each other).
+func validateThreads(_ threads: Int?) throws {
+    guard let threads else { return }
+    let limit = TrainingOptions.maximumThreads
+    guard (1...limit).contains(threads) else {
+        throw ValidationError("--threads must be 1 to \(limit) (four per core), got \(threads)")
+    }
+}

@@ -49,7 +49,7 @@ struct PlotHistoryCommand: ParsableCommand {
                 throw CommandFailure(message: "\(file): the training history has no epochs")
             }
             try Pictures.write(try Pictures.trainingCurves(history, title: title), to: output)
-            Console.out("Wrote \(output) (\(history.epochs.count) epochs)")
+            Console.out("Wrote \(shown(output)) (\(history.epochs.count) epochs)")
         }
     }
 

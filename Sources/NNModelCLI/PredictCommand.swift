@@ -28,14 +28,14 @@ struct PredictCommand: ParsableCommand {
     @Flag(help: "Print predictions as JSON.") var json = false
     @Flag(help: "Print predictions as CSV.") var csv = false
     @Option(name: .customLong("batch-size"), help: "Samples per inference batch (each thread's buffers hold one).") var batchSize = 256
-    @Option(help: "Threads sharing the samples (default: one per core).") var threads: Int?
+    @Option(help: "Threads sharing the samples (default: one per core; at most 4 per core).") var threads: Int?
 
     func validate() throws {
         guard topK >= 1 else { throw ValidationError("--top-k must be at least 1, got \(topK)") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, got \(limit)") }
         if json && csv { throw ValidationError("choose one of --json and --csv") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        try validateThreads(threads)
         if let output, !output.hasSuffix(".npy") { throw ValidationError("--output must name a .npy file, got '\(output)'") }
         if let grid, !grid.lowercased().hasSuffix(".png") { throw ValidationError("--grid must name a .png file, got '\(grid)'") }
     }
@@ -64,7 +64,7 @@ struct PredictCommand: ParsableCommand {
             } else if output == nil || limit != nil {
                 Console.out(rows.text)
             } else {
-                Console.out("Wrote \(probabilities.shape[0]) predictions of \(probabilities.shape.dropFirst().reduce(1, *)) values to \(output ?? "")")
+                Console.out("Wrote \(probabilities.shape[0]) predictions of \(probabilities.shape.dropFirst().reduce(1, *)) values to \(shown(output ?? ""))")
             }
         }
     }
@@ -109,7 +109,7 @@ struct Predictions {
         }
     }
 
-    func name(_ c: Int) -> String { c < classNames.count ? classNames[c] : String(c) }
+    func name(_ c: Int) -> String { c < classNames.count ? shown(classNames[c]) : String(c) }
 
     var text: String {
         var t = BoxTable(headers: ["#", "predicted", "probability", "true", "top classes"], rightAligned: [0, 2])

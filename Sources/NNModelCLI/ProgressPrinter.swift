@@ -56,6 +56,11 @@ final class ProgressPrinter {
         }
     }
 
+    /// Ends a live bar's line (after an interruption), so the next message starts on its own line.
+    func finishLine() {
+        if mode == .bar { write("\n") }
+    }
+
     private func metrics(loss: Double, accuracy: Double?) -> String {
         var s = ""
         if let accuracy { s += " - accuracy: \(fixed(accuracy, 4))" }

@@ -5,7 +5,7 @@ enum Report {
     /// The confusion matrix as a table with class names (rows: true class, columns: predicted).
     static func confusionMatrix(_ matrix: ConfusionMatrix, classNames: [String]) -> String {
         let k = matrix.classCount
-        let names = (0..<k).map { $0 < classNames.count ? classNames[$0] : String($0) }
+        let names = (0..<k).map { $0 < classNames.count ? shown(classNames[$0]) : String($0) }
         let labelWidth = max(names.map(\.count).max() ?? 0, 4)
         let cellWidth = max(5, (matrix.counts.flatMap { $0 }.map { String($0).count }.max() ?? 1) + 1)
         var lines = ["Confusion matrix (rows: true class, columns: predicted class):"]
@@ -23,7 +23,7 @@ enum Report {
 
     /// The per-class report, laid out like scikit-learn's `classification_report`.
     static func classificationReport(_ report: ClassificationReport, classNames: [String]) -> String {
-        let names = report.classes.indices.map { $0 < classNames.count ? classNames[$0] : String($0) }
+        let names = report.classes.indices.map { $0 < classNames.count ? shown(classNames[$0]) : String($0) }
         let w = max(names.map(\.count).max() ?? 0, "weighted avg".count)
         var lines = [pad("", w) + leftPad("precision", 11) + leftPad("recall", 10) + leftPad("f1-score", 10) + leftPad("support", 10), ""]
         func row(_ name: String, _ s: ClassificationReport.Scores) -> String {

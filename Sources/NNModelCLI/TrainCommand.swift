@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSignals
 import NNModel
 
 /// `nnmodel train`: the seed job by default, any supported architecture with `--config`.
@@ -45,7 +46,7 @@ struct TrainCommand: ParsableCommand {
     var config: String?
     @Option(help: ArgumentHelp("Write the per-epoch history to this file (.json or .csv).", valueName: "file"))
     var history: String?
-    @Option(help: "Threads sharing the large Dense layers (default: one per core, at most 4 used; the result is the same for any count).") var threads: Int?
+    @Option(help: "Threads sharing the large Dense layers (default: one per core; at most 4 per core, and more than 4 add nothing; the result is the same for any count).") var threads: Int?
     @Option(name: .shortAndLong, help: ArgumentHelp("Save the trained model (.nnm, or .h5 for Keras HDF5).", valueName: "file"))
     var output: String?
     @Option(help: ArgumentHelp("Storage dtype of the saved weights (default: float32).",
@@ -55,6 +56,9 @@ struct TrainCommand: ParsableCommand {
     var resume: String?
     @Option(help: ArgumentHelp("Draw the training curves (loss and accuracy per epoch) to this SVG file.", valueName: "curves.svg"))
     var plot: String?
+    @Option(name: .customLong("checkpoint-every"), help: ArgumentHelp(
+        "Save the model to --output every N epochs while training (atomically, with the optimizer state).", valueName: "N"))
+    var checkpointEvery: Int?
     @Flag(help: "Print the final report as JSON on stdout (progress goes to stderr).") var json = false
     @Flag(name: .shortAndLong, help: "Print no progress.") var quiet = false
 
@@ -75,8 +79,12 @@ struct TrainCommand: ParsableCommand {
         if config != nil && (hidden != nil || activation != nil) {
             throw ValidationError("--config gives the whole architecture; do not combine it with --hidden or --activation")
         }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        try validateThreads(threads)
         if let plot, !plot.lowercased().hasSuffix(".svg") { throw ValidationError("--plot must name an .svg file, got '\(plot)'") }
+        if let checkpointEvery {
+            guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be at least 1, got \(checkpointEvery)") }
+            guard output != nil else { throw ValidationError("--checkpoint-every needs --output (the file to save to)") }
+        }
         if let history, !(history.hasSuffix(".json") || history.hasSuffix(".csv")) {
             throw ValidationError("--history must end in .json or .csv, got '\(history)'")
         }
@@ -84,45 +92,85 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            if let output { _ = try ModelFile.codec(writing: output, dtype: dtype) }
+            // Every file this run writes is checked first: no training is lost to a bad path.
+            if let output {
+                _ = try ModelFile.codec(writing: output, dtype: dtype)
+                try ModelFile.checkWritable(output)
+            }
+            for path in [history, plot].compactMap({ $0 }) { try ModelFile.checkWritable(path) }
             let source = try DataSource(dataOptions.data)
             let trainingData = try source.load(.train)
             let testData = try dataOptions.testSet()
             let classNames = trainingData.classNames ?? testData?.classNames
 
             var model: Sequential
+            var options: TrainingOptions
             if let resume {
                 model = try ModelFile.load(resume)
+                options = trainingOptions(model.optimizerState?.config, savedLoss: model.metadata.loss)
             } else {
-                model = try Sequential(try makeArchitecture(data: trainingData), seed: seed)
+                let architecture = try makeArchitecture(data: trainingData)
+                options = trainingOptions(nil, savedLoss: nil)
+                // Checked before the weights are created: a model too large to train is refused at once.
+                try Sequential.checkTrainingMemory(architecture, options: options, samples: trainingData.count)
+                model = try Sequential(architecture, seed: seed)
             }
             for layer in model.architecture.layers where !layer.ignoredOptions.isEmpty {
                 printError("nnmodel: warning: layer '\(layer.name)' sets \(layer.ignoredOptions.joined(separator: ", ")), which nnmodel does not apply")
             }
-            let chosenLoss = loss ?? model.metadata.loss.flatMap(Loss.init(kerasName:)) ?? .sparseCategoricalCrossentropy
-            var options = TrainingOptions(epochs: epochs, batchSize: batchSize,
-                                          optimizer: optimizerConfig(saved: model.optimizerState?.config), loss: chosenLoss,
-                                          seed: seed, validationSplit: validationSplit)
-            options.threads = threads
+            if let checkpointEvery, let output {
+                options.checkpointEvery = checkpointEvery
+                let dtype = dtype
+                options.checkpoint = { snapshot in try ModelFile.save(snapshot, to: output, dtype: dtype) }
+            }
+            // Ctrl-C or SIGTERM: finish the step, save what was learned, exit 130 (a second one stops at once).
+            _ = nn_interrupts_install()
+            defer { nn_interrupts_restore() }
+            options.shouldStop = { nn_interrupts_requested() != 0 }
+
             let progress = ProgressPrinter(quiet: quiet, toStandardError: json)
             let clock = ContinuousClock()
             let start = clock.now
-            let trainingHistory = try model.fit(trainingData, options: options, progress: progress.handle)
+            let trainingHistory: History
+            do {
+                trainingHistory = try model.fit(trainingData, options: options, progress: progress.handle)
+            } catch let TrainingError.interrupted(epoch, batch, of) {
+                progress.finishLine()
+                model.metadata.interruption = Interruption(epoch: epoch, batch: batch, batches: of)
+                if model.metadata.classNames == nil { model.metadata.classNames = classNames }
+                try saveOutputs(model, history: model.metadata.history ?? History())
+                let saved = output.map { "; saved the model to \($0) (continue with --resume \($0))" } ?? "; nothing saved (no --output)"
+                printError("nnmodel: interrupted after step \(batch) of \(of) in epoch \(epoch)\(saved)")
+                throw ExitCode(ExitStatus.interrupted)
+            }
             let trainSeconds = seconds(clock.now - start)
             if model.metadata.classNames == nil { model.metadata.classNames = classNames }
-
-            if let history {
-                let text = history.hasSuffix(".csv") ? trainingHistory.csv : trainingHistory.json.serialized(pretty: true) + "\n"
-                try AtomicFile.write(Array(text.utf8), to: history)
-            }
-            if let output {
-                try ModelFile.save(model, to: output, dtype: dtype)
-                for note in ModelFile.compatibilityNotes(model, path: output) { printError("nnmodel: warning: \(output): \(note)") }
-            }
+            try saveOutputs(model, history: trainingHistory)
             if let plot { try Pictures.write(try Pictures.trainingCurves(trainingHistory), to: plot) }
-            let evaluation = try testData.map { try model.evaluate($0, loss: chosenLoss) }
+            let evaluation = try testData.map { try model.evaluate($0, loss: options.loss) }
             try report(model: model, history: trainingHistory, evaluation: evaluation, trainSeconds: trainSeconds,
                        classNames: classNames ?? [])
+        }
+    }
+
+    /// The options of this run; with `--resume`, the saved optimizer and loss unless others are named.
+    func trainingOptions(_ savedOptimizer: OptimizerConfig?, savedLoss: String?) -> TrainingOptions {
+        let chosenLoss = loss ?? savedLoss.flatMap(Loss.init(kerasName:)) ?? .sparseCategoricalCrossentropy
+        var options = TrainingOptions(epochs: epochs, batchSize: batchSize, optimizer: optimizerConfig(saved: savedOptimizer),
+                                      loss: chosenLoss, seed: seed, validationSplit: validationSplit)
+        options.threads = threads
+        return options
+    }
+
+    /// Writes `--history` and `--output`.
+    func saveOutputs(_ model: Sequential, history trainingHistory: History) throws {
+        if let history {
+            let text = history.hasSuffix(".csv") ? trainingHistory.csv : trainingHistory.json.serialized(pretty: true) + "\n"
+            try AtomicFile.write(Array(text.utf8), to: history)
+        }
+        if let output {
+            try ModelFile.save(model, to: output, dtype: dtype)
+            for note in ModelFile.compatibilityNotes(model, path: output) { printError("nnmodel: warning: \(output): \(note)") }
         }
     }
 
@@ -170,7 +218,7 @@ struct TrainCommand: ParsableCommand {
             return
         }
         Console.out("Trained in \(fixed(trainSeconds, 2)) s")
-        if let output { Console.out("Saved the model to \(output)") }
+        if let output { Console.out("Saved the model to \(shown(output))") }
         guard let evaluation else { return }
         Console.out("Test loss: \(fixed(evaluation.loss, 4)) - Test accuracy: \(fixed(evaluation.accuracy, 4)) (\(evaluation.trueClasses.count) samples)")
         Console.out()

@@ -15,7 +15,9 @@ struct NiceScale: Equatable {
     /// A degenerate range (equal ends) is widened around its value first, so a
     /// constant series still gets a readable axis. Both ends must be finite.
     init(minimum: Double, maximum: Double, targetTicks: Int = 6) {
-        var low = Swift.min(minimum, maximum), high = Swift.max(minimum, maximum)
+        // Ends beyond ±1e300 (or not finite) are clamped, so the range and its ticks stay finite.
+        func clamp(_ v: Double) -> Double { v.isNaN ? 0 : Swift.min(Swift.max(v, -1e300), 1e300) }
+        var low = clamp(Swift.min(minimum, maximum)), high = clamp(Swift.max(minimum, maximum))
         if !(high - low > Swift.max(abs(high), abs(low)) * 1e-12) {
             let pad = low == 0 ? 1 : abs(low) * 0.1
             low -= pad
@@ -30,7 +32,8 @@ struct NiceScale: Equatable {
 
     /// The tick values from ``lower`` to ``upper`` in steps of ``step``.
     var ticks: [Double] {
-        let count = Int(((upper - lower) / step).rounded()) + 1
+        let steps = ((upper - lower) / step).rounded()
+        let count = steps.isFinite && steps >= 0 && steps < 1000 ? Int(steps) + 1 : 1
         return (0..<Swift.max(count, 1)).map { index in
             let value = lower + Double(index) * step
             // Snap values like 2.9999999 to the decimal grid of the step.
@@ -42,7 +45,8 @@ struct NiceScale: Equatable {
 
     /// Digits after the decimal point needed to print every tick exactly.
     var decimals: Int {
-        Swift.max(0, -Int(log10(step).rounded(.down)))
+        let exponent = log10(step).rounded(.down)
+        return exponent.isFinite ? Swift.max(0, Swift.min(-Int(Swift.max(exponent, -400)), 400)) : 0
     }
 
     /// A nice number near `value`: 1, 2, 5 or 10 times a power of ten.

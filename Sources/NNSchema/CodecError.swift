@@ -31,7 +31,7 @@ public enum CodecError: NNError, Equatable, Sendable {
     public var description: String {
         switch self {
         case let .unknownFormat(path, found, known):
-            return "\(path): not a model file nnmodel reads (\(known.joined(separator: ", "))): found \(found)"
+            return "\(path): not a model file nnmodel reads (\(known.joined(separator: ", "))): found \(Excerpt.quote(found))"
         case let .unknownExtension(path, known):
             return "\(path): the extension names no model format; use one of \(known.map { "." + $0 }.joined(separator: ", ")) or name the format"
         case let .unknownFormatName(name, known):

@@ -36,24 +36,24 @@ public enum ModelConfigError: NNError, Equatable, Sendable {
         switch self {
         case let .invalidJSON(e): return "model config is not valid JSON: \(e)"
         case let .notAModelConfig(found):
-            return "expected a Keras model config (an object with \"class_name\" and \"config\"), found \(found)"
+            return "expected a Keras model config (an object with \"class_name\" and \"config\"), found \(Excerpt.quote(found))"
         case let .unsupportedModelClass(c):
-            return "unsupported model class '\(c)'; supported: Sequential, and Functional models that are a plain chain"
+            return "unsupported model class '\(Excerpt.quote(c))'; supported: Sequential, and Functional models that are a plain chain"
         case let .unsupportedLayer(name, className):
-            return "layer '\(name)' has unsupported class '\(className)'; supported: \(LayerKind.supportedClassNames.joined(separator: ", "))"
+            return "layer '\(Excerpt.quote(name))' has unsupported class '\(Excerpt.quote(className))'; supported: \(LayerKind.supportedClassNames.joined(separator: ", "))"
         case let .unsupportedActivation(layer, name):
-            return "layer '\(layer)' uses unsupported activation '\(name)'; supported: \(Activation.supportedNames.joined(separator: ", "))"
+            return "layer '\(Excerpt.quote(layer))' uses unsupported activation '\(Excerpt.quote(name))'; supported: \(Activation.supportedNames.joined(separator: ", "))"
         case let .invalidField(layer, field, expected, found):
-            return "layer '\(layer)': field '\(field)' should be \(expected), found \(found)"
-        case let .missingField(layer, field): return "layer '\(layer)': missing field '\(field)'"
+            return "layer '\(Excerpt.quote(layer))': field '\(Excerpt.quote(field))' should be \(expected), found \(Excerpt.quote(found))"
+        case let .missingField(layer, field): return "layer '\(Excerpt.quote(layer))': missing field '\(Excerpt.quote(field))'"
         case .missingInputShape:
             return "the config does not give an input shape (expected an InputLayer with batch_shape, a first layer with batch_input_shape, or build_input_shape)"
         case let .invalidInputShape(shape, reason): return "invalid input shape \(shape): \(reason)"
-        case let .duplicateLayerName(n): return "two layers are named '\(n)'"
-        case let .notAChain(layer, reason): return "functional model is not a plain chain at layer '\(layer)': \(reason)"
+        case let .duplicateLayerName(n): return "two layers are named '\(Excerpt.quote(n))'"
+        case let .notAChain(layer, reason): return "functional model is not a plain chain at layer '\(Excerpt.quote(layer))': \(reason)"
         case .noLayers: return "the model has no layers after its input"
         case let .tooManyLayers(count, limit): return "the model has \(count) layers, more than the limit of \(limit)"
-        case let .invalidHyperparameter(name, value, expected): return "invalid \(name) \(value): expected \(expected)"
+        case let .invalidHyperparameter(name, value, expected): return "invalid \(Excerpt.quote(name)) \(value): expected \(expected)"
         }
     }
 

@@ -16,7 +16,10 @@ extension ModelMetadata {
         if let v = m.optimizer { members.append(("optimizer", v)) }
         if let v = m.history { members.append(("history", v.json)) }
         if !m.user.isEmpty { members.append(("user", .object(m.user.map { ($0.key, .string($0.value)) }))) }
-        let known = Set(members.map(\.key) + ["user"])
+        if let i = m.interruption {
+            members.append(("interrupted", .object([("epoch", .int(i.epoch)), ("batch", .int(i.batch)), ("batches", .int(i.batches))])))
+        }
+        let known = Set(members.map(\.key) + ["user", "interrupted"])
         members += m.extra.filter { !known.contains($0.key) }
         return .object(members)
     }
@@ -52,7 +55,15 @@ extension ModelMetadata {
                 meta.user.append((k, s))
             }
         }
-        let known: Set<String> = ["producer", "created", "dataset", "loss", "class_names", "optimizer", "history", "user"]
+        if let i = m["interrupted"], !i.isNull {
+            guard let epoch = i["epoch"]?.intValue, let batch = i["batch"]?.intValue, let batches = i["batches"]?.intValue,
+                  epoch >= 0, batch >= 0, batches >= batch else {
+                throw invalid("'interrupted' should be an object of non-negative integers epoch, batch and batches (batch <= batches)")
+            }
+            meta.interruption = Interruption(epoch: epoch, batch: batch, batches: batches)
+        }
+        let known: Set<String> = ["producer", "created", "dataset", "loss", "class_names", "optimizer", "history", "user",
+                                  "interrupted"]
         meta.extra = members.filter { !known.contains($0.key) }
         self = meta
     }

@@ -16,6 +16,9 @@ public struct ModelMetadata: Sendable, Equatable {
     public var createdAt: String?
     /// Free-form user entries.
     public var user: [(key: String, value: String)]
+    /// Set when training was interrupted: where it stopped. The weights and optimizer state are
+    /// those after the last finished step; the history holds the finished epochs.
+    public var interruption: Interruption?
     /// Fields this version does not interpret, kept so they survive a rewrite.
     public var extra: [(key: String, value: JSON)]
 
@@ -37,6 +40,19 @@ public struct ModelMetadata: Sendable, Equatable {
         a.classNames == b.classNames && a.dataset == b.dataset && a.history == b.history && a.loss == b.loss
             && a.optimizer == b.optimizer && a.producer == b.producer && a.createdAt == b.createdAt
             && a.user.elementsEqual(b.user, by: { $0 == $1 })
-            && JSON.object(a.extra) == JSON.object(b.extra)
+            && JSON.object(a.extra) == JSON.object(b.extra) && a.interruption == b.interruption
+    }
+}
+
+/// Where an interrupted training run stopped: after step `batch` of `batches` in epoch `epoch`.
+public struct Interruption: Sendable, Equatable {
+    public var epoch: Int
+    public var batch: Int
+    public var batches: Int
+
+    public init(epoch: Int, batch: Int, batches: Int) {
+        self.epoch = epoch
+        self.batch = batch
+        self.batches = batches
     }
 }

@@ -14,8 +14,8 @@ public enum WeightsError: NNError, Equatable, Sendable {
 
     public var description: String {
         switch self {
-        case let .missing(name, expected): return "weight '\(name)' (shape \(expected)) is missing"
-        case let .shapeMismatch(name, expected, found): return "weight '\(name)' has shape \(found), expected \(expected)"
+        case let .missing(name, expected): return "weight '\(Excerpt.quote(name))' (shape \(expected)) is missing"
+        case let .shapeMismatch(name, expected, found): return "weight '\(Excerpt.quote(name))' has shape \(found), expected \(expected)"
         case let .countMismatch(expected, found):
             return "\(found) weight tensors given, the architecture has \(expected)"
         case let .optimizerStateMismatch(m): return "optimizer state does not match the model: \(m)"

@@ -54,6 +54,7 @@ package enum AtomicFile {
     /// Writes every byte of a buffer to a descriptor, retrying short writes.
     package static func writeAll(_ fd: Int32, _ raw: UnsafeRawBufferPointer, path: String) throws(FileError) {
         guard let base = raw.baseAddress else { return }
+        if FaultInjection.failsWrites { throw .writeFailed(path: path, reason: FileError.systemMessage(ENOSPC)) }
         var done = 0
         while done < raw.count {
             let n = Glibc.write(fd, base + done, min(raw.count - done, 1 << 30))

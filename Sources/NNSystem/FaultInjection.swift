@@ -8,8 +8,8 @@ import Darwin
 /// interrupted save never damages the target file.
 ///
 /// Set `NNMODEL_FAULT_INJECTION` to `created`, `written`, `synced` or `renamed`; the process then
-/// sends itself SIGKILL when a save reaches that point. Unset (always, outside those tests), this
-/// does nothing.
+/// sends itself SIGKILL when a save reaches that point. Set it to `no-space`, and every write of a
+/// save fails as on a full disk (ENOSPC). Unset (always, outside those tests), this does nothing.
 package enum FaultInjection {
     /// The points of ``AtomicFile/replace(_:fill:)`` a fault can be injected at.
     package enum Point: String, CaseIterable, Sendable {
@@ -21,6 +21,8 @@ package enum FaultInjection {
         case synced
         /// The rename is done but the folder is not flushed.
         case renamed
+        /// Not a kill point: every write of a save fails with ENOSPC.
+        case noSpace = "no-space"
     }
 
     /// The environment variable that selects the point.
@@ -31,4 +33,7 @@ package enum FaultInjection {
     static func reached(_ point: Point) {
         if selected == point { kill(getpid(), SIGKILL) }
     }
+
+    /// Whether writes must fail as on a full disk.
+    static var failsWrites: Bool { selected == .noSpace }
 }

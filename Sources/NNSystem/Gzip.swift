@@ -112,10 +112,12 @@ package final class GzipReader {
         defer { scratch.deallocate() }
         var total = 0
         while true {
-            let n = try read(into: scratch)
+            // Never more than one byte past the limit, so the size reported is exact.
+            let want = min(scratch.count, limit - total + 1)
+            let n = try read(into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<want]))
             total += n
             guard total <= limit else { throw .tooLarge(path: path, size: total, limit: limit) }
-            if n < scratch.count { return total }
+            if n < want { return total }
         }
     }
 }

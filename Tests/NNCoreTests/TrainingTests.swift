@@ -256,7 +256,9 @@ struct TrainingTests {
         #expect(throws: TrainingError.emptyDataset("nothing")) { try model.evaluate(empty) }
         // A validation split that leaves nothing to train on.
         let one = try TestData.classes([1, 2], shape: [2], labels: [0], name: "one")
-        #expect(fitError(model, one, options(epochs: 1, validationSplit: 0.5)) == .emptyDataset("one"))
+        #expect(fitError(model, one, options(epochs: 1, validationSplit: 0.5)) == .invalidOption(
+            name: "validation split", value: "0.5",
+            expected: "a fraction that leaves at least one of the 1 samples for training (it leaves none)"))
     }
 
     @Test func targetsThatDoNotFitTheLossOrModelAreRefused() throws {
