@@ -1,5 +1,6 @@
 #include "nnsignals.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,7 +26,13 @@ int nn_interrupts_install(void) {
     interrupts = 0;
     if (sigaction(SIGINT, &action, NULL) != 0) return -1;
     if (sigaction(SIGTERM, &action, NULL) != 0) return -1;
-    return 0;
+    /* A process started with the signals blocked (a launcher's thread mask is inherited) would
+       never see them: unblock them on this thread, whose mask the worker threads inherit. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    return pthread_sigmask(SIG_UNBLOCK, &set, NULL) == 0 ? 0 : -1;
 }
 
 int nn_interrupts_requested(void) { return interrupts > 0; }

@@ -87,13 +87,13 @@ public struct Dataset: Sendable {
     }
 
     /// Copies the samples at `indices` into `destination` as Float32, one row per index.
-    package func gather(_ indices: UnsafeBufferPointer<Int>, into destination: UnsafeMutablePointer<Float>) {
+    @_spi(Testing) public func gather(_ indices: UnsafeBufferPointer<Int>, into destination: UnsafeMutablePointer<Float>) {
         gather(indices, features: 0..<sampleSize, into: destination)
     }
 
     /// Writes only the values `features` of each sample (the same columns of `destination`, rows
     /// `sampleSize` apart), so threads can fill disjoint columns of one batch.
-    package func gather(_ indices: UnsafeBufferPointer<Int>, features wanted: Range<Int>, into destination: UnsafeMutablePointer<Float>) {
+    @_spi(Testing) public func gather(_ indices: UnsafeBufferPointer<Int>, features wanted: Range<Int>, into destination: UnsafeMutablePointer<Float>) {
         let n = sampleSize
         let columns = wanted.clamped(to: 0..<n)
         guard !columns.isEmpty else { return }

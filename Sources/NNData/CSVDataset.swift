@@ -6,14 +6,14 @@ import NNCore
 /// A header row is detected (a first field that is not a number) and skipped. When every feature
 /// is an integer in 0...255 the features are kept as bytes and scaled by 1/255, as for the IDX
 /// files; otherwise they are used as they are. 784 features become a 28×28 sample.
-package enum CSVDataset {
+@_spi(Testing) public enum CSVDataset {
     /// Loads the CSV file at `path`.
-    package static func load(path: String, classNames: [String]? = nil) throws(DataError) -> Dataset {
+    @_spi(Testing) public static func load(path: String, classNames: [String]? = nil) throws(DataError) -> Dataset {
         try load(contents: try DataFile.contents(path), path: path, classNames: classNames)
     }
 
     /// Parses CSV text already in memory (after any gzip decompression); `path` names it in messages.
-    package static func load(contents text: [UInt8], path: String, classNames: [String]? = nil) throws(DataError) -> Dataset {
+    @_spi(Testing) public static func load(contents text: [UInt8], path: String, classNames: [String]? = nil) throws(DataError) -> Dataset {
         var labels: [Int32] = []
         var bytes: [UInt8] = []
         var floats: [Float] = []

@@ -1,3 +1,4 @@
+@_spi(Testing) import NNSystem
 import NNSystem
 
 /// Reads a data file whole, decompressing it when it is gzip.

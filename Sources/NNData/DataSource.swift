@@ -93,15 +93,15 @@ public struct DataSource: Sendable {
 }
 
 /// Pairs an IDX image file with its label file.
-package enum IDXDataset {
+@_spi(Testing) public enum IDXDataset {
     /// Loads images and labels, checking that they agree.
-    package static func load(imagesPath: String, labelsPath: String, classNames: [String]?, name: String) throws(DataError) -> Dataset {
+    @_spi(Testing) public static func load(imagesPath: String, labelsPath: String, classNames: [String]?, name: String) throws(DataError) -> Dataset {
         try load(images: try IDXFile(path: imagesPath), labels: try IDXFile(path: labelsPath), imagesPath: imagesPath,
                  labelsPath: labelsPath, classNames: classNames, name: name)
     }
 
     /// Pairs IDX files already read; the paths name them in messages.
-    package static func load(images: IDXFile, labels: IDXFile, imagesPath: String, labelsPath: String, classNames: [String]?,
+    @_spi(Testing) public static func load(images: IDXFile, labels: IDXFile, imagesPath: String, labelsPath: String, classNames: [String]?,
                             name: String) throws(DataError) -> Dataset {
         guard images.dimensions.count >= 2 else {
             throw .mismatch(path: imagesPath, reason: "images need at least 2 dimensions (count, pixels...), found \(images.dimensions)")

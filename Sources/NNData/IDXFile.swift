@@ -2,20 +2,20 @@ import NNSystem
 
 /// An IDX file (the MNIST format): a magic number giving the element type and rank, big-endian
 /// dimensions, then the elements. nnmodel reads unsigned-byte IDX files, raw or gzip.
-package struct IDXFile: Sendable {
+@_spi(Testing) public struct IDXFile: Sendable {
     /// The dimensions, outermost first (`[60000, 28, 28]` for Fashion-MNIST training images).
-    package var dimensions: [Int]
+    @_spi(Testing) public var dimensions: [Int]
     /// The elements, row-major.
-    package var bytes: [UInt8]
+    @_spi(Testing) public var bytes: [UInt8]
 
     /// The largest element count accepted.
-    package static let maximumElements = 1 << 32
+    @_spi(Testing) public static let maximumElements = 1 << 32
 
     /// Reads and validates the IDX file at `path` (gzip or raw), streaming: the header is read
     /// first, then the elements straight into a buffer of exactly the size the header gives
     /// (checked against the cap first), so a compressed file that inflates beyond what its header
     /// says, or lies in its gzip trailer, costs nothing extra.
-    package init(path: String) throws(DataError) {
+    @_spi(Testing) public init(path: String) throws(DataError) {
         let file: ReadableFile
         do { file = try ReadableFile(path: path) } catch { throw .file(error) }
         let head: [UInt8]
@@ -113,7 +113,7 @@ package struct IDXFile: Sendable {
     }
 
     /// Parses IDX bytes; `path` is used in error messages.
-    package init(contents data: [UInt8], path: String) throws(DataError) {
+    @_spi(Testing) public init(contents data: [UInt8], path: String) throws(DataError) {
         let (dims, total, headerSize) = try IDXFile.parseHeader(data, fileSize: nil, path: path)
         let available = data.count - headerSize
         guard available == total else {

@@ -28,21 +28,31 @@ public struct NNMCodec: ModelCodec {
         return LoadedModel(model: try file.model(verify: options.verify), file: description(of: file.header, path: path))
     }
 
+    public func read(contents: [UInt8], name: String, options: ReadOptions) throws -> LoadedModel {
+        let file = try NNMFile(contents: contents, path: name)
+        return LoadedModel(model: try file.model(verify: options.verify), file: description(of: file.header, path: name))
+    }
+
     public func write(_ model: Sequential, to path: String, options: WriteOptions) throws {
         let dtype = try dtype(for: options, path: path, fallback: .float32)
         try NNMWriter.write(model, to: path, dtype: dtype, producer: options.producer, includeOptimizer: options.includeOptimizer)
     }
 
     public func inspect(_ path: String, options: InspectOptions) throws -> Inspection {
-        let header: NNMHeader
-        var file: NNMFile?
-        if options.verify || options.statistics {
-            let f = try NNMFile(path: path)
-            header = f.header
-            file = f
-        } else {
-            header = try NNMFile.readHeader(path: path)
-        }
+        if options.verify || options.statistics { return try inspect(try NNMFile(path: path), options: options) }
+        let header = try NNMFile.readHeader(path: path)
+        return try inspect(header, file: nil, path: path, options: options)
+    }
+
+    public func inspect(contents: [UInt8], name: String, options: InspectOptions) throws -> Inspection {
+        try inspect(try NNMFile(contents: contents, path: name), options: options)
+    }
+
+    func inspect(_ file: NNMFile, options: InspectOptions) throws(ModelFileError) -> Inspection {
+        try inspect(file.header, file: file, path: file.path, options: options)
+    }
+
+    func inspect(_ header: NNMHeader, file: NNMFile?, path: String, options: InspectOptions) throws(ModelFileError) -> Inspection {
         var checksums = Inspection.Checksums.notChecked
         if let file, options.verify {
             var failures: [String] = []

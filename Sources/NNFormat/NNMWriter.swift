@@ -1,3 +1,4 @@
+@_spi(Testing) import NNSystem
 import NNSchema
 import NNSystem
 

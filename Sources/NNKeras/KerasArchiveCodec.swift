@@ -25,11 +25,19 @@ public struct KerasArchiveCodec: ModelCodec {
         try KerasReader.load(path, options: options)
     }
 
+    public func read(contents: [UInt8], name: String, options: ReadOptions) throws -> LoadedModel {
+        try KerasReader.load(contents: contents, name: name, options: options)
+    }
+
     public func write(_ model: Sequential, to path: String, options: WriteOptions) throws {
         throw KerasImportError.cannotExport(path: path, reason: "writing .keras archives is not supported; save as .h5 (Keras loads it with keras.models.load_model) or .nnm")
     }
 
     public func inspect(_ path: String, options: InspectOptions) throws -> Inspection {
         try inspectByReading(path, options: options)
+    }
+
+    public func inspect(contents: [UInt8], name: String, options: InspectOptions) throws -> Inspection {
+        try inspectByReading(contents: contents, name: name, options: options)
     }
 }

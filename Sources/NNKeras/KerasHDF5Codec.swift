@@ -29,6 +29,10 @@ public struct KerasHDF5Codec: ModelCodec {
         try KerasReader.load(path, options: options)
     }
 
+    public func read(contents: [UInt8], name: String, options: ReadOptions) throws -> LoadedModel {
+        try KerasReader.load(contents: contents, name: name, options: options)
+    }
+
     public func write(_ model: Sequential, to path: String, options: WriteOptions) throws {
         let source = model.architecture.sourceDType
         let dtype = try dtype(for: options, path: path, fallback: source == .float64 ? .float64 : .float32)
@@ -37,6 +41,10 @@ public struct KerasHDF5Codec: ModelCodec {
 
     public func inspect(_ path: String, options: InspectOptions) throws -> Inspection {
         try inspectByReading(path, options: options)
+    }
+
+    public func inspect(contents: [UInt8], name: String, options: InspectOptions) throws -> Inspection {
+        try inspectByReading(contents: contents, name: name, options: options)
     }
 
     public func compatibilityNotes(for architecture: ModelArchitecture) -> [String] {
@@ -49,6 +57,14 @@ extension KerasReader {
     static func load(_ path: String, options: ReadOptions) throws(KerasImportError) -> LoadedModel {
         let (model, info) = try read(path, architecture: options.architecture)
         return LoadedModel(model: model, file: info.description(givenArchitecture: options.architecture != nil))
+    }
+
+    /// Reads a Keras file's bytes held in memory; `name` names it in messages.
+    static func load(contents: [UInt8], name: String, options: ReadOptions) throws(KerasImportError) -> LoadedModel {
+        let (model, info) = try read(contents: contents, path: name, architecture: options.architecture)
+        var file = info.description(givenArchitecture: options.architecture != nil)
+        file.fileSize = contents.count
+        return LoadedModel(model: model, file: file)
     }
 }
 

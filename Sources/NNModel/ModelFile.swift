@@ -65,6 +65,31 @@ public enum ModelFile {
         try AtomicFile.checkTarget(path)
     }
 
+    /// The codec that reads `contents` (a file's bytes), from its first bytes (the extension of
+    /// `name` when no format recognises them).
+    public static func codec(recognizing contents: [UInt8], name: String) throws -> any ModelCodec {
+        let head = Array(contents.prefix(codecs.map(\.signatureLength).max() ?? 8))
+        if let codec = codecs.first(where: { $0.recognizes(head) }) { return codec }
+        if let codec = codec(forExtensionOf: name) { return codec }
+        throw CodecError.unknownFormat(path: name, found: describeBytes(head), known: codecs.map(\.name))
+    }
+
+    /// Reads a model from a file's bytes held in memory (read from standard input, a network, an
+    /// archive); `name` names it in messages and its extension breaks ties.
+    public static func open(contents: [UInt8], name: String, verify: Bool = true, architecture: ModelArchitecture? = nil)
+        throws -> LoadedModel
+    {
+        try codec(recognizing: contents, name: name).read(contents: contents, name: name,
+                                                          options: ReadOptions(verify: verify, architecture: architecture))
+    }
+
+    /// Describes a model file's bytes held in memory (see ``inspect(_:verify:statistics:architecture:)``).
+    public static func inspect(contents: [UInt8], name: String, verify: Bool = true, statistics: Bool = false,
+                               architecture: ModelArchitecture? = nil) throws -> Inspection {
+        try codec(recognizing: contents, name: name).inspect(
+            contents: contents, name: name, options: InspectOptions(verify: verify, statistics: statistics, architecture: architecture))
+    }
+
     /// The format of the file at `path` (see ``codec(readingFrom:)``).
     public static func detectFormat(path: String) throws -> ModelFormat {
         try codec(readingFrom: path).format

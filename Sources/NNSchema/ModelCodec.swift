@@ -19,10 +19,14 @@ public protocol ModelCodec: Sendable {
     func recognizes(_ head: [UInt8]) -> Bool
     /// Reads the model in the file at `path`.
     func read(_ path: String, options: ReadOptions) throws -> LoadedModel
+    /// Reads the model in a file's bytes held in memory; `name` names it in messages.
+    func read(contents: [UInt8], name: String, options: ReadOptions) throws -> LoadedModel
     /// Writes `model` to `path` atomically (a temporary file beside it, flushed, renamed).
     func write(_ model: Sequential, to path: String, options: WriteOptions) throws
     /// Describes the file at `path`: format facts, architecture, tensors and checksums.
     func inspect(_ path: String, options: InspectOptions) throws -> Inspection
+    /// Describes a file's bytes held in memory; `name` names it in messages.
+    func inspect(contents: [UInt8], name: String, options: InspectOptions) throws -> Inspection
     /// What other tools will do differently with `architecture` saved in this format; empty
     /// when they load it and compute what nnmodel computes.
     func compatibilityNotes(for architecture: ModelArchitecture) -> [String]
@@ -44,6 +48,13 @@ extension ModelCodec {
     /// checksums. Formats with a table of stored tensors override this.
     public func inspectByReading(_ path: String, options: InspectOptions) throws -> Inspection {
         let loaded = try read(path, options: ReadOptions(verify: options.verify, architecture: options.architecture))
+        return Inspection(loaded: loaded, statistics: options.statistics)
+    }
+
+    /// ``inspectByReading(_:options:)`` for bytes held in memory.
+    public func inspectByReading(contents: [UInt8], name: String, options: InspectOptions) throws -> Inspection {
+        let loaded = try read(contents: contents, name: name,
+                              options: ReadOptions(verify: options.verify, architecture: options.architecture))
         return Inspection(loaded: loaded, statistics: options.statistics)
     }
 

@@ -1,9 +1,9 @@
 internal import CZlibNN
 
 /// CRC-32 (ISO-HDLC, the polynomial of zlib, gzip and PNG) through zlib.
-package enum CRC32 {
+@_spi(Testing) public enum CRC32 {
     /// The CRC-32 of `count` bytes at `bytes`, continuing from `crc` (start from 0).
-    package static func checksum(_ bytes: UnsafeRawPointer, count: Int, continuing crc: UInt32 = 0) -> UInt32 {
+    @_spi(Testing) public static func checksum(_ bytes: UnsafeRawPointer, count: Int, continuing crc: UInt32 = 0) -> UInt32 {
         var value = uLong(crc)
         var offset = 0
         while offset < count {
@@ -15,13 +15,13 @@ package enum CRC32 {
     }
 
     /// The CRC-32 of a byte buffer.
-    package static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+    @_spi(Testing) public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
         guard let base = bytes.baseAddress else { return crc }
         return checksum(base, count: bytes.count, continuing: crc)
     }
 
     /// The CRC-32 of an array of bytes.
-    package static func checksum(_ bytes: [UInt8]) -> UInt32 {
+    @_spi(Testing) public static func checksum(_ bytes: [UInt8]) -> UInt32 {
         bytes.withUnsafeBytes { checksum($0) }
     }
 }

@@ -25,6 +25,9 @@ package enum FaultInjection {
         case noSpace = "no-space"
     }
 
+    /// The points that kill the process (every one but ``Point/noSpace``).
+    package static let killPoints: [Point] = [.created, .written, .synced, .renamed]
+
     /// The environment variable that selects the point.
     package static let variable = "NNMODEL_FAULT_INJECTION"
 

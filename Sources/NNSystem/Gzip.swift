@@ -2,9 +2,9 @@ internal import CZlibNN
 
 /// gzip decompression through zlib, streamed: output is produced into buffers the caller sizes,
 /// so nothing is ever allocated from what a file merely declares (ISIZE, header sizes).
-package enum Gzip {
+@_spi(Testing) public enum Gzip {
     /// Whether `bytes` start with the gzip magic number.
-    package static func isGzip(_ bytes: [UInt8]) -> Bool {
+    @_spi(Testing) public static func isGzip(_ bytes: [UInt8]) -> Bool {
         bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B
     }
 
@@ -17,7 +17,7 @@ package enum Gzip {
     /// - Parameter path: the file the data came from, for error messages.
     /// - Throws: ``FileError/invalidGzip(path:reason:)`` for corrupt or truncated data, and
     ///   ``FileError/tooLarge(path:size:limit:)`` when the output would exceed `limit`.
-    package static func decompress(_ input: [UInt8], path: String, limit: Int = 1 << 33) throws(FileError) -> [UInt8] {
+    @_spi(Testing) public static func decompress(_ input: [UInt8], path: String, limit: Int = 1 << 33) throws(FileError) -> [UInt8] {
         let size = try GzipReader(input, path: path).skipToEnd(limit: limit)
         var output = [UInt8](repeating: 0, count: size)
         let reader = try GzipReader(input, path: path)

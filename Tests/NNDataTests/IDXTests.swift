@@ -1,3 +1,5 @@
+@_spi(Testing) import NNSystem
+@_spi(Testing) import NNData
 import NNTestSupport
 import Foundation
 import Testing

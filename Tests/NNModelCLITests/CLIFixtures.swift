@@ -45,19 +45,40 @@ enum CLIFixtures {
         return (r.status, r.standardOutput, r.standardError)
     }
 
-    /// Runs the built `nnmodel` executable as a separate process.
-    static func runProcess(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+    /// Runs the built `nnmodel` executable as a separate process, with `environment` added to
+    /// this process's; a run that takes longer than `timeout` is killed and reported as status -1.
+    static func runProcess(_ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(60))
+        throws -> (status: Int32, out: String, err: String)
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Repository.executable)
         process.arguments = arguments
-        let out = Pipe(), err = Pipe()
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let folder = try TemporaryFolder("process")
+        let outPath = folder.file("out"), errPath = folder.file("err")
+        try Data().write(to: URL(fileURLWithPath: outPath))
+        try Data().write(to: URL(fileURLWithPath: errPath))
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
+        let deadline = ContinuousClock.now + timeout
+        var timedOut = false
+        while process.isRunning {
+            if ContinuousClock.now > deadline {
+                kill(process.processIdentifier, SIGKILL)
+                timedOut = true
+                break
+            }
+            usleep(10_000)
+        }
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        try out.close()
+        try err.close()
+        let o = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        let e = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+        return (timedOut ? -1 : process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus, o, e)
     }
 
     /// Parses JSON printed by a command.

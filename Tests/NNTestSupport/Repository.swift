@@ -29,6 +29,11 @@ package enum Repository {
         }.sorted()
     }
 
+    /// The contents of the file at `path`.
+    package static func bytes(_ path: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
     /// The built `nnmodel` executable (debug build).
     package static var executable: String { root + "/.build/debug/nnmodel" }
 }

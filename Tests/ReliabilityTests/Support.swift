@@ -1,3 +1,6 @@
+@_spi(Testing) import NNSystem
+@_spi(Testing) import NNData
+@_spi(Testing) import NNCore
 import Foundation
 import NNTestSupport
 import NNModel

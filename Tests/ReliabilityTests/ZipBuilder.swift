@@ -1,3 +1,4 @@
+@_spi(Testing) import NNSystem
 import NNModel
 
 /// Builds small stored (uncompressed) zip archives by hand, with the sizes the central directory
@@ -12,6 +13,8 @@ struct ZipBuilder {
         var declaredCompressed: UInt64? = nil
         /// The compression method the headers name (0 stored, 8 deflate); the data is written as given.
         var method = 0
+        /// The general-purpose flags the central directory declares (bit 0: encrypted).
+        var flags = 0
     }
 
     var members: [Member] = []
@@ -34,7 +37,7 @@ struct ZipBuilder {
             let uncompressed = m.declaredUncompressed ?? real, compressed = m.declaredCompressed ?? real
             let zip64 = uncompressed >= 0xFFFF_FFFF || compressed >= 0xFFFF_FFFF
             let extra: [UInt8] = zip64 ? Self.le16(1) + Self.le16(16) + Self.le64(uncompressed) + Self.le64(compressed) : []
-            central += [0x50, 0x4B, 0x01, 0x02] + Self.le16(zip64 ? 45 : 20) + Self.le16(zip64 ? 45 : 20) + Self.le16(0)
+            central += [0x50, 0x4B, 0x01, 0x02] + Self.le16(zip64 ? 45 : 20) + Self.le16(zip64 ? 45 : 20) + Self.le16(m.flags)
             central += Self.le16(m.method) + Self.le16(0) + Self.le16(0x21) + Self.le32(crc)
             central += Self.le32(zip64 ? 0xFFFF_FFFF : compressed) + Self.le32(zip64 ? 0xFFFF_FFFF : uncompressed)
             central += Self.le16(name.count) + Self.le16(extra.count) + Self.le16(0) + Self.le16(0) + Self.le16(0)

@@ -1,6 +1,9 @@
 // The CSV reader: `CSVDataset.load(contents:path:classNames:)`, after `Gzip.decompress` when
 // the input is gzip, with and without class names; an accepted dataset is sliced and gathered.
 import FuzzSupport
+@_spi(Testing) import NNSystem
+@_spi(Testing) import NNData
+@_spi(Testing) import NNCore
 import NNModel
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -2,6 +2,9 @@
 // `Gzip.decompress` of them; then images + labels split from one input (the first byte gives
 // the split point) paired by `IDXDataset.load(images:labels:...)`, and a batch gathered.
 import FuzzSupport
+@_spi(Testing) import NNSystem
+@_spi(Testing) import NNData
+@_spi(Testing) import NNCore
 import NNModel
 
 func parse(_ bytes: [UInt8]) -> IDXFile? {

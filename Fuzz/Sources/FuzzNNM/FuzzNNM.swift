@@ -5,18 +5,16 @@ import FuzzSupport
 import NNModel
 
 func load(_ bytes: [UInt8]) {
-    let file: NNMFile
-    do { file = try NNMFile(contents: bytes, path: "fuzz.nnm") } catch { return }
-    for entry in file.header.tensors {
-        _ = try? file.verify(entry)
-        _ = file.tensor(entry).count
+    // Every tensor checked and decoded (statistics), then the model itself.
+    do { _ = try ModelFile.inspect(contents: bytes, name: "fuzz.nnm", verify: true, statistics: true) } catch {
+        FuzzSupport.expectTyped(error, "inspect")
     }
     do {
-        FuzzSupport.tinyPredict(try file.model(verify: true))
+        FuzzSupport.tinyPredict(try ModelFile.open(contents: bytes, name: "fuzz.nnm", verify: true).model)
     } catch {
-        guard case .checksumMismatch = error else { return }
-        // A model whose data bytes are damaged but whose checksums are not checked must still be usable.
-        if let model = try? file.model(verify: false) { FuzzSupport.tinyPredict(model) }
+        FuzzSupport.expectTyped(error, "open")
+        guard case ModelFileError.checksumMismatch = error else { return }
+        if let model = try? ModelFile.open(contents: bytes, name: "fuzz.nnm", verify: false).model { FuzzSupport.tinyPredict(model) }
     }
 }
 

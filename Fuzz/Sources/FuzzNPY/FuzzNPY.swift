@@ -1,6 +1,8 @@
 // The NumPy reader: `NPYArray(contents:path:)`; an accepted array's element count must match
 // its shape, and its values convert to Float32. The first byte also picks a write-read round trip.
 import FuzzSupport
+@_spi(Testing) import NNSystem
+@_spi(Testing) import NNData
 import NNModel
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -1,3 +1,4 @@
+@_spi(Testing) import NNSystem
 import NNModel
 
 /// Helpers shared by the harnesses. A harness traps (via `fuzzFailure`) only on a real
@@ -32,13 +33,7 @@ public enum FuzzSupport {
 
     /// Whether `error` is one of the typed errors nnmodel promises for bad input.
     public static func isTyped(_ error: any Error) -> Bool {
-        switch error {
-        case is ModelFileError, is KerasImportError, is HDF5Error, is DataError, is FileError, is ModelConfigError,
-             is TrainingError, is JSONParseError:
-            return true
-        default:
-            return false
-        }
+        error is any NNError
     }
 
     /// Traps unless `error` is typed.
@@ -99,11 +94,13 @@ extension FuzzSupport {
     /// file's) and predicts with the model it gives; errors are expected, broken invariants trap.
     public static func readKeras(_ bytes: [UInt8], path: String, architecture: ModelArchitecture?) {
         do {
-            let (model, _) = try KerasReader.read(contents: bytes, path: path, architecture: architecture)
+            let model = try ModelFile.open(contents: bytes, name: path, architecture: architecture).model
             if let architecture, model.architecture != architecture {
                 fuzzFailure("the given architecture was not used")
             }
             tinyPredict(model)
-        } catch {}
+        } catch {
+            expectTyped(error, "reading \(path)")
+        }
     }
 }

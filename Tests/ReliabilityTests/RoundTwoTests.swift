@@ -1,0 +1,214 @@
+@_spi(Testing) import NNSystem
+import Foundation
+import NNHDF5
+import NNModel
+import NNTestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The classes of defects a hand-crafted attack found after the first fuzzing round: sizes
+/// that make the work grow faster than the file, files changing while read, and formats that
+/// readers could understand differently. Each test feeds a small hostile input that used to
+/// crash, hang or mislead, and expects a typed error (or the right answer) quickly.
+@Suite struct RoundTwoTests {
+    /// A Sequential config JSON of `count` unnamed `Dense(1)` layers on a `[1]` input.
+    static func unnamedLayers(_ count: Int) -> [UInt8] {
+        let layer = #"{"class_name": "Dense", "config": {"units": 1}}"#
+        let layers = [#"{"class_name": "InputLayer", "config": {"batch_shape": [null, 1]}}"#]
+            + Array(repeating: layer, count: count)
+        return Array(#"{"class_name": "Sequential", "config": {"name": "s", "layers": [\#(layers.joined(separator: ", "))]}}"#.utf8)
+    }
+
+    /// Naming unnamed layers is linear, and the layer count is capped.
+    @Test func unnamedLayersAreNamedInLinearTime() throws {
+        let start = ContinuousClock.now
+        let architecture = try KerasConfig.architecture(fromJSON: Self.unnamedLayers(ModelArchitecture.maximumLayers))
+        #expect(architecture.layers.count == ModelArchitecture.maximumLayers)
+        #expect(architecture.layers[2].name == "dense_2" && architecture.layers.last?.name == "dense_\(ModelArchitecture.maximumLayers - 1)")
+        #expect(architecture.parameterCounts().count == ModelArchitecture.maximumLayers)
+        #expect(throws: ModelConfigError.tooManyLayers(count: 50_001, limit: ModelArchitecture.maximumLayers)) {
+            try KerasConfig.architecture(fromJSON: Self.unnamedLayers(50_000))
+        }
+        #expect(ContinuousClock.now - start < .seconds(10), "quadratic naming (50k layers took over 60 s)")
+    }
+
+    /// A `.nnm` with many layers inspects in time linear in its header.
+    @Test func manyLayersInspectInLinearTime() throws {
+        let architecture = try KerasConfig.architecture(fromJSON: Self.unnamedLayers(ModelArchitecture.maximumLayers))
+        let model = try Sequential(architecture, seed: 1)
+        let folder = try TemporaryFolder("many-layers")
+        let path = folder.file("many.nnm")
+        let start = ContinuousClock.now
+        try ModelFile.save(model, to: path)
+        let info = try ModelFile.inspect(path)
+        #expect(info.tensors.count == 2 * ModelArchitecture.maximumLayers)
+        #expect(ContinuousClock.now - start < .seconds(20))
+    }
+
+    // MARK: JSON and archives that readers could read differently
+
+    @Test func duplicateJSONKeysAreRefusedWithTheKeyAndWhere() {
+        let text = #"{"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense", "config": {"units": 1, "units": 5}}]}}"#
+        #expect(throws: (any Error).self) { try JSON(parsing: text) }
+        do {
+            _ = try JSON(parsing: text)
+        } catch {
+            #expect(error.description.contains("duplicate key 'units' in the object at $.config.layers[0].config"), "\(error)")
+        }
+        #expect(throws: (any Error).self) { try JSON(parsing: #"{"a": 1, "b": {"c": 2}, "a": 3}"#) }
+        #expect((try? JSON(parsing: #"{"a": {"x": 1}, "b": {"x": 2}}"#)) != nil, "the same key in different objects is fine")
+    }
+
+    @Test func duplicateAndEncryptedArchiveMembersAreRefused() throws {
+        let config = Array("{}".utf8)
+        var twice = ZipBuilder()
+        twice.members = [.init(name: "config.json", data: config), .init(name: "config.json", data: config)]
+        var encrypted = ZipBuilder()
+        encrypted.members = [.init(name: "config.json", data: config, flags: 1)]
+        for (zip, reason) in [(twice, "member 'config.json' appears twice"), (encrypted, "member 'config.json' is encrypted")] {
+            do {
+                _ = try KerasReader.read(contents: zip.bytes(), path: "m.keras")
+                Issue.record("accepted")
+            } catch {
+                #expect(error.description.contains(reason), "\(error)")
+            }
+        }
+    }
+
+    @Test func duplicateNPYHeaderKeysAreRefused() {
+        let header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'shape': (2,), }"
+        var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0]
+        var text = Array(header.utf8)
+        while (10 + text.count + 1) % 64 != 0 { text.append(0x20) }
+        text.append(0x0A)
+        bytes += [UInt8(text.count & 0xFF), UInt8(text.count >> 8)] + text + [UInt8](repeating: 0, count: 8)
+        #expect(throws: DataError.invalidNPY(path: "x.npy", reason: "header names 'shape' twice (readers disagree on which counts)")) {
+            try NPYArray(contents: bytes, path: "x.npy")
+        }
+    }
+
+    // MARK: Histories and headers
+
+    @Test func historiesLongerThanTheCapAreRefusedAndWritersDoNotWriteThem() throws {
+        let epochs = History.maximumLength + 1
+        let numbers = JSON.array(Array(repeating: .number(0.5), count: epochs))
+        #expect(throws: ModelConfigError.self) { try History(json: .object([("loss", numbers)])) }
+        // A model whose history would exceed the cap is not written: the old file stays.
+        var model = try Sequential(tinyArchitecture, seed: 1)
+        model.metadata.history = History(epochs: (1...epochs).map { EpochRecord(epoch: $0, loss: 1, accuracy: nil, seconds: 0) })
+        let folder = try TemporaryFolder("long-history")
+        let path = folder.file("m.nnm")
+        try ModelFile.save(try Sequential(tinyArchitecture, seed: 2), to: path)
+        let before = try Repository.bytes(path)
+        #expect(throws: ModelFileError.self) { try ModelFile.save(model, to: path) }
+        #expect(try Repository.bytes(path) == before)
+        #expect(folder.names == ["m.nnm"])
+        // Huge epoch numbers are refused too.
+        #expect(throws: ModelConfigError.self) {
+            try History(json: .object([("epoch", .ints([9_000_000_000_000_000_000 / 1000])), ("loss", [0.5])]))
+        }
+    }
+
+    /// What any command writes, every reader accepts; converting a file onto itself keeps it.
+    @Test(arguments: ["nnm", "h5"])
+    func writersProduceWhatReadersAccept(format: String) throws {
+        let folder = try TemporaryFolder("agreement")
+        for name in ["tiny_k3.h5", "fmnist8_k3.keras", "nobias_act_dropout_tfk.h5", "float64_k3.h5", "functional_chain_k3.keras"] {
+            let original = try ModelFile.load(Repository.fixture("keras/" + name))
+            let path = folder.file(name + "." + format)
+            try ModelFile.save(original, to: path)
+            let back = try ModelFile.load(path)
+            #expect(ModelComparison(original, back).equal, "\(name) through .\(format)")
+            _ = try ModelFile.inspect(path, statistics: true)
+            // Onto itself: read, then replaced atomically.
+            try ModelFile.save(back, to: path)
+            #expect(ModelComparison(original, try ModelFile.load(path)).equal)
+        }
+    }
+
+    // MARK: Files that change while they are read
+
+    /// A file truncated after it was opened is an error, not SIGBUS (files are never mapped).
+    @Test func filesTruncatedWhileReadAreErrors() throws {
+        let folder = try TemporaryFolder("truncated")
+        let model = try Sequential(.seed(), seed: 3)
+        let nnm = folder.file("m.nnm")
+        try ModelFile.save(model, to: nnm)
+        let file = try NNMFile(path: nnm)
+        #expect(truncate(nnm, 1000) == 0)
+        do {
+            _ = try file.model()
+            Issue.record("a truncated file was read")
+        } catch {
+            guard case let .file(.changedWhileReading(path, expected, _)) = error else {
+                Issue.record("unexpected error \(error)")
+                return
+            }
+            #expect(path == nnm && expected == file.header.fileSize)
+        }
+        let h5 = folder.file("m.h5")
+        try ModelFile.save(model, to: h5)
+        let hdf5 = try HDF5File(readingFrom: h5)
+        let size = try Repository.bytes(h5).count
+        #expect(truncate(h5, off_t(size / 2)) == 0)
+        #expect(throws: HDF5Error.self) {
+            let root = try hdf5.root
+            _ = try root.stringAttribute("model_config")
+            _ = try root.group("model_weights").group("dense").group("dense").dataset("kernel:0").readFloats()
+        }
+    }
+
+    // MARK: Inference memory
+
+    /// Inference splits its batches to stay within the work-buffer budget; only a sample that
+    /// does not fit alone is refused.
+    @Test func inferenceStaysWithinTheWorkBudget() throws {
+        let wide = ModelArchitecture(inputShape: [1000, 1], layers: [
+            Layer(name: "wide", kind: .dense(Dense(units: 20_000))),
+            Layer(name: "flatten", kind: .flatten),
+            Layer(name: "out", kind: .dense(Dense(units: 1))),
+        ])
+        let model = try Sequential(wide, seed: 1)
+        let output = try model.predict(Tensor(zeros: [64, 1000, 1]), batchSize: 256, threads: 2)
+        #expect(output.shape == [64, 1])
+        let huge = ModelArchitecture(inputShape: [784, 1], layers: [Layer(name: "huge", kind: .dense(Dense(units: 500_000)))])
+        let weights = [Tensor(zeros: [1, 500_000]), Tensor(zeros: [500_000])]
+        let unrunnable = try Sequential(architecture: huge, weights: weights)
+        #expect(throws: ModelConfigError.self) { try unrunnable.predict(Tensor(zeros: [1, 784, 1])) }
+    }
+
+    // MARK: Decompression
+
+    /// A gzip stream is inflated into a buffer of exactly its size (two passes), never from what
+    /// its trailer claims.
+    @Test func gzipWithALyingTrailerCostsOnlyItsRealSize() throws {
+        let payload = [UInt8](repeating: 7, count: 100_000)
+        var gz = storedGzip(payload)
+        for i in 0..<4 { gz[gz.count - 4 + i] = 0xFF }  // ISIZE claims 4 GiB
+        #expect(throws: FileError.self) { try Gzip.decompress(gz, path: "lying.gz") }  // the trailer is checked by zlib
+        let honest = storedGzip(payload)
+        #expect(try Gzip.decompress(honest, path: "ok.gz") == payload)
+        #expect(throws: FileError.tooLarge(path: "cap.gz", size: 50_001, limit: 50_000)) {
+            try Gzip.decompress(honest, path: "cap.gz", limit: 50_000)
+        }
+    }
+}
+
+/// A gzip member holding `bytes` in stored deflate blocks.
+func storedGzip(_ bytes: [UInt8]) -> [UInt8] {
+    var out: [UInt8] = [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 0xFF]
+    var offset = 0
+    repeat {
+        let n = min(65_535, bytes.count - offset)
+        let last: UInt8 = offset + n == bytes.count ? 1 : 0
+        out += [last, UInt8(n & 0xFF), UInt8(n >> 8), UInt8(~n & 0xFF), UInt8((~n >> 8) & 0xFF)]
+        out += bytes[offset..<offset + n]
+        offset += n
+    } while offset < bytes.count
+    let crc = CRC32.checksum(bytes), size = UInt32(truncatingIfNeeded: bytes.count)
+    for v in [crc, size] { out += [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24)] }
+    return out
+}
