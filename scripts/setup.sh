@@ -2,6 +2,8 @@
 # Installs the system packages nnmodel needs, when any is missing (idempotent).
 set -euo pipefail
 packages=(libhdf5-dev zlib1g-dev libopenblas-dev dataset-fashion-mnist pkg-config)
+# The test suite also builds a Python virtualenv (scripts/pyenv.sh).
+[ "${1:-}" = "--test" ] && packages+=(python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
-# The whole test suite: set up, build, run every test (what CI runs).
+# The whole test suite: set up, build, run every Swift and Python test (what CI runs).
 #
 # The build and the tests run with their own temporary folder; afterwards the script fails if a
 # test left anything in it (the toolchain's own scratch files aside), then removes it, so /tmp is
 # left as it was found.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh
+./scripts/setup.sh --test
+pyenv="$(./scripts/pyenv.sh)"
+export NNMODEL_PYTHON="$pyenv/bin/python"
 scratch="$(mktemp -d "${TMPDIR:-/tmp}/nnmodel-test-run.XXXXXX")"
 trap 'rm -rf "$scratch"' EXIT
 export TMPDIR="$scratch"
 swift build --build-tests
 status=0
 swift test --skip-build --disable-xctest "$@" || status=$?
+# The Python package's tests, against the binary just built.
+NNMODEL_BIN="$(swift build --show-bin-path)/nnmodel" PYTHONPATH="$PWD/python" PYTHONDONTWRITEBYTECODE=1 \
+  "$NNMODEL_PYTHON" -m pytest -q -p no:cacheprovider --basetemp "$scratch/pytest" python/tests || status=$?
+rm -rf "$scratch/pytest"  # pytest's own tmp_path folders
 left=$(find "$scratch" -mindepth 1 -maxdepth 1 ! -name 'TemporaryDirectory.*' ! -name '*.lock' ! -name 'swift-generated-sources' -printf '%f\n')
 if [ -n "$left" ]; then
   echo "test.sh: the tests left files in the temporary folder:" >&2
