@@ -36,8 +36,9 @@ let package = Package(
             "NNSchema", "NNSystem", "NNHDF5",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
+        .target(name: "NNONNX", dependencies: ["NNSchema", "NNCore", "NNSystem"]),
         .target(name: "NNPlot", dependencies: ["NNBase", "CZlibNN"]),
-        .target(name: "NNModel", dependencies: ["NNSchema", "NNCore", "NNSystem", "NNData", "NNFormat", "NNHDF5", "NNKeras", "NNPlot"]),
+        .target(name: "NNModel", dependencies: ["NNSchema", "NNCore", "NNSystem", "NNData", "NNFormat", "NNHDF5", "NNKeras", "NNONNX", "NNPlot"]),
         .target(name: "NNModelCLI", dependencies: [
             "NNModel", "CSignals",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -54,6 +55,7 @@ let package = Package(
         .testTarget(name: "NNFormatTests", dependencies: ["NNFormat", "NNCore", "NNSystem", "NNTestSupport"]),
         .testTarget(name: "NNPlotTests", dependencies: ["NNPlot", "CZlibNN", "NNTestSupport"]),
         .testTarget(name: "NNModelCLITests", dependencies: ["NNModelCLI", "NNModel", "NNTestSupport"]),
+        .testTarget(name: "InteropTests", dependencies: ["NNModel", "NNTestSupport"]),
         .testTarget(name: "ReliabilityTests", dependencies: ["NNModel", "NNHDF5", "NNTestSupport"]),
     ]
 )

@@ -47,9 +47,9 @@ build() {
 [ $# -ge 1 ] || usage
 target=$1; shift
 
-declare -A products=([nnm]=FuzzNNM [json]=FuzzJSON [idx]=FuzzIDX [csv]=FuzzCSV [npy]=FuzzNPY [h5]=FuzzH5 [keras]=FuzzKeras)
-declare -A maxlen=([nnm]=8192 [json]=16384 [idx]=4096 [csv]=4096 [npy]=4096 [h5]=131072 [keras]=131072)
-order=(nnm json idx csv npy h5 keras)
+declare -A products=([nnm]=FuzzNNM [json]=FuzzJSON [idx]=FuzzIDX [csv]=FuzzCSV [npy]=FuzzNPY [h5]=FuzzH5 [keras]=FuzzKeras [onnx]=FuzzONNX)
+declare -A maxlen=([nnm]=8192 [json]=16384 [idx]=4096 [csv]=4096 [npy]=4096 [h5]=131072 [keras]=131072 [onnx]=65536)
+order=(nnm json idx csv npy h5 keras onnx)
 
 if [ "$target" = all ]; then
   if [ "${FUZZ_NO_BUILD:-0}" != 1 ]; then
@@ -83,6 +83,7 @@ case $target in
   h5) seed Fixtures/keras/*.h5 Fixtures/hdf5/*.h5 ;;
   keras) seed Fixtures/keras/*.keras Fixtures/keras/*.weights.h5 Fixtures/fuzz/corpus/h5/* ;;
   npy) seed Fixtures/keras/*.npy ;;
+  onnx) seed Fixtures/onnx/*.onnx ;;
 esac
 seed Fixtures/fuzz/corpus/"$target"/* Fixtures/fuzz/regressions/"$target"/*
 

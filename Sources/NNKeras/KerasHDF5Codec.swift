@@ -47,8 +47,8 @@ public struct KerasHDF5Codec: ModelCodec {
         try inspectByReading(contents: contents, name: name, options: options)
     }
 
-    public func compatibilityNotes(for architecture: ModelArchitecture) -> [String] {
-        KerasHDF5Writer.compatibilityNotes(for: architecture)
+    public func compatibilityNotes(for model: Sequential) -> [String] {
+        KerasHDF5Writer.compatibilityNotes(for: model.architecture)
     }
 }
 

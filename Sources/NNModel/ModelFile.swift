@@ -1,5 +1,6 @@
 import NNFormat
 import NNKeras
+import NNONNX
 import NNSchema
 import NNSystem
 
@@ -17,6 +18,7 @@ public enum ModelFile {
         NNMCodec(),
         KerasHDF5Codec(),
         KerasArchiveCodec(),
+        ONNXCodec(),
     ]
 
     /// The codec of `format`.
@@ -127,7 +129,7 @@ public enum ModelFile {
     /// ``codec(writing:format:dtype:)`` picks), for example activations tf_keras defines differently;
     /// empty when there is nothing to say.
     public static func compatibilityNotes(_ model: Sequential, path: String, format: ModelFormat? = nil) -> [String] {
-        (try? codec(writing: path, format: format))?.compatibilityNotes(for: model.architecture) ?? []
+        (try? codec(writing: path, format: format))?.compatibilityNotes(for: model) ?? []
     }
 
     /// Writes a model atomically, in `format` or the one the extension names (default `.nnm`).

@@ -4,5 +4,6 @@
 @_exported import NNData
 @_exported import NNFormat
 @_exported import NNKeras
+@_exported import NNONNX
 @_exported import NNSchema
 @_exported import NNSystem

@@ -5,17 +5,20 @@ import NNModel
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
-        abstract: "Convert a model between .nnm and Keras formats.",
+        abstract: "Convert a model between .nnm, Keras and ONNX files.",
         discussion: """
         Reads .nnm and every Keras layout: Keras 3 and tf_keras model.save('x.h5'), Keras 2 \
-        save_weights('x.h5'), Keras 3 / tf_keras save_weights('x.weights.h5'), and model.save('x.keras'). \
-        Writes .nnm, or Keras's legacy HDF5 (.h5), which Keras 3 and tf_keras load with \
-        keras.models.load_model. The output format follows the extension unless --format says otherwise. \
+        save_weights('x.h5'), Keras 3 / tf_keras save_weights('x.weights.h5'), and model.save('x.keras'); \
+        and ONNX models that are a chain of Dense (Gemm, MatMul) layers and activations, as PyTorch and \
+        tf2onnx export them. Writes .nnm, Keras's legacy HDF5 (.h5), which Keras 3 and tf_keras load with \
+        keras.models.load_model, and ONNX (opset 17) for onnxruntime. The output format follows the \
+        extension unless --format says otherwise. \
         Weights-only files need the architecture from --architecture or --config.
 
         Examples:
           nnmodel convert model.keras model.nnm
           nnmodel convert model.nnm model.h5
+          nnmodel convert model.keras model.onnx --dtype float16
           nnmodel convert weights.weights.h5 model.nnm --architecture model.keras
           nnmodel convert weights.h5 model.nnm --config model_config.json --dtype float16
         """

@@ -27,15 +27,15 @@ public protocol ModelCodec: Sendable {
     func inspect(_ path: String, options: InspectOptions) throws -> Inspection
     /// Describes a file's bytes held in memory; `name` names it in messages.
     func inspect(contents: [UInt8], name: String, options: InspectOptions) throws -> Inspection
-    /// What other tools will do differently with `architecture` saved in this format; empty
-    /// when they load it and compute what nnmodel computes.
-    func compatibilityNotes(for architecture: ModelArchitecture) -> [String]
+    /// What saving `model` in this format loses, or what other tools will do differently with
+    /// it; empty when they load it and compute what nnmodel computes.
+    func compatibilityNotes(for model: Sequential) -> [String]
 }
 
 extension ModelCodec {
     public var signatureLength: Int { 8 }
 
-    public func compatibilityNotes(for architecture: ModelArchitecture) -> [String] { [] }
+    public func compatibilityNotes(for model: Sequential) -> [String] { [] }
 
     /// Whether the file name's extension is one of the format's.
     public func matchesExtension(of path: String) -> Bool {

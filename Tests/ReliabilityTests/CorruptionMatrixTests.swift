@@ -136,6 +136,11 @@ import Testing
         Self.run("u1.npy", try Fixture.bytes("fuzz/corpus/npy/u1.npy"), readers: [Readers.npy], seed: 14)
     }
 
+    @Test func onnx() throws {
+        Self.run("tiny.onnx", try Fixture.bytes("fuzz/corpus/onnx/tiny.onnx"), readers: [Readers.onnx], seed: 17)
+        Self.run("torch_mlp_dynamo.onnx", try Fixture.bytes("onnx/torch_mlp_dynamo.onnx"), readers: [Readers.onnx], seed: 18)
+    }
+
     @Test func configJSON() throws {
         Self.run("tiny_k3.json", try Fixture.bytes("fuzz/corpus/json/tiny_k3.json"), readers: [Readers.config], seed: 15)
         Self.run("functional_chain_k3.keras.json", try Fixture.bytes("fuzz/corpus/json/functional_chain_k3.keras.json"),

@@ -20,7 +20,7 @@ enum Fixture {
 /// The typed errors nnmodel promises for bad input; anything else thrown by a reader is a bug.
 func isTypedError(_ error: any Error) -> Bool {
     switch error {
-    case is ModelFileError, is KerasImportError, is HDF5Error, is DataError, is FileError, is ModelConfigError,
+    case is ModelFileError, is KerasImportError, is ONNXError, is HDF5Error, is DataError, is FileError, is ModelConfigError,
          is TrainingError, is JSONParseError:
         return true
     default:
@@ -110,6 +110,11 @@ enum Readers {
     /// A Keras HDF5 or `.keras` file read with its own config.
     static let keras = Reader(name: "keras") { bytes in
         try checkUsable(try KerasReader.read(contents: bytes, path: "matrix.keras-file").model)
+    }
+
+    /// An ONNX file: the chain, the nnmodel metadata of its own files, then predict.
+    static let onnx = Reader(name: "onnx") { bytes in
+        try checkUsable(try ONNXCodec().read(contents: bytes, name: "matrix.onnx", options: ReadOptions()).model)
     }
 
     /// A Keras file read with the given architecture (weights-only layouts need one).

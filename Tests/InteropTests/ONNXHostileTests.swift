@@ -1,0 +1,162 @@
+import Foundation
+import NNModel
+import NNTestSupport
+import Testing
+
+/// ONNX files built to mislead: each is refused with an `ONNXError` that names the file and the
+/// problem, quickly, without a crash or a large allocation.
+@Suite struct ONNXHostileTests {
+    typealias Node = ONNXBuilder.Node
+
+    /// Reads `bytes` as `hostile.onnx` and returns the error's message (failing when it loads).
+    func refusal(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) -> String {
+        let start = ContinuousClock.now
+        defer { #expect(ContinuousClock.now - start < .seconds(5), sourceLocation: sourceLocation) }
+        do {
+            let loaded = try ONNXCodec().read(contents: bytes, name: "hostile.onnx", options: ReadOptions())
+            Issue.record("loaded \(loaded.model.architecture.layers.count) layers; expected a refusal", sourceLocation: sourceLocation)
+            return ""
+        } catch let error as ONNXError {
+            let message = error.description
+            #expect(message.hasPrefix("hostile.onnx: "), "\(message)", sourceLocation: sourceLocation)
+            #expect(!message.contains("\n"), sourceLocation: sourceLocation)
+            return message
+        } catch {
+            Issue.record("untyped error \(type(of: error)): \(error)", sourceLocation: sourceLocation)
+            return ""
+        }
+    }
+
+    @Test func theBuilderMakesAValidModel() throws {
+        let loaded = try ONNXCodec().read(contents: ONNXBuilder.mlp.bytes, name: "ok.onnx", options: ReadOptions())
+        #expect(loaded.model.architecture.layers.count == 1)
+        #expect(loaded.model.architecture.name == "hand_graph")
+        let y = try loaded.model.predict(Tensor(shape: [1, 4], values: [1, 0, 0, 0]))
+        // Row 0 of W plus b, through relu: [-0.5+0.1, -0.4-0.2, -0.3+0.3] → [0, 0, 0]; row 3: [0.4, 0.5, 0.6] + b.
+        #expect(y.scalars == [0, 0, 0])
+        let z = try loaded.model.predict(Tensor(shape: [1, 4], values: [0, 0, 0, 1]))
+        #expect(zip(z.scalars, [0.5, 0.3, 0.9] as [Float]).allSatisfy { abs($0 - $1) < 1e-6 })
+    }
+
+    @Test func unsupportedOperatorsAreNamed() {
+        var b = ONNXBuilder.mlp
+        b.nodes[1] = Node(op: "Conv", inputs: ["h"], outputs: ["y"], name: "conv_7")
+        let message = refusal(b.bytes)
+        #expect(message.contains("conv_7") && message.contains("Conv") && message.contains("Gemm"), "\(message)")
+        b.nodes[1] = Node(op: "LeakyRelu", inputs: ["h"], outputs: ["y"], attributes: [ONNXBuilder.floatAttribute("alpha", 0.01)])
+        #expect(refusal(b.bytes).contains("alpha = 0.01"))
+        b.nodes[1] = Node(op: "Softmax", inputs: ["h"], outputs: ["y"], attributes: [ONNXBuilder.intAttribute("axis", 0)])
+        #expect(refusal(b.bytes).contains("axis 0"))
+        var custom = ONNXBuilder.mlp
+        custom.nodes[1].op = "Relu"
+        custom.nodes[1].attributes = []
+        custom.graphExtra = []
+        // A node in another domain.
+        var d = PB()
+        d.message(1) { n in n.string(1, "h"); n.string(2, "y"); n.string(3, "mystery"); n.string(4, "Relu"); n.string(7, "com.example") }
+        custom.nodes.removeLast()
+        custom.graphExtra = d.bytes
+        #expect(refusal(custom.bytes).contains("com.example"))
+    }
+
+    @Test func elementwiseChainsThatAreNoActivationAreRefused() {
+        var b = ONNXBuilder.mlp
+        b.initializers.append(("two", [], [2]))
+        b.nodes[1] = Node(op: "Mul", inputs: ["h", "two"], outputs: ["y"], name: "double")
+        #expect(refusal(b.bytes).contains("none of nnmodel's activations"))
+        // x · Sigmoid(x) is swish.
+        var swish = ONNXBuilder.mlp
+        swish.nodes = [Node(op: "Gemm", inputs: ["x", "W", "b"], outputs: ["h"]), Node(op: "Sigmoid", inputs: ["h"], outputs: ["s"]),
+                       Node(op: "Mul", inputs: ["s", "h"], outputs: ["y"])]
+        #expect((try? ONNXCodec().read(contents: swish.bytes, name: "s.onnx", options: ReadOptions()))?.model.architecture.layers.first?.activation == .swish)
+    }
+
+    @Test func graphsThatAreNoChainAreRefused() {
+        var loop = ONNXBuilder.mlp
+        loop.nodes = [Node(op: "Relu", inputs: ["x"], outputs: ["a"]), Node(op: "Relu", inputs: ["a"], outputs: ["x2"]),
+                      Node(op: "Identity", inputs: ["x2"], outputs: ["a"])]
+        #expect(refusal(loop.bytes).contains("produced twice"))
+        var cycle = ONNXBuilder.mlp
+        cycle.nodes = [Node(op: "Identity", inputs: ["x"], outputs: ["a"]), Node(op: "Identity", inputs: ["a"], outputs: ["b"]),
+                       Node(op: "Identity", inputs: ["b"], outputs: ["x"])]
+        #expect(!refusal(cycle.bytes).isEmpty)
+        var branch = ONNXBuilder.mlp
+        branch.nodes.append(Node(op: "Gemm", inputs: ["x", "W", "b"], outputs: ["other"]))
+        #expect(refusal(branch.bytes).contains("not a single chain") || refusal(branch.bytes).contains("none of nnmodel's"))
+        var dangling = ONNXBuilder.mlp
+        dangling.output.0 = "nowhere"
+        #expect(refusal(dangling.bytes).contains("nothing reads"))
+        var computedWeight = ONNXBuilder.mlp
+        computedWeight.initializers.removeFirst()
+        #expect(refusal(computedWeight.bytes).contains("is not a constant"))
+        var twoInputs = ONNXBuilder.mlp
+        twoInputs.graphExtra = { var p = PB(); p.message(11) { ONNXBuilder.valueInfo(&$0, "z", [nil, 4]) }; return p.bytes }()
+        #expect(refusal(twoInputs.bytes).contains("2 inputs"))
+    }
+
+    @Test func tensorsThatLieAboutTheirSizeAreRefused() {
+        var b = ONNXBuilder.mlp
+        b.initializers[0].dims = [4, 300_000_000]
+        #expect(refusal(b.bytes).contains("needs 1200000000 elements, the data holds 48 bytes"))
+        b.initializers[0].dims = [1 << 40, 1 << 40]
+        #expect(refusal(b.bytes).contains("overflows"))
+        b.initializers[0].dims = Array(repeating: 1, count: 9)
+        #expect(refusal(b.bytes).contains("limit of 8"))
+        var mismatch = ONNXBuilder.mlp
+        mismatch.initializers[0] = ("W", [5, 3], (0..<15).map(Float.init))
+        #expect(refusal(mismatch.bytes).contains("do not chain"))
+        var duplicate = ONNXBuilder.mlp
+        duplicate.initializers.append(duplicate.initializers[0])
+        #expect(refusal(duplicate.bytes).contains("appears twice"))
+        var external = ONNXBuilder.mlp
+        external.graphExtra = {
+            var p = PB()
+            p.message(5) { t in t.int(1, 3); t.int(2, 1); t.string(8, "ext"); t.message(13) { e in e.string(1, "location"); e.string(2, "../../etc/passwd") }; t.int(14, 1) }
+            return p.bytes
+        }()
+        #expect(refusal(external.bytes).contains("external file"))
+        var intInput = ONNXBuilder.mlp
+        intInput.graphExtra = []
+        intInput.input.1 = [nil]
+        #expect(refusal(intInput.bytes).contains("known shape"))
+    }
+
+    @Test func countsBeyondTheLimitsAreRefusedBeforeTheWork() {
+        var many = ONNXBuilder.mlp
+        var extra = PB()
+        for i in 0...100_000 { extra.message(1) { n in n.string(1, "x"); n.string(2, "u\(i)"); n.string(4, "Relu") } }
+        many.graphExtra = extra.bytes
+        #expect(refusal(many.bytes).contains("more than the limit of 100000"))
+        var attributes = ONNXBuilder.mlp
+        attributes.nodes[1].attributes = Array(repeating: ONNXBuilder.intAttribute("k", 1), count: 300)
+        #expect(refusal(attributes.bytes).contains("attributes"))
+        var metadata = ONNXBuilder.mlp
+        metadata.metadata = [("k", "1"), ("k", "2")]
+        #expect(refusal(metadata.bytes).contains("appears twice"))
+    }
+
+    @Test func malformedProtocolBuffersAreRefused() {
+        let good = ONNXBuilder.mlp.bytes
+        #expect(refusal([]).contains("no graph"))
+        #expect(refusal(Array(good.prefix(good.count - 3))).contains("runs past the end") || refusal(Array(good.prefix(good.count - 3))).contains("truncated"))
+        #expect(refusal([0x08] + Array(repeating: 0xFF, count: 11)).contains("varint"))
+        #expect(refusal([0x0B, 0x08, 0x01]).contains("wire type"))
+        var old = ONNXBuilder.mlp
+        old.irVersion = 2
+        #expect(refusal(old.bytes).contains("IR version 2"))
+        var noOpset = ONNXBuilder.mlp
+        noOpset.opset = 0
+        #expect(refusal(noOpset.bytes).contains("operator set"))
+        var twoGraphs = ONNXBuilder.mlp
+        twoGraphs.modelExtra = { var p = PB(); p.message(7) { _ in }; return p.bytes }()
+        #expect(refusal(twoGraphs.bytes).contains("two graphs"))
+    }
+
+    @Test func theFormatIsRecognisedByContent() throws {
+        let folder = try TemporaryFolder("onnx-hostile")
+        let path = try folder.write("model.bin", ONNXBuilder.mlp.bytes)
+        #expect(try ModelFile.detectFormat(path: path) == .onnx)
+        let message = try folder.write("text.onnx", Array("hello".utf8))
+        #expect(throws: ONNXError.self) { try ModelFile.open(message) }
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import NNModel
+import NNTestSupport
+import Testing
+
+/// ONNX files: the exports of PyTorch and tf2onnx in `Fixtures/onnx` run as their frameworks
+/// compute them; files nnmodel writes pass onnx's full check, run in onnxruntime as nnmodel
+/// computes them, and read back to the model that was saved.
+@Suite struct ONNXTests {
+    static let fixtures = Repository.fixtureFiles(in: "onnx").filter { $0.hasSuffix(".onnx") }
+
+    @Test func fixturesCoverTheExporters() {
+        #expect(Self.fixtures.contains { $0.hasPrefix("torch_") && $0.hasSuffix("_dynamo.onnx") })
+        #expect(Self.fixtures.contains { $0.hasPrefix("torch_") && $0.hasSuffix("_legacy.onnx") })
+        #expect(Self.fixtures.contains { $0.hasPrefix("tf2onnx_") })
+    }
+
+    @Test(arguments: fixtures)
+    func exportsPredictAsTheirFramework(_ file: String) throws {
+        let base = Repository.fixture("onnx/" + String(file.dropLast(5)))
+        let loaded = try ModelFile.open(Repository.fixture("onnx/" + file))
+        #expect(loaded.format == .onnx)
+        #expect(!loaded.file.writtenByNNModel)
+        let input = try NPYArray(path: base + ".input.npy"), expected = try NPYArray(path: base + ".expected.npy")
+        let output = try loaded.model.predict(Tensor(shape: input.shape, values: input.floats))
+        #expect(output.shape == expected.shape)
+        let worst = zip(output.scalars, expected.floats).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(worst <= 1e-5, "\(file): max |nnmodel - framework| = \(worst)")
+    }
+
+    @Test func torchActivationsAreRecognised() throws {
+        let model = try ModelFile.load(Repository.fixture("onnx/torch_activations_dynamo.onnx"))
+        let activations = model.architecture.layers.compactMap(\.activation)
+        #expect(activations == [.gelu, .tanh, .swish, .elu, .leakyRelu, .hardSilu, .mish, .relu6, .softplus, .selu, .hardSigmoid,
+                                .softsign, .sigmoid])
+        let legacy = try ModelFile.load(Repository.fixture("onnx/torch_activations_legacy.onnx"))
+        #expect(legacy.architecture.layers.compactMap(\.activation) == activations)
+        #expect(model.architecture.layers.map(\.name).prefix(3) == ["flatten", "dense", "dense_1"])
+    }
+
+    /// A model with every layer kind: Flatten, Dense with and without bias, Dropout, Activation.
+    static func model(_ activation: Activation, inputShape: [Int] = [3, 4], flatten: Bool = true, seed: UInt64 = 5) throws -> Sequential {
+        var layers: [Layer] = []
+        if flatten { layers.append(Layer(name: "flat", kind: .flatten)) }
+        layers += [
+            Layer(name: "hidden", kind: .dense(Dense(units: 7, activation: activation))),
+            Layer(name: "drop", kind: .dropout(rate: 0.25)),
+            Layer(name: "mix", kind: .dense(Dense(units: 5, useBias: false))),
+            Layer(name: "act", kind: .activation(activation)),
+            Layer(name: "head", kind: .dense(Dense(units: 3, activation: .softmax))),
+        ]
+        var model = try Sequential(ModelArchitecture(name: "probe", inputShape: inputShape, inputName: "pixels", layers: layers), seed: seed)
+        model.metadata.classNames = ["cat", "dog", "emu"]
+        model.metadata.dataset = "synthetic"
+        return model
+    }
+
+    static func input(_ shape: [Int], count: Int = 6) -> Tensor {
+        let n = count * shape.reduce(1, *)
+        return Tensor(shape: [count] + shape, values: (0..<n).map { Float(($0 * 37) % 23) / 5 - 2.2 })
+    }
+
+    @Test(arguments: [DType.float32, .float16])
+    func roundTripKeepsTheModel(_ dtype: DType) throws {
+        let folder = try TemporaryFolder("onnx")
+        let model = try Self.model(.gelu)
+        let path = folder.file("m.onnx")
+        try ModelFile.save(model, to: path, dtype: dtype)
+        let loaded = try ModelFile.open(path)
+        #expect(loaded.file.writtenByNNModel)
+        #expect(loaded.file.weightsDType == dtype)
+        #expect(loaded.model.architecture == model.architecture)
+        #expect(loaded.model.metadata.classNames == ["cat", "dog", "emu"])
+        #expect(loaded.model.metadata.dataset == "synthetic")
+        for (a, b) in zip(loaded.model.weights, model.weights) {
+            let expected = dtype == .float32 ? b.scalars : b.scalars.map { Float(Float16($0)) }
+            #expect(a.scalars == expected)
+        }
+    }
+
+    @Test func readingWithAGivenArchitectureChecksItComputesTheGraph() throws {
+        let folder = try TemporaryFolder("onnx")
+        let path = folder.file("m.onnx")
+        try ModelFile.save(try Self.model(.relu), to: path)
+        var renamed = try Self.model(.relu).architecture
+        renamed.layers[1].name = "renamed"
+        #expect(try ModelFile.open(path, architecture: renamed).model.architecture.layers[1].name == "renamed")
+        var other = renamed
+        other.layers[1].kind = .dense(Dense(units: 7, activation: .tanh))
+        let error = #expect(throws: ONNXError.self) { try ModelFile.open(path, architecture: other) }
+        #expect(error?.description.contains("m.onnx") == true)
+        #expect(error?.description.contains("tanh") == true)
+    }
+
+    @Test func optimizerStateIsDroppedWithAWarning() throws {
+        let model = try Self.model(.relu)
+        #expect(ModelFile.compatibilityNotes(model, path: "x.onnx").isEmpty)
+        var trained = model
+        let data = try Dataset(name: "synthetic", sampleShape: [3, 4], features: .float32(Self.input([3, 4], count: 4).scalars),
+                           labels: .classes([0, 1, 2, 0]), classNames: ["cat", "dog", "emu"])
+        _ = try trained.fit(data, options: TrainingOptions(epochs: 1, batchSize: 2))
+        #expect(trained.optimizerState != nil)
+        #expect(ModelFile.compatibilityNotes(trained, path: "x.onnx").contains { $0.contains("optimizer") })
+    }
+
+    /// Every activation, on a rank-2 input (Gemm) and on a rank-3 input without Flatten (MatMul
+    /// + Add on the last axis), in float32 and float16: onnx's checker accepts the file and
+    /// onnxruntime computes what nnmodel computes from the same file.
+    @Test(arguments: Activation.allCases)
+    func onnxruntimeAgrees(_ activation: Activation) throws {
+        guard let python = PythonEnvironment.require(for: "onnx checker and onnxruntime") else { return }
+        let folder = try TemporaryFolder("onnx")
+        for (flatten, dtype) in [(true, DType.float32), (false, .float32), (true, .float16)] {
+            let model = try Self.model(activation, flatten: flatten)
+            let path = folder.file("\(activation.rawValue)-\(flatten)-\(dtype.rawValue).onnx")
+            try ModelFile.save(model, to: path, dtype: dtype)
+            let reloaded = try ModelFile.load(path)
+            let x = Self.input([3, 4])
+            let ours = try reloaded.predict(x)
+            let inputPath = folder.file("x.npy"), outputPath = folder.file("y.npy")
+            try NPYArray.write(floats: x.scalars, shape: x.shape, to: inputPath)
+            let run = try PythonEnvironment.run(python, script: "check_onnx.py", [path, inputPath, outputPath])
+            try #require(run.status == 0, "\(path): \(run.output)")
+            #expect(run.output.contains("opset=17") && run.output.contains("batch=batch"), "\(run.output)")
+            let theirs = try NPYArray(path: outputPath)
+            #expect(theirs.shape == ours.shape)
+            let worst = zip(ours.scalars, theirs.floats).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(worst <= 1e-5, "\(activation) flatten=\(flatten) \(dtype): max |nnmodel - onnxruntime| = \(worst)")
+        }
+    }
+}
