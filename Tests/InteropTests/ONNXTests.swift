@@ -111,21 +111,42 @@ import Testing
         guard let python = PythonEnvironment.require(for: "onnx checker and onnxruntime") else { return }
         let folder = try TemporaryFolder("onnx")
         for (flatten, dtype) in [(true, DType.float32), (false, .float32), (true, .float16)] {
-            let model = try Self.model(activation, flatten: flatten)
-            let path = folder.file("\(activation.rawValue)-\(flatten)-\(dtype.rawValue).onnx")
-            try ModelFile.save(model, to: path, dtype: dtype)
-            let reloaded = try ModelFile.load(path)
-            let x = Self.input([3, 4])
-            let ours = try reloaded.predict(x)
-            let inputPath = folder.file("x.npy"), outputPath = folder.file("y.npy")
-            try NPYArray.write(floats: x.scalars, shape: x.shape, to: inputPath)
-            let run = try PythonEnvironment.run(python, script: "check_onnx.py", [path, inputPath, outputPath])
-            try #require(run.status == 0, "\(path): \(run.output)")
-            #expect(run.output.contains("opset=17") && run.output.contains("batch=batch"), "\(run.output)")
-            let theirs = try NPYArray(path: outputPath)
-            #expect(theirs.shape == ours.shape)
-            let worst = zip(ours.scalars, theirs.floats).map { abs($0 - $1) }.max() ?? .infinity
-            #expect(worst <= 1e-5, "\(activation) flatten=\(flatten) \(dtype): max |nnmodel - onnxruntime| = \(worst)")
+            try Self.checkInOnnxruntime(try Self.model(activation, flatten: flatten), dtype: dtype, python: python, in: folder,
+                                        label: "\(activation.rawValue)-\(flatten)-\(dtype.rawValue)")
         }
+    }
+
+    /// Twelve hidden layers of alternating activations, wider than the input.
+    @Test func deepModelAgrees() throws {
+        guard let python = PythonEnvironment.require(for: "onnx checker and onnxruntime") else { return }
+        let folder = try TemporaryFolder("onnx")
+        let activations: [Activation] = [.relu, .tanh, .gelu, .selu, .swish, .elu]
+        let architecture = ModelArchitecture.multilayerPerceptron(inputShape: [3, 4], hidden: Array(repeating: 40, count: 12),
+                                                                  activation: .relu, outputs: 10, outputActivation: .softmax)
+        var layers = architecture.layers
+        for (i, layer) in layers.enumerated() {
+            if case var .dense(d) = layer.kind, d.units == 40 { d.activation = activations[i % activations.count]; layers[i].kind = .dense(d) }
+        }
+        let model = try Sequential(ModelArchitecture(name: "deep", inputShape: [3, 4], layers: layers), seed: 9)
+        try Self.checkInOnnxruntime(model, dtype: .float32, python: python, in: folder, label: "deep")
+    }
+
+    /// Saves `model` as ONNX, runs onnx's full check and onnxruntime on it, and compares with
+    /// nnmodel's prediction from the same file.
+    static func checkInOnnxruntime(_ model: Sequential, dtype: DType, python: String, in folder: TemporaryFolder, label: String) throws {
+        let path = folder.file(label + ".onnx")
+        try ModelFile.save(model, to: path, dtype: dtype)
+        let reloaded = try ModelFile.load(path)
+        let x = Self.input(model.architecture.inputShape)
+        let ours = try reloaded.predict(x)
+        let inputPath = folder.file(label + ".x.npy"), outputPath = folder.file(label + ".y.npy")
+        try NPYArray.write(floats: x.scalars, shape: x.shape, to: inputPath)
+        let run = try PythonEnvironment.run(python, script: "check_onnx.py", [path, inputPath, outputPath])
+        try #require(run.status == 0, "\(path): \(run.output)")
+        #expect(run.output.contains("opset=17") && run.output.contains("batch=batch"), "\(run.output)")
+        let theirs = try NPYArray(path: outputPath)
+        #expect(theirs.shape == ours.shape)
+        let worst = zip(ours.scalars, theirs.floats).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(worst <= 1e-5, "\(label): max |nnmodel - onnxruntime| = \(worst)")
     }
 }
