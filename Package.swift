@@ -37,8 +37,9 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .target(name: "NNONNX", dependencies: ["NNSchema", "NNCore", "NNSystem"]),
+        .target(name: "NNSafetensors", dependencies: ["NNSchema", "NNSystem"]),
         .target(name: "NNPlot", dependencies: ["NNBase", "CZlibNN"]),
-        .target(name: "NNModel", dependencies: ["NNSchema", "NNCore", "NNSystem", "NNData", "NNFormat", "NNHDF5", "NNKeras", "NNONNX", "NNPlot"]),
+        .target(name: "NNModel", dependencies: ["NNSchema", "NNCore", "NNSystem", "NNData", "NNFormat", "NNHDF5", "NNKeras", "NNONNX", "NNSafetensors", "NNPlot"]),
         .target(name: "NNModelCLI", dependencies: [
             "NNModel", "CSignals",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

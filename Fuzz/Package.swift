@@ -3,7 +3,7 @@
 // build and run them with `scripts/fuzz.sh` (see Fuzz/README.md).
 import PackageDescription
 
-let harnesses = ["FuzzNNM", "FuzzJSON", "FuzzIDX", "FuzzCSV", "FuzzNPY", "FuzzH5", "FuzzKeras", "FuzzONNX"]
+let harnesses = ["FuzzNNM", "FuzzJSON", "FuzzIDX", "FuzzCSV", "FuzzNPY", "FuzzH5", "FuzzKeras", "FuzzONNX", "FuzzSafetensors"]
 
 let package = Package(
     name: "nnmodel-fuzz",

@@ -47,9 +47,9 @@ build() {
 [ $# -ge 1 ] || usage
 target=$1; shift
 
-declare -A products=([nnm]=FuzzNNM [json]=FuzzJSON [idx]=FuzzIDX [csv]=FuzzCSV [npy]=FuzzNPY [h5]=FuzzH5 [keras]=FuzzKeras [onnx]=FuzzONNX)
-declare -A maxlen=([nnm]=8192 [json]=16384 [idx]=4096 [csv]=4096 [npy]=4096 [h5]=131072 [keras]=131072 [onnx]=65536)
-order=(nnm json idx csv npy h5 keras onnx)
+declare -A products=([nnm]=FuzzNNM [json]=FuzzJSON [idx]=FuzzIDX [csv]=FuzzCSV [npy]=FuzzNPY [h5]=FuzzH5 [keras]=FuzzKeras [onnx]=FuzzONNX [safetensors]=FuzzSafetensors)
+declare -A maxlen=([nnm]=8192 [json]=16384 [idx]=4096 [csv]=4096 [npy]=4096 [h5]=131072 [keras]=131072 [onnx]=65536 [safetensors]=16384)
+order=(nnm json idx csv npy h5 keras onnx safetensors)
 
 if [ "$target" = all ]; then
   if [ "${FUZZ_NO_BUILD:-0}" != 1 ]; then
@@ -89,7 +89,7 @@ seed Fixtures/fuzz/corpus/"$target"/* Fixtures/fuzz/regressions/"$target"/*
 
 options=(-rss_limit_mb=2048 -timeout=10 -max_len="${maxlen[$target]}" -artifact_prefix="$artifacts/" -print_final_stats=1)
 case $target in
-  nnm | json) options+=(-dict="$root/Fuzz/dicts/keras.dict") ;;
+  nnm | json | safetensors) options+=(-dict="$root/Fuzz/dicts/keras.dict") ;;
 esac
 # libhdf5 keeps free lists and caches for the life of the process: not leaks of ours.
 # libhdf5 also mallocs sizes a damaged file declares (metadata cache entries of 2^62 bytes)

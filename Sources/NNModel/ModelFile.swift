@@ -1,6 +1,7 @@
 import NNFormat
 import NNKeras
 import NNONNX
+import NNSafetensors
 import NNSchema
 import NNSystem
 
@@ -19,6 +20,7 @@ public enum ModelFile {
         KerasHDF5Codec(),
         KerasArchiveCodec(),
         ONNXCodec(),
+        SafetensorsCodec(),
     ]
 
     /// The codec of `format`.
@@ -141,8 +143,11 @@ public enum ModelFile {
     ///   - dtype: the dtype to store the weights in; `nil` for the format's default (float32 for
     ///     `.nnm`; for Keras HDF5, float64 when the model's source was float64). A dtype the
     ///     format cannot store is refused.
-    public static func save(_ model: Sequential, to path: String, format: ModelFormat? = nil, dtype: DType? = nil) throws {
-        try codec(writing: path, format: format).write(model, to: path, options: WriteOptions(dtype: dtype, producer: NNModelVersion.producer))
+    ///   - naming: how safetensors files name and lay out the weights (other formats have one way).
+    public static func save(_ model: Sequential, to path: String, format: ModelFormat? = nil, dtype: DType? = nil,
+                            naming: TensorNaming = .keras) throws {
+        try codec(writing: path, format: format).write(model, to: path,
+                                                       options: WriteOptions(dtype: dtype, producer: NNModelVersion.producer, naming: naming))
     }
 
     /// The first bytes of a file in hex, for messages.

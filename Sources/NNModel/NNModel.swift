@@ -5,5 +5,6 @@
 @_exported import NNFormat
 @_exported import NNKeras
 @_exported import NNONNX
+@_exported import NNSafetensors
 @_exported import NNSchema
 @_exported import NNSystem

@@ -31,15 +31,18 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Storage dtype of the weights (default: the format's; .h5 stores float32 or float64).",
                                valueName: DType.allValueStrings.joined(separator: "|")))
     var dtype: DType?
+    @OptionGroup var naming: NamingOption
     @OptionGroup var architectureOptions: ArchitectureOptions
     @OptionGroup var verify: VerifyOption
     @Flag(help: "Print a summary of the conversion as JSON.") var json = false
+
+    func validate() throws { try naming.check(output: output, format: format) }
 
     func run() throws {
         try runReportingErrors {
             let writer = try ModelFile.codec(writing: output, format: format, dtype: dtype)
             let loaded = try ModelFile.open(input, verify: !verify.noVerify, architecture: try architectureOptions.load())
-            try ModelFile.save(loaded.model, to: output, format: writer.format, dtype: dtype)
+            try ModelFile.save(loaded.model, to: output, format: writer.format, dtype: dtype, naming: naming.naming ?? .keras)
             let written = dtype ?? (writer.format == .nnm || loaded.model.architecture.sourceDType != .float64 ? .float32 : .float64)
             for note in ModelFile.compatibilityNotes(loaded.model, path: output, format: writer.format) {
                 printError("nnmodel: warning: \(output): \(note)")

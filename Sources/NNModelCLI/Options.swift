@@ -60,6 +60,24 @@ extension Substring {
 
 extension DType: ExpressibleByArgument {}
 
+extension TensorNaming: ExpressibleByArgument {}
+
+/// `--naming`: how a safetensors file names and lays out the weights.
+struct NamingOption: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Tensor names in a .safetensors output: keras (dense/kernel as [in, out], the default) or torch (the equivalent nn.Sequential's state_dict: 1.weight as [out, in]).",
+        valueName: TensorNaming.allValueStrings.joined(separator: "|")))
+    var naming: TensorNaming?
+
+    /// Refuses `--naming` for an output that is not safetensors.
+    func check(output: String?, format: ModelFormat?) throws {
+        guard naming != nil else { return }
+        guard let output, (try? ModelFile.codec(writing: output, format: format))?.format == .safetensors else {
+            throw ValidationError("--naming applies to a safetensors output (.safetensors, or --format safetensors)")
+        }
+    }
+}
+
 /// Checks `--threads`: 1 to four per core (more only make the threads wait for each other).
 func validateThreads(_ threads: Int?) throws {
     guard let threads else { return }

@@ -47,11 +47,12 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the per-epoch history to this file (.json or .csv).", valueName: "file"))
     var history: String?
     @Option(help: "Threads sharing the large Dense layers (default: one per core; at most 4 per core, and more than 4 add nothing; the result is the same for any count).") var threads: Int?
-    @Option(name: .shortAndLong, help: ArgumentHelp("Save the trained model (.nnm, or .h5 for Keras HDF5).", valueName: "file"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Save the trained model (.nnm; .h5 for Keras HDF5, .onnx, .safetensors).", valueName: "file"))
     var output: String?
     @Option(help: ArgumentHelp("Storage dtype of the saved weights (default: float32).",
                                valueName: DType.allValueStrings.joined(separator: "|")))
     var dtype: DType?
+    @OptionGroup var naming: NamingOption
     @Option(help: ArgumentHelp("Continue training a saved model, with its optimizer state and history.", valueName: "file"))
     var resume: String?
     @Option(help: ArgumentHelp("Draw the training curves (loss and accuracy per epoch) to this SVG file.", valueName: "curves.svg"))
@@ -63,6 +64,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print no progress.") var quiet = false
 
     func validate() throws {
+        try naming.check(output: output, format: nil)
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
         guard (0..<1).contains(validationSplit) else {
@@ -121,7 +123,8 @@ struct TrainCommand: ParsableCommand {
             if let checkpointEvery, let output {
                 options.checkpointEvery = checkpointEvery
                 let dtype = dtype
-                options.checkpoint = { snapshot in try ModelFile.save(snapshot, to: output, dtype: dtype) }
+                let naming = naming.naming ?? .keras
+                options.checkpoint = { snapshot in try ModelFile.save(snapshot, to: output, dtype: dtype, naming: naming) }
             }
             // Ctrl-C or SIGTERM: finish the step, save what was learned, exit 130 (a second one stops at once).
             _ = nn_interrupts_install()
@@ -169,7 +172,7 @@ struct TrainCommand: ParsableCommand {
             try AtomicFile.write(Array(text.utf8), to: history)
         }
         if let output {
-            try ModelFile.save(model, to: output, dtype: dtype)
+            try ModelFile.save(model, to: output, dtype: dtype, naming: naming.naming ?? .keras)
             for note in ModelFile.compatibilityNotes(model, path: output) { printError("nnmodel: warning: \(output): \(note)") }
         }
     }

@@ -20,12 +20,24 @@ public struct WriteOptions: Sendable {
     public var producer: String
     /// Also store the optimizer state, where the format can.
     public var includeOptimizer: Bool
+    /// How formats that are a flat map of named tensors (safetensors) name and lay out the weights.
+    public var naming: TensorNaming
 
-    public init(dtype: DType? = nil, producer: String, includeOptimizer: Bool = true) {
+    public init(dtype: DType? = nil, producer: String, includeOptimizer: Bool = true, naming: TensorNaming = .keras) {
         self.dtype = dtype
         self.producer = producer
         self.includeOptimizer = includeOptimizer
+        self.naming = naming
     }
+}
+
+/// How weights are named and laid out in a flat map of tensors.
+public enum TensorNaming: String, Sendable, CaseIterable {
+    /// Keras's names and layout: `dense/kernel` as `[inputs, units]`, `dense/bias`.
+    case keras
+    /// The equivalent PyTorch `nn.Sequential`'s `state_dict`: `1.weight` as `[units, inputs]`,
+    /// `1.bias`, where the index counts every module (Flatten, Linear, each activation, Dropout).
+    case torch
 }
 
 /// How a codec inspects a model file.

@@ -142,7 +142,10 @@ import Testing
         }, status: 64, message: "m.h5: Keras HDF5 files cannot store float16 weights; they store float32, float64"),
         BadInput(name: "format nnmodel only reads", make: { folder in
             ["convert", CLIFixtures.trainedModel, folder + "/m.keras"]
-        }, status: 64, message: "m.keras: nnmodel reads Keras archive files but does not write them; it writes nnm, h5"),
+        }, status: 64, message: "m.keras: nnmodel reads Keras archive files but does not write them; it writes nnm, h5, onnx, safetensors"),
+        BadInput(name: "tensor naming for a format without it", make: { folder in
+            ["convert", CLIFixtures.trainedModel, folder + "/m.nnm", "--naming", "torch"]
+        }, status: 64, message: "--naming applies to a safetensors output"),
     ]
 
     @Test(arguments: badInputs)

@@ -141,6 +141,13 @@ import Testing
         Self.run("torch_mlp_dynamo.onnx", try Fixture.bytes("onnx/torch_mlp_dynamo.onnx"), readers: [Readers.onnx], seed: 18)
     }
 
+    @Test func safetensors() throws {
+        Self.run("tiny.safetensors", try Fixture.bytes("fuzz/corpus/safetensors/tiny.safetensors"),
+                 readers: [Readers.safetensors, Readers.safetensorsGiven], seed: 19)
+        Self.run("tiny-torch-f16.safetensors", try Fixture.bytes("fuzz/corpus/safetensors/tiny-torch-f16.safetensors"),
+                 readers: [Readers.safetensors, Readers.safetensorsGiven], seed: 20)
+    }
+
     @Test func configJSON() throws {
         Self.run("tiny_k3.json", try Fixture.bytes("fuzz/corpus/json/tiny_k3.json"), readers: [Readers.config], seed: 15)
         Self.run("functional_chain_k3.keras.json", try Fixture.bytes("fuzz/corpus/json/functional_chain_k3.keras.json"),

@@ -20,7 +20,7 @@ enum Fixture {
 /// The typed errors nnmodel promises for bad input; anything else thrown by a reader is a bug.
 func isTypedError(_ error: any Error) -> Bool {
     switch error {
-    case is ModelFileError, is KerasImportError, is ONNXError, is HDF5Error, is DataError, is FileError, is ModelConfigError,
+    case is ModelFileError, is KerasImportError, is ONNXError, is SafetensorsError, is HDF5Error, is DataError, is FileError, is ModelConfigError,
          is TrainingError, is JSONParseError:
         return true
     default:
@@ -115,6 +115,16 @@ enum Readers {
     /// An ONNX file: the chain, the nnmodel metadata of its own files, then predict.
     static let onnx = Reader(name: "onnx") { bytes in
         try checkUsable(try ONNXCodec().read(contents: bytes, name: "matrix.onnx", options: ReadOptions()).model)
+    }
+
+    /// A safetensors file: nnmodel's own (architecture in its metadata), then read into the tiny architecture.
+    static let safetensors = Reader(name: "safetensors") { bytes in
+        try checkUsable(try SafetensorsCodec().read(contents: bytes, name: "matrix.safetensors", options: ReadOptions()).model)
+    }
+
+    /// A safetensors file read into the tiny architecture (weights only, naming detected).
+    static let safetensorsGiven = Reader(name: "safetensors (architecture given)") { bytes in
+        try checkUsable(try SafetensorsCodec().read(contents: bytes, name: "matrix.safetensors", options: ReadOptions(architecture: tinyArchitecture)).model)
     }
 
     /// A Keras file read with the given architecture (weights-only layouts need one).

@@ -1,0 +1,75 @@
+import NNJSON
+import NNSchema
+import NNSystem
+
+extension ModelFormat {
+    /// safetensors files (`.safetensors`): a JSON header and the raw tensors.
+    public static let safetensors = ModelFormat(rawValue: "safetensors")
+}
+
+/// safetensors files, as the safetensors project specifies them: an 8-byte little-endian header
+/// length, a JSON header mapping names to dtype, shape and data offsets (plus a `__metadata__`
+/// map of strings), then the tensors' bytes back to back.
+///
+/// nnmodel writes the architecture, metadata and naming into `__metadata__`, so it reads its own
+/// files back as complete models; the tensors are named as Keras names weights (`dense/kernel`,
+/// `[inputs, units]`) or, with ``TensorNaming/torch``, as the equivalent PyTorch `nn.Sequential`'s
+/// `state_dict` (`1.weight`, `[units, inputs]`). Files from other tools hold weights alone: they are
+/// read into a given architecture, with the naming detected from the keys and every shape checked.
+/// The optimizer state is not stored.
+public struct SafetensorsCodec: ModelCodec {
+    public init() {}
+
+    /// `__metadata__` keys of nnmodel's own files.
+    static let architectureKey = "nnmodel.architecture"
+    static let metadataKey = "nnmodel.metadata"
+    static let namingKey = "nnmodel.naming"
+    static let formatVersionKey = "nnmodel.format_version"
+    static let formatVersion = "1"
+
+    public var format: ModelFormat { .safetensors }
+    public var name: String { "safetensors" }
+    public var fileExtensions: [String] { ["safetensors"] }
+    public var capabilities: FormatCapabilities {
+        FormatCapabilities(canWrite: true, writableDTypes: [.float32, .float16, .bfloat16, .float64], architecture: .sometimes,
+                           optimizerState: false, checksums: false)
+    }
+    public var signatureLength: Int { 9 }
+
+    /// A header length under the format's limit followed by `{`.
+    public func recognizes(_ head: [UInt8]) -> Bool {
+        guard head.count >= 9, head[8] == UInt8(ascii: "{") else { return false }
+        let length = (0..<8).reduce(UInt64(0)) { $0 | UInt64(head[$1]) << (8 * UInt64($1)) }
+        return length >= 2 && length <= UInt64(SafetensorsHeader.maximumHeaderLength)
+    }
+
+    public func read(_ path: String, options: ReadOptions) throws -> LoadedModel {
+        let file: ReadableFile
+        do { file = try ReadableFile(path: path) } catch { throw SafetensorsError.file(error) }
+        let source = TensorSource.file(file)
+        return try SafetensorsReader.read(source, path: path, options: options)
+    }
+
+    public func read(contents: [UInt8], name: String, options: ReadOptions) throws -> LoadedModel {
+        try SafetensorsReader.read(.memory(contents), path: name, options: options)
+    }
+
+    public func write(_ model: Sequential, to path: String, options: WriteOptions) throws {
+        let dtype = try dtype(for: options, path: path, fallback: .float32)
+        try SafetensorsWriter.write(model, to: path, dtype: dtype, naming: options.naming, producer: options.producer)
+    }
+
+    public func inspect(_ path: String, options: InspectOptions) throws -> Inspection {
+        let file: ReadableFile
+        do { file = try ReadableFile(path: path) } catch { throw SafetensorsError.file(error) }
+        return try SafetensorsReader.inspect(.file(file), path: path, options: options)
+    }
+
+    public func inspect(contents: [UInt8], name: String, options: InspectOptions) throws -> Inspection {
+        try SafetensorsReader.inspect(.memory(contents), path: name, options: options)
+    }
+
+    public func compatibilityNotes(for model: Sequential) -> [String] {
+        model.optimizerState == nil ? [] : ["safetensors keeps no optimizer state: training cannot resume from the file"]
+    }
+}
