@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """The benchmark driver behind Benchmarks/run.sh (which builds first; run that, not this).
 
-Runs nnmodel and its peers (Keras on TensorFlow CPU, scikit-learn, h5py) interleaved
-(A B C A B C ...), prints a table and appends a dated section to RESULTS.md.
+Runs nnmodel and its peers (Keras on TensorFlow CPU, scikit-learn, h5py, onnx, onnxruntime,
+safetensors) interleaved (A B C A B C ...), prints a table and appends a dated section to RESULTS.md.
 Standard library only: the peers run under the peer python, this script under any python3.
 """
 import argparse
+import array
+import ast
 import datetime
 import gzip
 import json
@@ -112,6 +114,44 @@ def read_nnm_header(path):
         return json.loads(f.read(length))
 
 
+def read_npy_float32(path):
+    """(shape, array('f')) of a little-endian float32 C-order .npy file (what nnmodel and np.save write)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:6] != b"\x93NUMPY":
+        raise ValueError(f"{path}: not an .npy file")
+    if data[6] == 1:
+        length, start = struct.unpack("<H", data[8:10])[0], 10
+    else:
+        length, start = struct.unpack("<I", data[8:12])[0], 12
+    header = ast.literal_eval(data[start:start + length].decode("latin-1"))
+    if header["descr"] not in ("<f4", "=f4") or header["fortran_order"]:
+        raise ValueError(f"{path}: {header['descr']} (fortran order {header['fortran_order']}), not float32 C order")
+    values = array.array("f")
+    values.frombytes(data[start + length:])
+    return tuple(header["shape"]), values
+
+
+def max_abs_diff(path_a, path_b):
+    """The largest absolute difference between two float32 .npy files of one shape (None when either is
+    missing or the shapes differ)."""
+    try:
+        shape_a, a = read_npy_float32(path_a)
+        shape_b, b = read_npy_float32(path_b)
+    except (OSError, ValueError, KeyError, SyntaxError):
+        return None
+    if shape_a != shape_b or len(a) != len(b):
+        return None
+    return max((abs(x - y) for x, y in zip(a, b)), default=0.0)
+
+
+def unlink(*paths):
+    """Removes the files that exist."""
+    for path in paths:
+        if os.path.exists(path):
+            os.unlink(path)
+
+
 class Runner:
     """Runs commands, timing the whole process and recording peak RSS."""
 
@@ -216,7 +256,8 @@ import json, os
 os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
 out = {}
 for name, mod in [("numpy", "numpy"), ("tensorflow", "tensorflow"), ("keras", "keras"),
-                  ("sklearn", "sklearn"), ("h5py", "h5py")]:
+                  ("sklearn", "sklearn"), ("h5py", "h5py"), ("onnx", "onnx"),
+                  ("onnxruntime", "onnxruntime"), ("safetensors", "safetensors")]:
     try:
         m = __import__(mod)
         out[name] = getattr(m, "__version__", "?")
@@ -341,6 +382,22 @@ class Bench:
         self.big_h5 = os.path.join(work, "big.h5")
         self.big_from_h5 = os.path.join(work, "big_from_h5.nnm")
         self.big_copy = os.path.join(work, "big_copy.nnm")
+        # ONNX (section 6) and safetensors (section 7).
+        self.seed_onnx = os.path.join(work, "seed.onnx")
+        self.seed_peer_onnx = os.path.join(work, "seed_peer.onnx")
+        self.test_npy = os.path.join(work, "fmnist_test_x.npy")
+        self.y_nn_onnx = os.path.join(work, "y_nnmodel_onnx.npy")
+        self.y_nn_nnm = os.path.join(work, "y_nnmodel_nnm.npy")
+        self.y_ort = os.path.join(work, "y_onnxruntime.npy")
+        self.big_onnx = os.path.join(work, "big.onnx")
+        self.big_peer_onnx = os.path.join(work, "big_peer.onnx")
+        self.big_x_npy = os.path.join(work, "big_x.npy")
+        self.big_y_nn = os.path.join(work, "big_y_nnmodel.npy")
+        self.big_y_ort = os.path.join(work, "big_y_onnxruntime.npy")
+        self.big_predict_rows = 64
+        self.big_st = os.path.join(work, "big.safetensors")
+        self.big_peer_st = os.path.join(work, "big_peer.safetensors")
+        self.big_from_st = os.path.join(work, "big_from_safetensors.nnm")
 
 
 class Peers:
@@ -353,6 +410,9 @@ class Peers:
         self.sklearn = bool(versions.get("sklearn"))
         self.h5py = bool(versions.get("h5py"))
         self.numpy = bool(versions.get("numpy"))
+        self.onnx = bool(versions.get("onnx")) and self.numpy
+        self.onnxruntime = bool(versions.get("onnxruntime")) and self.numpy
+        self.safetensors = bool(versions.get("safetensors")) and self.numpy
         # The python that writes the big files (both generators need numpy), or None.
         self.big_py = python if self.numpy else None
         self.skipped = []
@@ -365,7 +425,16 @@ class Peers:
         if not self.h5py:
             self.skipped.append("HDF5 import skipped: the peer python cannot import h5py")
         if not self.numpy:
-            self.skipped.append("1 GiB model skipped: the peer python cannot import numpy")
+            self.skipped.append("1 GiB model and ONNX inference skipped: the peer python cannot import numpy")
+        if not self.onnx:
+            self.skipped.append(f"onnx peer (ONNX export) skipped: the peer python cannot import onnx "
+                                f"({versions.get('onnx_error') or versions.get('numpy_error') or versions.get('error')})")
+        if not self.onnxruntime:
+            self.skipped.append(f"onnxruntime peer (ONNX inference) skipped: the peer python cannot import onnxruntime "
+                                f"({versions.get('onnxruntime_error') or versions.get('numpy_error') or versions.get('error')})")
+        if not self.safetensors:
+            self.skipped.append(f"safetensors peer skipped: the peer python cannot import safetensors "
+                                f"({versions.get('safetensors_error') or versions.get('numpy_error') or versions.get('error')})")
 
 
 class Results:
@@ -386,6 +455,8 @@ class Results:
         self.h5 = {"convert": [], "h5py": [], "copy": []}
         self.h5_info = None
         self.same_weights = None
+        self.onnx = None
+        self.safetensors = None
         self.load_end = None
         self.elapsed = None
 
@@ -583,12 +654,153 @@ def convert_timings(bench, peers):
     return h5, h5_info, same_weights
 
 
+def onnx_timings(bench, peers, have_seed):
+    """Section 6: `nnmodel convert` to .onnx (seed and big model) against the onnx package writing the same
+    graph, and `nnmodel predict model.onnx` on the test images against onnxruntime on the same file."""
+    nn, py, runner, commands = bench.nn, bench.py, bench.runner, bench.commands
+    out = {"seed_convert": {"nnmodel": [], "onnx": []}, "predict": {"nnmodel": [], "onnxruntime": [], "nnm": []},
+           "big_convert": {"nnmodel": [], "onnx": []}, "big_predict": {"nnmodel": [], "onnxruntime": []},
+           "diff": [], "diff_nnm": [], "big_diff": [], "test_shape": None, "big_onnx_bytes": None,
+           "seed_onnx_bytes": None}
+    onnx_save = os.path.join(PEERS, "onnx_save.py")
+    ort_predict = os.path.join(PEERS, "onnxruntime_predict.py")
+    if have_seed:
+        commands["convert seed to ONNX"] = "nnmodel convert .work/seed.nnm .work/seed.onnx"
+        if peers.onnx:
+            commands["onnx peer, seed"] = "python Benchmarks/peers/onnx_save.py .work/seed.nnm .work/seed_peer.onnx"
+        for r in range(1, bench.eval_rounds + 1):
+            print(f"== ONNX export of seed.nnm, round {r}/{bench.eval_rounds}", flush=True)
+            unlink(bench.seed_onnx, bench.seed_peer_onnx)
+            out["seed_convert"]["nnmodel"].append(runner.run(f"onnx-convert-seed-nnmodel-{r}",
+                                                             [nn, "convert", bench.seed_nnm, bench.seed_onnx]))
+            if peers.onnx:
+                out["seed_convert"]["onnx"].append(runner.run(f"onnx-convert-seed-onnx-{r}",
+                                                              [py, onnx_save, bench.seed_nnm, bench.seed_peer_onnx]))
+        if os.path.exists(bench.seed_onnx):
+            out["seed_onnx_bytes"] = os.path.getsize(bench.seed_onnx)
+    if have_seed and peers.big_py and os.path.exists(bench.seed_onnx):
+        print("== writing the test images as .npy (make_test_npy.py)", flush=True)
+        rec = runner.run("make-test-npy", [peers.big_py, os.path.join(HERE, "make_test_npy.py"), "test", bench.test_npy])
+        commands["make test npy"] = "python Benchmarks/make_test_npy.py test .work/fmnist_test_x.npy"
+        if rec["rc"] == 0 and rec["json"]:
+            out["test_shape"] = rec["json"]["shape"]
+            commands["predict ONNX"] = ("nnmodel predict .work/seed.onnx --input .work/fmnist_test_x.npy "
+                                        "--output .work/y_nnmodel_onnx.npy")
+            if peers.onnxruntime:
+                commands["onnxruntime peer"] = ("python Benchmarks/peers/onnxruntime_predict.py .work/seed.onnx "
+                                                ".work/fmnist_test_x.npy .work/y_onnxruntime.npy")
+            commands["predict reference (.nnm)"] = ("nnmodel predict .work/seed.nnm --input .work/fmnist_test_x.npy "
+                                                    "--output .work/y_nnmodel_nnm.npy")
+            for r in range(1, bench.eval_rounds + 1):
+                print(f"== ONNX inference round {r}/{bench.eval_rounds}", flush=True)
+                unlink(bench.y_nn_onnx, bench.y_ort, bench.y_nn_nnm)
+                out["predict"]["nnmodel"].append(runner.run(
+                    f"onnx-predict-nnmodel-{r}", [nn, "predict", bench.seed_onnx, "--input", bench.test_npy,
+                                                  "--output", bench.y_nn_onnx]))
+                if peers.onnxruntime:
+                    out["predict"]["onnxruntime"].append(runner.run(
+                        f"onnx-predict-onnxruntime-{r}", [py, ort_predict, bench.seed_onnx, bench.test_npy, bench.y_ort]))
+                out["predict"]["nnm"].append(runner.run(
+                    f"onnx-predict-nnm-reference-{r}", [nn, "predict", bench.seed_nnm, "--input", bench.test_npy,
+                                                        "--output", bench.y_nn_nnm]))
+                if peers.onnxruntime:
+                    out["diff"].append(max_abs_diff(bench.y_nn_onnx, bench.y_ort))
+                out["diff_nnm"].append(max_abs_diff(bench.y_nn_onnx, bench.y_nn_nnm))
+            if out["diff"]:
+                print(f"    max abs diff nnmodel vs onnxruntime: {out['diff']}", flush=True)
+    if os.path.exists(bench.big_nnm):
+        commands["convert big to ONNX"] = "nnmodel convert .work/big.nnm .work/big.onnx"
+        if peers.onnx:
+            commands["onnx peer, big"] = "python Benchmarks/peers/onnx_save.py .work/big.nnm .work/big_peer.onnx"
+        for r in range(1, bench.h5_rounds + 1):
+            print(f"== ONNX export of big.nnm, round {r}/{bench.h5_rounds}", flush=True)
+            unlink(bench.big_onnx, bench.big_peer_onnx)
+            out["big_convert"]["nnmodel"].append(runner.run(f"onnx-convert-big-nnmodel-{r}",
+                                                            [nn, "convert", bench.big_nnm, bench.big_onnx]))
+            if peers.onnx:
+                out["big_convert"]["onnx"].append(runner.run(f"onnx-convert-big-onnx-{r}",
+                                                             [py, onnx_save, bench.big_nnm, bench.big_peer_onnx]))
+        unlink(bench.big_peer_onnx)
+        if os.path.exists(bench.big_onnx):
+            out["big_onnx_bytes"] = os.path.getsize(bench.big_onnx)
+        if os.path.exists(bench.big_onnx) and peers.big_py:
+            rows = bench.big_predict_rows
+            rec = runner.run("make-big-x-npy", [peers.big_py, os.path.join(HERE, "make_test_npy.py"), "random",
+                                                bench.big_x_npy, str(rows), str(bench.big_width)])
+            commands["make big npy"] = f"python Benchmarks/make_test_npy.py random .work/big_x.npy {rows} {bench.big_width}"
+            if rec["rc"] == 0:
+                commands["predict big ONNX"] = ("nnmodel predict .work/big.onnx --input .work/big_x.npy "
+                                                "--output .work/big_y_nnmodel.npy")
+                if peers.onnxruntime:
+                    commands["onnxruntime peer, big"] = ("python Benchmarks/peers/onnxruntime_predict.py .work/big.onnx "
+                                                         ".work/big_x.npy .work/big_y_onnxruntime.npy")
+                for r in range(1, bench.h5_rounds + 1):
+                    print(f"== ONNX inference with big.onnx ({rows} samples), round {r}/{bench.h5_rounds}", flush=True)
+                    unlink(bench.big_y_nn, bench.big_y_ort)
+                    out["big_predict"]["nnmodel"].append(runner.run(
+                        f"onnx-predict-big-nnmodel-{r}", [nn, "predict", bench.big_onnx, "--input", bench.big_x_npy,
+                                                          "--output", bench.big_y_nn]))
+                    if peers.onnxruntime:
+                        out["big_predict"]["onnxruntime"].append(runner.run(
+                            f"onnx-predict-big-onnxruntime-{r}", [py, ort_predict, bench.big_onnx, bench.big_x_npy,
+                                                                  bench.big_y_ort]))
+                        out["big_diff"].append(max_abs_diff(bench.big_y_nn, bench.big_y_ort))
+                if out["big_diff"]:
+                    print(f"    max abs diff nnmodel vs onnxruntime on big.onnx: {out['big_diff']}", flush=True)
+        unlink(bench.big_onnx)
+    return out
+
+
+def safetensors_timings(bench, peers):
+    """Section 7: writing and reading the big model as safetensors with nnmodel and with the safetensors
+    package (numpy API), interleaved, one process per operation."""
+    nn, py, runner, commands = bench.nn, bench.py, bench.runner, bench.commands
+    out = {"write": {"nnmodel": [], "peer": []}, "read": {"nnmodel": [], "peer": []}, "to_nnm": [],
+           "bytes": None, "same_weights": None}
+    if not os.path.exists(bench.big_nnm):
+        return out
+    io = os.path.join(PEERS, "safetensors_io.py")
+    commands["safetensors write"] = "nnmodel convert .work/big.nnm .work/big.safetensors"
+    if peers.safetensors:
+        commands["safetensors save peer"] = ("python Benchmarks/peers/safetensors_io.py save .work/big.nnm "
+                                             ".work/big_peer.safetensors")
+    commands["safetensors read"] = "nnmodel inspect --tensors .work/big.safetensors"
+    if peers.safetensors:
+        commands["safetensors load peer"] = "python Benchmarks/peers/safetensors_io.py load .work/big.safetensors"
+    commands["safetensors read reference"] = "nnmodel convert .work/big.safetensors .work/big_from_safetensors.nnm"
+    for r in range(1, bench.h5_rounds + 1):
+        print(f"== safetensors round {r}/{bench.h5_rounds}", flush=True)
+        unlink(bench.big_st, bench.big_peer_st, bench.big_from_st)
+        out["write"]["nnmodel"].append(runner.run(f"safetensors-write-nnmodel-{r}",
+                                                  [nn, "convert", bench.big_nnm, bench.big_st]))
+        if peers.safetensors:
+            out["write"]["peer"].append(runner.run(f"safetensors-save-peer-{r}",
+                                                   [py, io, "save", bench.big_nnm, bench.big_peer_st]))
+            unlink(bench.big_peer_st)
+        if not os.path.exists(bench.big_st):
+            continue
+        out["read"]["nnmodel"].append(runner.run(f"safetensors-read-nnmodel-{r}",
+                                                 [nn, "inspect", "--tensors", bench.big_st]))
+        if peers.safetensors:
+            out["read"]["peer"].append(runner.run(f"safetensors-load-peer-{r}", [py, io, "load", bench.big_st]))
+        out["to_nnm"].append(runner.run(f"safetensors-to-nnm-nnmodel-{r}",
+                                        [nn, "convert", bench.big_st, bench.big_from_st]))
+    if os.path.exists(bench.big_st):
+        out["bytes"] = os.path.getsize(bench.big_st)
+    if os.path.exists(bench.big_from_st):
+        a = {t["name"]: t["crc32"] for t in read_nnm_header(bench.big_nnm)["tensors"]}
+        b = {t["name"]: t["crc32"] for t in read_nnm_header(bench.big_from_st)["tensors"]}
+        out["same_weights"] = a == b
+        print(f"    big.nnm -> .safetensors -> .nnm: tensors identical (CRC-32 per tensor): {a == b}", flush=True)
+    unlink(bench.big_st, bench.big_from_st)
+    return out
+
+
 def remove_big_files(bench):
     """Removes the generated big files unless --keep."""
     if not bench.args.keep:
-        for path in (bench.big_nnm, bench.big_h5, bench.big_from_h5, bench.big_copy):
-            if os.path.exists(path):
-                os.unlink(path)
+        unlink(bench.big_nnm, bench.big_h5, bench.big_from_h5, bench.big_copy, bench.big_onnx,
+               bench.big_peer_onnx, bench.big_st, bench.big_peer_st, bench.big_from_st)
         print("== removed the big files (use --keep to keep them)", flush=True)
 
 
@@ -879,11 +1091,192 @@ def convert_table(bench, results):
     return lines
 
 
+def rounds_cell(recs):
+    """Whole-process seconds of the runs that exited 0: median (min–max), or —."""
+    w = walls([r for r in recs if r["rc"] == 0])
+    return cell(median(w), values=w)
+
+
+def ratio_cell(a, b):
+    """a / b to 3 decimals, or —."""
+    return cell(ratio(a, b), lambda v: f"{v:.3f}")
+
+
+def ok_walls(recs):
+    return walls([r for r in recs if r["rc"] == 0])
+
+
+def ok_rss(recs):
+    return mb_cell(rss_mb([r for r in recs if r["rc"] == 0]))
+
+
+def sum_col(recs, *keys):
+    """Per run, the sum of the given JSON fields (runs missing one are left out)."""
+    out = []
+    for r in recs:
+        values = [r["json"].get(k) for k in keys]
+        if all(v is not None for v in values):
+            out.append(sum(values))
+    return out
+
+
+def diff_text(diffs):
+    """'max abs diff X (within 1e-5: yes)' over the rounds, or 'not compared'."""
+    values = [d for d in diffs if d is not None]
+    if not values:
+        return "not compared"
+    worst = max(values)
+    return f"max abs diff **{worst:.3g}** over {len(values)} round(s) (within 1e-5: {'yes' if worst <= 1e-5 else 'NO'})"
+
+
+def onnx_table(bench, results):
+    """Section 6: ONNX export and inference, nnmodel against onnx / onnxruntime."""
+    o = results.onnx
+    lines = []
+    if not o:
+        return lines
+    w = lines.append
+    sc, bc = o["seed_convert"], o["big_convert"]
+    if sc["nnmodel"] or bc["nnmodel"]:
+        w(f"#### 6a. ONNX export: `nnmodel convert model.nnm model.onnx` against the onnx package writing the same "
+          f"graph ({bench.eval_rounds} interleaved rounds for the seed model, {bench.h5_rounds} for the big one; "
+          f"warm page cache; seconds, median (min–max))")
+        w("")
+        w("| model | nnmodel convert, whole process (reads and CRC-checks the .nnm, writes, fsyncs) | onnx peer, "
+          "whole process (import onnx, read the .nnm with numpy, build, `onnx.save`, fsync) | onnx peer in process: "
+          "build + `onnx.save` / fsync | ratio nnmodel / peer, whole process | ratio nnmodel / peer in process "
+          "(build + save + fsync) | peak RSS, MB: nnmodel / peer |")
+        w("|---|---|---|---|---|---|---|")
+        for name, d, size in (("seed.onnx", sc, o["seed_onnx_bytes"]), ("big.onnx", bc, o["big_onnx_bytes"])):
+            if not d["nnmodel"]:
+                continue
+            nn_w = ok_walls(d["nnmodel"])
+            peer = ok(d["onnx"])
+            p_w = walls(peer)
+            p_in = sum_col(peer, "build_seconds", "save_seconds")
+            p_fs = col(peer, "fsync_seconds")
+            p_all = sum_col(peer, "build_seconds", "save_seconds", "fsync_seconds")
+            label = f"{name} ({size / 1e6:,.1f} MB)" if size else name
+            w(f"| {label} | {cell(median(nn_w), values=nn_w)} | {cell(median(p_w), values=p_w)} "
+              f"| {cell(median(p_in))} / {cell(median(p_fs))} | {ratio_cell(median(nn_w), median(p_w))} "
+              f"| {ratio_cell(median(nn_w), median(p_all))} | {ok_rss(d['nnmodel'])} / {ok_rss(peer)} |")
+        w("")
+    pr = o["predict"]
+    if pr["nnmodel"]:
+        n = o["test_shape"][0] if o["test_shape"] else "?"
+        w(f"#### 6b. ONNX inference on the {n:,} test images (`--input` .npy float32 {o['test_shape']}, output .npy; "
+          f"{bench.eval_rounds} interleaved rounds; whole process; median (min–max))")
+        w("")
+        w("| | nnmodel `predict seed.onnx` | onnxruntime (CPUExecutionProvider), same .onnx | "
+          "reference: nnmodel `predict seed.nnm` |")
+        w("|---|---|---|---|")
+        nn_w, ort, ref_w = ok_walls(pr["nnmodel"]), ok(pr["onnxruntime"]), ok_walls(pr["nnm"])
+        o_w = walls(ort)
+        w(f"| whole process wall, s (load model, np.load input, infer, save output) | {cell(median(nn_w), values=nn_w)} "
+          f"| {cell(median(o_w), values=o_w)} | {cell(median(ref_w), values=ref_w)} |")
+        w(f"| ratio nnmodel / onnxruntime, whole process | {ratio_cell(median(nn_w), median(o_w))} | "
+          f"| {ratio_cell(median(ref_w), median(o_w))} |")
+        if ort:
+            w(f"| onnxruntime in process: import / session / np.load / `run` / np.save, ms | | "
+              f"{fmt_ms(median(col(ort, 'import_seconds')))} / {fmt_ms(median(col(ort, 'session_seconds')))} / "
+              f"{fmt_ms(median(col(ort, 'input_seconds')))} / {fmt_ms(median(col(ort, 'run_seconds')))} / "
+              f"{fmt_ms(median(col(ort, 'save_seconds')))} | |")
+            w(f"| onnxruntime without the import (session to saved output), s; second `run` call, ms | | "
+              f"{fmt_s(median(sum_col(ort, 'session_seconds', 'input_seconds', 'run_seconds', 'save_seconds')))}; "
+              f"{fmt_ms(median(col(ort, 'run_warm_seconds')))} | |")
+        w(f"| peak RSS, MB | {ok_rss(pr['nnmodel'])} | {ok_rss(ort)} | {ok_rss(pr['nnm'])} |")
+        w(f"| CPU time / wall (cores used) | {cores_cell(pr['nnmodel'])} | {cores_cell(ort)} | {cores_cell(pr['nnm'])} |")
+        w(f"| other processes' load during the runs, cores | {others_cell(pr['nnmodel'])} | {others_cell(ort)} "
+          f"| {others_cell(pr['nnm'])} |")
+        w("")
+        w(f"Outputs: nnmodel (seed.onnx) vs onnxruntime: {diff_text(o['diff'])}; nnmodel seed.onnx vs seed.nnm: "
+          f"{diff_text(o['diff_nnm'])}."
+          + (f" onnxruntime threads: intra-op {ort[0]['json'].get('intra_op_threads')} (0 = its default, one per "
+             f"physical core), providers {ort[0]['json'].get('providers')}." if ort else ""))
+        w("")
+    bp = o["big_predict"]
+    if bp["nnmodel"]:
+        nn_w, ort = ok_walls(bp["nnmodel"]), ok(bp["onnxruntime"])
+        o_w = walls(ort)
+        w(f"#### 6c. The big model's ONNX file ({(o['big_onnx_bytes'] or 0) / 1e9:.3f} GB) in nnmodel and onnxruntime: "
+          f"load it and predict {bench.big_predict_rows} random samples ({bench.h5_rounds} interleaved rounds; "
+          f"whole process)")
+        w("")
+        w("| | nnmodel `predict big.onnx` | onnxruntime |")
+        w("|---|---|---|")
+        w(f"| whole process wall, s | {cell(median(nn_w), values=nn_w)} | {cell(median(o_w), values=o_w)} |")
+        w(f"| ratio nnmodel / onnxruntime | {ratio_cell(median(nn_w), median(o_w))} | |")
+        if ort:
+            w(f"| onnxruntime session creation (reads and optimizes the graph), s | | "
+              f"{cell(median(col(ort, 'session_seconds')))} |")
+        w(f"| peak RSS, MB | {ok_rss(bp['nnmodel'])} | {ok_rss(ort)} |")
+        w("")
+        w(f"Outputs: {diff_text(o['big_diff'])}.")
+        w("")
+    return lines
+
+
+def safetensors_table(bench, results):
+    """Section 7: the big model written and read as safetensors by nnmodel and by the safetensors package."""
+    st = results.safetensors
+    lines = []
+    if not st or not st["write"]["nnmodel"]:
+        return lines
+    w = lines.append
+    size = st["bytes"] or (results.big_info or {}).get("bytes") or 0
+    wr_nn, wr_p = st["write"]["nnmodel"], ok(st["write"]["peer"])
+    rd_nn, rd_p = st["read"]["nnmodel"], ok(st["read"]["peer"])
+    w(f"#### 7. safetensors: the big model ({size / 1e9:.3f} GB) written and read ({bench.h5_rounds} interleaved "
+      f"rounds, one process per operation; warm page cache; median (min–max))")
+    w("")
+    w("| | seconds | MB/s | peak RSS, MB |")
+    w("|---|---|---|---|")
+    nn_w = ok_walls(wr_nn)
+    p_w = walls(wr_p)
+    p_save = col(wr_p, "save_seconds")
+    p_save_fs = sum_col(wr_p, "save_seconds", "fsync_seconds")
+
+    def mbs(seconds):
+        return f"{size / seconds / 1e6:,.0f}" if seconds and size else "—"
+
+    w(f"| write: `nnmodel convert big.nnm big.safetensors` (whole process: reads and CRC-checks big.nnm, writes, "
+      f"fsyncs) | {cell(median(nn_w), values=nn_w)} | {mbs(median(nn_w))} | {ok_rss(wr_nn)} |")
+    w(f"| write: safetensors peer, whole process (import, read big.nnm with numpy, `save_file`, fsync) "
+      f"| {cell(median(p_w), values=p_w)} | {mbs(median(p_w))} | {ok_rss(wr_p)} |")
+    w(f"| write: safetensors `save_file` in process / + fsync | {cell(median(p_save), values=p_save)} / "
+      f"{cell(median(p_save_fs), values=p_save_fs)} | {mbs(median(p_save))} / {mbs(median(p_save_fs))} | |")
+    w(f"| **write ratio nnmodel / peer**: whole process / against `save_file` + fsync | "
+      f"{ratio_cell(median(nn_w), median(p_w))} / {ratio_cell(median(nn_w), median(p_save_fs))} | | |")
+    rn_w = ok_walls(rd_nn)
+    rp_w = walls(rd_p)
+    p_load = col(rd_p, "load_seconds")
+    p_load_stats = sum_col(rd_p, "load_seconds", "statistics_seconds")
+    w(f"| read: `nnmodel inspect --tensors big.safetensors` (whole process: every tensor read, statistics per "
+      f"tensor, table printed) | {cell(median(rn_w), values=rn_w)} | {mbs(median(rn_w))} | {ok_rss(rd_nn)} |")
+    w(f"| read: safetensors peer, whole process (import, `load_file`, the same statistics in numpy) "
+      f"| {cell(median(rp_w), values=rp_w)} | {mbs(median(rp_w))} | {ok_rss(rd_p)} |")
+    w(f"| read: safetensors `load_file` in process / + statistics | {cell(median(p_load), values=p_load)} / "
+      f"{cell(median(p_load_stats), values=p_load_stats)} | {mbs(median(p_load))} / {mbs(median(p_load_stats))} | |")
+    w(f"| **read ratio nnmodel / peer**: whole process / against `load_file` + statistics | "
+      f"{ratio_cell(median(rn_w), median(rp_w))} / {ratio_cell(median(rn_w), median(p_load_stats))} | | |")
+    tn = ok_walls(st["to_nnm"])
+    w(f"| reference: `nnmodel convert big.safetensors out.nnm` (reads, writes and fsyncs a .nnm) "
+      f"| {cell(median(tn), values=tn)} | {mbs(median(tn))} | {ok_rss(st['to_nnm'])} |")
+    w(f"| other processes' load during the runs, cores: nnmodel write / peer write / nnmodel read / peer read "
+      f"| {others_cell(wr_nn)} / {others_cell(wr_p)} / {others_cell(rd_nn)} / {others_cell(rd_p)} | | |")
+    w("")
+    if st["same_weights"] is not None:
+        w(f"big.nnm → .safetensors → .nnm: tensors identical (CRC-32 of every tensor): "
+          f"{'yes' if st['same_weights'] else 'NO'}.")
+        w("")
+    return lines
+
+
 def build_table(bench, results, st):
     """All the tables, in section order, as one markdown string."""
     lines = (training_table(bench, results, st) + ceiling_text(results.ceilings, st)
              + evaluation_table(bench, results, st) + inspect_table(bench, results)
-             + convert_table(bench, results))
+             + convert_table(bench, results) + onnx_table(bench, results) + safetensors_table(bench, results))
     return "\n".join(lines)
 
 
@@ -990,12 +1383,14 @@ def results_section(bench, peers, results, st, table, targets):
       f"load average {bench.load_start} at the start, {results.load_end} at the end")
     s(f"- nnmodel {nn_version}, commit {head} (last change to Sources/: {src}){' — Sources/ has uncommitted changes' if dirty else ''}")
     s(f"- Peers: TensorFlow {versions.get('tensorflow')}, Keras {versions.get('keras')}, "
-      f"scikit-learn {sk_version}, h5py {versions.get('h5py')}, numpy {versions.get('numpy')} (python `{bench.py}`); "
+      f"scikit-learn {sk_version}, h5py {versions.get('h5py')}, onnx {versions.get('onnx')}, "
+      f"onnxruntime {versions.get('onnxruntime')}, safetensors {versions.get('safetensors')}, "
+      f"numpy {versions.get('numpy')} (python `{bench.py}`); "
       f"{openblas}; {swift_version}")
     s(f"- Command: `{args.command_line}`; total wall time {elapsed / 60:.1f} min"
       + (f" (of which setup and build {args.build_seconds:.0f} s)" if args.build_seconds else ""))
-    s("- What ran (from the repository root; `.work/` is `Benchmarks/.work/`; training, evaluation and HDF5 "
-      "rounds interleaved A B C A B C):")
+    s("- What ran (from the repository root; `.work/` is `Benchmarks/.work/`; training, evaluation, HDF5, ONNX "
+      "and safetensors rounds interleaved A B C A B C):")
     for k, v in bench.commands.items():
         s(f"  - {k}: `{v}`")
     s("")
@@ -1041,6 +1436,8 @@ def main():
     results.evaluate, results.hf_eval = evaluation_rounds(bench, peers, have_seed)
     results.inspect, results.big_info, results.big_check = inspect_timings(bench, peers, have_seed)
     results.h5, results.h5_info, results.same_weights = convert_timings(bench, peers)
+    results.onnx = onnx_timings(bench, peers, have_seed)
+    results.safetensors = safetensors_timings(bench, peers)
     measure_ceiling(bench, "end", results.ceilings)
     results.load_end = loadavg()
     remove_big_files(bench)

@@ -3,13 +3,16 @@
 # (A B C A B C ...): trains the Fashion-MNIST seed job with nnmodel, Keras (TensorFlow CPU)
 # and scikit-learn; evaluates on the test set; times `nnmodel inspect` on the seed model and on
 # a generated ~1 GB model; times `nnmodel convert` of a ~1 GB Keras HDF5 model against h5py;
-# measures the OpenBLAS sgemm ceiling for the job's matrix shapes. Prints a table and appends
+# ONNX export (seed and big model) against the onnx package and `nnmodel predict model.onnx`
+# against onnxruntime; safetensors write and read of the big model against the safetensors
+# package; measures the OpenBLAS sgemm ceiling for the job's matrix shapes. Prints a table and appends
 # a dated section to Benchmarks/RESULTS.md (quick runs: Benchmarks/.work/RESULTS-quick.md).
 #
 # Usage: Benchmarks/run.sh [--quick] [--setup-peers] [--keep] [--no-build]
 #                          [--rounds N] [--eval-rounds N] [--results FILE]
 #   --quick        1 epoch, 2 rounds, a 64 MB "big" model: for testing the harness
 #   --setup-peers  create Benchmarks/.work/venv and pip install tensorflow-cpu scikit-learn h5py
+#                  onnx onnxruntime safetensors numpy (not torch: no row needs it)
 #   --keep         keep the generated 1 GB files in Benchmarks/.work/
 #   --no-build     use the existing .build/release/nnmodel
 # Peer python: $NNMODEL_PEER_PYTHON, else Benchmarks/.work/venv with --setup-peers, else
@@ -33,7 +36,7 @@ while [ $# -gt 0 ]; do
         --rounds|--eval-rounds|--results)
             [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 64; }
             pass+=("$1" "$2"); shift ;;
-        -h|--help) sed -n "2,19p" "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n "2,21p" "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 64 ;;
     esac
     shift
@@ -43,11 +46,13 @@ mkdir -p "$work"
 run_start=$(date +%s)
 
 if [ "$setup_peers" = 1 ]; then
-    echo "run.sh: --setup-peers: creating $work/venv and running pip install tensorflow-cpu scikit-learn h5py"
-    echo "run.sh: (a download of several hundred MB from PyPI)"
+    peer_packages=(tensorflow-cpu scikit-learn h5py onnx onnxruntime safetensors numpy)
+    echo "run.sh: --setup-peers: creating $work/venv and running pip install ${peer_packages[*]}"
+    echo "run.sh: (a download of several hundred MB from PyPI; torch is not installed: no row needs it,"
+    echo "run.sh:  see Benchmarks/README.md)"
     python3 -m venv "$work/venv"
     "$work/venv/bin/python" -m pip install --upgrade pip >/dev/null
-    "$work/venv/bin/python" -m pip install tensorflow-cpu scikit-learn h5py
+    "$work/venv/bin/python" -m pip install "${peer_packages[@]}"
 fi
 
 if [ -n "${NNMODEL_PEER_PYTHON:-}" ]; then
