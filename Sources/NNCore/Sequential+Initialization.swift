@@ -3,7 +3,7 @@ extension Sequential {
     ///
     /// - Throws: `ModelConfigError` for an invalid architecture, ``TrainingError`` for an
     ///   initializer nnmodel does not implement.
-    public init(_ architecture: ModelArchitecture, seed: UInt64 = 0) throws {
+    public init(_ architecture: ModelArchitecture, seed: UInt64 = TrainingOptions.defaultSeed) throws {
         let specs = try architecture.weightSpecs()
         var rng = SeededGenerator(seed: seed)
         var weights: [Tensor] = []

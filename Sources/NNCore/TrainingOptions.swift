@@ -10,7 +10,7 @@ public struct TrainingOptions: Sendable {
     /// The loss to minimise.
     public var loss: Loss = .sparseCategoricalCrossentropy
     /// Seeds shuffling and dropout (weight initialisation is seeded when the model is created).
-    public var seed: UInt64 = 0
+    public var seed: UInt64 = TrainingOptions.defaultSeed
     /// Fraction of the training data (taken from the end, before shuffling) held out for validation.
     public var validationSplit: Double = 0
     /// Whether to reshuffle the training data every epoch.
@@ -35,8 +35,11 @@ public struct TrainingOptions: Sendable {
     /// The largest batch accepted (the engine's buffers are checked against their own cap too).
     public static let maximumBatchSize = 1 << 24
 
+    /// The seed used when none is given, by the library and the command line alike.
+    public static let defaultSeed: UInt64 = 42
+
     public init(epochs: Int = 5, batchSize: Int = 32, optimizer: OptimizerConfig = OptimizerConfig(.adam),
-                loss: Loss = .sparseCategoricalCrossentropy, seed: UInt64 = 0, validationSplit: Double = 0) {
+                loss: Loss = .sparseCategoricalCrossentropy, seed: UInt64 = TrainingOptions.defaultSeed, validationSplit: Double = 0) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.optimizer = optimizer

@@ -38,7 +38,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Loss (default sparse_categorical_crossentropy, or the saved one with --resume).",
                                valueName: Loss.allCases.map(\.rawValue).joined(separator: "|")))
     var loss: Loss?
-    @Option(help: "Seed for weights, shuffling and dropout.") var seed: UInt64 = 42
+    @Option(help: "Seed for weights, shuffling and dropout.") var seed: UInt64 = TrainingOptions.defaultSeed
     @Option(name: .customLong("validation-split"), help: "Fraction of the training data held out for validation.")
     var validationSplit: Double = 0
     @Option(help: ArgumentHelp("A Keras model config JSON (the model_config Keras writes) to train instead of the seed model.",
