@@ -36,7 +36,10 @@ struct ConvertCommand: ParsableCommand {
     @OptionGroup var verify: VerifyOption
     @Flag(help: "Print a summary of the conversion as JSON.") var json = false
 
-    func validate() throws { try naming.check(output: output, format: format) }
+    func validate() throws {
+        guard !input.isEmpty, !output.isEmpty else { throw ValidationError("the input and output paths must not be empty") }
+        try naming.check(output: output, format: format)
+    }
 
     func run() throws {
         try runReportingErrors {

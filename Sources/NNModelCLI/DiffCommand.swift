@@ -65,7 +65,7 @@ struct DiffCommand: ParsableCommand {
             out.append("Architecture: same")
         } else {
             out.append("Architecture: \(c.architectureDifferences.count) difference\(c.architectureDifferences.count == 1 ? "" : "s")")
-            out += c.architectureDifferences.map { "  - \($0)" }
+            out += c.architectureDifferences.map { "  - \(shown($0))" }
         }
         var table = BoxTable(headers: ["tensor", "shape", "max |a-b|", "max rel", "mismatches", ""], rightAligned: [2, 3, 4])
         for t in c.tensors {
@@ -75,7 +75,7 @@ struct DiffCommand: ParsableCommand {
                                String(t.mismatches), t.equal ? "equal" : "DIFFERENT"])
         }
         out.append(table.render())
-        if !c.metadataDifferences.isEmpty { out.append("Metadata (not compared): " + c.metadataDifferences.joined(separator: "; ")) }
+        if !c.metadataDifferences.isEmpty { out.append("Metadata (not compared): " + c.metadataDifferences.map(shown).joined(separator: "; ")) }
         out.append(c.equal ? "The models are equal" + (tolerance > 0 || relativeTolerance > 0 ? " within the tolerance." : ".")
                            : "The models differ.")
         return out.joined(separator: "\n")

@@ -43,7 +43,7 @@ enum ExitStatus {
     /// What to add to a library error's message on the command line: the flag that helps.
     static func hint(for error: Error) -> String? {
         switch error {
-        case KerasImportError.missingArchitecture:
+        case KerasImportError.missingArchitecture, SafetensorsError.architectureRequired:
             return "give --architecture FILE (a .nnm, .h5 or .keras of the same model) or --config model_config.json"
         case TrainingError.nonFiniteLoss:
             return "try a lower --learning-rate"

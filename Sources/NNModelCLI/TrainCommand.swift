@@ -65,6 +65,7 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         try naming.check(output: output, format: nil)
+        if output?.isEmpty == true { throw ValidationError("--output must not be empty") }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
         guard (0..<1).contains(validationSplit) else {

@@ -59,6 +59,11 @@ public struct ONNXCodec: ModelCodec {
         } else if ownFile, let stored = Self.storedArchitecture(onnx), Self.computes(stored, like: imported.architecture) {
             architecture = stored
         }
+        for key in [ONNXExport.architectureKey, ONNXExport.metadataKey] {
+            if let text = onnx.metadataValue(key), text.utf8.count > ONNXModel.maximumMetadataValue {
+                throw ONNXError.tooLarge(path: name, what: "bytes of '\(key)'", count: text.utf8.count, limit: ONNXModel.maximumMetadataValue)
+            }
+        }
         if ownFile, let text = onnx.metadataValue(ONNXExport.metadataKey) {
             do { metadata = try ModelMetadata(json: try JSON(parsing: Array(text.utf8))) } catch {
                 throw ONNXError.invalidModel(path: name, reason: "its nnmodel metadata is invalid: \(error)")

@@ -62,11 +62,16 @@ struct ONNXModel {
     static let maximumInputsPerNode = 64
     static let maximumMetadataEntries = 4096
     static let maximumOpsets = 256
+    /// The most elements a tensor may keep in typed fields (`float_data`, `int64_data`, ...) rather
+    /// than `raw_data`: varints decode to up to eight times their size.
+    static let maximumTypedElements = 1 << 24
+    /// The largest nnmodel architecture or metadata JSON read from `metadata_props`.
+    static let maximumMetadataValue = 16 << 20
     static let maximumAttributeValues = 1 << 16
 
     // MARK: Element types (TensorProto.DataType)
 
-    static let float = 1, int32 = 6, int64 = 7, float16 = 10, double = 11, bfloat16 = 16
+    static let float = 1, int32 = 6, int64 = 7, bool = 9, float16 = 10, double = 11, bfloat16 = 16
 
     /// Decodes `bytes`; `path` names the file in errors.
     init(bytes: [UInt8], path: String) throws(ONNXError) {
@@ -261,8 +266,10 @@ struct ONNXModel {
         let path = reader.path
         let bytes = reader.bytes
         var tensor = TensorValue(name: "", dataType: 0, dims: [], raw: [])
-        var floats: [UInt8] = [], doubles: [UInt8] = [], int32s: [UInt64] = [], int64s: [UInt64] = []
+        var rawRange: Range<Int>?
         var external = false
+        // Typed fields are counted on the first pass and decoded only once their count matches the dims.
+        var typedCount = 0
         func dimension(_ v: UInt64) throws(ONNXError) {
             guard v <= 1 << 40 else { throw .unsupportedTensor(path: path, tensor: tensor.name, reason: "dimension \(v) is too large") }
             guard tensor.dims.count < maximumRank else {
@@ -270,49 +277,71 @@ struct ONNXModel {
             }
             tensor.dims.append(Int(v))
         }
+        func countVarints(_ r: Range<Int>) -> Int { bytes[r].reduce(0) { $0 + ($1 & 0x80 == 0 ? 1 : 0) } }
         try reader.forEachField { field throws(ONNXError) in
             switch (field.number, field.value) {
             case (1, .varint(let v)): try dimension(v)
             case (1, .bytes(let r)): try reader.forEachPackedVarint(r) { v throws(ONNXError) in try dimension(v) }
             case (2, .varint(let v)): tensor.dataType = Int(truncatingIfNeeded: v)
-            case (4, .bytes(let r)): floats += bytes[r]
-            case (4, .fixed32(let bits)): for i in 0..<4 { floats.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt32(i)))) }
-            case (5, .bytes(let r)): try reader.forEachPackedVarint(r) { int32s.append($0) }
-            case (5, .varint(let v)): int32s.append(v)
-            case (7, .bytes(let r)): try reader.forEachPackedVarint(r) { int64s.append($0) }
-            case (7, .varint(let v)): int64s.append(v)
+            case (4, .bytes(let r)): typedCount += r.count / 4
+            case (4, .fixed32): typedCount += 1
+            case (5, .bytes(let r)), (7, .bytes(let r)): typedCount += countVarints(r)
+            case (5, .varint), (7, .varint): typedCount += 1
             case (8, .bytes(let r)): tensor.name = reader.string(r)
-            case (9, .bytes(let r)): tensor.raw = Array(bytes[r])
-            case (10, .bytes(let r)): doubles += bytes[r]
-            case (10, .fixed64(let bits)): for i in 0..<8 { doubles.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt64(i)))) }
+            case (9, .bytes(let r)): rawRange = r
+            case (10, .bytes(let r)): typedCount += r.count / 8
+            case (10, .fixed64): typedCount += 1
             case (13, .bytes): external = true
             case (14, .varint(let v)): if v == 1 { external = true }
             default: break
             }
         }
         if external { throw .externalData(path: path, tensor: tensor.name) }
-        if tensor.raw.isEmpty {
-            // Typed fields instead of raw_data: re-encode them as raw little-endian bytes.
-            switch tensor.dataType {
-            case float: tensor.raw = floats
-            case double: tensor.raw = doubles
-            case float16, bfloat16: tensor.raw = int32s.flatMap { [UInt8(truncatingIfNeeded: $0), UInt8(truncatingIfNeeded: $0 >> 8)] }
-            case int64: tensor.raw = int64s.flatMap { v in (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
-            case int32: tensor.raw = int32s.flatMap { v in (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
-            default: break
-            }
-        }
-        // The element count must match the bytes, whatever the dims claim.
         guard let count = Tensor.checkedCount(of: tensor.dims) else {
             throw .unsupportedTensor(path: path, tensor: tensor.name, reason: "shape \(tensor.dims) overflows")
         }
-        if let size = elementSize(tensor.dataType) {
-            let (expected, overflow) = count.multipliedReportingOverflow(by: size)
-            guard !overflow, expected == tensor.raw.count else {
+        guard let size = elementSize(tensor.dataType) else {
+            // A type nnmodel never reads as data: kept as raw bytes, refused if used.
+            if let rawRange { tensor.raw = Array(bytes[rawRange]) }
+            return tensor
+        }
+        let (expected, overflow) = count.multipliedReportingOverflow(by: size)
+        if let rawRange {
+            guard !overflow, expected == rawRange.count else {
                 throw .unsupportedTensor(path: path, tensor: tensor.name,
-                                         reason: "shape \(tensor.dims) needs \(count) elements, the data holds \(tensor.raw.count) bytes")
+                                         reason: "shape \(tensor.dims) needs \(count) elements, the data holds \(rawRange.count) bytes")
+            }
+            tensor.raw = Array(bytes[rawRange])
+            return tensor
+        }
+        guard count <= maximumTypedElements else {
+            throw .tooLarge(path: path, what: "elements in typed fields of tensor '\(tensor.name)' (exporters store large tensors as raw_data)",
+                            count: count, limit: maximumTypedElements)
+        }
+        guard typedCount == count else {
+            throw .unsupportedTensor(path: path, tensor: tensor.name, reason: "shape \(tensor.dims) needs \(count) elements, the data holds \(typedCount)")
+        }
+        // Typed fields (float_data, int32_data, int64_data, double_data) as raw little-endian bytes.
+        var raw = [UInt8]()
+        raw.reserveCapacity(expected)
+        func append(_ v: UInt64, _ width: Int) { for i in 0..<width { raw.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) } }
+        try reader.forEachField { field throws(ONNXError) in
+            switch (tensor.dataType, field.number, field.value) {
+            case (float, 4, .bytes(let r)): raw.append(contentsOf: bytes[r.lowerBound..<r.lowerBound + r.count / 4 * 4])
+            case (float, 4, .fixed32(let bits)): append(UInt64(bits), 4)
+            case (double, 10, .bytes(let r)): raw.append(contentsOf: bytes[r.lowerBound..<r.lowerBound + r.count / 8 * 8])
+            case (double, 10, .fixed64(let bits)): append(bits, 8)
+            case (float16, 5, _), (bfloat16, 5, _), (int32, 5, _), (bool, 5, _), (int64, 7, _):
+                let width = size
+                if case let .varint(v) = field.value { append(v, width) }
+                if case let .bytes(r) = field.value { try reader.forEachPackedVarint(r) { append($0, width) } }
+            default: break
             }
         }
+        guard raw.count == expected else {
+            throw .unsupportedTensor(path: path, tensor: tensor.name, reason: "shape \(tensor.dims) needs \(count) elements of type \(tensor.dataType), the data holds another type's")
+        }
+        tensor.raw = raw
         return tensor
     }
 
@@ -327,6 +356,7 @@ struct ONNXModel {
         case float, int32: return 4
         case int64, double: return 8
         case float16, bfloat16: return 2
+        case bool: return 1
         default: return nil
         }
     }
@@ -354,6 +384,11 @@ struct ONNXModel {
             }
         }
         return out
+    }
+
+    /// The tensor's elements as Booleans (nil for a tensor that is not Boolean).
+    static func booleans(_ t: TensorValue) -> [Bool]? {
+        t.dataType == bool ? t.raw.map { $0 != 0 } : nil
     }
 
     /// The tensor's elements as integers (nil for a type that is not an integer).

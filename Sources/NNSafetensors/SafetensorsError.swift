@@ -24,7 +24,6 @@ public enum SafetensorsError: NNError, Equatable, Sendable {
     public var category: ErrorCategory {
         switch self {
         case let .file(e): return e.category
-        case .architectureRequired: return .missingInput
         default: return .invalidInput
         }
     }
