@@ -59,8 +59,8 @@ extension KerasConfig {
     }
 
     /// The Keras 3 config of an initializer (`module`, `class_name`, `config`, `registered_name`).
-    /// An initializer nnmodel does not implement is written as it was read (given Keras 3's
-    /// `module` when it came from a Keras 2 config).
+    /// An initializer nnmodel does not implement is written as it was read (Keras 3's Dense also
+    /// accepts the Keras 2 form without `module`).
     public static func keras3JSON(for initializer: Initializer) -> JSON {
         func make(_ name: String, _ config: [(key: String, value: JSON)]) -> JSON {
             keras3Object(module: "keras.initializers", className: name, config: config)
@@ -81,12 +81,7 @@ extension KerasConfig {
             return make("RandomUniform", [("seed", .null), ("minval", .number(lo)), ("maxval", .number(hi))])
         case let .truncatedNormal(m, s):
             return make("TruncatedNormal", [("seed", .null), ("mean", .number(m)), ("stddev", .number(s))])
-        case let .unsupported(json):
-            // Keras 2 configs name no module; Keras 3 finds its built-in initializers by module.
-            guard json["module"] == nil, let name = json["class_name"]?.stringValue, let config = json["config"]?.objectValue else {
-                return json
-            }
-            return make(name, config)
+        case let .unsupported(json): return json
         }
     }
 
