@@ -139,7 +139,7 @@ public enum ModelFile {
     ///   - path: the file to write; a temporary file beside it is renamed over it when complete.
     ///   - format: the format; `nil` for the one the extension names, else `.nnm`.
     ///   - dtype: the dtype to store the weights in; `nil` for the format's default (float32 for
-    ///     `.nnm`; for Keras HDF5, float64 when the model's source was float64). A dtype the
+    ///     `.nnm`; for Keras files, float64 when the model's source was float64). A dtype the
     ///     format cannot store is refused.
     public static func save(_ model: Sequential, to path: String, format: ModelFormat? = nil, dtype: DType? = nil) throws {
         try codec(writing: path, format: format).write(model, to: path, options: WriteOptions(dtype: dtype, producer: NNModelVersion.producer))

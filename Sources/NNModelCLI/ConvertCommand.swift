@@ -11,13 +11,15 @@ struct ConvertCommand: ParsableCommand {
         save_weights('x.h5'), Keras 3 / tf_keras save_weights('x.weights.h5'), and model.save('x.keras'); \
         and ONNX models that are a chain of Dense (Gemm, MatMul) layers and activations, as PyTorch and \
         tf2onnx export them. Writes .nnm, Keras's legacy HDF5 (.h5), which Keras 3 and tf_keras load with \
-        keras.models.load_model, and ONNX (opset 17) for onnxruntime. The output format follows the \
+        keras.models.load_model, Keras 3's .keras archive, which keras.saving.load_model loads with the \
+        optimizer state, and ONNX (opset 17) for onnxruntime. The output format follows the \
         extension unless --format says otherwise. \
         Weights-only files need the architecture from --architecture or --config.
 
         Examples:
           nnmodel convert model.keras model.nnm
           nnmodel convert model.nnm model.h5
+          nnmodel convert model.nnm model.keras
           nnmodel convert model.keras model.onnx --dtype float16
           nnmodel convert weights.weights.h5 model.nnm --architecture model.keras
           nnmodel convert weights.h5 model.nnm --config model_config.json --dtype float16
@@ -28,7 +30,7 @@ struct ConvertCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The file to write.", valueName: "out")) var output: String
     @Option(help: ArgumentHelp("Output format (default: from the extension, else nnm).", valueName: ModelFormat.writableNames))
     var format: ModelFormat?
-    @Option(help: ArgumentHelp("Storage dtype of the weights (default: the format's; .h5 stores float32 or float64).",
+    @Option(help: ArgumentHelp("Storage dtype of the weights (default: the format's; .h5 and .keras store float32 or float64).",
                                valueName: DType.allValueStrings.joined(separator: "|")))
     var dtype: DType?
     @OptionGroup var architectureOptions: ArchitectureOptions
