@@ -2,27 +2,27 @@
 import NNModel
 
 /// The members of a zip archive as its central directory lists them, read independently of
-/// ZIPFoundation (which wrote the archives under test), with the bytes of stored members.
-struct ZipDirectory {
-    struct Member: Equatable {
-        var name: String
+/// ZIPFoundation (which writes nnmodel's archives), with the bytes of stored members.
+package struct ZipDirectory {
+    package struct Member: Equatable {
+        package var name: String
         /// 0 stored, 8 deflated.
-        var method: Int
-        var flags: Int
-        var crc: UInt32
-        var compressedSize: Int
-        var size: Int
-        var localHeaderOffset: Int
+        package var method: Int
+        package var flags: Int
+        package var crc: UInt32
+        package var compressedSize: Int
+        package var size: Int
+        package var localHeaderOffset: Int
     }
 
-    var members: [Member]
-    let bytes: [UInt8]
+    package var members: [Member]
+    package let bytes: [UInt8]
 
-    struct Damaged: Error, CustomStringConvertible {
-        var description: String
+    package struct Damaged: Error, CustomStringConvertible {
+        package var description: String
     }
 
-    init(_ bytes: [UInt8]) throws {
+    package init(_ bytes: [UInt8]) throws {
         self.bytes = bytes
         func value(_ at: Int, _ width: Int) throws -> Int {
             guard at >= 0, at + width <= bytes.count else { throw Damaged(description: "read past the end at \(at)") }
@@ -50,7 +50,7 @@ struct ZipDirectory {
     }
 
     /// The bytes of a stored member, checked against its CRC-32.
-    func contents(_ name: String) throws -> [UInt8] {
+    package func contents(_ name: String) throws -> [UInt8] {
         guard let m = members.first(where: { $0.name == name }) else { throw Damaged(description: "no member \(name)") }
         guard m.method == 0 else { throw Damaged(description: "\(name) is compressed (method \(m.method))") }
         let h = m.localHeaderOffset
