@@ -128,13 +128,10 @@ extension KerasTrainingConfig {
     /// Keys of Keras 2 (tf_keras) optimizer configs that Keras 3's optimizers refuse.
     static let keras2OnlyOptimizerKeys: Set<String> = ["jit_compile", "is_legacy_optimizer", "decay"]
 
-    /// A recorded Keras optimizer config in the form Keras 3 loads: kept as it is when it came
-    /// from Keras 3, otherwise (tf_keras's `Custom>Adam`, Keras 2 configs) reduced to a built-in
-    /// optimizer without the keys Keras 3 refuses; `nil` when it names no built-in optimizer.
+    /// A recorded Keras optimizer config in the form Keras 3 loads: a built-in optimizer (tf_keras's
+    /// `Custom>Adam` becomes `Adam`) with its config less the keys Keras 3 refuses (tf_keras writes
+    /// them in `.h5` and `.keras` files alike); `nil` when it names no built-in optimizer.
     static func keras3Optimizer(converting json: JSON) -> JSON? {
-        if json["module"]?.stringValue == "keras.optimizers", json["registered_name"] != nil, json["config"]?.objectValue != nil {
-            return json
-        }
         guard let plain = plainOptimizer(json), let name = plain["class_name"]?.stringValue,
               let members = plain["config"]?.objectValue else { return nil }
         return KerasConfig.keras3Object(module: "keras.optimizers", className: name,

@@ -154,6 +154,27 @@ import Testing
         #expect(!ModelFile.compatibilityNotes(model, path: "m.h5").isEmpty, "tf_keras notes belong to .h5")
     }
 
+    /// The optimizer recorded from a Keras file without its state (Keras 3, tf_keras `.h5` and
+    /// `.keras`) goes into `compile_config` as a Keras 3 built-in, without tf_keras-only keys.
+    @Test(arguments: ["fmnist8_k3.keras", "fmnist8_tfk.h5", "fmnist8_tfk.keras"])
+    func recordedOptimizersAreWrittenAsKeras3Loads(_ file: String) throws {
+        let folder = try TemporaryFolder("keras-archive")
+        let model = try ModelFile.load(Repository.fixture("keras/" + file))
+        #expect(model.optimizerState == nil && model.metadata.optimizer != nil)
+        try ModelFile.save(model, to: folder.file("m.keras"))
+        let config = try JSON(parsing: try ZipDirectory(try Repository.bytes(folder.file("m.keras"))).contents("config.json"))
+        let optimizer = try #require(config["compile_config"]?["optimizer"])
+        #expect(optimizer["module"] == "keras.optimizers" && optimizer["class_name"] == "Adam" && optimizer["registered_name"] == .null)
+        let keys = optimizer["config"]?.objectValue?.map(\.key) ?? []
+        #expect(keys.contains("learning_rate") && !keys.contains("jit_compile") && !keys.contains("is_legacy_optimizer"), "\(keys)")
+        // nnmodel's own record keeps the optimizer exactly as it was read.
+        let back = try ModelFile.load(folder.file("m.keras"))
+        var expected = model.metadata
+        expected.producer = back.metadata.producer
+        expected.createdAt = expected.createdAt ?? back.metadata.createdAt  // a save records its time when the source had none
+        #expect(back.metadata == expected && back.metadata.producer?.hasPrefix("nnmodel") == true)
+    }
+
     /// Our own archive check (the one every read runs) accepts what we write.
     @Test func archivePassesOurArchiveCheck() throws {
         let folder = try TemporaryFolder("keras-archive")
