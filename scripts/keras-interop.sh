@@ -24,6 +24,12 @@
 #   7. nnmodel convert DIR/seed.h5 DIR/back.nnm, predict, and compare with P (<= 1e-6: the
 #      float32 weights make the round trip exactly, so this is expected to be 0).
 #   8. nnmodel converts each file Keras saved in step 6 and its predictions must match P.
+#   9. nnmodel convert DIR/seed.nnm DIR/seed.keras (Keras 3 .keras archive); nnmodel diff finds it
+#      equal to seed.nnm; Keras 3 keras.saving.load_model loads it (compile=True), matches P, restores
+#      every optimizer variable and trains a step from them; tf_keras is tried and its result printed
+#      (it cannot load archives in Keras 3's layout). Keras 3's own re-save is read back by nnmodel.
+#  10. A model with a Dense layer for every activation (plus Activation and Dropout layers), trained
+#      by nnmodel train --output DIR/every.keras on a seeded CSV, loaded by Keras 3 as in step 9.
 #
 # Exit status: 0 all checks passed (or skipped: no TensorFlow), 1 a check failed, 2 the environment
 # is incomplete (TensorFlow present but not Keras 3 / tf_keras / h5py) or a step could not run.
@@ -102,8 +108,28 @@ for saved in "$dir"/keras/keras3_resaved.keras "$dir"/keras/keras3_resaved.h5 "$
     fi
 done
 
+# .keras archives nnmodel writes.
+run "$nnmodel" convert "$dir/seed.nnm" "$dir/seed.keras"
+run "$nnmodel" diff "$dir/seed.nnm" "$dir/seed.keras" || { say "FAIL: seed.keras differs from seed.nnm"; status=1; }
+run "$py" "$check" check-keras-archive "$dir/seed.keras" --input "$dir/x.npy" --expected "$dir/p.npy" \
+    --tolerance "$tolerance" --resave-dir "$dir/keras-archive" || status=1
+if [[ -f $dir/keras-archive/keras3_resaved.keras ]] &&
+    run "$nnmodel" predict "$dir/keras-archive/keras3_resaved.keras" --input "$dir/x.npy" --output "$dir/from_resaved_archive.npy"; then
+    run "$py" "$check" compare "$dir/from_resaved_archive.npy" "$dir/p.npy" --tolerance "$tolerance" \
+        --label "Keras 3's re-save of nnmodel's .keras read by nnmodel" || status=1
+else
+    say "FAIL: nnmodel cannot read Keras 3's re-save of its .keras"
+    status=1
+fi
+
+run "$py" "$check" make-activation-model --config "$dir/every.json" --data "$dir/every.csv" --input "$dir/x6.npy"
+run "$nnmodel" train --config "$dir/every.json" --data "$dir/every.csv" --epochs 1 --quiet --output "$dir/every.keras"
+run "$nnmodel" predict "$dir/every.keras" --input "$dir/x6.npy" --output "$dir/p6.npy"
+run "$py" "$check" check-keras-archive "$dir/every.keras" --input "$dir/x6.npy" --expected "$dir/p6.npy" \
+    --tolerance "$tolerance" || status=1
+
 if [[ $status == 0 ]]; then
-    say "PASSED: Keras 3 and tf_keras load nnmodel's .h5 with nnmodel's predictions, and nnmodel reads it and Keras's re-saves back"
+    say "PASSED: Keras 3 and tf_keras load nnmodel's .h5 and Keras 3 its .keras with nnmodel's predictions (and Adam's state), and nnmodel reads them and Keras's re-saves back"
 else
     say "FAILED"
 fi

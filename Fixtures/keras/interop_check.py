@@ -16,6 +16,20 @@ Subcommands (each exits 0 on success, 1 when a check fails, 2 on bad usage or a 
       saves what each library loaded back to disk (Keras 3: .keras and .h5; tf_keras: .h5) so that
       the shell script can check nnmodel reads Keras's own writing of the same model.
 
+  check-keras-archive MODEL.keras --input X.npy --expected P.npy [--tolerance 1e-5] [--resave-dir DIR]
+      Loads a .keras archive nnmodel wrote with Keras 3 (`keras.saving.load_model`, compile=True),
+      predicts X and compares with P. When the archive holds optimizer variables, Keras must restore
+      them (no "Skipping variable loading" warning; every optimizer variable equal to the stored one,
+      the step count included) and take a training step from them. Also tries tf_keras, whose
+      failure is reported but not a failure of the check (tf_keras cannot load archives in Keras 3's
+      layout, its own files included). With --resave-dir, Keras 3's own .keras of what it loaded
+      goes there for nnmodel to read back.
+
+  make-activation-model --config CFG.json --data DATA.csv --input X.npy
+      A Keras model config with a Dense layer for every activation nnmodel knows (as Keras 3 names
+      them), an Activation and a Dropout layer, on 6 features with 3 classes; a CSV training set
+      for it (label first, 512 rows); and 64 inputs to predict, all seeded.
+
   compare A.npy B.npy [--tolerance 1e-6] [--label TEXT]
       max |A - B| <= tolerance (same shape required).
 
@@ -148,6 +162,103 @@ def check_keras(a):
     print("interop: both Keras 3 and tf_keras load the file and match nnmodel's predictions")
 
 
+ACTIVATIONS = ["linear", "relu", "sigmoid", "tanh", "softmax", "elu", "selu", "gelu", "softplus", "softsign", "silu",
+               "leaky_relu", "exponential", "hard_sigmoid", "relu6", "hard_silu", "mish"]
+
+
+def make_activation_model(a):
+    rng = np.random.default_rng(1234)
+    layers = [{"class_name": "InputLayer", "config": {"batch_shape": [None, 6], "dtype": "float32", "name": "features"}}]
+    for i, act in enumerate(ACTIVATIONS):
+        layers.append({"class_name": "Dense", "config": {"name": f"dense_{act}", "units": 8, "activation": act}})
+    layers.append({"class_name": "Activation", "config": {"name": "activation", "activation": "tanh"}})
+    layers.append({"class_name": "Dropout", "config": {"name": "dropout", "rate": 0.1}})
+    layers.append({"class_name": "Dense", "config": {"name": "out", "units": 3, "activation": "softmax"}})
+    config = {"class_name": "Sequential", "config": {"name": "every_activation", "layers": layers}}
+    with open(a.config, "w") as fh:
+        json.dump(config, fh)
+    x = rng.normal(size=(512, 6)).astype(np.float32)
+    y = (x[:, 0] + x[:, 1] > 0).astype(int) + (x[:, 2] > 1).astype(int)
+    with open(a.data, "w") as fh:
+        for label, row in zip(y, x):
+            fh.write(f"{label}," + ",".join(f"{v:.6f}" for v in row) + "\n")
+    np.save(a.input, rng.normal(size=(64, 6)).astype(np.float32) * np.float32(2))
+    print(f"interop: {len(ACTIVATIONS)} activations in {a.config}, 512 rows in {a.data}, input {a.input}")
+
+
+def check_keras_archive(a):
+    import io
+    import warnings
+    import zipfile
+
+    import h5py
+    import tensorflow as tf
+    tf.config.experimental.enable_op_determinism()
+    import keras
+    import tf_keras
+
+    x = np.load(a.input)
+    p = np.load(a.expected)
+    with zipfile.ZipFile(a.model) as z:
+        store = h5py.File(io.BytesIO(z.read("model.weights.h5")), "r")
+        stored = [np.asarray(store["optimizer/vars"][str(i)]) for i in range(len(store["optimizer/vars"]))] \
+            if "optimizer" in store else []
+        written_by = store.attrs.get("nnmodel_version")
+    print(f"interop: {a.model}: written by {written_by}, {len(stored)} optimizer variables stored; "
+          f"keras {keras.__version__}, tf_keras {tf_keras.__version__}")
+    failures = []
+    keras.utils.set_random_seed(0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            model = keras.saving.load_model(a.model, compile=True)
+        except Exception as e:  # noqa: BLE001 -- report whatever Keras raises
+            fail(f"keras 3 cannot load {a.model}: {type(e).__name__}: {str(e).strip()[:800]}")
+    for w in caught:
+        print(f"interop: keras 3   warning: {w.message}")
+        if "Skipping variable loading" in str(w.message) or "retain their freshly-initialized" in str(w.message):
+            failures.append(f"keras 3 did not restore everything: {w.message}")
+    got = np.asarray(model.predict(x, batch_size=256, verbose=0))
+    if got.shape != p.shape:
+        fail(f"keras 3: predictions {list(got.shape)}, nnmodel's {list(p.shape)}")
+    diff = float(np.abs(got.astype(np.float64) - p.astype(np.float64)).max())
+    agree = int((got.argmax(-1) == p.argmax(-1)).sum())
+    ok = diff <= a.tolerance
+    print(f"interop: keras 3   max|keras - nnmodel| = {diff:.3e} (tolerance {a.tolerance:g}) "
+          f"argmax agree {agree}/{len(p)}  {'ok' if ok else 'FAIL'}")
+    print(f"interop: keras 3   {json.dumps(describe(model))}")
+    if not ok:
+        failures.append(f"keras 3: max abs diff {diff:.3e} > {a.tolerance:g}")
+    if stored:
+        restored = [np.asarray(v) for v in model.optimizer.variables]
+        same = len(restored) == len(stored) and all(
+            r.shape == s.shape and np.array_equal(r.astype(np.float64), s.astype(np.float64)) for r, s in zip(restored, stored))
+        print(f"interop: keras 3   optimizer {type(model.optimizer).__name__} restored: {len(restored)} variables, "
+              f"iterations {int(model.optimizer.iterations.numpy())}, equal to the stored ones: {same}")
+        if not same:
+            failures.append("keras 3: the optimizer variables differ from the stored ones")
+        labels = got.argmax(-1)
+        history = model.fit(x, labels, batch_size=len(x), epochs=1, verbose=0)
+        print(f"interop: keras 3   one more training step from the restored state: loss {history.history['loss'][-1]:.4f}, "
+              f"iterations {int(model.optimizer.iterations.numpy())}")
+    if a.resave_dir:
+        os.makedirs(a.resave_dir, exist_ok=True)
+        fresh = keras.saving.load_model(a.model, compile=True)
+        fresh.save(os.path.join(a.resave_dir, "keras3_resaved.keras"))
+    try:
+        tf_model = tf_keras.models.load_model(a.model, compile=True)
+        tf_got = np.asarray(tf_model.predict(x, batch_size=256, verbose=0))
+        print(f"interop: tf_keras  loads it: max|tf_keras - nnmodel| = {float(np.abs(tf_got - p).max()):.3e}")
+    except Exception as e:  # noqa: BLE001 -- expected: tf_keras does not read Keras 3's layout
+        print(f"interop: tf_keras  cannot load it (as with Keras 3's own archives): {type(e).__name__}: "
+              f"{str(e).strip().splitlines()[-1][:300]}")
+    if failures:
+        for f in failures:
+            print(f"interop: FAIL: {f}", file=sys.stderr)
+        sys.exit(1)
+    print("interop: Keras 3 loads the archive, restores its state and matches nnmodel's predictions")
+
+
 def compare(a):
     x, y = np.load(a.a), np.load(a.b)
     label = a.label or f"{a.a} vs {a.b}"
@@ -172,17 +283,28 @@ def main():
     s.add_argument("--expected", required=True)
     s.add_argument("--tolerance", type=float, default=1e-5)
     s.add_argument("--resave-dir")
+    s = sub.add_parser("check-keras-archive")
+    s.add_argument("model")
+    s.add_argument("--input", required=True)
+    s.add_argument("--expected", required=True)
+    s.add_argument("--tolerance", type=float, default=1e-5)
+    s.add_argument("--resave-dir")
+    s = sub.add_parser("make-activation-model")
+    s.add_argument("--config", required=True)
+    s.add_argument("--data", required=True)
+    s.add_argument("--input", required=True)
     s = sub.add_parser("compare")
     s.add_argument("a")
     s.add_argument("b")
     s.add_argument("--tolerance", type=float, default=1e-6)
     s.add_argument("--label")
     a = ap.parse_args()
-    for attr in ("input", "expected", "model", "a", "b"):
+    for attr in (("input", "expected", "model", "a", "b") if a.cmd != "make-activation-model" else ()):
         p = getattr(a, attr, None)
         if p is not None and not os.path.exists(p):
             fail(f"{p}: no such file", 2)
-    {"make-input": make_input, "check-keras": check_keras, "compare": compare}[a.cmd](a)
+    {"make-input": make_input, "check-keras": check_keras, "check-keras-archive": check_keras_archive,
+     "make-activation-model": make_activation_model, "compare": compare}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -179,6 +179,16 @@ package final class HDF5Group: HDF5Object, @unchecked Sendable {
         }
     }
 
+    /// Creates a signed 64-bit little-endian integer dataset holding `values` in C order (Keras
+    /// stores an optimizer's step count this way, as a scalar).
+    @discardableResult
+    package func createDataset(_ path: String, shape: [Int], int64s values: [Int64]) throws(HDF5Error) -> HDF5Dataset {
+        try values.withUnsafeBufferPointer { (typed) throws(HDF5Error) in
+            try createDataset(path, shape: shape, count: values.count, fileType: nn_h5t_std_i64le,
+                              memoryType: nn_h5t_native_int64, data: UnsafeRawPointer(typed.baseAddress))
+        }
+    }
+
     private func createDataset(
         _ path: String, shape: [Int], count: Int,
         fileType: () -> hid_t, memoryType: () -> hid_t, data: UnsafeRawPointer?

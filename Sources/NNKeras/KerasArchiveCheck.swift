@@ -13,11 +13,11 @@ import NNSystem
 /// ZIPFoundation to the first) and encrypted members are refused too.
 ///
 /// Only the end of the file and the directory are read (with `pread`, never mapped).
-enum KerasArchiveCheck {
+package enum KerasArchiveCheck {
     /// One member as the central directory declares it.
-    struct Entry {
-        var name: String
-        var encrypted: Bool
+    package struct Entry {
+        package var name: String
+        package var encrypted: Bool
     }
 
     /// The most members a `.keras` archive may list (Keras writes three).
@@ -26,7 +26,7 @@ enum KerasArchiveCheck {
     static let maximumDirectoryBytes = 16 << 20
 
     /// The members of the archive, or the first problem found.
-    static func entries(of file: ReadableFile) -> Result<[Entry], Problem> {
+    package static func entries(of file: ReadableFile) -> Result<[Entry], Problem> {
         let n = file.size
         // The end-of-central-directory record, searched from the end as ZIPFoundation does.
         let tailStart = max(0, n - 65_557)
@@ -105,8 +105,8 @@ enum KerasArchiveCheck {
     }
 
     /// Why an archive is refused.
-    struct Problem: Error {
-        var text: String
+    package struct Problem: Error {
+        package var text: String
         init(_ text: String) { self.text = text }
     }
 }

@@ -5,8 +5,12 @@ extension ModelFormat {
     public static let keras = ModelFormat(rawValue: "keras")
 }
 
-/// Keras 3 (and tf_keras 2.13+) `.keras` archives: a zip of `config.json`, `metadata.json` and
-/// `model.weights.h5`. Read only.
+/// Keras 3 (and tf_keras 2.13+) `.keras` archives: a zip of `metadata.json`, `config.json` and
+/// `model.weights.h5`; read in both producers' layouts, written in Keras 3's.
+///
+/// Weights are written as float32, or float64 for a model whose source computed in float64 (or
+/// when asked), as the `.h5` writer does. The optimizer state goes where Keras 3 keeps it, so
+/// `keras.saving.load_model` resumes from it; nnmodel's metadata goes where Keras ignores it.
 public struct KerasArchiveCodec: ModelCodec {
     public init() {}
 
@@ -14,7 +18,8 @@ public struct KerasArchiveCodec: ModelCodec {
     public var name: String { "Keras archive" }
     public var fileExtensions: [String] { ["keras"] }
     public var capabilities: FormatCapabilities {
-        FormatCapabilities(canWrite: false, writableDTypes: [], architecture: .always, optimizerState: false, checksums: false)
+        FormatCapabilities(canWrite: true, writableDTypes: [.float32, .float64], architecture: .always, optimizerState: true,
+                           checksums: false)
     }
 
     public func recognizes(_ head: [UInt8]) -> Bool {
@@ -30,7 +35,10 @@ public struct KerasArchiveCodec: ModelCodec {
     }
 
     public func write(_ model: Sequential, to path: String, options: WriteOptions) throws {
-        throw KerasImportError.cannotExport(path: path, reason: "writing .keras archives is not supported; save as .h5 (Keras loads it with keras.models.load_model) or .nnm")
+        let source = model.architecture.sourceDType
+        let dtype = try dtype(for: options, path: path, fallback: source == .float64 ? .float64 : .float32)
+        try KerasArchiveWriter.write(model, to: path, dtype: options.dtype == nil ? nil : dtype, producer: options.producer,
+                                     includeOptimizer: options.includeOptimizer)
     }
 
     public func inspect(_ path: String, options: InspectOptions) throws -> Inspection {
@@ -40,4 +48,9 @@ public struct KerasArchiveCodec: ModelCodec {
     public func inspect(contents: [UInt8], name: String, options: InspectOptions) throws -> Inspection {
         try inspectByReading(contents: contents, name: name, options: options)
     }
+
+    /// None: Keras 3 loads every model nnmodel writes and computes what nnmodel computes (the
+    /// `.h5` notes on hard_sigmoid and hard_silu concern tf_keras, which cannot load archives in
+    /// Keras 3's layout at all).
+    public func compatibilityNotes(for model: Sequential) -> [String] { [] }
 }

@@ -65,7 +65,7 @@ public enum KerasImportError: NNError, Equatable, Sendable {
         case let .invalidMetadata(path, field, reason): return "\(path): invalid \(Excerpt.quote(field)): \(Excerpt.quote(reason))"
         case let .hdf5(e): return e.description
         case let .file(e): return e.description
-        case let .cannotExport(path, reason): return "\(path): cannot write as Keras HDF5: \(Excerpt.quote(reason))"
+        case let .cannotExport(path, reason): return "\(path): cannot write as a Keras file: \(Excerpt.quote(reason))"
         case let .differentActivation(path, layer, activation, version, definition):
             return "\(path): layer '\(Excerpt.quote(layer))' uses \(Excerpt.quote(activation)), which Keras \(version) defines as \(definition); nnmodel computes Keras 3's definition, so its predictions would differ"
         }

@@ -5,7 +5,8 @@ import NNSystem
 import ZIPFoundation
 
 /// Reads models saved by Keras 2 (tf_keras) and Keras 3 in every layout they use, and the
-/// Keras HDF5 files nnmodel writes.
+/// Keras HDF5 files and `.keras` archives nnmodel writes (with the metadata and optimizer state
+/// it records beside Keras's).
 ///
 /// The layout is found from the file's content, never guessed from its name: a `.keras` zip
 /// archive, or an HDF5 file with a `model_config` attribute (a legacy full model), `layer_names`
@@ -213,10 +214,19 @@ package enum KerasReader {
         defer { try? store.close() }
         let storeRoot: HDF5Group
         do { storeRoot = try store.root } catch { throw .hdf5(error) }
+        let storePath = path + "/model.weights.h5"
         let weights: [Tensor]
-        (weights, info.weightsDType) = try KerasWeights.store(storeRoot, architecture: architecture, path: path + "/model.weights.h5")
-        if let v = info.kerasVersion { metadata.producer = "keras \(v)" }
-        return (try makeModel(architecture, weights, nil, metadata, path: path), info)
+        (weights, info.weightsDType) = try KerasWeights.store(storeRoot, architecture: architecture, path: storePath)
+        var optimizerState: OptimizerState?
+        try KerasImportError.mapping(path: storePath, field: "root attributes") {
+            info.writtenByNNModel = try storeRoot.hasAttribute(KerasHDF5Writer.versionAttribute)
+            if info.writtenByNNModel {
+                try KerasArchiveWriter.readExtras(storeRoot, path: storePath, architecture: architecture, metadata: &metadata,
+                                                  optimizerState: &optimizerState)
+            }
+        }
+        if !info.writtenByNNModel, let v = info.kerasVersion { metadata.producer = "keras \(v)" }
+        return (try makeModel(architecture, weights, optimizerState, metadata, path: path), info)
     }
 
     /// Extracts one member, refusing more than `limit` bytes or more than 1100× its compressed size

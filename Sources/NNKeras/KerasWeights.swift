@@ -108,7 +108,6 @@ enum KerasWeights {
                 throw KerasImportError.unknownLayout(path: path, found: "no 'layers' group")
             }
             let layersGroup = try root.group("layers")
-            var counters: [String: Int] = [:]
             var used: Set<String> = []
             var weights: [Tensor] = []
             var dtype = DType.float32
@@ -116,11 +115,7 @@ enum KerasWeights {
             do throws(ModelConfigError) { byLayer = try architecture.weightSpecsByLayer() } catch {
                 throw KerasImportError.invalidConfig(path: path, error)
             }
-            for (index, layer) in architecture.layers.enumerated() {
-                let base = snakeCase(layer.className)
-                let n = counters[base, default: 0]
-                counters[base] = n + 1
-                let groupName = n == 0 ? base : "\(base)_\(n)"
+            for (index, (layer, groupName)) in zip(architecture.layers, storeGroupNames(architecture)).enumerated() {
                 let own = byLayer[index]
                 guard !own.isEmpty else { used.insert(groupName); continue }
                 guard layersGroup.hasMember("\(groupName)/vars") else {
@@ -147,6 +142,19 @@ enum KerasWeights {
                 }
             }
             return (weights, dtype)
+        }
+    }
+
+    /// The group of each layer under `layers/` in a weights store: the class in snake case, with
+    /// a per-class counter in model order after the first (`dense`, `dense_1`, `flatten`), as
+    /// Keras names the layers of a Sequential model's `layers` list.
+    static func storeGroupNames(_ architecture: ModelArchitecture) -> [String] {
+        var counters: [String: Int] = [:]
+        return architecture.layers.map { layer in
+            let base = snakeCase(layer.className)
+            let n = counters[base, default: 0]
+            counters[base] = n + 1
+            return n == 0 ? base : "\(base)_\(n)"
         }
     }
 

@@ -141,7 +141,7 @@ public enum ModelFile {
     ///   - path: the file to write; a temporary file beside it is renamed over it when complete.
     ///   - format: the format; `nil` for the one the extension names, else `.nnm`.
     ///   - dtype: the dtype to store the weights in; `nil` for the format's default (float32 for
-    ///     `.nnm`; for Keras HDF5, float64 when the model's source was float64). A dtype the
+    ///     `.nnm`; for Keras files, float64 when the model's source was float64). A dtype the
     ///     format cannot store is refused.
     ///   - naming: how safetensors files name and lay out the weights (other formats have one way).
     public static func save(_ model: Sequential, to path: String, format: ModelFormat? = nil, dtype: DType? = nil,

@@ -5,20 +5,25 @@ import NNModel
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
-        abstract: "Convert a model between .nnm, Keras and ONNX files.",
+        abstract: "Convert a model between .nnm, Keras, ONNX and safetensors files.",
         discussion: """
         Reads .nnm and every Keras layout: Keras 3 and tf_keras model.save('x.h5'), Keras 2 \
         save_weights('x.h5'), Keras 3 / tf_keras save_weights('x.weights.h5'), and model.save('x.keras'); \
         and ONNX models that are a chain of Dense (Gemm, MatMul) layers and activations, as PyTorch and \
-        tf2onnx export them. Writes .nnm, Keras's legacy HDF5 (.h5), which Keras 3 and tf_keras load with \
-        keras.models.load_model, and ONNX (opset 17) for onnxruntime. The output format follows the \
+        tf2onnx export them; and safetensors (nnmodel's own whole, others' weights with --architecture). Writes .nnm, Keras's legacy HDF5 (.h5), which Keras 3 and tf_keras load with \
+        keras.models.load_model, Keras 3's .keras archive, which keras.saving.load_model loads with the \
+        optimizer state, ONNX (opset 17) for onnxruntime, and safetensors with Keras or PyTorch names \
+        (--naming). The output format follows the \
         extension unless --format says otherwise. \
         Weights-only files need the architecture from --architecture or --config.
 
         Examples:
           nnmodel convert model.keras model.nnm
           nnmodel convert model.nnm model.h5
+          nnmodel convert model.nnm model.keras
           nnmodel convert model.keras model.onnx --dtype float16
+          nnmodel convert model.nnm model.safetensors --naming torch
+          nnmodel convert state_dict.safetensors model.nnm --architecture model.nnm
           nnmodel convert weights.weights.h5 model.nnm --architecture model.keras
           nnmodel convert weights.h5 model.nnm --config model_config.json --dtype float16
         """
@@ -28,7 +33,7 @@ struct ConvertCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The file to write.", valueName: "out")) var output: String
     @Option(help: ArgumentHelp("Output format (default: from the extension, else nnm).", valueName: ModelFormat.writableNames))
     var format: ModelFormat?
-    @Option(help: ArgumentHelp("Storage dtype of the weights (default: the format's; .h5 stores float32 or float64).",
+    @Option(help: ArgumentHelp("Storage dtype of the weights (default: the format's; .h5 and .keras store float32 or float64).",
                                valueName: DType.allValueStrings.joined(separator: "|")))
     var dtype: DType?
     @OptionGroup var naming: NamingOption

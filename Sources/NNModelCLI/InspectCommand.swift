@@ -148,7 +148,7 @@ extension InspectionText {
         }
         if let v = file.kerasVersion { facts.append(("Keras version", v)) }
         if let b = file.backend { facts.append(("Backend", b)) }
-        if file.writtenByNNModel { facts.append(("Written by", file.format == .h5 ? "nnmodel (Keras 2 legacy layout)" : "nnmodel")) }
+        if file.writtenByNNModel { facts.append(("Written by", file.format == .h5 ? "nnmodel (Keras 2 legacy layout)" : file.format == .keras ? "nnmodel (Keras 3 layout)" : "nnmodel")) }
         if file.architectureGivenSeparately { facts.append(("Architecture", "given separately")) }
         return facts
     }

@@ -24,7 +24,7 @@ struct PlotHistoryCommand: ParsableCommand {
         commandName: "history",
         abstract: "Draw loss and accuracy per epoch (training and validation) as SVG.",
         discussion: """
-        FILE is a model file that records its training history (.nnm, or .h5 written by nnmodel), \
+        FILE is a model file that records its training history (.nnm, or .h5 / .keras written by nnmodel), \
         or a history file written by `nnmodel train --history` (.json or .csv; Keras's CSVLogger \
         files work too).
 

@@ -47,7 +47,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the per-epoch history to this file (.json or .csv).", valueName: "file"))
     var history: String?
     @Option(help: "Threads sharing the large Dense layers (default: one per core; at most 4 per core, and more than 4 add nothing; the result is the same for any count).") var threads: Int?
-    @Option(name: .shortAndLong, help: ArgumentHelp("Save the trained model (.nnm; .h5 for Keras HDF5, .onnx, .safetensors).", valueName: "file"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Save the trained model (.nnm; .h5 or .keras for Keras, .onnx, .safetensors).", valueName: "file"))
     var output: String?
     @Option(help: ArgumentHelp("Storage dtype of the saved weights (default: float32).",
                                valueName: DType.allValueStrings.joined(separator: "|")))

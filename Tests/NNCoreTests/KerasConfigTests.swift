@@ -325,4 +325,25 @@ struct KerasConfigTests {
         #expect(first?["class_name"] == "InputLayer")
         #expect(first?["config"]?["batch_input_shape"] == .array([.null] + a.inputShape.map { .int($0) }))
     }
+
+    /// The Keras 3 form (`config.json` of a `.keras` archive) reads back as the same architecture.
+    @Test(arguments: roundTripArchitectures)
+    func writtenKeras3ConfigsReadBack(_ a: ModelArchitecture) throws {
+        let json = KerasConfig.keras3JSON(for: a)
+        #expect(try KerasConfig.architecture(from: json) == a)
+        #expect(try KerasConfig.architecture(fromJSON: json.serializedBytes()) == a)
+        #expect(json["module"] == "keras" && json["class_name"] == "Sequential" && json["registered_name"] == .null)
+        let first = json["config"]?["layers"]?.arrayValue?.first
+        #expect(first?["class_name"] == "InputLayer")
+        #expect(first?["config"]?["batch_shape"] == .array([.null] + a.inputShape.map { .int($0) }))
+        #expect(first?["config"]?["dtype"] == .string(a.sourceDType.rawValue))
+        #expect(json["config"]?["dtype"]?["class_name"] == "DTypePolicy")
+        for layer in json["config"]?["layers"]?.arrayValue?.dropFirst() ?? [] {
+            #expect(layer["module"] == "keras.layers" && layer["config"]?["dtype"]?["config"]?["name"] == .string(a.sourceDType.rawValue))
+            let built = layer["class_name"] == "Dense" || layer["class_name"] == "Flatten"
+            #expect((layer["build_config"] != nil) == built, "\(layer["class_name"] ?? .null)")
+        }
+        // Keras 3 writes swish as silu.
+        #expect(KerasConfig.keras3Name(.swish) == "silu" && KerasConfig.keras3Name(.hardSilu) == "hard_silu")
+    }
 }

@@ -39,6 +39,8 @@ import Testing
         try root.createDataset("a/b/c/doubles", shape: [2, 2], doubles: [1e-300, 2, 3, .pi])
         try root.createDataset("scalar", shape: [], floats: [42])
         try root.createDataset("scalar_double", shape: [], doubles: [-1.25])
+        try root.createDataset("scalar_int64", shape: [], int64s: [123_456_789_012])
+        try root.createDataset("int64s", shape: [3], int64s: [-1, 0, .max])
         try root.createDataset("empty", shape: [0], floats: [])
         try root.createDataset("empty3d", shape: [2, 0, 3], doubles: [])
         try root.createDataset("ones", shape: [1, 1, 1, 1], floats: [1])
@@ -69,7 +71,8 @@ import Testing
         #expect(!attributeNames.contains("big2"))
         #expect(try root.stringArrayAttribute("big0")?.count == 1500)
 
-        #expect(try root.memberNames() == ["a", "empty", "empty3d", "model_weights", "ones", "scalar", "scalar_double"])
+        #expect(try root.memberNames() == ["a", "empty", "empty3d", "int64s", "model_weights", "ones", "scalar", "scalar_double",
+                                           "scalar_int64"])
         let weights = try root.group("model_weights")
         #expect(weights.name == "/model_weights")
         #expect(try weights.memberNames() == ["dense", "flatten"])
@@ -104,6 +107,10 @@ import Testing
         #expect(scalar.elementCount == 1)
         #expect(try scalar.readFloats() == [42])
         #expect(try root.dataset("scalar_double").readDoubles() == [-1.25])
+        let int64 = try root.dataset("scalar_int64")
+        #expect(int64.shape == [] && int64.elementType == .integer(bits: 64, signed: true))
+        #expect(try int64.readDoubles() == [123_456_789_012])
+        #expect(try root.dataset("int64s").readDoubles() == [-1, 0, Double(Int64.max)])
 
         let empty = try root.dataset("empty")
         #expect(empty.shape == [0])

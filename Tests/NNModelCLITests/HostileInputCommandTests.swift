@@ -27,7 +27,7 @@ import Glibc
 
     /// A save to a full disk is exit 74 naming the target, leaves nothing there, and does not crash
     /// (libhdf5 1.10 crashed at exit after a failed write).
-    @Test(arguments: ["nnm", "h5"])
+    @Test(arguments: ["nnm", "h5", "keras"])
     func savingToAFullDisk(format: String) throws {
         if let (folder, mountPoint) = Self.fullDisk() {
             defer { umount(mountPoint); _ = folder }

@@ -49,7 +49,7 @@ import Glibc
         ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasPrefix(AtomicFile.temporaryPrefix) }
     }
 
-    @Test(arguments: ["nnm", "h5"], FaultInjection.killPoints)
+    @Test(arguments: ["nnm", "h5", "keras"], FaultInjection.killPoints)
     func killedAtEachPointOfTheSave(format: String, point: FaultInjection.Point) throws {
         let (source, _, _) = try Self.setup
         let folder = CLIFixtures.temporaryFolder()

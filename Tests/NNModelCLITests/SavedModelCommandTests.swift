@@ -140,9 +140,9 @@ import Testing
         BadInput(name: "dtype the format cannot store", make: { folder in
             ["convert", CLIFixtures.trainedModel, folder + "/m.h5", "--dtype", "float16"]
         }, status: 64, message: "m.h5: Keras HDF5 files cannot store float16 weights; they store float32, float64"),
-        BadInput(name: "format nnmodel only reads", make: { folder in
-            ["convert", CLIFixtures.trainedModel, folder + "/m.keras"]
-        }, status: 64, message: "m.keras: nnmodel reads Keras archive files but does not write them; it writes nnm, h5, onnx, safetensors"),
+        BadInput(name: "dtype a .keras archive cannot store", make: { folder in
+            ["convert", CLIFixtures.trainedModel, folder + "/m.keras", "--dtype", "bfloat16"]
+        }, status: 64, message: "m.keras: Keras archive files cannot store bfloat16 weights; they store float32, float64"),
         BadInput(name: "tensor naming for a format without it", make: { folder in
             ["convert", CLIFixtures.trainedModel, folder + "/m.nnm", "--naming", "torch"]
         }, status: 64, message: "--naming applies to a safetensors output"),

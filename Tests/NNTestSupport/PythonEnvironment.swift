@@ -31,7 +31,7 @@ package enum PythonEnvironment {
     {
         let folder = try TemporaryFolder("python")
         let outputPath = folder.file("output")
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)

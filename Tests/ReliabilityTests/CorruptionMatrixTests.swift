@@ -1,5 +1,6 @@
 import Foundation
 import NNModel
+import NNTestSupport
 import Testing
 
 /// Every truncation and thousands of seeded bit flips and byte overwrites of a small file of each
@@ -92,6 +93,20 @@ import Testing
 
     @Test func kerasArchive() throws {
         try Self.runHDF5Fixture("keras/tiny_k3.keras", reader: Readers.keras, seed: 5)
+    }
+
+    /// The weights store of an archive nnmodel wrote (`nnmodel train --output`), damaged and zipped
+    /// again with correct CRC-32s (a damaged member of an intact zip is refused by its CRC), so
+    /// that the damage reaches libhdf5, the layer and optimizer variables, and nnmodel's metadata
+    /// and optimizer records in the store's root attributes.
+    @Test func kerasStoreWrittenByNNModel() throws {
+        let archive = try ZipDirectory(try Fixture.bytes("fuzz/corpus/keras/nnmodel_tiny.keras"))
+        let store = try archive.contents("model.weights.h5")
+        let reader = Readers.kerasStore(metadata: try archive.contents("metadata.json"), config: try archive.contents("config.json"))
+        let intact = ZipBuilder(members: archive.members.map { ZipBuilder.Member(name: $0.name, data: (try? archive.contents($0.name)) ?? []) })
+        #expect(try KerasReader.read(contents: intact.bytes(), path: "m.keras").info.writtenByNNModel)
+        Self.run("nnmodel_tiny.keras model.weights.h5", store, readers: [reader], seed: 19,
+                 truncations: Self.thinnedTruncations(store.count, stride: 16))
     }
 
     @Test func weightsH5() throws {

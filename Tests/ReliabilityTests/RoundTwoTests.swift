@@ -130,7 +130,7 @@ import Glibc
     }
 
     /// What any command writes, every reader accepts; converting a file onto itself keeps it.
-    @Test(arguments: ["nnm", "h5"])
+    @Test(arguments: ["nnm", "h5", "keras"])
     func writersProduceWhatReadersAccept(format: String) throws {
         let folder = try TemporaryFolder("agreement")
         for name in ["tiny_k3.h5", "fmnist8_k3.keras", "nobias_act_dropout_tfk.h5", "float64_k3.h5", "functional_chain_k3.keras"] {

@@ -112,6 +112,17 @@ enum Readers {
         try checkUsable(try KerasReader.read(contents: bytes, path: "matrix.keras-file").model)
     }
 
+    /// A `.keras` weights store, zipped with the given `metadata.json` and `config.json` (stored,
+    /// correct CRC-32s) and read as an archive.
+    static func kerasStore(metadata: [UInt8], config: [UInt8]) -> Reader {
+        Reader(name: "keras store (zipped with correct CRCs)") { bytes in
+            let zip = ZipBuilder(members: [ZipBuilder.Member(name: "metadata.json", data: metadata),
+                                           ZipBuilder.Member(name: "config.json", data: config),
+                                           ZipBuilder.Member(name: "model.weights.h5", data: bytes)])
+            try checkUsable(try KerasReader.read(contents: zip.bytes(), path: "matrix.keras").model)
+        }
+    }
+
     /// An ONNX file: the chain, the nnmodel metadata of its own files, then predict.
     static let onnx = Reader(name: "onnx") { bytes in
         try checkUsable(try ONNXCodec().read(contents: bytes, name: "matrix.onnx", options: ReadOptions()).model)
