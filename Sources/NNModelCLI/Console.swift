@@ -25,11 +25,23 @@ enum Console {
     /// When set (by tests running commands in-process), output goes here instead of the descriptors.
     @TaskLocal static var capture: OutputCapture?
 
+    /// The first error other than a closed pipe met writing standard output (an `errno` value), if any.
+    ///
+    /// A full disk or a failing device must not pass for success: `runMain` turns it into exit
+    /// status 74. A reader that closed the pipe (`head`) is not an error: further output is dropped.
+    static var standardOutputError: Int32? { failures.locked { failures.outputError } }
+
+    /// Whether standard output was closed by its reader (EPIPE).
+    static var standardOutputClosed: Bool { failures.locked { failures.outputClosed } }
+
+    private static let failures = WriteFailures()
+
     static func write(_ fd: Int32, _ text: String) {
         if let capture {
             capture.append(text, toStandardError: fd == standardError)
             return
         }
+        if fd == standardOutput && failures.locked({ failures.outputClosed || failures.outputError != nil }) { return }
         var text = text
         text.withUTF8 { buffer in
             guard var p = buffer.baseAddress else { return }
@@ -37,14 +49,28 @@ enum Console {
             while left > 0 {
                 let n = Glibc.write(fd, p, left)
                 if n < 0 {
-                    if errno == EINTR { continue }
-                    return  // a closed pipe: nothing useful to do
+                    let code = errno
+                    if code == EINTR { continue }
+                    if fd == standardOutput {
+                        failures.locked {
+                            if code == EPIPE { failures.outputClosed = true } else { failures.outputError = code }
+                        }
+                    }
+                    return  // standard error failing: nowhere left to say so
                 }
                 p += n
                 left -= n
             }
         }
     }
+}
+
+/// What went wrong writing the standard streams, shared by every thread that prints.
+private final class WriteFailures: @unchecked Sendable {
+    private let lock = PthreadLock()
+    var outputError: Int32?
+    var outputClosed = false
+    func locked<T>(_ body: () -> T) -> T { lock.locked(body) }
 }
 
 /// Collects what a command prints, for in-process tests.

@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import NNModel
 
 /// `nnmodel`: train, inspect, evaluate, predict and convert small neural-network models.
@@ -23,6 +26,16 @@ extension NNModelCommand {
     /// Runs the command line `arguments` and returns the exit status. Help and version go to
     /// standard output; any error is one line on standard error (`nnmodel: error: ...`).
     public static func runMain(_ arguments: [String]) -> Int32 {
+        let status = runCommand(arguments)
+        if Console.capture == nil, let code = Console.standardOutputError {
+            // The report went nowhere (a full disk, a failing device): that is not success.
+            printError("nnmodel: error: cannot write standard output: \(String(cString: strerror(code)))")
+            return status == 0 || status == 1 ? ExitStatus.ioError : status
+        }
+        return status
+    }
+
+    private static func runCommand(_ arguments: [String]) -> Int32 {
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
