@@ -47,7 +47,10 @@ enum CLIFixtures {
 
     /// Runs the built `nnmodel` executable as a separate process, with `environment` added to
     /// this process's; a run that takes longer than `timeout` is killed and reported as status -1.
-    static func runProcess(_ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(60))
+    /// With `standardOutput`, the process writes its standard output to that existing file
+    /// (e.g. `/dev/full`) and `out` is empty.
+    static func runProcess(_ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(60),
+                           standardOutput: String? = nil)
         throws -> (status: Int32, out: String, err: String)
     {
         let process = Process()
@@ -58,7 +61,7 @@ enum CLIFixtures {
         let outPath = folder.file("out"), errPath = folder.file("err")
         try Data().write(to: URL(fileURLWithPath: outPath))
         try Data().write(to: URL(fileURLWithPath: errPath))
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: standardOutput ?? outPath))
         let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         process.standardOutput = out
         process.standardError = err

@@ -106,6 +106,20 @@ import Glibc
 
     // MARK: Numbers
 
+    /// A report that cannot be written (a full device) is exit 74 with one line, not success.
+    @Test func aStandardOutputThatFailsIsAnError() throws {
+        guard FileManager.default.isWritableFile(atPath: "/dev/full") else {
+            Issue.record("/dev/full is missing: cannot test a failing standard output")
+            return
+        }
+        for arguments in [["inspect", Self.model], ["predict", Self.model, "--limit", "3"], ["--version"]] {
+            let r = try CLIFixtures.runProcess(arguments, standardOutput: "/dev/full")
+            #expect(r.status == 74, "\(arguments): \(r.status) \(r.err)")
+            #expect(r.err.contains("cannot write standard output: No space left on device"), "\(r.err)")
+            #expect(r.err.split(separator: "\n").count == 1, "\(r.err)")
+        }
+    }
+
     @Test func hugeOptionValuesAreRefused() {
         let runs: [([String], String)] = [
             (["train", "--epochs", "9223372036854775807", "--data", CLIFixtures.smallDataset], "invalid epochs"),
