@@ -26,7 +26,7 @@ extension Activation {
     @inline(__always) func scalar(_ x: Float) -> Float {
         switch self {
         case .linear, .softmax: return x
-        case .relu: return x > 0 ? x : 0
+        case .relu: return !(x <= 0) ? x : 0  // NaN stays NaN, as max(x, 0) in Keras, NumPy and PyTorch
         case .sigmoid: return Activation.sigmoid(x)
         case .tanh: return _tanh(x)
         case .elu: return x > 0 ? x : _expm1(x)
@@ -90,7 +90,7 @@ extension Activation {
         case .linear:
             if UnsafePointer(output) != input { output.update(from: input, count: n) }
         case .relu:
-            for i in 0..<n { let x = input[i]; output[i] = x > 0 ? x : 0 }
+            for i in 0..<n { let x = input[i]; output[i] = !(x <= 0) ? x : 0 }  // NaN stays NaN
         case .softmax:
             for r in 0..<rows {
                 let x = input + r * columns

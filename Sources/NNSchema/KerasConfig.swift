@@ -209,7 +209,7 @@ public enum KerasConfig {
                let shape = config["batch_input_shape"] ?? config["batch_shape"] {
                 inputShape = try KerasConfig.batchShape(shape, layer: layerName, field: "batch_input_shape")
             }
-            let trainable = config["trainable"]?.boolValue ?? true
+            let trainable = try KerasConfig.flag(config, "trainable", layer: layerName)
             let kind: LayerKind
             switch className {
             case "Flatten":
@@ -269,10 +269,20 @@ public enum KerasConfig {
         }
         let activationValue = config["activation"] ?? .null
         let act = activationValue.isNull ? Activation.linear : try activation(activationValue, layer: layer)
-        let useBias = config["use_bias"]?.boolValue ?? true
+        let useBias = try flag(config, "use_bias", layer: layer)
         return Dense(units: units, activation: act, useBias: useBias,
                      kernelInitializer: try initializer(config["kernel_initializer"], default: .glorotUniform),
                      biasInitializer: try initializer(config["bias_initializer"], default: .zeros))
+    }
+
+    /// A boolean field that defaults to true when absent or null; anything but a JSON boolean is
+    /// refused (Python would read the string "false" as true, nnmodel as false: neither is safe).
+    static func flag(_ config: JSON, _ field: String, layer: String) throws(ModelConfigError) -> Bool {
+        guard let value = config[field], !value.isNull else { return true }
+        guard let b = value.boolValue else {
+            throw .invalidField(layer: layer, field: field, expected: "true or false", found: value.serialized())
+        }
+        return b
     }
 
     static func activation(_ value: JSON, layer: String) throws(ModelConfigError) -> Activation {

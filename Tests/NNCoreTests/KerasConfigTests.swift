@@ -222,6 +222,21 @@ struct KerasConfigTests {
         }
     }
 
+    /// `"use_bias": "false"` is true to Python and was false to nnmodel: any non-boolean is refused.
+    @Test(arguments: ["use_bias", "trainable"], [#""false""#, "0", "1", "[]", #"{"value": false}"#])
+    func booleanFieldsMustBeBooleans(_ field: String, _ value: String) {
+        let error = configError(sequentialConfig(denseEntry("dense", extra: ", \"\(field)\": \(value)")))
+        #expect(error == .invalidField(layer: "dense", field: field, expected: "true or false", found: value))
+    }
+
+    @Test func booleanFieldsAbsentOrNullDefaultToTrue() throws {
+        for extra in ["", #", "use_bias": null, "trainable": null"#] {
+            let a = try architecture(sequentialConfig(denseEntry("dense", extra: extra)))
+            #expect(a.layers[0].kind == .dense(Dense(units: 3, activation: .relu, useBias: true)))
+            #expect(a.layers[0].trainable)
+        }
+    }
+
     @Test func keras3FunctionActivationObjectsAreAccepted() throws {
         let a = try architecture(sequentialConfig(denseEntry(
             "dense", activation: #"{"module": "keras.activations", "class_name": "function", "config": "swish", "registered_name": "function"}"#)))

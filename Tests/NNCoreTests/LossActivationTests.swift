@@ -97,6 +97,15 @@ struct LossActivationTests {
         expectClose(apply(activation, Self.inputs), expected, absolute: 1e-6, relative: 2e-6, "\(activation)")
     }
 
+    /// NaN propagates through every activation, as in Keras, NumPy and PyTorch (relu used to
+    /// turn it into 0 and hide a diverged model).
+    @Test(arguments: Activation.allCases)
+    func nanStaysNaN(_ activation: Activation) {
+        let y = apply(activation, [1, .nan, -1])
+        #expect(y[1].isNaN || activation == .softmax, "\(activation): \(y)")
+        if activation == .softmax { #expect(y.allSatisfy { $0.isNaN }, "\(y)") }
+    }
+
     @Test func everyElementwiseActivationHasAKnownValueTest() {
         // The table above lists every case but softmax (tested row-wise below).
         #expect(Set(Self.knownValues.map(\.0) + [.softmax]) == Set(Activation.allCases))
