@@ -8,4 +8,6 @@ nnmodel=.build/release/nnmodel
 mkdir -p out
 "$nnmodel" train --output out/seed.nnm --history out/history.csv
 "$nnmodel" inspect out/seed.nnm
-"$nnmodel" evaluate out/seed.nnm
+# train already printed the confusion matrix and the per-class report: show evaluate's summary lines.
+report=$("$nnmodel" evaluate out/seed.nnm)
+echo "${report%%$'\n\n'*}"

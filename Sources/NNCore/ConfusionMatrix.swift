@@ -31,7 +31,15 @@ public struct ConfusionMatrix: Sendable, Equatable {
 
     /// Per-class precision, recall, F1 and support with macro and weighted averages, as
     /// scikit-learn's `classification_report` computes them (0 where a ratio is 0/0).
-    public var report: ClassificationReport { ClassificationReport(confusion: self) }
+    ///
+    /// Like scikit-learn's `classification_report`, the classes reported (and averaged over) are
+    /// those that occur among the true or the predicted classes: on a subset without some classes,
+    /// absent classes do not pull the macro average down with zeros.
+    public var report: ClassificationReport { ClassificationReport(confusion: self, allClasses: false) }
+
+    /// The per-class report over every class of the model, present in the data or not
+    /// (scikit-learn's `labels=range(k)`).
+    public var reportOverAllClasses: ClassificationReport { ClassificationReport(confusion: self, allClasses: true) }
 }
 
 /// Precision, recall, F1 and support per class, with averages.
@@ -44,7 +52,9 @@ public struct ClassificationReport: Sendable, Equatable {
         public var support: Int
     }
 
-    /// One entry per class, in class order.
+    /// The class indices reported, ascending: every class, or those among the true or predicted ones.
+    public var labels: [Int]
+    /// One entry per reported class, in the order of `labels`.
     public var classes: [Scores]
     /// The unweighted mean over classes.
     public var macroAverage: Scores
@@ -53,14 +63,18 @@ public struct ClassificationReport: Sendable, Equatable {
     /// Overall accuracy.
     public var accuracy: Double
 
-    init(confusion: ConfusionMatrix) {
+    init(confusion: ConfusionMatrix, allClasses: Bool) {
         let k = confusion.classCount
         let c = confusion.counts
         var classes: [Scores] = []
+        var labels: [Int] = []
         for i in 0..<k {
             let tp = Double(c[i][i])
-            let predicted = Double((0..<k).reduce(0) { $0 + c[$1][i] })
+            let predictedCount = (0..<k).reduce(0) { $0 + c[$1][i] }
+            let predicted = Double(predictedCount)
             let support = c[i].reduce(0, +)
+            guard allClasses || support > 0 || predictedCount > 0 else { continue }
+            labels.append(i)
             let precision = predicted == 0 ? 0 : tp / predicted
             let recall = support == 0 ? 0 : tp / Double(support)
             let f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall)
@@ -73,8 +87,9 @@ public struct ClassificationReport: Sendable, Equatable {
             }
             return Scores(precision: mean(\.precision), recall: mean(\.recall), f1: mean(\.f1), support: total)
         }
+        self.labels = labels
         self.classes = classes
-        macroAverage = average({ _ in 1 }, Double(k))
+        macroAverage = average({ _ in 1 }, Double(classes.count))
         weightedAverage = average({ Double($0.support) }, Double(total))
         accuracy = confusion.accuracy
     }

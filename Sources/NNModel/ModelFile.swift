@@ -46,12 +46,19 @@ public enum ModelFile {
     }
 
     /// The codec that writes `path`: the one of `format` when given, else the one its extension
-    /// names, else `.nnm`. Refuses formats nnmodel only reads, and a `dtype` the format cannot store.
+    /// names. Refuses an extension that names no format (`m.txt`, `model`: a format nobody asked
+    /// for would be a surprise), formats nnmodel only reads, and a `dtype` the format cannot store.
     public static func codec(writing path: String, format: ModelFormat? = nil, dtype: DType? = nil) throws(CodecError)
         -> any ModelCodec
     {
         let chosen: any ModelCodec
-        if let format { chosen = try codec(for: format) } else { chosen = codec(forExtensionOf: path) ?? NNMCodec() }
+        if let format {
+            chosen = try codec(for: format)
+        } else if let byExtension = codec(forExtensionOf: path) {
+            chosen = byExtension
+        } else {
+            throw .unknownExtension(path: path, known: codecs.filter(\.capabilities.canWrite).compactMap(\.fileExtensions.first))
+        }
         guard chosen.capabilities.canWrite else {
             throw .readOnlyFormat(path: path, format: chosen.name,
                                   writable: codecs.filter(\.capabilities.canWrite).map(\.format.rawValue))

@@ -24,6 +24,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Threads sharing the samples (default: one per core; at most 4 per core).") var threads: Int?
     @Option(help: ArgumentHelp("Draw the confusion matrix as a heatmap to this SVG file.", valueName: "confusion.svg"))
     var plot: String?
+    @Flag(name: .customLong("all-classes"), help: ArgumentHelp(
+        "Report every class of the model, also those absent from the data and never predicted (by default, as scikit-learn's classification_report, only the classes among the true or predicted ones are reported and averaged)."))
+    var allClasses = false
     @Flag(help: "Print the results as JSON.") var json = false
 
     func validate() throws {
@@ -50,7 +53,7 @@ struct EvaluateCommand: ParsableCommand {
                                                                 title: "Confusion matrix (accuracy \(fixed(evaluation.accuracy, 4)))"), to: plot)
             }
             if json {
-                var result = Report.json(evaluation, classNames: names.isEmpty ? nil : names)
+                var result = Report.json(evaluation, classNames: names.isEmpty ? nil : names, allClasses: allClasses)
                 result = result.setting("model", to: .string(file)).setting("data", to: .string(data.name))
                     .setting("seconds", to: .number(elapsed))
                 Console.out(result.serialized(pretty: true))
@@ -61,7 +64,8 @@ struct EvaluateCommand: ParsableCommand {
             Console.out()
             Console.out(Report.confusionMatrix(evaluation.confusion, classNames: names))
             Console.out()
-            Console.out(Report.classificationReport(evaluation.confusion.report, classNames: names))
+            Console.out(Report.classificationReport(allClasses ? evaluation.confusion.reportOverAllClasses : evaluation.confusion.report,
+                                                    classNames: names))
         }
     }
 }

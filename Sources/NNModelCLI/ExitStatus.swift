@@ -49,6 +49,8 @@ enum ExitStatus {
             return "try a lower --learning-rate"
         case DataError.datasetMissing:
             return "or give --data DIR"
+        case CodecError.unknownExtension:
+            return "convert takes --format nnm|h5|keras|onnx|safetensors"
         default:
             return nil
         }

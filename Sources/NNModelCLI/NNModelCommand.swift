@@ -36,8 +36,13 @@ extension NNModelCommand {
     }
 
     private static func runCommand(_ arguments: [String]) -> Int32 {
+        if arguments.isEmpty {
+            // Nothing asked: the overview goes to stderr and the status says it was a usage error.
+            Console.errRaw(helpMessage() + "\n")
+            return ExitStatus.usage
+        }
         do {
-            var command = try parseAsRoot(arguments)
+            var command = try parseAsRoot(joiningNegativeValues(arguments))
             try command.run()
             return 0
         } catch let error as ExitCode {
@@ -54,6 +59,36 @@ extension NNModelCommand {
             }
             return status
         }
+    }
+
+    /// `--option -1` as `--option=-1`: the parser takes a word starting with `-` for an option, so
+    /// a negative number after a space was reported as a missing value instead of being checked
+    /// (and refused as out of range where it is).
+    static func joiningNegativeValues(_ arguments: [String]) -> [String] {
+        var result: [String] = []
+        result.reserveCapacity(arguments.count)
+        var i = 0
+        while i < arguments.count {
+            let a = arguments[i]
+            if a == "--" { result += arguments[i...]; break }
+            if a.hasPrefix("--"), !a.contains("="), i + 1 < arguments.count, isNegativeNumber(arguments[i + 1]) {
+                result.append(a + "=" + arguments[i + 1])
+                i += 2
+                continue
+            }
+            result.append(a)
+            i += 1
+        }
+        return result
+    }
+
+    /// `-1`, `-0.5`, `-.5`, `-1e-3`, `-inf`: a word that is a negative number, not an option.
+    static func isNegativeNumber(_ word: String) -> Bool {
+        guard word.hasPrefix("-"), word.count > 1 else { return false }
+        let rest = word.dropFirst()
+        if ["inf", "infinity", "nan"].contains(rest.lowercased()) { return true }
+        guard let first = rest.first, first.isASCII, first.isNumber || first == "." else { return false }
+        return Double(rest) != nil
     }
 
     /// Runs the command line `arguments` in-process, as the executable would, returning the exit

@@ -5,7 +5,8 @@ enum Report {
     /// The confusion matrix as a table with class names (rows: true class, columns: predicted).
     static func confusionMatrix(_ matrix: ConfusionMatrix, classNames: [String]) -> String {
         let k = matrix.classCount
-        let names = (0..<k).map { $0 < classNames.count ? shown(classNames[$0]) : String($0) }
+        // The index beside the name: the columns are headed by index.
+        let names = (0..<k).map { $0 < classNames.count ? "\($0) \(shown(classNames[$0]))" : String($0) }
         let labelWidth = max(names.map(\.count).max() ?? 0, 4)
         let cellWidth = max(5, (matrix.counts.flatMap { $0 }.map { String($0).count }.max() ?? 1) + 1)
         var lines = ["Confusion matrix (rows: true class, columns: predicted class):"]
@@ -15,7 +16,6 @@ enum Report {
         for i in 0..<k {
             var line = pad(names[i], labelWidth)
             for j in 0..<k { line += leftPad(String(matrix.counts[i][j]), cellWidth) }
-            line += "   \(i)"
             lines.append(line)
         }
         return lines.joined(separator: "\n")
@@ -23,7 +23,7 @@ enum Report {
 
     /// The per-class report, laid out like scikit-learn's `classification_report`.
     static func classificationReport(_ report: ClassificationReport, classNames: [String]) -> String {
-        let names = report.classes.indices.map { $0 < classNames.count ? shown(classNames[$0]) : String($0) }
+        let names = report.labels.map { $0 < classNames.count ? shown(classNames[$0]) : String($0) }
         let w = max(names.map(\.count).max() ?? 0, "weighted avg".count)
         var lines = [pad("", w) + leftPad("precision", 11) + leftPad("recall", 10) + leftPad("f1-score", 10) + leftPad("support", 10), ""]
         func row(_ name: String, _ s: ClassificationReport.Scores) -> String {
@@ -40,8 +40,8 @@ enum Report {
     }
 
     /// An evaluation as JSON: loss, accuracy, confusion matrix and per-class report.
-    static func json(_ e: Evaluation, classNames: [String]?) -> JSON {
-        let report = e.confusion.report
+    static func json(_ e: Evaluation, classNames: [String]?, allClasses: Bool = false) -> JSON {
+        let report = allClasses ? e.confusion.reportOverAllClasses : e.confusion.report
         func scores(_ s: ClassificationReport.Scores) -> JSON {
             .object([("precision", .number(s.precision)), ("recall", .number(s.recall)), ("f1", .number(s.f1)),
                      ("support", .int(s.support))])
@@ -51,10 +51,10 @@ enum Report {
             ("accuracy", .number(e.accuracy)),
             ("confusion_matrix", .array(e.confusion.counts.map { .ints($0) })),
         ]
-        let names = (0..<report.classes.count).map { i in classNames.flatMap { i < $0.count ? $0[i] : nil } ?? String(i) }
+        let names = report.labels.map { i in classNames.flatMap { i < $0.count ? $0[i] : nil } ?? String(i) }
         members.append(("classification_report", .object([
-            ("classes", .array(zip(names, report.classes).map { name, s in
-                scores(s).setting("class", to: .string(name))
+            ("classes", .array(zip(zip(names, report.labels), report.classes).map { named, s in
+                scores(s).setting("class", to: .string(named.0)).setting("label", to: .int(named.1))
             })),
             ("macro_avg", scores(report.macroAverage)), ("weighted_avg", scores(report.weightedAverage)),
         ])))

@@ -70,6 +70,20 @@ struct MetricsTests {
         #expect(close(r.macroAverage.recall, (0.5 + 1 + 0) / 3, absolute: 1e-12))
     }
 
+    /// scikit-learn reports the classes among y_true ∪ y_pred: ten right answers from two of ten
+    /// classes are a macro average of 1, not 0.2 (classes never seen counted as zeros).
+    @Test func classesAbsentFromTruthAndPredictionsAreNotReported() {
+        let m = ConfusionMatrix(trueClasses: [1, 1, 1, 4, 4], predictedClasses: [1, 1, 1, 4, 4], classCount: 10)
+        let r = m.report
+        #expect(r.labels == [1, 4])
+        #expect(r.classes.count == 2)
+        #expect(r.macroAverage.f1 == 1 && r.macroAverage.precision == 1 && r.macroAverage.support == 5)
+        let all = m.reportOverAllClasses
+        #expect(all.labels == Array(0..<10))
+        #expect(close(all.macroAverage.f1, 0.2, absolute: 1e-12))
+        #expect(all.weightedAverage.f1 == 1)
+    }
+
     @Test func perfectAndEmptyMatrices() {
         let perfect = ConfusionMatrix(trueClasses: [0, 1, 2, 1], predictedClasses: [0, 1, 2, 1], classCount: 3).report
         #expect(perfect.classes.allSatisfy { $0.precision == 1 && $0.recall == 1 && $0.f1 == 1 })

@@ -332,8 +332,11 @@ struct TrainingTests {
         #expect(p.shape == [60, 3])
         let rows = p.scalars
         for r in 0..<60 { #expect(close(Double(rows[r * 3..<r * 3 + 3].reduce(0, +)), 1, absolute: 1e-6)) }
+        // Batch sizes 7, 16 and 60 give the same outputs up to rounding: OpenBLAS picks its kernels
+        // by the matrix shape (on some CPUs the last rows of a block take another path), so the
+        // last bit can differ between batch sizes.
         let evaluation = try model.evaluate(data, batchSize: 16)
-        #expect(evaluation.probabilities.scalars == rows)
+        expectClose(evaluation.probabilities.scalars, rows.map(Double.init), absolute: 1e-6, "evaluate vs predict")
         let predicted = (0..<60).map { r in (0..<3).max { rows[r * 3 + $0] < rows[r * 3 + $1] }! }
         #expect(evaluation.predictedClasses == predicted)
         guard case let .classes(labels)? = data.labels else { return }
@@ -341,7 +344,6 @@ struct TrainingTests {
         #expect(evaluation.accuracy == Double(correct) / 60)
         #expect(evaluation.confusion.total == 60)
         #expect(evaluation.confusion.accuracy == evaluation.accuracy)
-        // Same model, batch sizes 7 and 60: the same outputs.
-        #expect(try model.predict(data.featureTensor(), batchSize: 60).scalars == rows)
+        expectClose(try model.predict(data.featureTensor(), batchSize: 60).scalars, rows.map(Double.init), absolute: 1e-6, "batch 60")
     }
 }

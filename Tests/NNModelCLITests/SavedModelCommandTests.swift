@@ -104,6 +104,37 @@ import Testing
         #expect(try CLIFixtures.json(r.out)["samples"]?.intValue == 50)
     }
 
+    /// The report on a subset follows scikit-learn (classes among the true or predicted ones;
+    /// `--all-classes` for all), and the confusion matrix has no unlabelled column.
+    @Test func reportOnASubsetAndTheMatrixColumns() throws {
+        let folder = CLIFixtures.temporaryFolder()
+        let test = try DataSource(data).load(.test).slice(0..<20)
+        guard case let .uint8(pixels, _) = test.features, case let .classes(labels)? = test.labels else { return }
+        try NPYArray.write(floats: pixels.map { Float($0) / 255 }, shape: [20, 784], to: folder + "/sub-x.npy")
+        try NPYArray.write(floats: labels.map(Float.init), shape: [20], to: folder + "/sub-y.npy")
+        let args = ["evaluate", model, "--input", folder + "/sub-x.npy", "--labels", folder + "/sub-y.npy"]
+        let json = try CLIFixtures.json(CLIFixtures.run(args + ["--json"]).out)
+        let reported = json["classification_report"]?["classes"]?.arrayValue?.compactMap { $0["label"]?.intValue } ?? []
+        let matrix = json["confusion_matrix"]?.arrayValue?.map { $0.arrayValue?.compactMap(\.intValue) ?? [] } ?? []
+        let present = (0..<10).filter { i in matrix[i].reduce(0, +) > 0 || matrix.reduce(0) { $0 + $1[i] } > 0 }
+        #expect(reported == present && !present.isEmpty && present.count <= 10)
+        let all = try CLIFixtures.json(CLIFixtures.run(args + ["--json", "--all-classes"]).out)
+        #expect(all["classification_report"]?["classes"]?.arrayValue?.count == 10)
+        let text = CLIFixtures.run(args).out.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard let start = text.firstIndex(where: { $0.hasPrefix("Confusion matrix") }) else {
+            Issue.record("no confusion matrix in \(text)")
+            return
+        }
+        let header = text[start + 1].split(separator: " ")
+        #expect(header == (0..<10).map { Substring(String($0)) })
+        for row in text[(start + 2)..<(start + 12)] {
+            // "<index> <name>" then exactly ten counts.
+            let cells = row.split(separator: " ")
+            #expect(cells.suffix(10).allSatisfy { Int($0) != nil } && Int(cells[0]) != nil, "\(row)")
+            #expect(row.count == text[start + 1].count, "\(row) is longer than the header")
+        }
+    }
+
     struct BadInput: Sendable, CustomTestStringConvertible {
         var name: String
         var make: @Sendable (String) throws -> [String]

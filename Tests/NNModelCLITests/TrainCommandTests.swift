@@ -1,6 +1,6 @@
 import Foundation
 import NNModel
-import NNModelCLI
+@testable import NNModelCLI
 import Testing
 
 @Suite(.serialized) struct TrainCommandTests {
@@ -85,7 +85,30 @@ import Testing
         BadCase(arguments: ["train", "--data", "/nonexistent/data"], status: 66, message: "/nonexistent/data: no such file"),
         BadCase(arguments: ["train", "--config", "/nonexistent/config.json"], status: 66, message: "/nonexistent/config.json"),
         BadCase(arguments: ["train", "--history", "h.txt"], status: 64, message: ".json or .csv"),
+        // A negative number after a space is a value, checked like any other (was "Missing value").
+        BadCase(arguments: ["train", "--batch-size", "-1"], status: 64, message: "--batch-size must be at least 1, got -1"),
+        BadCase(arguments: ["train", "--learning-rate", "-0.1"], status: 64, message: "--learning-rate"),
+        // An output whose extension names no format is refused before training (was written as .nnm).
+        BadCase(arguments: ["train", "--output", "m.txt"], status: 64, message: "m.txt: the extension names no model format"),
     ]
+
+    @Test func negativeNumbersAfterASpaceAreValues() {
+        #expect(NNModelCommand.joiningNegativeValues(["train", "--seed", "-3", "--epochs", "2"]) == ["train", "--seed=-3", "--epochs", "2"])
+        #expect(NNModelCommand.joiningNegativeValues(["diff", "a", "b", "--absolute-tolerance", "-1e-3"])
+                == ["diff", "a", "b", "--absolute-tolerance=-1e-3"])
+        // Options stay options; `--` ends option processing.
+        #expect(NNModelCommand.joiningNegativeValues(["train", "--json", "-q"]) == ["train", "--json", "-q"])
+        #expect(NNModelCommand.joiningNegativeValues(["x", "--", "--a", "-1"]) == ["x", "--", "--a", "-1"])
+        #expect(NNModelCommand.isNegativeNumber("-.5") && NNModelCommand.isNegativeNumber("-inf"))
+        #expect(!NNModelCommand.isNegativeNumber("-") && !NNModelCommand.isNegativeNumber("-x") && !NNModelCommand.isNegativeNumber("--1"))
+    }
+
+    @Test func noArgumentsPrintsTheOverviewAndIsAUsageError() {
+        let r = CLIFixtures.run([])
+        #expect(r.status == 64)
+        #expect(r.out.isEmpty)
+        #expect(r.err.contains("OVERVIEW") && r.err.contains("SUBCOMMANDS"), "\(r.err)")
+    }
 
     @Test(arguments: badCases)
     func badOptionsGiveOneClearLine(_ c: BadCase) {
