@@ -83,7 +83,10 @@ nnmodel="$root/.build/release/nnmodel"
 sgemm=()
 if command -v cc >/dev/null && pkg-config --exists openblas 2>/dev/null; then
     # shellcheck disable=SC2046
-    if cc -O2 -o "$work/sgemm_ceiling" "$here/sgemm_ceiling.c" $(pkg-config --cflags --libs openblas) -lpthread; then
+    # With nnmodel's kernel selection (Sources/CKernels/nnblaskernels.c), so the ceiling uses the
+    # same OpenBLAS kernels nnmodel does on CPUs OpenBLAS's detection does not know.
+    if cc -O2 -o "$work/sgemm_ceiling" "$here/sgemm_ceiling.c" "$root/Sources/CKernels/nnblaskernels.c" \
+        -I"$root/Sources/CKernels/include" $(pkg-config --cflags --libs openblas) -lpthread; then
         sgemm=(--sgemm "$work/sgemm_ceiling")
     else
         echo "run.sh: compiling sgemm_ceiling.c failed; no sgemm ceiling" >&2

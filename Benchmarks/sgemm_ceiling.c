@@ -23,6 +23,7 @@
  */
 #define _GNU_SOURCE
 #include <cblas.h>
+#include "nnblaskernels.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,9 +228,11 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: sgemm_ceiling [seconds per trial] [trials]\n");
         return 64;
     }
+    const char *selected = nn_blas_select_kernels();  // as nnmodel does before its first product
     Buffers b = make_buffers(1);
 
-    printf("{\"flops_per_step\": %.0f, \"batch\": %d, \"seconds_per_trial\": %g, \"trials\": %d, ",
+    printf("{\"openblas_kernels\": \"%s\", \"kernels_reselected\": %s, ", openblas_get_corename(), selected ? "true" : "false");
+    printf("\"flops_per_step\": %.0f, \"batch\": %d, \"seconds_per_trial\": %g, \"trials\": %d, ",
            flops_of(-1), B, seconds, trials);
     printf("\"openblas_config\": \"%s\", \"openblas_cores\": %d, ", openblas_get_config(), openblas_get_num_procs());
 

@@ -25,9 +25,26 @@ package enum BLAS {
     /// With one, OpenBLAS's idle server threads are also stopped: they poll for work for about
     /// 0.1 s after OpenBLAS starts, which costs a short job (evaluating 10,000 images) a third of
     /// its time on two cores. OpenBLAS starts them again if a later call asks for more.
+    /// The first call also lets OpenBLAS use AVX-512 or AVX2 kernels where its CPU detection
+    /// fell back to generic SSE3 ones (see ``selectKernels()``).
     package static func setThreadCount(_ n: Int) {
+        _ = selectKernels()
         openblas_set_num_threads(Int32(max(1, n)))
         if n <= 1 { _ = nn_blas_stop_idle_threads() }
+    }
+
+    /// Re-selects OpenBLAS's kernels, once, when its detection did not know the CPU model and fell
+    /// back to the generic SSE3 "Prescott" kernels on a CPU with AVX-512 or AVX2 (OpenBLAS 0.3.21
+    /// on Intel's Emerald Rapids: six times slower). A user's `OPENBLAS_CORETYPE` is respected.
+    /// Returns the kernels chosen, or nil when nothing changed.
+    @discardableResult
+    package static func selectKernels() -> String? {
+        nn_blas_select_kernels().map { String(cString: $0) }
+    }
+
+    /// The OpenBLAS kernels in use ("SkylakeX", "Haswell", "Prescott", ...), when OpenBLAS says.
+    package static var kernels: String? {
+        openblas_get_corename().map { String(cString: $0) }
     }
 
     /// The number of threads OpenBLAS uses for one product.
