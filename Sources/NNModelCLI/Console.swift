@@ -19,6 +19,28 @@ enum Console {
     /// Writes `text` as is to standard error.
     static func errRaw(_ text: String) { write(STDERR_FILENO, text) }
 
+    /// Writes bytes as they are to standard output (a model written to '-').
+    static func outBytes(_ bytes: UnsafeRawBufferPointer) {
+        if let capture {
+            capture.append(String(decoding: bytes, as: UTF8.self), toStandardError: false)
+            return
+        }
+        guard var p = bytes.baseAddress else { return }
+        if failures.locked({ failures.outputClosed || failures.outputError != nil }) { return }
+        var left = bytes.count
+        while left > 0 {
+            let n = Glibc.write(STDOUT_FILENO, p, left)
+            if n < 0 {
+                let code = errno
+                if code == EINTR { continue }
+                failures.locked { if code == EPIPE { failures.outputClosed = true } else { failures.outputError = code } }
+                return
+            }
+            p += n
+            left -= n
+        }
+    }
+
     /// Whether the descriptor is a terminal.
     static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) != 0 }
 

@@ -29,45 +29,176 @@ struct ConvertCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: ArgumentHelp("The model to read.", valueName: "in")) var input: String
-    @Argument(help: ArgumentHelp("The file to write.", valueName: "out")) var output: String
-    @Option(help: ArgumentHelp("Output format (default: from the extension, else nnm).", valueName: ModelFormat.writableNames))
+    @Argument(help: ArgumentHelp(
+        "The model to read and the file to write ('-': standard output, with --format); with --output-dir, every model to convert.",
+        valueName: "in> <out"))
+    var paths: [String]
+    @Option(help: ArgumentHelp("Output format (default: from the output's extension; required with --output-dir or '-').",
+                               valueName: ModelFormat.writableNames))
     var format: ModelFormat?
+    @Option(name: .customLong("output-dir"), help: ArgumentHelp(
+        "Convert every input into this folder, as <name>.<format's extension>, in parallel over the cores; one failure does not stop the others.",
+        valueName: "dir"))
+    var outputDirectory: String?
     @Option(help: ArgumentHelp("Storage dtype of the weights (default: the format's; .h5 and .keras store float32 or float64).",
                                valueName: DType.allValueStrings.joined(separator: "|")))
     var dtype: DType?
+    @Flag(name: .customLong("strip-optimizer"), help: ArgumentHelp(
+        "Leave the optimizer state out (a smaller file for inference; training cannot resume from it)."))
+    var stripOptimizer = false
     @OptionGroup var naming: NamingOption
     @OptionGroup var architectureOptions: ArchitectureOptions
     @OptionGroup var verify: VerifyOption
     @Flag(help: "Print a summary of the conversion as JSON.") var json = false
 
+    /// The most files one `--output-dir` run takes (each is one line of the report).
+    static let maximumInputs = 100_000
+
     func validate() throws {
-        guard !input.isEmpty, !output.isEmpty else { throw ValidationError("the input and output paths must not be empty") }
-        try naming.check(output: output, format: format)
+        guard paths.allSatisfy({ !$0.isEmpty }) else { throw ValidationError("the input and output paths must not be empty") }
+        if let outputDirectory {
+            guard !outputDirectory.isEmpty else { throw ValidationError("--output-dir must not be empty") }
+            guard !paths.isEmpty else { throw ValidationError("give the models to convert into \(outputDirectory)") }
+            guard paths.count <= Self.maximumInputs else {
+                throw ValidationError("at most \(Self.maximumInputs) models in one run, got \(paths.count)")
+            }
+            guard format != nil else { throw ValidationError("--output-dir needs --format (the outputs' names come from the inputs')") }
+            guard !paths.contains("-") else { throw ValidationError("'-' (standard input) cannot be converted with --output-dir") }
+        } else {
+            guard paths.count == 2 else {
+                throw ValidationError("expected an input and an output, got \(paths.count) path(s) (convert many files with --output-dir DIR --format F)")
+            }
+            if paths[1] == "-", format == nil { throw ValidationError("writing to standard output ('-') needs --format") }
+        }
+        try naming.check(output: outputDirectory == nil ? paths[1] : "x." + (format?.rawValue ?? ""), format: format)
     }
 
     func run() throws {
         try runReportingErrors {
-            let writer = try ModelFile.codec(writing: output, format: format, dtype: dtype)
-            let loaded = try ModelFile.open(input, verify: !verify.noVerify, architecture: try architectureOptions.load())
-            try ModelFile.save(loaded.model, to: output, format: writer.format, dtype: dtype, naming: naming.naming ?? .keras)
-            let written = dtype ?? (writer.format == .nnm || loaded.model.architecture.sourceDType != .float64 ? .float32 : .float64)
-            for note in ModelFile.compatibilityNotes(loaded.model, path: output, format: writer.format) {
-                printError("nnmodel: warning: \(output): \(note)")
-            }
-            let model = loaded.model
-            let parameters = model.parameterCount.trainable + model.parameterCount.nonTrainable
-            if json {
-                Console.out(JSON.object([
-                    ("input", .string(input)), ("input_format", .string(loaded.file.formatName)),
-                    ("output", .string(output)), ("output_format", .string(writer.format.rawValue)),
-                    ("dtype", .string(written.rawValue)),
-                    ("layers", .int(model.architecture.layers.count)), ("parameters", .int(parameters)),
-                    ("details", InspectionJSON.details(loaded.file)),
-                ]).serialized(pretty: true))
+            if let outputDirectory {
+                try convertMany(into: outputDirectory)
             } else {
-                Console.out("Converted \(shown(input)) (\(shown(loaded.file.formatName))) to \(shown(output)) (\(writer.format.rawValue), \(written.rawValue)): \(model.architecture.layers.count) layers, \(Formatting.grouped(parameters)) parameters")
+                try convert(paths[0], to: paths[1])
             }
         }
+    }
+
+    /// What one conversion did, for the report.
+    struct Outcome {
+        var input: String
+        var output: String
+        var inputFormat: String
+        var outputFormat: ModelFormat
+        var dtype: DType
+        var layers: Int
+        var parameters: Int
+        var details: JSON
+        var notes: [String]
+        /// Whether the output holds the optimizer state (the input had one, the format keeps it).
+        var optimizerState: Bool
+    }
+
+    /// Reads `input` and writes it to `output` (a path, or '-' for standard output).
+    func convertFile(_ input: String, to output: String) throws -> Outcome {
+        let writer = try ModelFile.codec(writing: output == "-" ? "-." + (format?.rawValue ?? "") : output, format: format, dtype: dtype)
+        let loaded = try ModelFile.open(input, verify: !verify.noVerify, architecture: try architectureOptions.load())
+        var model = loaded.model
+        if stripOptimizer { model.optimizerState = nil }
+        if output == "-" {
+            try StandardOutputFile.write(extension: writer.fileExtensions.first ?? writer.format.rawValue) { path in
+                try ModelFile.save(model, to: path, format: writer.format, dtype: dtype, naming: naming.naming ?? .keras)
+            }
+        } else {
+            try ModelFile.save(model, to: output, format: writer.format, dtype: dtype, naming: naming.naming ?? .keras)
+        }
+        let written = dtype ?? (writer.format == .nnm || model.architecture.sourceDType != .float64 ? .float32 : .float64)
+        return Outcome(input: input, output: output, inputFormat: loaded.file.formatName, outputFormat: writer.format, dtype: written,
+                       layers: model.architecture.layers.count,
+                       parameters: model.parameterCount.trainable + model.parameterCount.nonTrainable,
+                       details: InspectionJSON.details(loaded.file),
+                       notes: ModelFile.compatibilityNotes(model, path: output == "-" ? "-." + writer.format.rawValue : output,
+                                                           format: writer.format),
+                       optimizerState: model.optimizerState != nil && writer.capabilities.optimizerState)
+    }
+
+    func summaryJSON(_ o: Outcome) -> JSON {
+        .object([
+            ("input", .string(o.input)), ("input_format", .string(o.inputFormat)),
+            ("output", .string(o.output)), ("output_format", .string(o.outputFormat.rawValue)),
+            ("dtype", .string(o.dtype.rawValue)), ("layers", .int(o.layers)), ("parameters", .int(o.parameters)),
+            ("optimizer_state", .bool(o.optimizerState)),
+            ("details", o.details),
+        ])
+    }
+
+    func summaryLine(_ o: Outcome) -> String {
+        "Converted \(shown(o.input)) (\(shown(o.inputFormat))) to \(shown(o.output)) (\(o.outputFormat.rawValue), \(o.dtype.rawValue)): \(o.layers) layers, \(Formatting.grouped(o.parameters)) parameters"
+    }
+
+    func convert(_ input: String, to output: String) throws {
+        let outcome = try convertFile(input, to: output)
+        for note in outcome.notes { printError("nnmodel: warning: \(output): \(note)") }
+        // With the model on standard output, the report goes to standard error.
+        let report = output == "-" ? { (text: String) in Console.errRaw(text + "\n") } : { Console.out($0) }
+        report(json ? summaryJSON(outcome).serialized(pretty: true) : summaryLine(outcome))
+    }
+
+    /// Converts every input into `folder`, on one thread per core; reports each file in input
+    /// order, then a summary. The exit status is the first failure's, or 0.
+    func convertMany(into folder: String) throws {
+        guard let format else { return }
+        let codec = try ModelFile.codec(writing: "x." + format.rawValue, format: format, dtype: dtype)
+        let ext = codec.fileExtensions.first ?? format.rawValue
+        let outputs = paths.map { folder + "/" + Self.stem($0) + "." + ext }
+        var seen: [String: String] = [:]
+        for (input, output) in zip(paths, outputs) {
+            if let other = seen.updateValue(input, forKey: output) {
+                throw CommandFailure(message: "\(other) and \(input) would both be written to \(output)", status: ExitStatus.usage)
+            }
+        }
+        try ModelFile.checkWritable(outputs[0])
+        let results = ResultSlots<Result<Outcome, Error>>(count: paths.count)
+        let progress = Console.isTerminal(Console.standardError) && Console.capture == nil ? ProgressCounter(total: paths.count) : nil
+        let threads = min(paths.count, max(1, Parallel.processorCount))
+        Parallel.run(threads: threads, items: paths.count) { i in
+            results[i] = Result { try convertFile(paths[i], to: outputs[i]) }
+            progress?.step(shown(paths[i]))
+        }
+        progress?.finish()
+        var failures: [Error] = []
+        var items: [JSON] = []
+        for i in paths.indices {
+            switch results[i] {
+            case let .success(outcome)?:
+                for note in outcome.notes { printError("nnmodel: warning: \(outcome.output): \(note)") }
+                if json { items.append(summaryJSON(outcome).setting("ok", to: .bool(true))) } else { Console.out(summaryLine(outcome)) }
+            case let .failure(error)?:
+                failures.append(error)
+                let hint = ExitStatus.hint(for: error).map { "; \($0)" } ?? ""
+                printError("nnmodel: error: \(error)\(hint)")
+                if json {
+                    items.append(.object([("input", .string(paths[i])), ("output", .string(outputs[i])), ("ok", .bool(false)),
+                                          ("error", .string("\(error)")), ("exit_status", .int(Int(ExitStatus.code(for: error))))]))
+                }
+            case nil:
+                break
+            }
+        }
+        let converted = paths.count - failures.count
+        if json {
+            Console.out(JSON.object([("converted", .int(converted)), ("failed", .int(failures.count)), ("files", .array(items))])
+                .serialized(pretty: true))
+        } else {
+            Console.out("Converted \(converted) of \(paths.count) file(s) into \(shown(folder))"
+                        + (failures.isEmpty ? "" : "; \(failures.count) failed"))
+        }
+        if let first = failures.first { throw ExitCode(ExitStatus.code(for: first)) }
+    }
+
+    /// A file name without its folder and last extension (`a/b/model.weights.h5` → `model.weights`).
+    static func stem(_ path: String) -> String {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return name }
+        return String(name[..<dot])
     }
 }

@@ -1,0 +1,77 @@
+import Foundation
+import NNModel
+@testable import NNModelCLI
+import NNTestSupport
+import Testing
+
+/// `convert` beyond one file: many files into a folder, standard output, no optimizer state.
+@Suite struct ConvertCommandTests {
+    static var model: String { CLIFixtures.trainedModel }
+    static var kerasFixtures: String { CLIFixtures.repository + "/Fixtures/keras" }
+
+    /// Every input converted in parallel; a failure is reported and does not stop the others;
+    /// the status is the first failure's; the converted files equal their sources.
+    @Test func manyFilesIntoAFolder() throws {
+        let folder = try TemporaryFolder("convert-many")
+        let out = folder.file("out")
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: false)
+        let good = ["tiny_k3.keras", "fmnist8_tfk.h5", "zoo_gelu_k3.keras"].map { Self.kerasFixtures + "/" + $0 }
+        let bad = Self.kerasFixtures + "/refuse_conv2d_k3.keras"
+        let r = CLIFixtures.run(["convert"] + good + [bad, Self.model, "--output-dir", out, "--format", "nnm"])
+        #expect(r.status == 65, "\(r.err)")
+        #expect(r.err.split(separator: "\n").count == 1 && r.err.contains("refuse_conv2d_k3.keras") && r.err.contains("Conv2D"), "\(r.err)")
+        #expect(r.out.contains("Converted 4 of 5 file(s) into \(out); 1 failed"), "\(r.out)")
+        for input in good + [Self.model] {
+            let stem = ConvertCommand.stem(input)
+            let written = out + "/" + stem + ".nnm"
+            #expect(CLIFixtures.run(["diff", input, written]).status == 0, "\(input) and \(written) differ")
+        }
+        #expect(!FileManager.default.fileExists(atPath: out + "/refuse_conv2d_k3.nnm"))
+
+        let json = try CLIFixtures.json(CLIFixtures.run(["convert"] + good + ["--output-dir", out, "--format", "onnx", "--json"]).out)
+        #expect(json["converted"]?.intValue == 3 && json["failed"]?.intValue == 0)
+        #expect(json["files"]?.arrayValue?.map { $0["output"]?.stringValue ?? "" } == good.map { out + "/" + ConvertCommand.stem($0) + ".onnx" })
+    }
+
+    @Test(arguments: [
+        (["convert", "a.nnm", "b.nnm", "c.nnm"], "expected an input and an output, got 3 path(s)"),
+        (["convert", "a.nnm", "--output-dir", "x"], "--output-dir needs --format"),
+        (["convert", "a.nnm", "-"], "writing to standard output ('-') needs --format"),
+        (["convert", "a/m.h5", "b/m.keras", "--output-dir", "x", "--format", "nnm"], "a/m.h5 and b/m.keras would both be written to x/m.nnm"),
+    ])
+    func badCombinationsAreUsageErrors(_ arguments: [String], _ message: String) {
+        let r = CLIFixtures.run(arguments)
+        #expect(r.status == 64, "\(r.err)")
+        #expect(r.err.contains(message), "\(r.err)")
+    }
+
+    /// `convert M - --format F` writes the model to standard output, byte for byte what a file
+    /// would hold, and the report to standard error.
+    @Test(arguments: ["nnm", "h5", "onnx", "safetensors"])
+    func toStandardOutput(_ format: String) throws {
+        let folder = try TemporaryFolder("convert-stdout")
+        let piped = folder.file("piped." + format)
+        try Data().write(to: URL(fileURLWithPath: piped))
+        let r = try CLIFixtures.runProcess(["convert", Self.model, "-", "--format", format], standardOutput: piped)
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.err.contains("Converted") && r.err.contains("to - (\(format)"), "\(r.err)")
+        #expect(CLIFixtures.run(["diff", Self.model, piped]).status == 0)
+        // Nothing left behind in the temporary folder.
+        let left = try FileManager.default.contentsOfDirectory(atPath: ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp")
+        #expect(!left.contains { $0.hasPrefix("nnmodel-stdout.") }, "\(left)")
+    }
+
+    /// `--strip-optimizer` leaves the optimizer state out; the weights are unchanged.
+    @Test func stripOptimizer() throws {
+        let folder = try TemporaryFolder("convert-strip")
+        let stripped = folder.file("stripped.nnm")
+        let r = CLIFixtures.run(["convert", Self.model, stripped, "--strip-optimizer", "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(try CLIFixtures.json(r.out)["optimizer_state"]?.boolValue == false)
+        let original = try ModelFile.load(Self.model), loaded = try ModelFile.load(stripped)
+        #expect(original.optimizerState != nil && loaded.optimizerState == nil)
+        #expect(loaded.weights == original.weights)
+        let size = { (p: String) in (try? FileManager.default.attributesOfItem(atPath: p)[.size] as? Int) ?? 0 }
+        #expect(size(stripped) * 2 < size(Self.model))
+    }
+}
