@@ -28,6 +28,15 @@ extension JSON {
         self = try parser.parseDocument()
     }
 
+    /// Parses UTF-8 JSON text as ``init(parsing:)`` does, refusing a document of more than
+    /// `maximumValues` values (every string, number, literal, array and object counts one), so a
+    /// reader can bound the tree a large file builds by what it can use.
+    public init(parsing bytes: some Collection<UInt8>, maximumValues: Int) throws(JSONParseError) {
+        var parser = JSONParser(bytes: Array(bytes))
+        parser.valuesLeft = max(0, maximumValues)
+        self = try parser.parseDocument()
+    }
+
     /// Parses JSON text from a string.
     public init(parsing text: String) throws(JSONParseError) {
         try self.init(parsing: Array(text.utf8))
@@ -39,6 +48,8 @@ struct JSONParser {
     let bytes: [UInt8]
     var index = 0
     var depth = 0
+    /// How many more values the document may hold.
+    var valuesLeft = Int.max
     /// Where the parser is: the keys and indices leading to the current value (for messages).
     var location: [PathStep] = []
 
@@ -83,6 +94,8 @@ struct JSONParser {
 
     mutating func parseValue() throws(JSONParseError) -> JSON {
         guard index < bytes.count else { throw fail("unexpected end of input") }
+        if valuesLeft == 0 { throw fail("more values than the reader accepts") }
+        valuesLeft -= 1
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseObject()
         case UInt8(ascii: "["): return try parseArray()

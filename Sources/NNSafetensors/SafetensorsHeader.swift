@@ -62,6 +62,11 @@ public struct SafetensorsHeader: Sendable {
     public static let maximumHeaderLength = 100_000_000
     /// The most dimensions a tensor may have.
     public static let maximumRank = 8
+    /// The most JSON values a header may hold: 65,536 tensor entries of the largest rank
+    /// (an entry is at most 16 values) and as many metadata entries. A model nnmodel can run has
+    /// at most twice ``ModelArchitecture/maximumLayers`` tensors; the bound keeps the parsed tree
+    /// of a 100 MB header small (a header of 800,000 one-value tensors took 0.6 GB and 10 s).
+    public static let maximumValues = 65_536 * 17
 
     /// The tensors in the order the header lists them.
     public var entries: [Entry]
@@ -95,7 +100,13 @@ public struct SafetensorsHeader: Sendable {
             throw .invalidHeader(path: path, reason: "it does not start with '{'")
         }
         let json: JSON
-        do { json = try JSON(parsing: bytes) } catch { throw .invalidHeader(path: path, reason: error.description) }
+        do {
+            json = try JSON(parsing: bytes, maximumValues: Self.maximumValues)
+        } catch {
+            throw .invalidHeader(path: path, reason: error.reason == "more values than the reader accepts"
+                ? "more than \(Self.maximumValues) JSON values (about 65,536 tensors), more than any model nnmodel reads"
+                : error.description)
+        }
         guard let members = json.objectValue else { throw .invalidHeader(path: path, reason: "not a JSON object") }
         entries = []
         entries.reserveCapacity(members.count)

@@ -177,4 +177,13 @@ import Testing
         #expect(refusal((0..<8).map { UInt8(truncatingIfNeeded: UInt64(duplicate.count) >> (8 * UInt64($0))) } + duplicate + [0, 0, 0, 0]).contains("duplicate"))
         #expect(refusal(Self.file(good, data: exact), architecture: nil).contains("no nnmodel architecture"))
     }
+
+    /// A header of more entries than any model (here about 160,000 empty tensors, 7 JSON values
+    /// each, in 10 MB) is refused while it is parsed, before its tree grows with the file.
+    @Test func headersWithMoreValuesThanAnyModelAreRefused() {
+        let many = (0..<(SafetensorsHeader.maximumValues / 7 + 100)).map { ("t\($0)", "F32", [0], 0, 0) }
+        #expect(refusal(Self.file(many, data: [])).contains("more than \(SafetensorsHeader.maximumValues) JSON values"))
+        let fewer = Array(many.prefix(1000))
+        #expect(!refusal(Self.file(fewer, data: [])).contains("JSON values"))
+    }
 }
