@@ -25,7 +25,10 @@ struct ConvertCommand: ParsableCommand {
           nnmodel convert model.nnm model.safetensors --naming torch
           nnmodel convert state_dict.safetensors model.nnm --architecture model.nnm
           nnmodel convert weights.weights.h5 model.nnm --architecture model.keras
-          nnmodel convert weights.h5 model.nnm --config model_config.json --dtype float16
+          nnmodel convert weights.h5 model.nnm --config model_config.json
+          nnmodel convert model.nnm small.nnm --strip-optimizer --dtype float16
+          nnmodel convert *.keras --output-dir converted --format nnm
+          nnmodel convert model.h5 - --format nnm | gzip > model.nnm.gz
         """
     )
 

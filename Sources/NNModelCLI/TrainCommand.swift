@@ -14,10 +14,11 @@ struct TrainCommand: ParsableCommand {
 
         Examples:
           nnmodel train
-          nnmodel train --epochs 10 --hidden 256,128 --optimizer rmsprop --validation-split 0.1
+          nnmodel train --epochs 10 --hidden 256,128 --optimizer rmsprop
           nnmodel train --config model_config.json --history history.csv --json
           nnmodel train --plot curves.svg
-          nnmodel train --output model.nnm && nnmodel train --resume model.nnm --epochs 2 --output model.nnm
+          nnmodel train --validation-split 0.1 --output model.keras
+          nnmodel train --resume model.nnm --epochs 2 --output model.nnm
         """
     )
 

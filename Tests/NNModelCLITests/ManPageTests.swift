@@ -51,4 +51,18 @@ import Testing
         #expect(missing.isEmpty, "docs/nnmodel.1 is stale (run scripts/man.sh): it misses \(missing.joined(separator: ", "))")
         #expect(page.hasPrefix(".\\\" ") || page.contains(".Dd nnmodel"), "not the page scripts/man.sh writes")
     }
+
+    /// Help examples are whole commands on one line: at 80 columns nothing wraps into the middle
+    /// of one (a copied line would be half a command).
+    @Test func helpExamplesFitOnALine() {
+        for (path, type) in Self.commands() {
+            let help = NNModelCommand.helpMessage(for: type, columns: 80)
+            let lines = help.split(separator: "\n", omittingEmptySubsequences: false)
+            guard let start = lines.firstIndex(where: { $0.hasPrefix("Examples:") }) else { continue }
+            for line in lines[(start + 1)...] {
+                if line.isEmpty { break }
+                #expect(line.hasPrefix("  nnmodel "), "\(path.joined(separator: " ")): a wrapped example line: '\(line)'")
+            }
+        }
+    }
 }
