@@ -72,7 +72,7 @@ public enum HDF5Error: NNError, Equatable, Sendable {
     public var description: String {
         switch self {
         case let .cannotOpen(file, message):
-            return "cannot open '\(file)' as HDF5: \(message)"
+            return "cannot open '\(file)' as HDF5: \(Self.plain(message))"
         case let .cannotCreate(file, message):
             return "cannot create HDF5 file '\(file)': \(message)"
         case let .libraryFailure(file, path, operation, message):
@@ -110,5 +110,22 @@ public enum HDF5Error: NNError, Equatable, Sendable {
         case let .invalidArgument(file, path, detail):
             return "invalid request for '\(path)' in '\(file)': \(detail)"
         }
+    }
+
+    /// libhdf5's message in the user's terms where nnmodel knows it (a truncated file is reported
+    /// with the superblock's internal field names), else as libhdf5 wrote it.
+    static func plain(_ message: String) -> String {
+        // "truncated file: eof = 3000, sblock->base_addr = 0, stored_eof = 23216"
+        if message.hasPrefix("truncated file"),
+           let size = number(after: "eof = ", in: message), let stored = number(after: "stored_eof = ", in: message) {
+            return "the file is truncated: it holds \(size) bytes, its HDF5 superblock says \(stored)"
+        }
+        return message
+    }
+
+    /// The decimal number right after `marker` in `text`.
+    private static func number(after marker: String, in text: String) -> Int? {
+        guard let range = text.range(of: marker) else { return nil }
+        return Int(text[range.upperBound...].prefix { $0.isASCII && $0.isNumber })
     }
 }

@@ -39,7 +39,7 @@ public enum ModelFile {
     /// The codec that reads the file at `path`, from its first bytes (its extension when no
     /// format recognises them).
     public static func codec(readingFrom path: String) throws -> any ModelCodec {
-        let head = try FileReader.prefix(path, count: codecs.map(\.signatureLength).max() ?? 8)
+        let head = try FileReader.prefix(path, count: max(16, codecs.map(\.signatureLength).max() ?? 8))
         if let codec = codecs.first(where: { $0.recognizes(head) }) { return codec }
         if let codec = codec(forExtensionOf: path) { return codec }
         throw CodecError.unknownFormat(path: path, found: describeBytes(head), known: codecs.map(\.name))
@@ -79,7 +79,7 @@ public enum ModelFile {
     /// The codec that reads `contents` (a file's bytes), from its first bytes (the extension of
     /// `name` when no format recognises them).
     public static func codec(recognizing contents: [UInt8], name: String) throws -> any ModelCodec {
-        let head = Array(contents.prefix(codecs.map(\.signatureLength).max() ?? 8))
+        let head = Array(contents.prefix(max(16, codecs.map(\.signatureLength).max() ?? 8)))
         if let codec = codecs.first(where: { $0.recognizes(head) }) { return codec }
         if let codec = codec(forExtensionOf: name) { return codec }
         throw CodecError.unknownFormat(path: name, found: describeBytes(head), known: codecs.map(\.name))
@@ -160,6 +160,10 @@ public enum ModelFile {
     /// The first bytes of a file in hex, for messages.
     static func describeBytes(_ head: [UInt8]) -> String {
         if head.isEmpty { return "an empty file" }
+        // Text (a CSV, a README, a JSON config given by mistake) is shown as text.
+        if head.allSatisfy({ (0x20..<0x7F).contains($0) || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+            return "text starting \"" + String(decoding: head.prefix(16), as: UTF8.self) + "\""
+        }
         return "the bytes " + head.prefix(8).map { b -> String in
             let s = String(b, radix: 16, uppercase: true)
             return s.count == 1 ? "0" + s : s

@@ -49,6 +49,8 @@ enum ExitStatus {
             return "try a lower --learning-rate"
         case DataError.datasetMissing:
             return "or give --data DIR"
+        case let ModelFileError.checksumMismatch(_, tensor, _, _) where tensor.hasPrefix("optimizer/"):
+            return "only the optimizer state is damaged, which evaluate and predict do not use: --no-verify skips the check (convert --strip-optimizer --no-verify saves a clean copy without it)"
         case CodecError.unknownExtension:
             return "convert takes --format nnm|h5|keras|onnx|safetensors"
         default:

@@ -174,6 +174,21 @@ import Testing
         BadInput(name: "dtype a .keras archive cannot store", make: { folder in
             ["convert", CLIFixtures.trainedModel, folder + "/m.keras", "--dtype", "bfloat16"]
         }, status: 64, message: "m.keras: Keras archive files cannot store bfloat16 weights; they store float32, float64"),
+        BadInput(name: "a text file", make: { folder in
+            try Data("label,pixel1\n".utf8).write(to: URL(fileURLWithPath: folder + "/notes.txt"))
+            return ["inspect", folder + "/notes.txt"]
+        }, status: 65, message: "not a model file nnmodel reads (nnm, Keras HDF5, Keras archive, ONNX, safetensors): found text starting \"label,pixel1"),
+        BadInput(name: "a truncated HDF5 file", make: { folder in
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: CLIFixtures.repository + "/Fixtures/keras/tiny_k3.h5"))
+            try bytes.prefix(3000).write(to: URL(fileURLWithPath: folder + "/cut.h5"))
+            return ["inspect", folder + "/cut.h5"]
+        }, status: 65, message: "cut.h5' as HDF5: the file is truncated: it holds 3000 bytes, its HDF5 superblock says"),
+        BadInput(name: "damaged optimizer state", make: { folder in
+            var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: CLIFixtures.trainedModel)))
+            bytes[bytes.count - 100] ^= 0x01
+            try Data(bytes).write(to: URL(fileURLWithPath: folder + "/opt.nnm"))
+            return ["evaluate", folder + "/opt.nnm", "--data", CLIFixtures.smallDataset]
+        }, status: 65, message: "only the optimizer state is damaged, which evaluate and predict do not use: --no-verify skips the check"),
         BadInput(name: "tensor naming for a format without it", make: { folder in
             ["convert", CLIFixtures.trainedModel, folder + "/m.nnm", "--naming", "torch"]
         }, status: 64, message: "--naming applies to a safetensors output"),
