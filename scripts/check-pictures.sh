@@ -6,8 +6,9 @@
 #
 # Usage: scripts/check-pictures.sh [OUTPUT_DIR]   (default: .build/nnplot-pictures)
 # Writes the samples to OUTPUT_DIR/samples and screenshots to OUTPUT_DIR/screenshots.
-# Skips the screenshots (exit 0) with a message when no Chromium is installed;
-# on Debian: apt-get install -y chromium
+# Installs Debian's chromium (apt-get update && apt-get install -y chromium, as root) when no
+# Chromium is found, as scripts/setup.sh installs the other packages; without root it says how
+# and fails. Every picture must give a screenshot (a person then looks at them).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -27,9 +28,15 @@ for candidate in chromium chromium-browser google-chrome; do
     if command -v "$candidate" >/dev/null 2>&1; then browser="$candidate"; break; fi
 done
 if [ -z "$browser" ]; then
-    echo "check-pictures: no chromium found; samples are in $out/samples, screenshots skipped"
-    echo "check-pictures: install it with 'apt-get install -y chromium' to take them"
-    exit 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "== installing chromium (apt-get install -y chromium)"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+        browser=chromium
+    else
+        echo "check-pictures: no chromium found; install it with 'sudo apt-get install -y chromium'" >&2
+        echo "check-pictures: the samples are in $out/samples" >&2
+        exit 1
+    fi
 fi
 
 # Size of a picture in pixels: SVG width/height attributes, or a PNG's IHDR.
