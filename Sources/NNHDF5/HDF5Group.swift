@@ -61,19 +61,24 @@ package final class HDF5Group: HDF5Object, @unchecked Sendable {
         }
     }
 
-    /// Whether a link exists at every component of `path`. Never throws.
+    /// Whether a link exists at every component of `path`.
     ///
     /// Intermediate components must be groups (directly or through a soft link that
     /// resolves inside the file). The last component only has to exist: a dangling
     /// soft link or an external link counts, although opening it will be refused.
-    package func hasMember(_ path: String) -> Bool {
-        HDF5Library.locked {
-            do {
-                return try kind(of: path) != .missing
+    /// Throws only when the file is damaged where the lookup goes (`HDF5Error.corruptFile`),
+    /// so that a damaged file is not reported as one that lacks the member.
+    package func hasMember(_ path: String) throws(HDF5Error) -> Bool {
+        try HDF5Library.locked { () throws(HDF5Error) -> Bool in
+            let kind: HDF5ObjectKind
+            do throws(HDF5Error) {
+                kind = try self.kind(of: path)
             } catch {
                 HDF5Library.discardErrorStack()
+                if case .corruptFile = error { throw error }
                 return false
             }
+            return kind != .missing
         }
     }
 

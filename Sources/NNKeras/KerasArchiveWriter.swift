@@ -175,7 +175,7 @@ package enum KerasArchiveWriter {
         do { record = try OptimizerRecord(json: json) } catch {
             throw KerasImportError.invalidMetadata(path: path, field: optimizerAttribute, reason: "\(error)")
         }
-        guard root.hasMember("optimizer/vars") else {
+        guard try root.hasMember("optimizer/vars") else {
             throw KerasImportError.missingWeight(path: path, layer: "optimizer", weight: "optimizer/vars")
         }
         let vars = try root.group("optimizer/vars")

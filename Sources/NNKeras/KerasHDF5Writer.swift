@@ -117,7 +117,7 @@ package enum KerasHDF5Writer {
                 throw KerasImportError.invalidMetadata(path: path, field: metadataAttribute, reason: "\(error)")
             }
         }
-        guard root.hasMember(optimizerGroup) else { return }
+        guard try root.hasMember(optimizerGroup) else { return }
         let group = try root.group(optimizerGroup)
         guard let text = try group.stringAttribute("config") else { return }
         let json = try KerasReader.parseJSON(Array(text.utf8), path: path, field: "\(optimizerGroup) config")
@@ -131,7 +131,7 @@ package enum KerasHDF5Writer {
             var perWeight: [Tensor] = []
             for spec in trainable {
                 let name = "\(slot)/\(spec.name)"
-                guard group.hasMember(name) else { throw KerasImportError.missingWeight(path: path, layer: optimizerGroup, weight: name) }
+                guard try group.hasMember(name) else { throw KerasImportError.missingWeight(path: path, layer: optimizerGroup, weight: name) }
                 perWeight.append(try KerasWeights.read(try group.dataset(name), layer: optimizerGroup, spec: spec, path: path))
             }
             slots.append(perWeight)

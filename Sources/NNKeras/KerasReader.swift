@@ -93,7 +93,7 @@ package enum KerasReader {
             var optimizerState: OptimizerState?
             if let config = try root.stringAttribute("model_config") {
                 architecture = try override ?? parseConfig(Array(config.utf8), path: path, field: "model_config attribute")
-                guard root.hasMember("model_weights") else {
+                guard try root.hasMember("model_weights") else {
                     throw KerasImportError.missingWeight(path: path, layer: "(model)", weight: "model_weights group")
                 }
                 let group = try root.group("model_weights")
@@ -111,7 +111,7 @@ package enum KerasReader {
                 guard let override else { throw KerasImportError.missingArchitecture(path: path, layout: info.layout.rawValue) }
                 architecture = override
                 (weights, info.weightsDType) = try KerasWeights.legacy(root, architecture: architecture, path: path)
-            } else if root.hasMember("layers") {
+            } else if try root.hasMember("layers") {
                 info.layout = .weightsH5
                 guard let override else { throw KerasImportError.missingArchitecture(path: path, layout: info.layout.rawValue) }
                 architecture = override

@@ -42,7 +42,7 @@ enum KerasWeights {
             }
             var saved: [(name: String, group: HDF5Group, weightNames: [String])] = []
             for name in layerNames {
-                guard group.hasMember(name) else {
+                guard try group.hasMember(name) else {
                     throw KerasImportError.missingWeight(path: path, layer: name, weight: "(layer group '\(name)' listed in layer_names)")
                 }
                 let layerGroup = try group.group(name)
@@ -63,7 +63,7 @@ enum KerasWeights {
                     // Prefer the name (".../kernel", ".../kernel:0"); fall back to Keras's order.
                     let byName = entry.weightNames.first { roleOf($0) == spec.role }
                     let weightName = byName ?? entry.weightNames[position]
-                    guard entry.group.hasMember(weightName) else {
+                    guard try entry.group.hasMember(weightName) else {
                         throw KerasImportError.missingWeight(path: path, layer: entry.name, weight: weightName)
                     }
                     let dataset = try entry.group.dataset(weightName)
@@ -104,7 +104,7 @@ enum KerasWeights {
         -> (weights: [Tensor], dtype: DType)
     {
         try KerasImportError.mapping(path: path, field: "layers") {
-            guard root.hasMember("layers") else {
+            guard try root.hasMember("layers") else {
                 throw KerasImportError.unknownLayout(path: path, found: "no 'layers' group")
             }
             let layersGroup = try root.group("layers")
@@ -118,7 +118,7 @@ enum KerasWeights {
             for (index, (layer, groupName)) in zip(architecture.layers, storeGroupNames(architecture)).enumerated() {
                 let own = byLayer[index]
                 guard !own.isEmpty else { used.insert(groupName); continue }
-                guard layersGroup.hasMember("\(groupName)/vars") else {
+                guard try layersGroup.hasMember("\(groupName)/vars") else {
                     throw KerasImportError.missingWeight(path: path, layer: layer.name, weight: "layers/\(groupName)/vars")
                 }
                 used.insert(groupName)
@@ -135,7 +135,7 @@ enum KerasWeights {
             }
             // A group with variables the architecture does not account for means a different model.
             for name in try layersGroup.memberNames() where !used.contains(name) {
-                if layersGroup.hasMember("\(name)/vars"), try variableCount(try layersGroup.group("\(name)/vars")) > 0 {
+                if try layersGroup.hasMember("\(name)/vars"), try variableCount(try layersGroup.group("\(name)/vars")) > 0 {
                     let expected = try weightedLayers(architecture, path: path).map(\.layer.name)
                     throw KerasImportError.layerCountMismatch(path: path, expected: expected,
                                                               found: expected + ["layers/\(name) (not in the architecture)"])
@@ -161,7 +161,7 @@ enum KerasWeights {
     /// The number of variables `0`, `1`, ... in a `vars` group (they must be consecutive).
     static func variableCount(_ vars: HDF5Group) throws -> Int {
         var n = 0
-        while vars.hasMember(String(n)) { n += 1 }
+        while try vars.hasMember(String(n)) { n += 1 }
         return n
     }
 }

@@ -125,12 +125,12 @@ import Testing
         #expect(try root.kind(of: "a/b/c/doubles") == .dataset)
         #expect(try root.kind(of: "nothing") == .missing)
         #expect(try root.kind(of: "/") == .group)
-        #expect(root.hasMember("a/b/c/doubles"))
-        #expect(root.hasMember("/a/b"))
-        #expect(!root.hasMember("a/x/c"))
-        #expect(!root.hasMember("scalar/x"))
-        #expect(!root.hasMember(""))
-        #expect(!root.hasMember("a//b"))
+        #expect(try root.hasMember("a/b/c/doubles"))
+        #expect(try root.hasMember("/a/b"))
+        #expect(try !root.hasMember("a/x/c"))
+        #expect(try !root.hasMember("scalar/x"))
+        #expect(try !root.hasMember(""))
+        #expect(try !root.hasMember("a//b"))
     }
 
     @Test func writesAndReadsBackFromDisk() throws {

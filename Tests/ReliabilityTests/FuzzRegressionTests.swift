@@ -36,6 +36,18 @@ import Testing
         }
     }
 
+    /// A local heap whose free list loops (libhdf5 1.10 allocated until memory ran out) is
+    /// refused as a damaged file, not reported as a file that lacks a group.
+    @Test func aLoopingLocalHeapFreeListIsReportedAsCorrupt() throws {
+        let path = Fixture.path("fuzz/regressions/h5/local-heap-free-list-cycle.h5")
+        do {
+            _ = try ModelFile.load(path)
+            Issue.record("loaded")
+        } catch {
+            #expect("\(error)".contains("the file is corrupt: local heap at offset 680 has a free list that loops"), "\(error)")
+        }
+    }
+
     /// Every skipped input exists and says why.
     @Test func skippedInputsAreDocumented() {
         for (input, reason) in Self.skipped {
