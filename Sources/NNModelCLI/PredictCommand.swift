@@ -21,7 +21,8 @@ struct PredictCommand: ParsableCommand {
     @OptionGroup var architectureOptions: ArchitectureOptions
     @Option(name: .customLong("top-k"), help: "Classes to list per sample.") var topK = 1
     @Option(help: "Predict only the first N samples.") var limit: Int?
-    @Option(help: ArgumentHelp("Write all output values as float32 .npy [N, outputs].", valueName: "P.npy")) var output: String?
+    @Option(help: ArgumentHelp("Write all output values as float32 .npy [N, outputs] ('-': to standard output, nothing else printed).",
+                               valueName: "P.npy")) var output: String?
     @Option(help: ArgumentHelp("Draw the first --limit samples (default 25) as a PNG grid with predicted (probability) / true under each.",
                                valueName: "samples.png"))
     var grid: String?
@@ -36,7 +37,10 @@ struct PredictCommand: ParsableCommand {
         if json && csv { throw ValidationError("choose one of --json and --csv") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
         try validateThreads(threads)
-        if let output, !output.hasSuffix(".npy") { throw ValidationError("--output must name a .npy file, got '\(output)'") }
+        if let output, output != "-", !output.hasSuffix(".npy") {
+            throw ValidationError("--output must name a .npy file (or '-' for standard output), got '\(output)'")
+        }
+        if output == "-", json || csv { throw ValidationError("--output - writes the .npy to standard output: it cannot also carry --json or --csv") }
         if let grid, !grid.lowercased().hasSuffix(".png") { throw ValidationError("--grid must name a .png file, got '\(grid)'") }
     }
 
@@ -47,7 +51,12 @@ struct PredictCommand: ParsableCommand {
             try model.checkInput(data, modelPath: file)
             if let limit, limit < data.count { data = data.slice(0..<limit) }
             let probabilities = try model.predict(data.featureTensor(), batchSize: batchSize, threads: threads)
-            if let output { try NPYArray.write(floats: probabilities.scalars, shape: probabilities.shape, to: output) }
+            if output == "-" {
+                // The array is the output: nothing else goes to standard output.
+                NPYArray.encode(floats: probabilities.scalars, shape: probabilities.shape).withUnsafeBytes { Console.outBytes($0) }
+            } else if let output {
+                try NPYArray.write(floats: probabilities.scalars, shape: probabilities.shape, to: output)
+            }
             let names = model.metadata.classNames ?? data.classNames ?? []
             if let grid {
                 // The grid shows the first --limit samples (25 when no limit is given, at most 400).
@@ -56,6 +65,7 @@ struct PredictCommand: ParsableCommand {
                 let head = Tensor(shape: [shown, width], values: Array(probabilities.scalars.prefix(shown * width)))
                 try Pictures.write(try Pictures.predictionGrid(data.slice(0..<shown), probabilities: head, classNames: names), to: grid)
             }
+            if output == "-" { return }
             let rows = Predictions(probabilities: probabilities, data: data, classNames: names, topK: topK)
             if json {
                 Console.out(rows.json.serialized(pretty: true))

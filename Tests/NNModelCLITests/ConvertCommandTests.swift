@@ -86,4 +86,18 @@ import Testing
         let r = CLIFixtures.run(["diff", Self.model, half] + tolerances)
         #expect(r.status == 0, "\(r.out)")
     }
+
+    /// `predict --output -` writes the .npy to standard output and nothing else.
+    @Test func predictToStandardOutput() throws {
+        let folder = try TemporaryFolder("predict-stdout")
+        let piped = folder.file("p.npy"), file = folder.file("f.npy")
+        try Data().write(to: URL(fileURLWithPath: piped))
+        let r = try CLIFixtures.runProcess(["predict", Self.model, "--data", CLIFixtures.smallDataset, "--limit", "7", "--output", "-"],
+                                           standardOutput: piped)
+        #expect(r.status == 0, "\(r.err)")
+        #expect(CLIFixtures.run(["predict", Self.model, "--data", CLIFixtures.smallDataset, "--limit", "7", "--output", file]).status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: piped)) == Data(contentsOf: URL(fileURLWithPath: file)))
+        let both = CLIFixtures.run(["predict", Self.model, "--output", "-", "--json"])
+        #expect(both.status == 64 && both.err.contains("cannot also carry --json or --csv"), "\(both.err)")
+    }
 }
