@@ -99,8 +99,8 @@ struct ConvertCommand: ParsableCommand {
         var model: JSON
         var details: JSON
         var notes: [String]
-        /// Whether the output holds the optimizer state (the input had one, the format keeps it).
-        var optimizerState: Bool
+        /// The optimizer state the output holds (the input had one, the format keeps it, it was not stripped).
+        var optimizerState: OptimizerRecord?
     }
 
     /// Reads `input` and writes it to `output` (a path, or '-' for standard output).
@@ -123,7 +123,7 @@ struct ConvertCommand: ParsableCommand {
                        model: InspectionJSON.model(model), details: InspectionJSON.details(loaded.file),
                        notes: ModelFile.compatibilityNotes(model, path: output == "-" ? "-." + writer.format.rawValue : output,
                                                            format: writer.format),
-                       optimizerState: model.optimizerState != nil && writer.capabilities.optimizerState)
+                       optimizerState: writer.capabilities.optimizerState ? model.optimizerState.map(OptimizerRecord.init) : nil)
     }
 
     /// The JSON members of one conversion: the `convert --json` document, and an entry of `files` with `--output-dir`.
@@ -132,7 +132,7 @@ struct ConvertCommand: ParsableCommand {
             ("input", .string(o.input)), ("input_format", .string(o.inputFormat)),
             ("output", .string(o.output)), ("output_format", .string(o.outputFormat.rawValue)),
             ("dtype", .string(o.dtype.rawValue)), ("model", o.model),
-            ("optimizer_state", .bool(o.optimizerState)),
+            ("optimizer_state", o.optimizerState.map(InspectionJSON.optimizerState) ?? .null),
             ("details", o.details),
         ]
     }

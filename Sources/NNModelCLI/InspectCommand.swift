@@ -174,12 +174,7 @@ enum InspectionJSON {
         if let v = m.classNames { meta.append(("class_names", .array(v.map { .string($0) }))) }
         if !m.user.isEmpty { meta.append(("user", .object(m.user.map { ($0.key, .string($0.value)) }))) }
         members.append(("metadata", .object(meta)))
-        if let o = info.optimizer {
-            // The learning rate is finite: a model's optimizer configuration is validated when read.
-            members.append(("optimizer_state", .object([("name", .string(o.config.kind.rawValue)),
-                                                        ("learning_rate", .number(o.config.learningRate)),
-                                                        ("iterations", .int(o.iterations))])))
-        }
+        if let o = info.optimizer { members.append(("optimizer_state", optimizerState(o))) }
         members.append(("history", m.history.map(history) ?? .null))
         let checksums: JSON
         switch info.checksums {
@@ -220,6 +215,13 @@ enum InspectionJSON {
     static func model(_ m: Sequential) -> JSON {
         let optimizerValues = m.optimizerState.map { $0.slots.joined().reduce(1) { $0 + $1.count } } ?? 0
         return model(m.architecture, parameters: m.parameterCount, optimizerParameterCount: optimizerValues)
+    }
+
+    /// The optimizer state object: the optimizer, its learning rate and the steps taken.
+    static func optimizerState(_ o: OptimizerRecord) -> JSON {
+        // The learning rate is finite: a model's optimizer configuration is validated when read.
+        .object([("name", .string(o.config.kind.rawValue)), ("learning_rate", .number(o.config.learningRate)),
+                 ("iterations", .int(o.iterations))])
     }
 
     /// The layer objects: name, class, the options of the layer's kind, output shape and parameter count.

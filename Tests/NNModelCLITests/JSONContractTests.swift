@@ -9,7 +9,11 @@ import Testing
 @Suite(.serialized) struct JSONContractTests {
     static let schemaFolder = Repository.root + "/docs/json-schema"
     static let page = Repository.root + "/docs/JSON.md"
-    static let commands = ["train", "inspect", "evaluate", "predict", "convert", "diff"]
+    /// The documents: `docs/JSON.md`'s section `## <name>`, `docs/json-schema/<schema>.json`.
+    static let documents = ["train", "inspect", "evaluate", "predict", "convert", "convert --output-dir", "diff"]
+
+    /// The schema file of a document (`convert --output-dir` → `convert-output-dir.json`).
+    static func schemaFile(_ document: String) -> String { document.replacingOccurrences(of: " --", with: "-") + ".json" }
 
     /// A command run with `--json` and the schema its output must follow.
     struct Invocation: Sendable, CustomStringConvertible {
@@ -65,6 +69,13 @@ import Testing
             return path
         }()
 
+        /// A text file where a model is expected.
+        static let notAModel: String = {
+            try? FileManager.default.createDirectory(atPath: folder + "/many", withIntermediateDirectories: true)
+            try? "label,pixel1\n".write(toFile: folder + "/notes.txt", atomically: true, encoding: .utf8)
+            return folder + "/notes.txt"
+        }()
+
         static func convert(to name: String) -> String {
             try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             _ = CLIFixtures.run(["convert", model, folder + "/" + name])
@@ -95,6 +106,12 @@ import Testing
         Invocation(description: "predict NaN", schema: "predict") { ["predict", Files.diverged, "--data", Files.data, "--limit", "2", "--json"] },
         Invocation(description: "convert to .h5", schema: "convert") { ["convert", Files.model, Files.folder + "/c.h5", "--json"] },
         Invocation(description: "convert from .keras", schema: "convert") { ["convert", Files.keras, Files.folder + "/c.nnm", "--json"] },
+        Invocation(description: "convert --strip-optimizer", schema: "convert") {
+            ["convert", Files.model, Files.folder + "/s.nnm", "--strip-optimizer", "--json"]
+        },
+        Invocation(description: "convert --output-dir, one failing", schema: "convert-output-dir", status: 65) {
+            ["convert", Files.model, Files.keras, Files.notAModel, "--output-dir", Files.folder + "/many", "--format", "onnx", "--json"]
+        },
         Invocation(description: "diff equal", schema: "diff") { ["diff", Files.model, Files.h5, "--json"] },
         Invocation(description: "diff different", schema: "diff", status: 1) { ["diff", Files.model, Files.changed, "--json"] },
     ]
@@ -125,6 +142,21 @@ import Testing
         #expect(document["schema_version"]?.intValue == JSONContract.schemaVersion)
         let errors = try Self.schemas().errors(document, file: invocation.schema + ".json")
         #expect(errors.isEmpty, "\(errors.joined(separator: "\n"))")
+    }
+
+    @Test func everyDocumentIsRun() {
+        #expect(Set(Self.invocations.map { $0.schema + ".json" }) == Set(Self.documents.map(Self.schemaFile)))
+    }
+
+    @Test func theOptimizerStateHasOneShape() throws {
+        let inspected = try Self.document(try Self.invocation("inspect --tensors"))["optimizer_state"]
+        let converted = try Self.document(try Self.invocation("convert to .h5"))["optimizer_state"]
+        #expect(inspected?["name"]?.stringValue == "adam" && converted == inspected)
+        #expect(try Self.document(try Self.invocation("convert --strip-optimizer"))["optimizer_state"] == .null)
+        let many = try Self.document(try Self.invocation("convert --output-dir, one failing"))
+        #expect(many["converted"]?.intValue == 2 && many["failed"]?.intValue == 1)
+        #expect(many["files"]?.arrayValue?.map { $0["ok"]?.boolValue } == [true, true, false])
+        #expect(many["files"]?.arrayValue?.first?["optimizer_state"] == .null, "ONNX stores no optimizer state")
     }
 
     @Test func trainListsTheLayerObjectsOfInspect() throws {
@@ -220,10 +252,10 @@ import Testing
 
     // MARK: - The page and the schema agree
 
-    @Test(arguments: commands)
-    func thePageListsTheSchemasMembers(_ command: String) throws {
-        let documented = try JSONPage(path: Self.page).rows(section: "## " + command)
-        let schema = try Self.schemas().rows(file: command + ".json")
+    @Test(arguments: documents)
+    func thePageListsTheSchemasMembers(_ document: String) throws {
+        let documented = try JSONPage(path: Self.page).rows(section: "## " + document)
+        let schema = try Self.schemas().rows(file: Self.schemaFile(document))
         #expect(!schema.isEmpty)
         #expect(documented == schema, "in JSON.md, not in the schema: \(Set(documented).subtracting(schema).sorted()); in the schema, not in JSON.md: \(Set(schema).subtracting(documented).sorted())")
     }
@@ -233,27 +265,28 @@ import Testing
         let page = try JSONPage(path: Self.page)
         let definitions = schemas.files["common.json"]?["$defs"]?.objectValue?.map(\.key) ?? []
         #expect(definitions.contains("model") && definitions.contains("layer"))
+        #expect(Set(schemas.files.keys) == Set(Self.documents.map(Self.schemaFile) + ["common.json"]), "a schema file without a section")
         for name in definitions {
             let documented = page.rows(section: "### " + name), schema = schemas.rows(file: "common.json", definition: name)
             #expect(documented == schema, "\(name): in JSON.md only: \(Set(documented).subtracting(schema).sorted()); in the schema only: \(Set(schema).subtracting(documented).sorted())")
         }
     }
 
-    @Test(arguments: commands)
-    func thePagesExampleConforms(_ command: String) throws {
-        let examples = try JSONPage(path: Self.page).jsonBlocks(section: "## " + command)
+    @Test(arguments: documents)
+    func thePagesExampleConforms(_ document: String) throws {
+        let examples = try JSONPage(path: Self.page).jsonBlocks(section: "## " + document)
         #expect(examples.count == 1)
-        for example in examples {
-            let document = try JSON(parsing: example)
-            #expect(document.objectValue?.first?.key == "schema_version")
-            let errors = try Self.schemas().errors(document, file: command + ".json")
+        for text in examples {
+            let example = try JSON(parsing: text)
+            #expect(example.objectValue?.first?.key == "schema_version")
+            let errors = try Self.schemas().errors(example, file: Self.schemaFile(document))
             #expect(errors.isEmpty, "\(errors)")
         }
     }
 
-    @Test(arguments: commands)
-    func everySchemaHasTheCurrentVersion(_ command: String) throws {
-        let schema = try #require(try Self.schemas().files[command + ".json"])
+    @Test(arguments: documents)
+    func everySchemaHasTheCurrentVersion(_ document: String) throws {
+        let schema = try #require(try Self.schemas().files[Self.schemaFile(document)])
         #expect(schema["properties"]?["schema_version"]?["enum"] == .array([.int(JSONContract.schemaVersion)]))
         #expect(schema["required"]?.arrayValue?.first == "schema_version")
     }
