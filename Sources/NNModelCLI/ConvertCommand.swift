@@ -95,10 +95,12 @@ struct ConvertCommand: ParsableCommand {
         var dtype: DType
         var layers: Int
         var parameters: Int
+        /// The model object of `inspect --json`.
+        var model: JSON
         var details: JSON
         var notes: [String]
-        /// Whether the output holds the optimizer state (the input had one, the format keeps it).
-        var optimizerState: Bool
+        /// The optimizer state the output holds (the input had one, the format keeps it, it was not stripped).
+        var optimizerState: OptimizerRecord?
     }
 
     /// Reads `input` and writes it to `output` (a path, or '-' for standard output).
@@ -118,20 +120,21 @@ struct ConvertCommand: ParsableCommand {
         return Outcome(input: input, output: output, inputFormat: loaded.file.formatName, outputFormat: writer.format, dtype: written,
                        layers: model.architecture.layers.count,
                        parameters: model.parameterCount.trainable + model.parameterCount.nonTrainable,
-                       details: InspectionJSON.details(loaded.file),
+                       model: InspectionJSON.model(model), details: InspectionJSON.details(loaded.file),
                        notes: ModelFile.compatibilityNotes(model, path: output == "-" ? "-." + writer.format.rawValue : output,
                                                            format: writer.format),
-                       optimizerState: model.optimizerState != nil && writer.capabilities.optimizerState)
+                       optimizerState: writer.capabilities.optimizerState ? model.optimizerState.map(OptimizerRecord.init) : nil)
     }
 
-    func summaryJSON(_ o: Outcome) -> JSON {
-        .object([
+    /// The JSON members of one conversion: the `convert --json` document, and an entry of `files` with `--output-dir`.
+    func summaryMembers(_ o: Outcome) -> [(key: String, value: JSON)] {
+        [
             ("input", .string(o.input)), ("input_format", .string(o.inputFormat)),
             ("output", .string(o.output)), ("output_format", .string(o.outputFormat.rawValue)),
-            ("dtype", .string(o.dtype.rawValue)), ("layers", .int(o.layers)), ("parameters", .int(o.parameters)),
-            ("optimizer_state", .bool(o.optimizerState)),
+            ("dtype", .string(o.dtype.rawValue)), ("model", o.model),
+            ("optimizer_state", o.optimizerState.map(InspectionJSON.optimizerState) ?? .null),
             ("details", o.details),
-        ])
+        ]
     }
 
     func summaryLine(_ o: Outcome) -> String {
@@ -143,7 +146,7 @@ struct ConvertCommand: ParsableCommand {
         for note in outcome.notes { printError("nnmodel: warning: \(output): \(note)") }
         // With the model on standard output, the report goes to standard error.
         let report = output == "-" ? { (text: String) in Console.errRaw(text + "\n") } : { Console.out($0) }
-        report(json ? summaryJSON(outcome).serialized(pretty: true) : summaryLine(outcome))
+        report(json ? JSONContract.document(summaryMembers(outcome)).serialized(pretty: true) : summaryLine(outcome))
     }
 
     /// Converts every input into `folder`, on one thread per core; reports each file in input
@@ -174,7 +177,7 @@ struct ConvertCommand: ParsableCommand {
             switch results[i] {
             case let .success(outcome)?:
                 for note in outcome.notes { printError("nnmodel: warning: \(outcome.output): \(note)") }
-                if json { items.append(summaryJSON(outcome).setting("ok", to: .bool(true))) } else { Console.out(summaryLine(outcome)) }
+                if json { items.append(.object(summaryMembers(outcome) + [("ok", .bool(true))])) } else { Console.out(summaryLine(outcome)) }
             case let .failure(error)?:
                 failures.append(error)
                 let hint = ExitStatus.hint(for: error).map { "; \($0)" } ?? ""
@@ -189,8 +192,7 @@ struct ConvertCommand: ParsableCommand {
         }
         let converted = paths.count - failures.count
         if json {
-            Console.out(JSON.object([("converted", .int(converted)), ("failed", .int(failures.count)), ("files", .array(items))])
-                .serialized(pretty: true))
+            JSONContract.print([("converted", .int(converted)), ("failed", .int(failures.count)), ("files", .array(items))])
         } else {
             Console.out("Converted \(converted) of \(paths.count) file(s) into \(shown(folder))"
                         + (failures.isEmpty ? "" : "; \(failures.count) failed"))

@@ -39,7 +39,7 @@ struct DiffCommand: ParsableCommand {
             let b = try ModelFile.load(second, verify: !verify.noVerify, architecture: architecture)
             let c = ModelComparison(a, b, absoluteTolerance: tolerance, relativeTolerance: relativeTolerance, ignoreNames: ignoreNames)
             if json {
-                Console.out(JSON.object([
+                JSONContract.print([
                     ("equal", .bool(c.equal)), ("a", .string(first)), ("b", .string(second)),
                     ("tolerance", .number(tolerance)), ("relative_tolerance", .number(relativeTolerance)),
                     ("architecture_differences", .array(c.architectureDifferences.map { .string($0) })),
@@ -51,7 +51,7 @@ struct DiffCommand: ParsableCommand {
                                 + [("mismatches", .int(t.mismatches)), ("equal", .bool(t.equal))])
                     })),
                     ("metadata_differences", .array(c.metadataDifferences.map { .string($0) })),
-                ]).serialized(pretty: true))
+                ])
             } else {
                 Console.out(text(c))
             }

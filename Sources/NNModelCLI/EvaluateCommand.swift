@@ -53,10 +53,9 @@ struct EvaluateCommand: ParsableCommand {
                                                                 title: "Confusion matrix (accuracy \(fixed(evaluation.accuracy, 4)))"), to: plot)
             }
             if json {
-                var result = Report.json(evaluation, classNames: names.isEmpty ? nil : names, allClasses: allClasses)
-                result = result.setting("model", to: .string(file)).setting("data", to: .string(data.name))
-                    .setting("seconds", to: .number(elapsed))
-                Console.out(result.serialized(pretty: true))
+                JSONContract.print([("file", .string(file)), ("data", .string(data.name))]
+                                   + Report.members(evaluation, classNames: names, allClasses: allClasses)
+                                   + [("seconds", .number(elapsed))])
                 return
             }
             Console.out("\(data.count) samples from \(shown(data.name))")

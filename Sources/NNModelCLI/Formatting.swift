@@ -89,9 +89,20 @@ func shown(_ text: String) -> String { Excerpt.escaped(text) }
 /// Numbers in JSON output: always JSON numbers. A value that is not finite is `null`, with a
 /// sibling member `<name>_nonfinite` saying which (`"inf"`, `"-inf"` or `"nan"`).
 enum JSONNumber {
+    /// `name` with the value, or `null` and `<name>_nonfinite` when the value is not finite.
     static func members(_ name: String, _ value: Double) -> [(key: String, value: JSON)] {
         if value.isFinite { return [(name, .number(value))] }
-        let kind = value.isNaN ? "nan" : value > 0 ? "inf" : "-inf"
-        return [(name, .null), (name + "_nonfinite", .string(kind))]
+        return [(name, .null), (name + "_nonfinite", .string(kind(value)))]
     }
+
+    /// `name` with the values, each that is not finite `null`; when there is one, a sibling array
+    /// `<name>_nonfinite` of the same length holds its kind at its position and `null` elsewhere.
+    static func arrayMembers(_ name: String, _ values: [Double]) -> [(key: String, value: JSON)] {
+        let numbers: [(key: String, value: JSON)] = [(name, .array(values.map { $0.isFinite ? .number($0) : .null }))]
+        guard values.contains(where: { !$0.isFinite }) else { return numbers }
+        return numbers + [(name + "_nonfinite", .array(values.map { $0.isFinite ? .null : .string(kind($0)) }))]
+    }
+
+    /// `"nan"`, `"inf"` or `"-inf"`.
+    static func kind(_ value: Double) -> String { value.isNaN ? "nan" : value > 0 ? "inf" : "-inf" }
 }

@@ -28,7 +28,7 @@ struct InspectCommand: ParsableCommand {
         try runReportingErrors {
             let info = try ModelFile.inspect(file, verify: !noVerify, statistics: tensors, architecture: try architectureOptions.load())
             if json {
-                Console.out(InspectionJSON.json(info, includeTensors: true).serialized(pretty: true))
+                JSONContract.print(InspectionJSON.members(info, includeTensors: true))
             } else {
                 Console.out(InspectionText.render(info, tensors: tensors))
             }
@@ -154,35 +154,13 @@ extension InspectionText {
     }
 }
 
-/// The machine-readable inspection report.
+/// The machine-readable inspection report; its model, layer and history objects are those of every `--json` document.
 enum InspectionJSON {
-    static func json(_ info: Inspection, includeTensors: Bool) -> JSON {
-        let arch = info.architecture
-        let shapes = (try? arch.validated()) ?? []
-        let counts = arch.parameterCounts()
-        let layers: [JSON] = arch.layers.enumerated().map { i, layer in
-            var o: [(key: String, value: JSON)] = [("name", .string(layer.name)), ("class_name", .string(layer.className))]
-            switch layer.kind {
-            case let .dense(d):
-                o += [("units", .int(d.units)), ("activation", .string(d.activation.kerasName)), ("use_bias", .bool(d.useBias))]
-            case let .activation(a): o.append(("activation", .string(a.kerasName)))
-            case let .dropout(rate): o.append(("rate", .number(rate)))
-            case .flatten: break
-            }
-            o += [("trainable", .bool(layer.trainable)), ("output_shape", .ints(i < shapes.count ? shapes[i] : [])),
-                  ("parameters", .int(counts[i]))]
-            return .object(o)
-        }
-        let (trainable, frozen) = info.parameterCounts
+    /// The members of `inspect --json` (see `docs/JSON.md`).
+    static func members(_ info: Inspection, includeTensors: Bool) -> [(key: String, value: JSON)] {
         var members: [(key: String, value: JSON)] = [
             ("file", .string(info.path)), ("format", .string(info.file.formatName)), ("file_size", .int(info.file.fileSize)),
-            ("model", .object([
-                ("name", .string(arch.name)), ("input_shape", .ints(arch.inputShape)), ("layers", .array(layers)),
-                ("parameters", .object([("total", .int(trainable + frozen)), ("trainable", .int(trainable)),
-                                        ("non_trainable", .int(frozen)), ("optimizer", .int(info.optimizerParameterCount))])),
-                ("source_dtype", .string(arch.sourceDType.rawValue)),
-                ("keras_config", KerasConfig.json(for: arch)),
-            ])),
+            ("model", model(info.architecture, parameters: info.parameterCounts, optimizerParameterCount: info.optimizerParameterCount)),
             ("storage_dtype", info.file.weightsDType.map { .string($0.rawValue) } ?? .null),
             ("details", details(info.file)),
         ]
@@ -196,12 +174,8 @@ enum InspectionJSON {
         if let v = m.classNames { meta.append(("class_names", .array(v.map { .string($0) }))) }
         if !m.user.isEmpty { meta.append(("user", .object(m.user.map { ($0.key, .string($0.value)) }))) }
         members.append(("metadata", .object(meta)))
-        if let o = info.optimizer {
-            members.append(("optimizer_state", .object([("name", .string(o.config.kind.rawValue)),
-                                                        ("learning_rate", .number(o.config.learningRate)),
-                                                        ("iterations", .int(o.iterations))])))
-        }
-        members.append(("history", m.history?.json ?? .null))
+        if let o = info.optimizer { members.append(("optimizer_state", optimizerState(o))) }
+        members.append(("history", m.history.map(history) ?? .null))
         let checksums: JSON
         switch info.checksums {
         case .notChecked: checksums = .object([("checked", false)])
@@ -215,13 +189,63 @@ enum InspectionJSON {
                 var o: [(key: String, value: JSON)] = [("name", .string(t.name)), ("dtype", .string(t.dtype.rawValue)), ("shape", .ints(t.shape)),
                                                        ("offset", t.offset.map { .int($0) } ?? .null), ("bytes", .int(t.byteLength))]
                 if let s = t.statistics {
-                    o += [("min", .number(s.minimum)), ("max", .number(s.maximum)), ("mean", .number(s.mean)),
-                          ("std", .number(s.standardDeviation)), ("nan", .int(s.nanCount)), ("inf", .int(s.infinityCount))]
+                    o += JSONNumber.members("min", s.minimum) + JSONNumber.members("max", s.maximum)
+                        + JSONNumber.members("mean", s.mean) + JSONNumber.members("std", s.standardDeviation)
+                        + [("nan", .int(s.nanCount)), ("inf", .int(s.infinityCount))]
                 }
                 return .object(o)
             })))
         }
-        return .object(members)
+        return members
+    }
+
+    /// The model object: name, input shape, layers, parameter counts, source dtype and Keras config.
+    static func model(_ arch: ModelArchitecture, parameters: (trainable: Int, nonTrainable: Int), optimizerParameterCount: Int) -> JSON {
+        let (trainable, frozen) = parameters
+        return .object([
+            ("name", .string(arch.name)), ("input_shape", .ints(arch.inputShape)), ("layers", layers(arch)),
+            ("parameters", .object([("total", .int(trainable + frozen)), ("trainable", .int(trainable)),
+                                    ("non_trainable", .int(frozen)), ("optimizer", .int(optimizerParameterCount))])),
+            ("source_dtype", .string(arch.sourceDType.rawValue)),
+            ("keras_config", KerasConfig.json(for: arch)),
+        ])
+    }
+
+    /// The model object of a model in memory; the optimizer count is its state's values and step counter.
+    static func model(_ m: Sequential) -> JSON {
+        let optimizerValues = m.optimizerState.map { $0.slots.joined().reduce(1) { $0 + $1.count } } ?? 0
+        return model(m.architecture, parameters: m.parameterCount, optimizerParameterCount: optimizerValues)
+    }
+
+    /// The optimizer state object: the optimizer, its learning rate and the steps taken.
+    static func optimizerState(_ o: OptimizerRecord) -> JSON {
+        // The learning rate is finite: a model's optimizer configuration is validated when read.
+        .object([("name", .string(o.config.kind.rawValue)), ("learning_rate", .number(o.config.learningRate)),
+                 ("iterations", .int(o.iterations))])
+    }
+
+    /// The layer objects: name, class, the options of the layer's kind, output shape and parameter count.
+    static func layers(_ arch: ModelArchitecture) -> JSON {
+        let shapes = (try? arch.validated()) ?? []
+        let counts = arch.parameterCounts()
+        return .array(arch.layers.enumerated().map { i, layer in
+            var o: [(key: String, value: JSON)] = [("name", .string(layer.name)), ("class_name", .string(layer.className))]
+            switch layer.kind {
+            case let .dense(d):
+                o += [("units", .int(d.units)), ("activation", .string(d.activation.kerasName)), ("use_bias", .bool(d.useBias))]
+            case let .activation(a): o.append(("activation", .string(a.kerasName)))
+            case let .dropout(rate): o.append(("rate", .number(rate)))  // finite: read from JSON, which has no NaN
+            case .flatten: break
+            }
+            o += [("trainable", .bool(layer.trainable)), ("output_shape", .ints(i < shapes.count ? shapes[i] : [])),
+                  ("parameters", .int(counts[i]))]
+            return .object(o)
+        })
+    }
+
+    /// The training history: `epoch` and one array per series, as Keras's `history.history`.
+    static func history(_ h: History) -> JSON {
+        .object([("epoch", .ints(h.epochs.map(\.epoch)))] + h.series.flatMap { JSONNumber.arrayMembers($0.name, $0.values) })
     }
 
     /// The format-specific facts of a file, typed.

@@ -68,7 +68,7 @@ struct PredictCommand: ParsableCommand {
             if output == "-" { return }
             let rows = Predictions(probabilities: probabilities, data: data, classNames: names, topK: topK)
             if json {
-                Console.out(rows.json.serialized(pretty: true))
+                JSONContract.print([("file", .string(file)), ("data", .string(data.name))] + rows.jsonMembers)
             } else if csv {
                 Console.outRaw(rows.csv)
             } else if output == nil || limit != nil {
@@ -149,22 +149,21 @@ struct Predictions {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    var json: JSON {
-        .object([
+    /// The JSON members: class names, and per sample the best class (as in `top`), the top classes and the true class.
+    var jsonMembers: [(key: String, value: JSON)] {
+        func ranked(_ p: (classIndex: Int, probability: Float)) -> [(key: String, value: JSON)] {
+            Report.classReference(p.classIndex, classNames: classNames) + JSONNumber.members("probability", Double(p.probability))
+        }
+        return [
             ("class_names", .array(classNames.map { .string($0) })),
             ("predictions", .array(rows.map { r in
-                var o: [(key: String, value: JSON)] = [
-                    ("index", .int(r.index)),
-                    ("class", r.top.first.map { .int($0.classIndex) } ?? .null),
-                    ("name", r.top.first.map { .string(name($0.classIndex)) } ?? .null),
-                    ("probability", r.top.first.map { .number(Double($0.probability)) } ?? .null),
-                    ("top", .array(r.top.map { .object([("class", .int($0.classIndex)), ("name", .string(name($0.classIndex))),
-                                                        ("probability", .number(Double($0.probability)))]) })),
-                ]
+                var o: [(key: String, value: JSON)] = [("index", .int(r.index))]
+                o += r.top.first.map(ranked) ?? [("class", .null), ("name", .null), ("probability", .null)]
+                o.append(("top", .array(r.top.map { .object(ranked($0)) })))
                 if let t = r.trueClass { o.append(("true_class", .int(t))) }
                 return .object(o)
             })),
-        ])
+        ]
     }
 }
 

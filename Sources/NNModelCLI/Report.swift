@@ -39,27 +39,32 @@ enum Report {
         return lines.joined(separator: "\n")
     }
 
-    /// An evaluation as JSON: loss, accuracy, confusion matrix and per-class report.
-    static func json(_ e: Evaluation, classNames: [String]?, allClasses: Bool = false) -> JSON {
+    /// An evaluation as JSON members: loss, accuracy, confusion matrix, per-class report and class names
+    /// (empty when neither the model nor the data names its classes).
+    static func members(_ e: Evaluation, classNames: [String], allClasses: Bool = false) -> [(key: String, value: JSON)] {
         let report = allClasses ? e.confusion.reportOverAllClasses : e.confusion.report
-        func scores(_ s: ClassificationReport.Scores) -> JSON {
-            .object([("precision", .number(s.precision)), ("recall", .number(s.recall)), ("f1", .number(s.f1)),
-                     ("support", .int(s.support))])
+        func scores(_ s: ClassificationReport.Scores) -> [(key: String, value: JSON)] {
+            [("precision", .number(s.precision)), ("recall", .number(s.recall)), ("f1", .number(s.f1)), ("support", .int(s.support))]
         }
-        var members: [(key: String, value: JSON)] = [
-            ("samples", .int(e.trueClasses.count)), ("loss", .number(e.loss)), ("loss_function", .string(e.lossName)),
+        let classes: [JSON] = zip(report.labels, report.classes).map { label, s in
+            .object(classReference(label, classNames: classNames) + scores(s))
+        }
+        return [("samples", .int(e.trueClasses.count))] + JSONNumber.members("loss", e.loss) + [
+            ("loss_function", .string(e.lossName)),
             ("accuracy", .number(e.accuracy)),
             ("confusion_matrix", .array(e.confusion.counts.map { .ints($0) })),
+            ("classification_report", .object([
+                ("classes", .array(classes)),
+                ("macro_avg", .object(scores(report.macroAverage))), ("weighted_avg", .object(scores(report.weightedAverage))),
+            ])),
+            ("class_names", .array(classNames.map { .string($0) })),
         ]
-        let names = report.labels.map { i in classNames.flatMap { i < $0.count ? $0[i] : nil } ?? String(i) }
-        members.append(("classification_report", .object([
-            ("classes", .array(zip(zip(names, report.labels), report.classes).map { named, s in
-                scores(s).setting("class", to: .string(named.0)).setting("label", to: .int(named.1))
-            })),
-            ("macro_avg", scores(report.macroAverage)), ("weighted_avg", scores(report.weightedAverage)),
-        ])))
-        if let classNames { members.append(("class_names", .array(classNames.map { .string($0) }))) }
-        return .object(members)
+    }
+
+    /// How every JSON document names a class: `class`, its index, and `name`, its name exactly
+    /// as given (not escaped), or `null` when it has none.
+    static func classReference(_ index: Int, classNames: [String]) -> [(key: String, value: JSON)] {
+        [("class", .int(index)), ("name", index >= 0 && index < classNames.count ? .string(classNames[index]) : .null)]
     }
 }
 

@@ -210,16 +210,14 @@ struct TrainCommand: ParsableCommand {
 
     func report(model: Sequential, history: History, evaluation: Evaluation?, trainSeconds: Double, classNames: [String]) throws {
         if json {
+            // The model and history objects are those of `inspect --json`.
             var members: [(key: String, value: JSON)] = [
-                ("model", .object([
-                    ("layers", .array(model.architecture.layers.map { .string("\($0.className)(\($0.name))") })),
-                    ("parameters", .int(model.parameterCount.trainable + model.parameterCount.nonTrainable)),
-                ])),
+                ("model", InspectionJSON.model(model)),
                 ("training_seconds", .number(trainSeconds)),
-                ("history", history.json),
+                ("history", InspectionJSON.history(history)),
             ]
-            if let evaluation { members.append(("test", Report.json(evaluation, classNames: classNames.isEmpty ? nil : classNames))) }
-            Console.out(JSON.object(members).serialized(pretty: true))
+            if let evaluation { members.append(("test", .object(Report.members(evaluation, classNames: classNames)))) }
+            JSONContract.print(members)
             return
         }
         Console.out("Trained in \(fixed(trainSeconds, 2)) s")

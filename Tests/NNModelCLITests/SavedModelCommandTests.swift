@@ -114,7 +114,7 @@ import Testing
         try NPYArray.write(floats: labels.map(Float.init), shape: [20], to: folder + "/sub-y.npy")
         let args = ["evaluate", model, "--input", folder + "/sub-x.npy", "--labels", folder + "/sub-y.npy"]
         let json = try CLIFixtures.json(CLIFixtures.run(args + ["--json"]).out)
-        let reported = json["classification_report"]?["classes"]?.arrayValue?.compactMap { $0["label"]?.intValue } ?? []
+        let reported = json["classification_report"]?["classes"]?.arrayValue?.compactMap { $0["class"]?.intValue } ?? []
         let matrix = json["confusion_matrix"]?.arrayValue?.map { $0.arrayValue?.compactMap(\.intValue) ?? [] } ?? []
         let present = (0..<10).filter { i in matrix[i].reduce(0, +) > 0 || matrix.reduce(0) { $0 + $1[i] } > 0 }
         #expect(reported == present && !present.isEmpty && present.count <= 10)

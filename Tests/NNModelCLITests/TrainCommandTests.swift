@@ -34,7 +34,7 @@ import Testing
         let accuracy = try #require(json["test"]?["accuracy"]?.doubleValue)
         #expect(accuracy > 0.6, "SGD on 3000 images should learn something")
         #expect(json["test"]?["confusion_matrix"]?.arrayValue?.count == 10)
-        #expect(json["model"]?["parameters"]?.intValue == 784 * 32 + 32 + 32 * 10 + 10)
+        #expect(json["model"]?["parameters"]?["total"]?.intValue == 784 * 32 + 32 + 32 * 10 + 10)
         #expect(r.err.contains("Epoch 1/1"), "progress goes to stderr with --json")
     }
 

@@ -1,0 +1,359 @@
+import Foundation
+import NNModel
+@testable import NNModelCLI
+import NNTestSupport
+import Testing
+
+/// Every `--json` document conforms to `docs/json-schema/` (no member missing, none retyped, none undocumented,
+/// no number as a string), and `docs/JSON.md` lists exactly the members the schema files do.
+@Suite(.serialized) struct JSONContractTests {
+    static let schemaFolder = Repository.root + "/docs/json-schema"
+    static let page = Repository.root + "/docs/JSON.md"
+    /// The documents: `docs/JSON.md`'s section `## <name>`, `docs/json-schema/<schema>.json`.
+    static let documents = ["train", "inspect", "evaluate", "predict", "convert", "convert --output-dir", "diff"]
+
+    /// The schema file of a document (`convert --output-dir` → `convert-output-dir.json`).
+    static func schemaFile(_ document: String) -> String { document.replacingOccurrences(of: " --", with: "-") + ".json" }
+
+    /// A command run with `--json` and the schema its output must follow.
+    struct Invocation: Sendable, CustomStringConvertible {
+        var description: String
+        var schema: String
+        var status: Int32 = 0
+        var arguments: @Sendable () throws -> [String]
+    }
+
+    /// Models and data the invocations use, made once: conversions, a model that differs, one without class names.
+    enum Files {
+        static let folder = CLIFixtures.temporaryFolder() + "/json-contract"
+        static var model: String { CLIFixtures.trainedModel }
+        static var data: String { CLIFixtures.smallDataset }
+
+        static let h5: String = convert(to: "model.h5")
+        static let keras: String = convert(to: "model.keras")
+
+        /// The trained model with one weight changed.
+        static let changed: String = {
+            let path = folder + "/changed.nnm"
+            if var m = try? ModelFile.load(model) {
+                var weights = m.weights
+                weights[0][flat: 0] += 1
+                try? m.setWeights(weights)
+                try? ModelFile.save(m, to: path)
+            }
+            return path
+        }()
+
+        /// The trained model without class names, and five unlabelled test samples as `.npy`.
+        static let unnamed: (model: String, input: String) = {
+            let path = folder + "/unnamed.nnm", input = folder + "/x.npy"
+            if var m = try? ModelFile.load(model) {
+                m.metadata.classNames = nil
+                try? ModelFile.save(m, to: path)
+            }
+            if let test = try? DataSource(data).load(.test).slice(0..<5), case let .uint8(pixels, _) = test.features {
+                try? NPYArray.write(floats: pixels.map { Float($0) / 255 }, shape: [5, 28, 28], to: input)
+            }
+            return (path, input)
+        }()
+
+        /// The trained model with a NaN weight: every output, and so the loss, is NaN.
+        static let diverged: String = {
+            let path = folder + "/nan.nnm"
+            if var m = try? ModelFile.load(model) {
+                var weights = m.weights
+                weights[0][flat: 0] = .nan
+                try? m.setWeights(weights)
+                try? ModelFile.save(m, to: path)
+            }
+            return path
+        }()
+
+        /// A text file where a model is expected.
+        static let notAModel: String = {
+            try? FileManager.default.createDirectory(atPath: folder + "/many", withIntermediateDirectories: true)
+            try? "label,pixel1\n".write(toFile: folder + "/notes.txt", atomically: true, encoding: .utf8)
+            return folder + "/notes.txt"
+        }()
+
+        static func convert(to name: String) -> String {
+            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            _ = CLIFixtures.run(["convert", model, folder + "/" + name])
+            return folder + "/" + name
+        }
+    }
+
+    static let invocations: [Invocation] = [
+        Invocation(description: "train", schema: "train") {
+            ["train", "--data", Files.data, "--epochs", "1", "--hidden", "8", "--validation-split", "0.1", "--json", "--quiet"]
+        },
+        Invocation(description: "inspect --tensors", schema: "inspect") { ["inspect", Files.model, "--json", "--tensors"] },
+        Invocation(description: "inspect --no-verify", schema: "inspect") { ["inspect", Files.model, "--json", "--no-verify"] },
+        Invocation(description: "inspect .h5", schema: "inspect") { ["inspect", Files.h5, "--json", "--tensors"] },
+        Invocation(description: "inspect .keras", schema: "inspect") { ["inspect", Files.keras, "--json"] },
+        Invocation(description: "inspect NaN weights", schema: "inspect") { ["inspect", Files.diverged, "--json", "--tensors"] },
+        Invocation(description: "evaluate", schema: "evaluate") { ["evaluate", Files.model, "--data", Files.data, "--json"] },
+        Invocation(description: "evaluate --all-classes", schema: "evaluate") {
+            ["evaluate", Files.model, "--data", Files.data, "--json", "--all-classes"]
+        },
+        Invocation(description: "evaluate NaN loss", schema: "evaluate") { ["evaluate", Files.diverged, "--data", Files.data, "--json"] },
+        Invocation(description: "predict", schema: "predict") {
+            ["predict", Files.model, "--data", Files.data, "--limit", "3", "--top-k", "2", "--json"]
+        },
+        Invocation(description: "predict without class names or labels", schema: "predict") {
+            ["predict", Files.unnamed.model, "--input", Files.unnamed.input, "--top-k", "3", "--json"]
+        },
+        Invocation(description: "predict NaN", schema: "predict") { ["predict", Files.diverged, "--data", Files.data, "--limit", "2", "--json"] },
+        Invocation(description: "convert to .h5", schema: "convert") { ["convert", Files.model, Files.folder + "/c.h5", "--json"] },
+        Invocation(description: "convert from .keras", schema: "convert") { ["convert", Files.keras, Files.folder + "/c.nnm", "--json"] },
+        Invocation(description: "convert --strip-optimizer", schema: "convert") {
+            ["convert", Files.model, Files.folder + "/s.nnm", "--strip-optimizer", "--json"]
+        },
+        Invocation(description: "convert --output-dir, one failing", schema: "convert-output-dir", status: 65) {
+            ["convert", Files.model, Files.keras, Files.notAModel, "--output-dir", Files.folder + "/many", "--format", "onnx", "--json"]
+        },
+        Invocation(description: "diff equal", schema: "diff") { ["diff", Files.model, Files.h5, "--json"] },
+        Invocation(description: "diff different", schema: "diff", status: 1) { ["diff", Files.model, Files.changed, "--json"] },
+    ]
+
+    static func schemas() throws -> JSONSchemaSubset { try JSONSchemaSubset(folder: schemaFolder) }
+
+    /// The invocation described as `name`.
+    static func invocation(_ name: String) throws -> Invocation {
+        try #require(invocations.first { $0.description == name })
+    }
+
+    /// One `train --json` document, made once for the breakage tests.
+    static let trainDocument: JSON? = try? document(invocations[0])
+
+    /// Runs `invocation` and parses its standard output.
+    static func document(_ invocation: Invocation) throws -> JSON {
+        let r = CLIFixtures.run(try invocation.arguments())
+        try #require(r.status == invocation.status, "exit \(r.status): \(r.err)")
+        return try CLIFixtures.json(r.out)
+    }
+
+    // MARK: - The output follows the schema
+
+    @Test(arguments: invocations)
+    func outputConformsToTheSchema(_ invocation: Invocation) throws {
+        let document = try Self.document(invocation)
+        #expect(document.objectValue?.first?.key == "schema_version")
+        #expect(document["schema_version"]?.intValue == JSONContract.schemaVersion)
+        let errors = try Self.schemas().errors(document, file: invocation.schema + ".json")
+        #expect(errors.isEmpty, "\(errors.joined(separator: "\n"))")
+    }
+
+    @Test func everyDocumentIsRun() {
+        #expect(Set(Self.invocations.map { $0.schema + ".json" }) == Set(Self.documents.map(Self.schemaFile)))
+    }
+
+    @Test func theOptimizerStateHasOneShape() throws {
+        let inspected = try Self.document(try Self.invocation("inspect --tensors"))["optimizer_state"]
+        let converted = try Self.document(try Self.invocation("convert to .h5"))["optimizer_state"]
+        #expect(inspected?["name"]?.stringValue == "adam" && converted == inspected)
+        #expect(try Self.document(try Self.invocation("convert --strip-optimizer"))["optimizer_state"] == .null)
+        let many = try Self.document(try Self.invocation("convert --output-dir, one failing"))
+        #expect(many["converted"]?.intValue == 2 && many["failed"]?.intValue == 1)
+        #expect(many["files"]?.arrayValue?.map { $0["ok"]?.boolValue } == [true, true, false])
+        #expect(many["files"]?.arrayValue?.first?["optimizer_state"] == .null, "ONNX stores no optimizer state")
+    }
+
+    @Test func trainListsTheLayerObjectsOfInspect() throws {
+        let output = CLIFixtures.temporaryFolder() + "/json-contract-train.nnm"
+        let train = try Self.document(Invocation(description: "train", schema: "train") {
+            ["train", "--data", Files.data, "--epochs", "1", "--hidden", "8", "--json", "--quiet", "--output", output]
+        })
+        let inspect = try Self.document(Invocation(description: "inspect", schema: "inspect") { ["inspect", output, "--json"] })
+        let layers = try #require(train["model"]?["layers"]?.arrayValue)
+        #expect(layers.map { $0["class_name"]?.stringValue } == ["Flatten", "Dense", "Dense"])
+        #expect(train["model"]?["layers"] == inspect["model"]?["layers"])
+        #expect(train["model"]?["parameters"] == inspect["model"]?["parameters"])
+    }
+
+    @Test func classesAreAnIndexAndANameOrNull() throws {
+        let named = try Self.document(try Self.invocation("evaluate"))
+        let first = try #require(named["classification_report"]?["classes"]?.arrayValue?.first)
+        #expect(first["class"]?.intValue == 0 && first["name"]?.stringValue == "T-shirt/top")
+        #expect(named["class_names"]?.arrayValue?.count == 10)
+        let unnamed = try Self.document(try Self.invocation("predict without class names or labels"))
+        #expect(unnamed["class_names"] == .array([]))
+        let prediction = try #require(unnamed["predictions"]?.arrayValue?.first)
+        #expect(prediction["class"]?.intValue != nil && prediction["name"] == .null && prediction["true_class"] == nil)
+        #expect(prediction["top"]?.arrayValue?.allSatisfy { $0["name"] == .null } == true)
+    }
+
+    @Test func nonFiniteNumbersAreNullWithAFlag() throws {
+        let evaluation = try Self.document(try Self.invocation("evaluate NaN loss"))
+        #expect(evaluation["loss"] == .null && evaluation["loss_nonfinite"]?.stringValue == "nan")
+        let predictions = try Self.document(try Self.invocation("predict NaN"))
+        let first = try #require(predictions["predictions"]?.arrayValue?.first)
+        #expect(first["probability"] == .null && first["probability_nonfinite"]?.stringValue == "nan")
+        let finite = try Self.document(try Self.invocation("evaluate"))
+        #expect(finite["loss"]?.doubleValue != nil && finite["loss_nonfinite"] == nil)
+    }
+
+    @Test func historyArraysFlagNonFiniteElements() throws {
+        let history = History(epochs: [EpochRecord(epoch: 1, loss: 0.5, accuracy: 0.8, seconds: 1),
+                                       EpochRecord(epoch: 2, loss: .nan, accuracy: 0.1, seconds: 1),
+                                       EpochRecord(epoch: 3, loss: -.infinity, accuracy: 0.1, seconds: 1)])
+        let json = InspectionJSON.history(history)
+        #expect(json["loss"] == [0.5, nil, nil])
+        #expect(json["loss_nonfinite"] == [nil, "nan", "-inf"])
+        #expect(json["accuracy_nonfinite"] == nil)
+        let errors = try Self.schemas().errors(json, definition: "history")
+        #expect(errors.isEmpty, "\(errors)")
+    }
+
+    // MARK: - The test fails when the contract breaks
+
+    /// A change to a real document and the error the validator must report.
+    struct Breakage: Sendable, CustomStringConvertible {
+        var description: String
+        var expected: String
+        var change: @Sendable (JSON) -> JSON
+    }
+
+    static let breakages: [Breakage] = [
+        Breakage(description: "a required member removed", expected: "missing required member 'training_seconds'") {
+            .object(($0.objectValue ?? []).filter { $0.key != "training_seconds" })
+        },
+        Breakage(description: "a member retyped", expected: "$.training_seconds: expected number, found a string") {
+            $0.setting("training_seconds", to: "1.5")
+        },
+        Breakage(description: "an integer that is not one", expected: "$.history.epoch[0]: expected integer") {
+            $0.setting("history", to: ($0["history"] ?? .null).setting("epoch", to: [1.5]))
+        },
+        Breakage(description: "an undocumented member", expected: "member 'learning_rate' is not in the schema") {
+            $0.setting("learning_rate", to: 0.001)
+        },
+        Breakage(description: "layers as strings, as before schema_version", expected: "$.model.layers[0]: expected object") {
+            $0.setting("model", to: ($0["model"] ?? .null).setting("layers", to: ["Dense(dense)"]))
+        },
+        Breakage(description: "another schema_version", expected: "$.schema_version: 2 is not one of [1]") {
+            $0.setting("schema_version", to: 2)
+        },
+        Breakage(description: "a number as a string where strings are allowed", expected: "the number \"3\" is a string") {
+            $0.setting("test", to: ($0["test"] ?? .null).setting("class_names", to: ["3"]))
+        },
+        Breakage(description: "a wrong nonfinite kind", expected: "\"infinity\" is not one of") {
+            $0.setting("test", to: ($0["test"] ?? .null).setting("loss", to: nil).setting("loss_nonfinite", to: "infinity"))
+        },
+    ]
+
+    @Test(arguments: breakages)
+    func theValidatorCatches(_ breakage: Breakage) throws {
+        let document = try #require(Self.trainDocument)
+        let schemas = try Self.schemas()
+        #expect(schemas.errors(document, file: "train.json").isEmpty)
+        let errors = schemas.errors(breakage.change(document), file: "train.json")
+        #expect(errors.contains { $0.contains(breakage.expected) }, "\(errors)")
+    }
+
+    // MARK: - The page and the schema agree
+
+    @Test(arguments: documents)
+    func thePageListsTheSchemasMembers(_ document: String) throws {
+        let documented = try JSONPage(path: Self.page).rows(section: "## " + document)
+        let schema = try Self.schemas().rows(file: Self.schemaFile(document))
+        #expect(!schema.isEmpty)
+        #expect(documented == schema, "in JSON.md, not in the schema: \(Set(documented).subtracting(schema).sorted()); in the schema, not in JSON.md: \(Set(schema).subtracting(documented).sorted())")
+    }
+
+    @Test func thePageListsTheSharedObjectsMembers() throws {
+        let schemas = try Self.schemas()
+        let page = try JSONPage(path: Self.page)
+        let definitions = schemas.files["common.json"]?["$defs"]?.objectValue?.map(\.key) ?? []
+        #expect(definitions.contains("model") && definitions.contains("layer"))
+        #expect(Set(schemas.files.keys) == Set(Self.documents.map(Self.schemaFile) + ["common.json"]), "a schema file without a section")
+        for name in definitions {
+            let documented = page.rows(section: "### " + name), schema = schemas.rows(file: "common.json", definition: name)
+            #expect(documented == schema, "\(name): in JSON.md only: \(Set(documented).subtracting(schema).sorted()); in the schema only: \(Set(schema).subtracting(documented).sorted())")
+        }
+    }
+
+    @Test(arguments: documents)
+    func thePagesExampleConforms(_ document: String) throws {
+        let examples = try JSONPage(path: Self.page).jsonBlocks(section: "## " + document)
+        #expect(examples.count == 1)
+        for text in examples {
+            let example = try JSON(parsing: text)
+            #expect(example.objectValue?.first?.key == "schema_version")
+            let errors = try Self.schemas().errors(example, file: Self.schemaFile(document))
+            #expect(errors.isEmpty, "\(errors)")
+        }
+    }
+
+    @Test(arguments: documents)
+    func everySchemaHasTheCurrentVersion(_ document: String) throws {
+        let schema = try #require(try Self.schemas().files[Self.schemaFile(document)])
+        #expect(schema["properties"]?["schema_version"]?["enum"] == .array([.int(JSONContract.schemaVersion)]))
+        #expect(schema["required"]?.arrayValue?.first == "schema_version")
+    }
+}
+
+/// `docs/JSON.md` as the tests read it: sections by heading, their member tables and their JSON examples.
+struct JSONPage {
+    var lines: [String]
+
+    init(path: String) throws {
+        lines = try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: "\n")
+    }
+
+    /// The lines under `heading` (exactly, e.g. `## train`) up to the next heading, with a flag for code lines.
+    func section(_ heading: String) -> [(line: String, code: Bool)] {
+        var out: [(String, Bool)] = []
+        var inside = false, fence = false
+        for line in lines {
+            if line.hasPrefix("```") {
+                fence.toggle()
+                if inside { out.append((line, true)) }
+                continue
+            }
+            if !fence && line.hasPrefix("#") {
+                if inside { break }
+                inside = line == heading
+                continue
+            }
+            if inside { out.append((line, fence)) }
+        }
+        return out
+    }
+
+    /// The table rows of the section: path, type (links reduced to their text) and presence.
+    func rows(section heading: String) -> [JSONSchemaSubset.Row] {
+        section(heading).filter { !$0.code && $0.line.hasPrefix("| `") }.map { entry in
+            let cells = entry.line.split(separator: "|", omittingEmptySubsequences: false).dropFirst()
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+            let path = cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
+            return JSONSchemaSubset.Row(path: path, type: Self.linkText(cells[1]), presence: cells[2])
+        }.sorted()
+    }
+
+    /// The contents of the section's ```json blocks.
+    func jsonBlocks(section heading: String) -> [String] {
+        var blocks: [String] = []
+        var current: [String]?
+        for (line, code) in section(heading) where code {
+            if line == "```json" { current = [] } else if line == "```" {
+                if let current { blocks.append(current.joined(separator: "\n")) }
+                current = nil
+            } else {
+                current?.append(line)
+            }
+        }
+        return blocks
+    }
+
+    /// `[text](target)` as `text`.
+    static func linkText(_ cell: String) -> String {
+        var out = "", rest = Substring(cell)
+        while let open = rest.firstIndex(of: "["), let close = rest[open...].firstIndex(of: "]"),
+              rest.index(after: close) < rest.endIndex, rest[rest.index(after: close)] == "(",
+              let end = rest[close...].firstIndex(of: ")") {
+            out += String(rest[..<open]) + String(rest[rest.index(after: open)..<close])
+            rest = rest[rest.index(after: end)...]
+        }
+        return out + String(rest)
+    }
+}
