@@ -4,8 +4,8 @@
 /// The diagram knows nothing of models: the caller describes each box as a bold heading
 /// (`dense (Dense)`) and detail lines (`Output shape: (None, 128)`). Every box has the width of
 /// the widest one and is centred; text is centred in its box. All text is XML-escaped, and a line
-/// longer than ``maximumLineLength`` characters is cut with `…` (the whole text stays in the box's
-/// tooltip), so one long name cannot make every box enormous. The document grows linearly with
+/// longer than ``maximumLineLength`` characters is cut in the middle with `…` (the whole text
+/// stays in the box's tooltip), so one long name cannot make every box enormous. The document grows linearly with
 /// the number of boxes and the length of their text.
 package struct LayerDiagram: Sendable, Equatable {
     /// How a box is drawn.
@@ -167,16 +167,12 @@ extension LayerDiagram {
         return M.padding + M.headingLineHeight + body + M.padding - (details == 0 ? 4 : 2)
     }
 
-    /// `line` cut to ``maximumLineLength`` characters, ending in `…` when cut.
+    /// `line` cut to ``maximumLineLength`` characters when longer: its start, `…` and its end (which
+    /// holds the class in `name (Class)` and a name's distinguishing suffix such as `_12`).
     static func clipped(_ line: String) -> String {
-        var count = 0
-        var end = line.startIndex
-        while end < line.endIndex {
-            if count == maximumLineLength { return String(line[..<line.index(before: end)]) + "…" }
-            count += 1
-            end = line.index(after: end)
-        }
-        return line
+        guard line.count > maximumLineLength else { return line }
+        let tail = (maximumLineLength - 1) / 3
+        return String(line.prefix(maximumLineLength - 1 - tail)) + "…" + String(line.suffix(tail))
     }
 
     /// The fill and border colours of a style.

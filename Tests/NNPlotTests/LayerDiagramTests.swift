@@ -51,12 +51,15 @@ struct LayerDiagramTests {
     }
 
     @Test func longLinesAreCutAndKeptWholeInTheTooltip() throws {
-        let long = String(repeating: "wide_layer_", count: 1000)
+        let long = String(repeating: "wide_layer_", count: 1000) + "12 (Dense)"
         let root = try parseStandaloneSVG(try LayerDiagram(title: "m", boxes: [
             .init(heading: long, details: ["Params: 0"]), .init(heading: "short (Dense)"),
         ]).svg())
         let heading = try #require(texts(in: root).first { $0.hasPrefix("wide_layer_") })
-        #expect(heading.count == LayerDiagram.maximumLineLength && heading.hasSuffix("…"))
+        // Cut in the middle: the start, "…", and the end with the layer's number and class.
+        #expect(heading.count == LayerDiagram.maximumLineLength)
+        let parts = heading.split(separator: "…")
+        #expect(parts.count == 2 && long.hasPrefix(parts[0]) && long.hasSuffix(parts[1]) && heading.hasSuffix("_12 (Dense)"))
         #expect((root.number("width") ?? .infinity) < 1400)
         let tooltips = root.elements(named: "title").map(\.text)
         #expect(tooltips.contains(long + "\nParams: 0"))
