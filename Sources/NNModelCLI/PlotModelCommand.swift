@@ -9,8 +9,8 @@ struct PlotModelCommand: ParsableCommand {
         discussion: """
         Like Keras's plot_model(show_shapes=True): the input and each layer as a box (name, class, \
         activation, output shape, parameters) joined by arrows, under the model's name and total \
-        parameters. FILE is any model file `inspect` reads; only its architecture is read, not the \
-        weights (as `inspect --no-verify`).
+        parameters. FILE is any model file `inspect` reads. Checksums are not verified, as with \
+        `inspect --no-verify` (of a .nnm file only the header is read).
 
         Examples:
           nnmodel plot model model.nnm --output model.svg
