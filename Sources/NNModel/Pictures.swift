@@ -2,8 +2,8 @@ import NNCore
 import NNPlot
 import NNSystem
 
-/// The pictures nnmodel draws: training curves and confusion heatmaps (SVG) and grids of
-/// predicted samples (PNG), written atomically.
+/// The pictures nnmodel draws: training curves, confusion heatmaps and model diagrams (SVG) and
+/// grids of predicted samples (PNG), written atomically.
 public enum Pictures {
     /// Loss and accuracy per epoch, training and validation, as an SVG document.
     public static func trainingCurves(_ history: History, title: String? = nil) throws -> String {

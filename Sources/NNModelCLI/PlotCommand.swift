@@ -13,8 +13,9 @@ struct PlotCommand: ParsableCommand {
         Examples:
           nnmodel plot history model.nnm --output curves.svg
           nnmodel plot history history.csv -o curves.svg
+          nnmodel plot model model.nnm --output model.svg
         """,
-        subcommands: [PlotHistoryCommand.self]
+        subcommands: [PlotHistoryCommand.self, PlotModelCommand.self]
     )
 }
 

@@ -25,6 +25,8 @@ public enum PlotError: NNError, Equatable, Sendable {
     case negativeCount(row: Int, column: Int, value: Int)
     /// A grid layout parameter (such as the column count) is out of range.
     case invalidLayout(String)
+    /// A diagram was asked for more boxes than it draws.
+    case tooManyBoxes(count: Int, limit: Int)
     /// zlib failed while compressing PNG data.
     case compressionFailed(code: Int32, message: String)
 
@@ -50,6 +52,8 @@ public enum PlotError: NNError, Equatable, Sendable {
             return "confusion matrix entry [\(row)][\(column)] is \(value); counts cannot be negative"
         case let .invalidLayout(message):
             return "invalid layout: \(message)"
+        case let .tooManyBoxes(count, limit):
+            return "a diagram of \(count) boxes is too large to draw: at most \(limit)"
         case let .compressionFailed(code, message):
             return "zlib compression failed (code \(code)): \(message)"
         }

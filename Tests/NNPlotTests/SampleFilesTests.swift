@@ -35,6 +35,8 @@ struct SampleFilesTests {
             counts: [[5, 1], [0, 3]], classNames: ["cat <&> \"dog\"", "Ankle boot"],
             title: "Two classes with a title much wider than the matrix"))
 
+        svg("layers.svg", try LayerDiagramTests.seed.svg())
+
         let grid = FashionSamples.gridSamples()
         let gridImage = try ImageGrid.render(images: grid.images, width: 28, height: 28,
                                              captions: grid.captions, verdicts: grid.verdicts)
@@ -55,7 +57,7 @@ struct SampleFilesTests {
 
     @Test func renderAndOptionallyWriteSamples() throws {
         let files = try Self.samples()
-        #expect(files.count == 8)
+        #expect(files.count == 9)
         for (name, bytes) in files where name.hasSuffix(".svg") {
             _ = try XMLTreeBuilder.parse(String(decoding: bytes, as: UTF8.self))
         }
