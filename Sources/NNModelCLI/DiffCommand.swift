@@ -9,7 +9,10 @@ struct DiffCommand: ParsableCommand {
         discussion: """
         Elements are equal when |a - b| <= tolerance + relative-tolerance * |b| (NumPy's allclose); \
         the default demands exact equality. Exit status 0 when the models are equal, 1 when they differ. \
-        Metadata and optimizer-state differences are reported but do not count.         A float16 copy: --relative-tolerance 1e-3 (float16 keeps 11 significant bits) with         --tolerance 1e-7 (values below float16's normal range round to steps of 6e-8);         bfloat16: --relative-tolerance 1e-2.
+        Metadata and optimizer-state differences are reported but do not count. \
+        A float16 copy: --relative-tolerance 1e-3 (float16 keeps 11 significant bits) with \
+        --tolerance 1e-7 (values below float16's normal range round to steps of 6e-8); \
+        bfloat16: --relative-tolerance 1e-2.
 
         Examples:
           nnmodel diff model.nnm model.h5

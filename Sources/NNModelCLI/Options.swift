@@ -39,13 +39,16 @@ struct LayerSizes: ExpressibleByArgument {
     var sizes: [Int]
 
     init?(argument: String) {
+        if argument == "none" {
+            sizes = []
+            return
+        }
         let parts = argument.split(separator: ",", omittingEmptySubsequences: false)
         var sizes: [Int] = []
         for p in parts {
             guard let n = Int(p.trimmingCharacters(in: " ")), n > 0 else { return nil }
             sizes.append(n)
         }
-        if argument.isEmpty || argument == "none" { sizes = [] }
         self.sizes = sizes
     }
 

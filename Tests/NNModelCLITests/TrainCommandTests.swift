@@ -103,6 +103,15 @@ import Testing
         #expect(!NNModelCommand.isNegativeNumber("-") && !NNModelCommand.isNegativeNumber("-x") && !NNModelCommand.isNegativeNumber("--1"))
     }
 
+    /// `--hidden none`, as its help says, trains a model with no hidden layer (it was refused).
+    @Test func hiddenNoneTrainsWithoutAHiddenLayer() throws {
+        let folder = CLIFixtures.temporaryFolder()
+        let out = folder + "/no-hidden.nnm"
+        let r = CLIFixtures.run(["train", "--data", CLIFixtures.smallDataset, "--hidden", "none", "--epochs", "1", "-q", "--output", out])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(try ModelFile.load(out).architecture.layers.map(\.className) == ["Flatten", "Dense"])
+    }
+
     @Test func noArgumentsPrintsTheOverviewAndIsAUsageError() {
         let r = CLIFixtures.run([])
         #expect(r.status == 64)
