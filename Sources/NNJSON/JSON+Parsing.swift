@@ -240,42 +240,40 @@ struct JSONParser {
     }
 
     mutating func parseString() throws(JSONParseError) -> String {
+        let start = index
         index += 1  // opening quote
-        var scalars = String.UnicodeScalarView()
+        // The bytes of the string, unescaped, validated as UTF-8 once at the end: one pass and
+        // one growing buffer, whatever mix of text and escapes the string holds (appending to a
+        // String run by run was quadratic on such strings).
+        var utf8: [UInt8] = []
         var runStart = index
-        func flushRun(_ p: JSONParser, _ scalars: inout String.UnicodeScalarView, upTo end: Int)
-            throws(JSONParseError)
-        {
-            guard runStart < end else { return }
-            guard let s = String(validating: p.bytes[runStart..<end], as: UTF8.self) else {
-                throw JSONParseError(reason: "invalid UTF-8 in a string", offset: runStart)
-            }
-            scalars.append(contentsOf: s.unicodeScalars)
-        }
         while true {
             guard index < bytes.count else { throw fail("unterminated string") }
             let c = bytes[index]
             if c == UInt8(ascii: "\"") {
-                try flushRun(self, &scalars, upTo: index)
+                utf8.append(contentsOf: bytes[runStart..<index])
                 index += 1
-                return String(scalars)
+                guard let text = String(validating: utf8, as: UTF8.self) else {
+                    throw JSONParseError(reason: "invalid UTF-8 in a string", offset: start)
+                }
+                return text
             }
             if c < 0x20 { throw fail("control character in a string") }
             if c != UInt8(ascii: "\\") { index += 1; continue }
-            try flushRun(self, &scalars, upTo: index)
+            utf8.append(contentsOf: bytes[runStart..<index])
             index += 1
             guard index < bytes.count else { throw fail("unterminated escape") }
             let e = bytes[index]
             index += 1
             switch e {
-            case UInt8(ascii: "\""): scalars.append("\"")
-            case UInt8(ascii: "\\"): scalars.append("\\")
-            case UInt8(ascii: "/"): scalars.append("/")
-            case UInt8(ascii: "b"): scalars.append("\u{08}")
-            case UInt8(ascii: "f"): scalars.append("\u{0C}")
-            case UInt8(ascii: "n"): scalars.append("\n")
-            case UInt8(ascii: "r"): scalars.append("\r")
-            case UInt8(ascii: "t"): scalars.append("\t")
+            case UInt8(ascii: "\""): utf8.append(UInt8(ascii: "\""))
+            case UInt8(ascii: "\\"): utf8.append(UInt8(ascii: "\\"))
+            case UInt8(ascii: "/"): utf8.append(UInt8(ascii: "/"))
+            case UInt8(ascii: "b"): utf8.append(0x08)
+            case UInt8(ascii: "f"): utf8.append(0x0C)
+            case UInt8(ascii: "n"): utf8.append(0x0A)
+            case UInt8(ascii: "r"): utf8.append(0x0D)
+            case UInt8(ascii: "t"): utf8.append(0x09)
             case UInt8(ascii: "u"):
                 var code = try parseHex4()
                 if (0xD800..<0xDC00).contains(code) {
@@ -289,7 +287,7 @@ struct JSONParser {
                     throw fail("unpaired surrogate")
                 }
                 guard let scalar = Unicode.Scalar(code) else { throw fail("invalid \\u escape") }
-                scalars.append(scalar)
+                utf8.append(contentsOf: UTF8.encode(scalar).map { Array($0) } ?? [])
             default: throw fail("invalid escape '\\\(printable(e))'")
             }
             runStart = index
