@@ -73,7 +73,7 @@ extension KerasFileInfo {
     func description(givenArchitecture: Bool) -> FileDescription {
         FileDescription(path: path, format: layout == .archive ? .keras : .h5, layout: layout.rawValue,
                         fileSize: (try? FileReader.size(of: path)) ?? 0, weightsDType: weightsDType, kerasVersion: kerasVersion,
-                        backend: backend, writtenByNNModel: writtenByNNModel,
+                        backend: backend, writtenByNNModel: writtenByNNModel, producer: producer,
                         architectureGivenSeparately: givenArchitecture || !layout.hasArchitecture)
     }
 }

@@ -88,6 +88,7 @@ package enum KerasReader {
             var info = KerasFileInfo(path: path, layout: .legacyModel, kerasVersion: try root.stringAttribute("keras_version"),
                                      backend: try root.stringAttribute("backend"), weightsDType: .float32,
                                      writtenByNNModel: try root.hasAttribute(KerasHDF5Writer.versionAttribute))
+            if info.writtenByNNModel { info.producer = try root.stringAttribute(KerasHDF5Writer.versionAttribute) }
             let architecture: ModelArchitecture
             let weights: [Tensor]
             var optimizerState: OptimizerState?
@@ -124,6 +125,7 @@ package enum KerasReader {
             if !info.writtenByNNModel, override == nil {
                 try checkActivationSemantics(architecture, kerasVersion: info.kerasVersion, path: path)
             }
+            if !info.writtenByNNModel { info.producer = info.kerasVersion.map { "keras \($0)" } }
             if metadata.producer == nil, let v = info.kerasVersion {
                 metadata.producer = "keras \(v)" + (info.backend.map { " (\($0))" } ?? "")
             }
@@ -190,7 +192,7 @@ package enum KerasReader {
     {
         var metadata = ModelMetadata()
         var info = KerasFileInfo(path: path, layout: .archive, kerasVersion: nil, backend: nil, weightsDType: .float32,
-                                 writtenByNNModel: false)
+                                 writtenByNNModel: false, producer: nil)
         let configBytes = try member(archive, "config.json", path: path, archiveSize: archiveSize, limit: maximumJSONMemberSize)
         let config = try parseJSON(configBytes, path: path, field: "config.json")
         let architecture: ModelArchitecture
@@ -220,6 +222,8 @@ package enum KerasReader {
         var optimizerState: OptimizerState?
         try KerasImportError.mapping(path: storePath, field: "root attributes") {
             info.writtenByNNModel = try storeRoot.hasAttribute(KerasHDF5Writer.versionAttribute)
+            info.producer = info.writtenByNNModel ? try storeRoot.stringAttribute(KerasHDF5Writer.versionAttribute)
+                : info.kerasVersion.map { "keras \($0)" }
             if info.writtenByNNModel {
                 try KerasArchiveWriter.readExtras(storeRoot, path: storePath, architecture: architecture, metadata: &metadata,
                                                   optimizerState: &optimizerState)

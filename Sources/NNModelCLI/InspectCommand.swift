@@ -49,19 +49,12 @@ enum InspectionText {
         var out: [String] = []
         let arch = info.architecture
         out.append("Model: \"\(shown(arch.name))\"")
-        var table = BoxTable(headers: ["Layer (type)", "Output Shape", "Param #"], rightAligned: [2])
+        var table = BoxTable(headers: ["Layer (type)", "Output Shape", "Param #", "Details"], rightAligned: [2])
         let shapes = (try? arch.validated()) ?? []
         let counts = arch.parameterCounts()
         for (i, layer) in arch.layers.enumerated() {
-            var type = layer.className
-            switch layer.kind {
-            case let .dense(d): type += ", \(d.activation.kerasName)" + (d.useBias ? "" : ", no bias")
-            case let .activation(a): type += ", \(a.kerasName)"
-            case let .dropout(rate): type += ", \(rate)"
-            case .flatten: break
-            }
-            if !layer.trainable { type += ", frozen" }
-            table.rows.append(["\(layer.name) (\(type))", i < shapes.count ? Formatting.shape(shapes[i]) : "?", Formatting.grouped(counts[i])])
+            table.rows.append(["\(layer.name) (\(layer.className))", i < shapes.count ? Formatting.shape(shapes[i]) : "?",
+                               Formatting.grouped(counts[i]), details(layer)])
         }
         out.append(table.render())
         let (trainable, frozen) = info.parameterCounts
@@ -140,15 +133,49 @@ enum InspectionText {
 }
 
 extension InspectionText {
+    /// What the summary table's type column does not say about a layer, in Keras's config terms
+    /// (`activation=relu`, `use_bias=false`, `rate=0.2`, `trainable=false`); the type column
+    /// holds the class alone, as Keras's `summary()` does.
+    static func details(_ layer: Layer) -> String {
+        var parts: [String] = []
+        switch layer.kind {
+        case let .dense(d):
+            parts.append("activation=\(d.activation.kerasName)")
+            if !d.useBias { parts.append("use_bias=false") }
+        case let .activation(a): parts.append("activation=\(a.kerasName)")
+        case let .dropout(rate): parts.append("rate=\(rate)")
+        case .flatten: break
+        }
+        if !layer.trainable { parts.append("trainable=false") }
+        return parts.joined(separator: ", ")
+    }
+
     /// The format-specific facts of a file, in display order.
+    ///
+    /// A Keras file nnmodel wrote carries the `keras_version` (and `backend`) that Keras's loader
+    /// expects; it is reported as written by nnmodel, with those values as what they are, not as
+    /// the Keras that wrote it.
     static func fileFacts(_ file: FileDescription) -> [(String, String)] {
         var facts: [(String, String)] = []
         if let length = file.headerLength, let offset = file.dataOffset {
             facts.append(("Header", "\(length) bytes, data section at byte \(offset)"))
         }
-        if let v = file.kerasVersion { facts.append(("Keras version", v)) }
-        if let b = file.backend { facts.append(("Backend", b)) }
-        if file.writtenByNNModel { facts.append(("Written by", file.format == .h5 ? "nnmodel (Keras 2 legacy layout)" : file.format == .keras ? "nnmodel (Keras 3 layout)" : "nnmodel")) }
+        if file.writtenByNNModel {
+            let writer = file.producer ?? "nnmodel"
+            var recorded: [String] = []
+            if let v = file.kerasVersion { recorded.append("keras_version \(v)") }
+            if let b = file.backend { recorded.append("backend \(b)") }
+            let forKeras = recorded.isEmpty ? "" : "; \(recorded.joined(separator: " and ")) recorded for Keras's loader"
+            switch file.format {
+            case .h5: facts.append(("Written by", "\(writer) (Keras 2 legacy layout\(forKeras))"))
+            case .keras: facts.append(("Written by", "\(writer) (Keras 3 layout\(forKeras))"))
+            default: facts.append(("Written by", writer))
+            }
+        } else {
+            if let v = file.kerasVersion { facts.append(("Keras version", v)) }
+            if let b = file.backend { facts.append(("Backend", b)) }
+            if file.format != .nnm, let p = file.producer, file.kerasVersion == nil { facts.append(("Written by", p)) }
+        }
         if file.architectureGivenSeparately { facts.append(("Architecture", "given separately")) }
         return facts
     }
@@ -234,6 +261,7 @@ enum InspectionJSON {
         if let v = file.kerasVersion { o.append(("keras_version", .string(v))) }
         if let v = file.backend { o.append(("backend", .string(v))) }
         o.append(("written_by_nnmodel", .bool(file.writtenByNNModel)))
+        if let v = file.producer { o.append(("producer", .string(v))) }
         o.append(("architecture_given_separately", .bool(file.architectureGivenSeparately)))
         return .object(o)
     }

@@ -10,7 +10,7 @@ import Testing
     @Test func inspectShowsTheSummary() throws {
         let r = CLIFixtures.run(["inspect", model])
         #expect(r.status == 0, "\(r.err)")
-        for text in ["Model: \"sequential\"", "dense (Dense, relu)", "(None, 128)", "100,480", "1,290",
+        for text in ["Model: \"sequential\"", "dense (Dense)", "activation=relu", "(None, 128)", "100,480", "1,290",
                      "Total params: 101,770", "Format:", "nnm 1.0", "Storage dtype: float32", "all 12 tensors verify",
                      "Training history:", "Classes:", "Optimizer:"] {
             #expect(r.out.contains(text), "missing \(text)")
