@@ -170,21 +170,8 @@ package enum KerasReader {
         throws(KerasImportError) -> (model: Sequential, info: KerasFileInfo)
     {
         let path = name ?? diskPath
-        let file: ReadableFile
-        do { file = try ReadableFile(path: diskPath) } catch { throw .file(error) }
-        let entries: [KerasArchiveCheck.Entry]
-        switch KerasArchiveCheck.entries(of: file) {
-        case let .success(found): entries = found
-        case let .failure(problem): throw .invalidArchive(path: path, reason: problem.text)
-        }
-        if let encrypted = entries.first(where: \.encrypted) {
-            throw .invalidArchive(path: path, reason: "member '\(Excerpt.quote(encrypted.name))' is encrypted; Keras never encrypts its archives")
-        }
-        let archive: Archive
-        do { archive = try Archive(url: URL(fileURLWithPath: diskPath), accessMode: .read) } catch {
-            throw .invalidArchive(path: path, reason: "\(error)")
-        }
-        return try readArchive(archive, path: path, archiveSize: UInt64(file.size), architecture: override)
+        let (archive, size) = try openArchive(diskPath, name: path)
+        return try readArchive(archive, path: path, archiveSize: size, architecture: override)
     }
 
     static func readArchive(_ archive: Archive, path: String, archiveSize: UInt64, architecture override: ModelArchitecture?)
