@@ -1,41 +1,98 @@
 import ArgumentParser
 import NNModel
 
-/// `nnmodel inspect`: what a model file holds, Keras-summary style, or as JSON.
+/// `nnmodel inspect`: what model files hold, Keras-summary style, or as JSON; and what files
+/// nnmodel reads but cannot run hold, as h5ls and Netron show them.
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Describe a model file: layers, parameters, format, metadata, history, checksums.",
+        abstract: "Describe model files: layers, parameters, format, metadata, history, checksums.",
         discussion: """
-        Works on .nnm files and on every Keras file nnmodel reads. Checksums are verified unless \
-        --no-verify is given; with --no-verify only the header is read, so inspecting a large \
-        model is instant. Exit status 1 when a checksum does not match.
+        Works on every file nnmodel reads. Checksums are verified unless --no-verify is given; \
+        with --no-verify only the header is read, so inspecting a large model is instant.
+
+        A file nnmodel reads but cannot run is described too, with why it cannot run it (exit \
+        status 0): a Keras model with layers nnmodel does not support (its layers and configs as \
+        written, each unsupported one marked, and every stored array), a file of weights alone \
+        (its arrays; --architecture or --config makes it runnable), an ONNX graph that is not a \
+        plain chain (its nodes and initializers), or an HDF5 file that is not a Keras model (its \
+        datasets like h5ls -r, and its root attributes). In JSON, "runnable" says which.
+
+        With several files, each report follows a line '==> FILE <==' (as tail writes), and \
+        --json prints an array of documents, one per file in order ({"file", "error", \
+        "exit_status"} for a file that fails). A file that fails is reported on stderr and the \
+        others are still described. Exit status: the first failing file's (65 damaged or \
+        not a file nnmodel reads, 66 missing, 74 I/O error), else 1 when a checksum does not \
+        match, else 0.
 
         Examples:
           nnmodel inspect model.nnm
           nnmodel inspect model.nnm --tensors
           nnmodel inspect model.nnm --json --no-verify | jq .model.parameters
+          nnmodel inspect conv_model.keras weights.h5 data.h5
+          nnmodel inspect *.h5 --json | jq '.[] | {file, runnable}'
         """
     )
 
-    @Argument(help: ArgumentHelp("The model file.", valueName: "file")) var file: String
+    @Argument(help: ArgumentHelp("The files to describe.", valueName: "file")) var files: [String]
     @Flag(help: "List every tensor with dtype, shape, offset and value statistics.") var tensors = false
     @Flag(name: .customLong("no-verify"), help: "Do not read tensor data or check checksums.") var noVerify = false
-    @Flag(help: "Print everything as JSON.") var json = false
+    @Flag(help: "Print everything as JSON (an array of documents for several files).") var json = false
     @OptionGroup var architectureOptions: ArchitectureOptions
 
     func run() throws {
-        try runReportingErrors {
-            let info = try ModelFile.inspect(file, verify: !noVerify, statistics: tensors, architecture: try architectureOptions.load())
-            if json {
-                Console.out(InspectionJSON.json(info, includeTensors: true).serialized(pretty: true))
-            } else {
-                Console.out(InspectionText.render(info, tensors: tensors))
+        var architecture: ModelArchitecture?
+        try runReportingErrors { architecture = try architectureOptions.load() }
+        var documents: [JSON] = []
+        var firstFailure: Int32?
+        var checksumMismatch = false
+        for (index, file) in files.enumerated() {
+            do {
+                let report = try ModelFile.describe(file, verify: !noVerify, statistics: tensors, architecture: architecture)
+                if json {
+                    documents.append(ReportJSON.json(report))
+                } else {
+                    if files.count > 1 { Console.out((index > 0 ? "\n" : "") + "==> \(shown(file)) <==") }
+                    Console.out(ReportText.render(report, tensors: tensors))
+                }
+                if case let .model(info) = report, case let .failed(names) = info.checksums {
+                    printError("nnmodel: error: \(file): checksum mismatch in \(names.count == 1 ? "tensor" : "tensors") \(names.map { "'\($0)'" }.joined(separator: ", ")) (the file is damaged)")
+                    checksumMismatch = true
+                }
+            } catch {
+                let hint = ExitStatus.hint(for: error).map { "; \($0)" } ?? ""
+                printError("nnmodel: error: \(error)\(hint)")
+                let status = ExitStatus.code(for: error)
+                if firstFailure == nil { firstFailure = status }
+                if json, files.count > 1 {
+                    documents.append(.object([("file", .string(file)), ("error", .string("\(error)")), ("exit_status", .int(Int(status)))]))
+                }
             }
-            if case let .failed(names) = info.checksums {
-                printError("nnmodel: error: \(file): checksum mismatch in \(names.count == 1 ? "tensor" : "tensors") \(names.map { "'\($0)'" }.joined(separator: ", ")) (the file is damaged)")
-                throw ExitCode(ExitStatus.negative)
-            }
+        }
+        if json, !documents.isEmpty {
+            Console.out((files.count == 1 ? documents[0] : .array(documents)).serialized(pretty: true))
+        }
+        if let firstFailure { throw ExitCode(firstFailure) }
+        if checksumMismatch { throw ExitCode(ExitStatus.negative) }
+    }
+}
+
+/// The report of one file: the inspection of a model, or the listing of a file nnmodel cannot run.
+enum ReportText {
+    static func render(_ report: FileReport, tensors: Bool) -> String {
+        switch report {
+        case let .model(info): return InspectionText.render(info, tensors: tensors)
+        case let .listing(listing): return ListingText.render(listing, statistics: tensors)
+        }
+    }
+}
+
+/// The JSON document of one file (see ``ReportText``).
+enum ReportJSON {
+    static func json(_ report: FileReport) -> JSON {
+        switch report {
+        case let .model(info): return InspectionJSON.json(info, includeTensors: true)
+        case let .listing(listing): return ListingJSON.json(listing)
         }
     }
 }
@@ -203,6 +260,7 @@ enum InspectionJSON {
         let (trainable, frozen) = info.parameterCounts
         var members: [(key: String, value: JSON)] = [
             ("file", .string(info.path)), ("format", .string(info.file.formatName)), ("file_size", .int(info.file.fileSize)),
+            ("runnable", true),
             ("model", .object([
                 ("name", .string(arch.name)), ("input_shape", .ints(arch.inputShape)), ("layers", .array(layers)),
                 ("parameters", .object([("total", .int(trainable + frozen)), ("trainable", .int(trainable)),
