@@ -131,7 +131,8 @@ enum InspectionText {
         if arch.sourceDType != .float32 { facts.append(("Source dtype", "\(arch.sourceDType.rawValue) (computed in float32)")) }
         facts += fileFacts(info.file)
         let m = info.metadata
-        if let v = m.producer { facts.append(("Producer", v)) }
+        // Not twice: a Keras file nnmodel wrote has said "Written by" already.
+        if let v = m.producer, !(info.file.writtenByNNModel && v == info.file.producer) { facts.append(("Producer", v)) }
         if let v = m.createdAt { facts.append(("Created", v)) }
         if let v = m.dataset { facts.append(("Dataset", v)) }
         if let v = m.loss { facts.append(("Loss", v)) }
