@@ -215,6 +215,9 @@ enum ListingJSON {
         if let v = m.loss { meta.append(("loss", .string(v))) }
         if let v = m.optimizer { meta.append(("optimizer", v)) }
         members.append(("metadata", .object(meta)))
+        // As in an inspection's document: no history, no checksums checked.
+        members.append(("history", .null))
+        members.append(("checksums", .object([("checked", false), ("available", false)])))
         if !listing.attributes.isEmpty || listing.omittedAttributes > 0 {
             members.append(("attributes", .object(listing.attributes.map { ($0.name, $0.value) })))
             let cut = listing.attributes.filter { !$0.complete }.map { JSON.string($0.name) }

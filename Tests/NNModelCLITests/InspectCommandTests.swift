@@ -76,6 +76,7 @@ import Testing
         #expect(marked["config"]?["name"]?.stringValue == layer, "the config as written")
         #expect((json["tensors"]?.arrayValue?.count ?? 0) >= 4)
         #expect(json["details"]?["keras_version"]?.stringValue != nil)
+        #expect(json["history"]?.isNull == true && json["checksums"]?["checked"]?.boolValue == false, "an inspection's members")
     }
 
     /// evaluate, predict and convert still refuse such files, with the loader's message.
