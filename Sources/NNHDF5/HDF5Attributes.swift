@@ -94,6 +94,15 @@ extension HDF5Object {
         }
     }
 
+    /// The value of attribute `name` as stored: strings, numbers (converted to Double), or the
+    /// name of a type this library does not read. Nil when the attribute does not exist. At most
+    /// `maximumCount` elements are read (more is `implausibleSize`).
+    package func attributeValue(_ name: String, maximumCount: Int = HDF5Limits.maxAttributeElementCount)
+        throws(HDF5Error) -> HDF5AttributeValue?
+    {
+        try HDF5Library.locked { () throws(HDF5Error) in try readAttribute(name, maxElements: maximumCount) }
+    }
+
     /// A numeric attribute (integer or float, scalar or array) converted to Double.
     /// Nil when the attribute does not exist.
     package func numericAttribute(_ name: String) throws(HDF5Error) -> [Double]? {
@@ -218,13 +227,16 @@ extension HDF5Object {
 // MARK: - Internals
 
 /// The value of an attribute as read from the file.
-enum HDF5AttributeValue {
+package enum HDF5AttributeValue: Sendable, Equatable {
+    /// Strings; `scalar` for a scalar dataspace (one string), else an array.
     case strings([String], scalar: Bool)
+    /// Integers or floats converted to Double; `scalar` as for strings.
     case numbers([Double], scalar: Bool)
     /// A type this library does not read, described in words.
     case unsupported(String)
 
-    var summary: String {
+    /// What the value is, in words (`an array of 3 strings`).
+    package var summary: String {
         switch self {
         case let .strings(values, scalar): return scalar ? "a string" : "an array of \(values.count) strings"
         case let .numbers(values, scalar): return scalar ? "a number" : "an array of \(values.count) numbers"

@@ -196,6 +196,10 @@ package final class HDF5Dataset: HDF5Object, @unchecked Sendable {
         }
     }
 
+    /// Whether ``readFloats()`` can read the elements: integers and floating-point numbers
+    /// (bfloat16 included), not strings, compounds or other types.
+    package var readsAsNumbers: Bool { elementType.isNumeric || typeInfo.isConvertibleFloat }
+
     /// Throws `unsupportedType` unless the elements can be converted to numbers.
     private func requireNumeric(requested: String) throws(HDF5Error) {
         guard elementType.isNumeric || typeInfo.isConvertibleFloat else {

@@ -19,7 +19,9 @@ package final class HDF5Group: HDF5Object, @unchecked Sendable {
     /// The order is HDF5's (byte-wise alphabetical: "dense_10" before "dense_2");
     /// callers that need the model's order must take it from attributes such as
     /// `layer_names` or `weight_names`.
-    package func memberNames() throws(HDF5Error) -> [String] {
+    ///
+    /// - Parameter limit: list at most this many names (the first in that order).
+    package func memberNames(limit: Int = Int.max) throws(HDF5Error) -> [String] {
         try HDF5Library.locked { () throws(HDF5Error) in
             let id = try requireID()
             try file.requireSoundSymbolTable(of: id, path: name)
@@ -27,7 +29,8 @@ package final class HDF5Group: HDF5Object, @unchecked Sendable {
             try HDF5Library.check(H5Gget_info(id, &info), failure("listing members of"))
             var names: [String] = []
             var index: hsize_t = 0
-            while index < info.nlinks {
+            let count = min(info.nlinks, hsize_t(max(0, limit)))
+            while index < count {
                 let length = try HDF5Library.check(
                     H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0, file.linkAccess),
                     failure("listing members of"))
@@ -45,6 +48,17 @@ package final class HDF5Group: HDF5Object, @unchecked Sendable {
                 index += 1
             }
             return names
+        }
+    }
+
+    /// The number of links in this group, as its header states it (before any is listed).
+    package func memberCount() throws(HDF5Error) -> Int {
+        try HDF5Library.locked { () throws(HDF5Error) in
+            let id = try requireID()
+            try file.requireSoundSymbolTable(of: id, path: name)
+            var info = H5G_info_t()
+            try HDF5Library.check(H5Gget_info(id, &info), failure("listing members of"))
+            return Int(clamping: info.nlinks)
         }
     }
 

@@ -26,4 +26,9 @@ package enum HDF5Limits {
     package static let maxSoftLinkDepth = 8
     /// Most link lookups spent resolving soft links for one path.
     package static let maxSoftLinkLookups = 1024
+    /// Most objects (groups, datasets, links) a recursive listing reports; the rest are counted
+    /// as left out, not listed.
+    package static let maxListedObjects = 100_000
+    /// Deepest group nesting a recursive listing descends into.
+    package static let maxListingDepth = 64
 }

@@ -39,6 +39,17 @@ package class HDF5Object: @unchecked Sendable {
         return { .libraryFailure(file: file, path: objectPath, operation: operation, message: $0) }
     }
 
+    /// The file address of the object's header: the same for every path (hard link) that leads
+    /// to the object, so a walk can tell a group it has already seen.
+    package func objectAddress() throws(HDF5Error) -> UInt64 {
+        try HDF5Library.locked { () throws(HDF5Error) in
+            let id = try requireID()
+            var address: haddr_t = 0
+            try HDF5Library.check(nn_h5_object_address(id, &address), failure("locating object header of"))
+            return UInt64(address)
+        }
+    }
+
     /// The libhdf5 identifier of the open object (`hid_t`), for the tests' object builders.
     package func rawID() throws(HDF5Error) -> Int64 { Int64(try requireID()) }
 }

@@ -49,6 +49,17 @@ public struct KerasArchiveCodec: ModelCodec {
         try inspectByReading(contents: contents, name: name, options: options)
     }
 
+    /// The layers as written and every stored array of a Keras file whose layers nnmodel does not
+    /// run or that holds weights alone, or the arrays and root attributes of an HDF5 file that is
+    /// not a Keras model (see ``FileListing``).
+    public func listing(_ path: String, options: InspectOptions, after error: any Error) throws -> FileListing? {
+        try KerasListing.listing(path, options: options, after: error)
+    }
+
+    public func listing(contents: [UInt8], name: String, options: InspectOptions, after error: any Error) throws -> FileListing? {
+        try KerasListing.listing(contents: contents, name: name, options: options, after: error)
+    }
+
     /// None: Keras 3 loads every model nnmodel writes and computes what nnmodel computes (the
     /// `.h5` notes on hard_sigmoid and hard_silu concern tf_keras, which cannot load archives in
     /// Keras 3's layout at all).

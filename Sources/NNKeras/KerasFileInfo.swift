@@ -27,4 +27,7 @@ package struct KerasFileInfo: Sendable {
     package var weightsDType: DType
     /// Whether nnmodel wrote the file (it records its own version beside Keras's attributes).
     package var writtenByNNModel: Bool
+    /// The program that wrote the file as it records itself: nnmodel's `nnmodel_version` attribute
+    /// (`"nnmodel 0.1.0"`), else `"keras <keras_version>"`.
+    package var producer: String?
 }

@@ -47,6 +47,17 @@ public struct KerasHDF5Codec: ModelCodec {
         try inspectByReading(contents: contents, name: name, options: options)
     }
 
+    /// The layers as written and every stored array of a Keras file whose layers nnmodel does not
+    /// run or that holds weights alone, or the arrays and root attributes of an HDF5 file that is
+    /// not a Keras model (see ``FileListing``).
+    public func listing(_ path: String, options: InspectOptions, after error: any Error) throws -> FileListing? {
+        try KerasListing.listing(path, options: options, after: error)
+    }
+
+    public func listing(contents: [UInt8], name: String, options: InspectOptions, after error: any Error) throws -> FileListing? {
+        try KerasListing.listing(contents: contents, name: name, options: options, after: error)
+    }
+
     public func compatibilityNotes(for model: Sequential) -> [String] {
         KerasHDF5Writer.compatibilityNotes(for: model.architecture)
     }
@@ -73,7 +84,7 @@ extension KerasFileInfo {
     func description(givenArchitecture: Bool) -> FileDescription {
         FileDescription(path: path, format: layout == .archive ? .keras : .h5, layout: layout.rawValue,
                         fileSize: (try? FileReader.size(of: path)) ?? 0, weightsDType: weightsDType, kerasVersion: kerasVersion,
-                        backend: backend, writtenByNNModel: writtenByNNModel,
+                        backend: backend, writtenByNNModel: writtenByNNModel, producer: producer,
                         architectureGivenSeparately: givenArchitecture || !layout.hasArchitecture)
     }
 }

@@ -88,6 +88,7 @@ package enum KerasReader {
             var info = KerasFileInfo(path: path, layout: .legacyModel, kerasVersion: try root.stringAttribute("keras_version"),
                                      backend: try root.stringAttribute("backend"), weightsDType: .float32,
                                      writtenByNNModel: try root.hasAttribute(KerasHDF5Writer.versionAttribute))
+            if info.writtenByNNModel { info.producer = try root.stringAttribute(KerasHDF5Writer.versionAttribute) }
             let architecture: ModelArchitecture
             let weights: [Tensor]
             var optimizerState: OptimizerState?
@@ -124,6 +125,7 @@ package enum KerasReader {
             if !info.writtenByNNModel, override == nil {
                 try checkActivationSemantics(architecture, kerasVersion: info.kerasVersion, path: path)
             }
+            if !info.writtenByNNModel { info.producer = info.kerasVersion.map { "keras \($0)" } }
             if metadata.producer == nil, let v = info.kerasVersion {
                 metadata.producer = "keras \(v)" + (info.backend.map { " (\($0))" } ?? "")
             }
@@ -168,21 +170,8 @@ package enum KerasReader {
         throws(KerasImportError) -> (model: Sequential, info: KerasFileInfo)
     {
         let path = name ?? diskPath
-        let file: ReadableFile
-        do { file = try ReadableFile(path: diskPath) } catch { throw .file(error) }
-        let entries: [KerasArchiveCheck.Entry]
-        switch KerasArchiveCheck.entries(of: file) {
-        case let .success(found): entries = found
-        case let .failure(problem): throw .invalidArchive(path: path, reason: problem.text)
-        }
-        if let encrypted = entries.first(where: \.encrypted) {
-            throw .invalidArchive(path: path, reason: "member '\(Excerpt.quote(encrypted.name))' is encrypted; Keras never encrypts its archives")
-        }
-        let archive: Archive
-        do { archive = try Archive(url: URL(fileURLWithPath: diskPath), accessMode: .read) } catch {
-            throw .invalidArchive(path: path, reason: "\(error)")
-        }
-        return try readArchive(archive, path: path, archiveSize: UInt64(file.size), architecture: override)
+        let (archive, size) = try openArchive(diskPath, name: path)
+        return try readArchive(archive, path: path, archiveSize: size, architecture: override)
     }
 
     static func readArchive(_ archive: Archive, path: String, archiveSize: UInt64, architecture override: ModelArchitecture?)
@@ -190,7 +179,7 @@ package enum KerasReader {
     {
         var metadata = ModelMetadata()
         var info = KerasFileInfo(path: path, layout: .archive, kerasVersion: nil, backend: nil, weightsDType: .float32,
-                                 writtenByNNModel: false)
+                                 writtenByNNModel: false, producer: nil)
         let configBytes = try member(archive, "config.json", path: path, archiveSize: archiveSize, limit: maximumJSONMemberSize)
         let config = try parseJSON(configBytes, path: path, field: "config.json")
         let architecture: ModelArchitecture
@@ -220,6 +209,8 @@ package enum KerasReader {
         var optimizerState: OptimizerState?
         try KerasImportError.mapping(path: storePath, field: "root attributes") {
             info.writtenByNNModel = try storeRoot.hasAttribute(KerasHDF5Writer.versionAttribute)
+            info.producer = info.writtenByNNModel ? try storeRoot.stringAttribute(KerasHDF5Writer.versionAttribute)
+                : info.kerasVersion.map { "keras \($0)" }
             if info.writtenByNNModel {
                 try KerasArchiveWriter.readExtras(storeRoot, path: storePath, architecture: architecture, metadata: &metadata,
                                                   optimizerState: &optimizerState)

@@ -134,6 +134,48 @@ public enum ModelFile {
                                                                            architecture: architecture))
     }
 
+    /// Describes the file at `path`: in full when nnmodel can run the model in it, else what the
+    /// file holds and why nnmodel cannot run it.
+    ///
+    /// Like ``inspect(_:verify:statistics:architecture:)``, except that a file nnmodel reads but
+    /// cannot run (a Keras model with layers it does not support, weights without an architecture,
+    /// an ONNX graph that is not a plain chain, an HDF5 file that is not a model) is listed, as a
+    /// ``FileListing``, instead of refused. A missing or damaged file is refused with the error
+    /// `inspect` gives.
+    ///
+    /// - Parameters:
+    ///   - path: the file, in any format nnmodel reads.
+    ///   - verify: read every tensor and check its checksum (formats that have them).
+    ///   - statistics: compute per-tensor statistics (reads the data).
+    ///   - architecture: the architecture for weights-only files.
+    public static func describe(_ path: String, verify: Bool = true, statistics: Bool = false,
+                                architecture: ModelArchitecture? = nil) throws -> FileReport {
+        let codec = try codec(readingFrom: path)
+        let options = InspectOptions(verify: verify, statistics: statistics, architecture: architecture)
+        do {
+            return .model(try codec.inspect(path, options: options))
+        } catch {
+            // A file that cannot be listed either is refused for the reason loading it gives.
+            guard let listing = (try? codec.listing(path, options: options, after: error)) ?? nil else { throw error }
+            return .listing(listing)
+        }
+    }
+
+    /// Describes a file's bytes held in memory (see ``describe(_:verify:statistics:architecture:)``).
+    public static func describe(contents: [UInt8], name: String, verify: Bool = true, statistics: Bool = false,
+                                architecture: ModelArchitecture? = nil) throws -> FileReport {
+        let codec = try codec(recognizing: contents, name: name)
+        let options = InspectOptions(verify: verify, statistics: statistics, architecture: architecture)
+        do {
+            return .model(try codec.inspect(contents: contents, name: name, options: options))
+        } catch {
+            guard let listing = (try? codec.listing(contents: contents, name: name, options: options, after: error)) ?? nil else {
+                throw error
+            }
+            return .listing(listing)
+        }
+    }
+
     /// Notes on how other tools will treat a model saved to `path` (in `format`, else the one
     /// ``codec(writing:format:dtype:)`` picks), for example activations tf_keras defines differently;
     /// empty when there is nothing to say.

@@ -40,11 +40,14 @@ enum ExitStatus {
         return String(escaped.prefix(maximumMessageLength)) + "… (\(escaped.count - maximumMessageLength) more characters)"
     }
 
+    /// How to run a file of weights alone.
+    static let architectureHint = "give --architecture FILE (a .nnm, .h5 or .keras of the same model) or --config model_config.json"
+
     /// What to add to a library error's message on the command line: the flag that helps.
     static func hint(for error: Error) -> String? {
         switch error {
         case KerasImportError.missingArchitecture, SafetensorsError.architectureRequired:
-            return "give --architecture FILE (a .nnm, .h5 or .keras of the same model) or --config model_config.json"
+            return architectureHint
         case TrainingError.nonFiniteLoss:
             return "try a lower --learning-rate"
         case DataError.datasetMissing:

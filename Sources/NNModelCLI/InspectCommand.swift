@@ -1,41 +1,99 @@
 import ArgumentParser
 import NNModel
 
-/// `nnmodel inspect`: what a model file holds, Keras-summary style, or as JSON.
+/// `nnmodel inspect`: what model files hold, Keras-summary style, or as JSON; and what files
+/// nnmodel reads but cannot run hold, as h5ls and Netron show them.
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Describe a model file: layers, parameters, format, metadata, history, checksums.",
+        abstract: "Describe model files: layers, parameters, format, metadata, history, checksums.",
         discussion: """
-        Works on .nnm files and on every Keras file nnmodel reads. Checksums are verified unless \
-        --no-verify is given; with --no-verify only the header is read, so inspecting a large \
-        model is instant. Exit status 1 when a checksum does not match.
+        Works on every file nnmodel reads. Checksums are verified unless --no-verify is given; \
+        with --no-verify only the header is read, so inspecting a large model is instant.
+
+        A file nnmodel reads but cannot run is described too, with why it cannot run it (exit \
+        status 0): a Keras model with layers nnmodel does not support (its layers and configs as \
+        written, each unsupported one marked, and every stored array), a file of weights alone \
+        (its arrays; --architecture or --config makes it runnable), an ONNX graph that is not a \
+        plain chain (its nodes and initializers), or an HDF5 file that is not a Keras model (its \
+        datasets like h5ls -r, and its root attributes). In JSON, "runnable" says which.
+
+        With several files, each report follows a line '==> FILE <==' (as tail writes), and \
+        --json prints an array of documents, one per file in order ({"file", "error", \
+        "exit_status"} for a file that fails). A file that fails is reported on stderr and the \
+        others are still described. Exit status: the first failing file's (65 damaged or \
+        not a file nnmodel reads, 66 missing, 74 I/O error), else 1 when a checksum does not \
+        match, else 0.
 
         Examples:
           nnmodel inspect model.nnm
           nnmodel inspect model.nnm --tensors
           nnmodel inspect model.nnm --json --no-verify | jq .model.parameters
+          nnmodel inspect conv_model.keras weights.h5 data.h5
+          nnmodel inspect *.h5 --json | jq '.[] | {file, runnable}'
         """
     )
 
-    @Argument(help: ArgumentHelp("The model file.", valueName: "file")) var file: String
+    @Argument(help: ArgumentHelp("The files to describe.", valueName: "file")) var files: [String]
     @Flag(help: "List every tensor with dtype, shape, offset and value statistics.") var tensors = false
     @Flag(name: .customLong("no-verify"), help: "Do not read tensor data or check checksums.") var noVerify = false
-    @Flag(help: "Print everything as JSON.") var json = false
+    @Flag(help: "Print everything as JSON (an array of documents for several files).") var json = false
     @OptionGroup var architectureOptions: ArchitectureOptions
 
     func run() throws {
-        try runReportingErrors {
-            let info = try ModelFile.inspect(file, verify: !noVerify, statistics: tensors, architecture: try architectureOptions.load())
-            if json {
-                JSONContract.print(InspectionJSON.members(info, includeTensors: true))
-            } else {
-                Console.out(InspectionText.render(info, tensors: tensors))
+        var architecture: ModelArchitecture?
+        try runReportingErrors { architecture = try architectureOptions.load() }
+        var documents: [JSON] = []
+        var firstFailure: Int32?
+        var checksumMismatch = false
+        for (index, file) in files.enumerated() {
+            do {
+                let report = try ModelFile.describe(file, verify: !noVerify, statistics: tensors, architecture: architecture)
+                if json {
+                    documents.append(ReportJSON.json(report))
+                } else {
+                    if files.count > 1 { Console.out((index > 0 ? "\n" : "") + "==> \(shown(file)) <==") }
+                    Console.out(ReportText.render(report, tensors: tensors))
+                }
+                if case let .model(info) = report, case let .failed(names) = info.checksums {
+                    printError("nnmodel: error: \(file): checksum mismatch in \(names.count == 1 ? "tensor" : "tensors") \(names.map { "'\($0)'" }.joined(separator: ", ")) (the file is damaged)")
+                    checksumMismatch = true
+                }
+            } catch {
+                let hint = ExitStatus.hint(for: error).map { "; \($0)" } ?? ""
+                printError("nnmodel: error: \(error)\(hint)")
+                let status = ExitStatus.code(for: error)
+                if firstFailure == nil { firstFailure = status }
+                if json, files.count > 1 {
+                    documents.append(JSONContract.document([("file", .string(file)), ("error", .string("\(error)")),
+                                                            ("exit_status", .int(Int(status)))]))
+                }
             }
-            if case let .failed(names) = info.checksums {
-                printError("nnmodel: error: \(file): checksum mismatch in \(names.count == 1 ? "tensor" : "tensors") \(names.map { "'\($0)'" }.joined(separator: ", ")) (the file is damaged)")
-                throw ExitCode(ExitStatus.negative)
-            }
+        }
+        if json, !documents.isEmpty {
+            Console.out((files.count == 1 ? documents[0] : .array(documents)).serialized(pretty: true))
+        }
+        if let firstFailure { throw ExitCode(firstFailure) }
+        if checksumMismatch { throw ExitCode(ExitStatus.negative) }
+    }
+}
+
+/// The report of one file: the inspection of a model, or the listing of a file nnmodel cannot run.
+enum ReportText {
+    static func render(_ report: FileReport, tensors: Bool) -> String {
+        switch report {
+        case let .model(info): return InspectionText.render(info, tensors: tensors)
+        case let .listing(listing): return ListingText.render(listing, statistics: tensors)
+        }
+    }
+}
+
+/// The JSON document of one file (see ``ReportText``).
+enum ReportJSON {
+    static func json(_ report: FileReport) -> JSON {
+        switch report {
+        case let .model(info): return JSONContract.document(InspectionJSON.members(info, includeTensors: true))
+        case let .listing(listing): return JSONContract.document(ListingJSON.json(listing).objectValue ?? [])
         }
     }
 }
@@ -49,19 +107,12 @@ enum InspectionText {
         var out: [String] = []
         let arch = info.architecture
         out.append("Model: \"\(shown(arch.name))\"")
-        var table = BoxTable(headers: ["Layer (type)", "Output Shape", "Param #"], rightAligned: [2])
+        var table = BoxTable(headers: ["Layer (type)", "Output Shape", "Param #", "Details"], rightAligned: [2])
         let shapes = (try? arch.validated()) ?? []
         let counts = arch.parameterCounts()
         for (i, layer) in arch.layers.enumerated() {
-            var type = layer.className
-            switch layer.kind {
-            case let .dense(d): type += ", \(d.activation.kerasName)" + (d.useBias ? "" : ", no bias")
-            case let .activation(a): type += ", \(a.kerasName)"
-            case let .dropout(rate): type += ", \(rate)"
-            case .flatten: break
-            }
-            if !layer.trainable { type += ", frozen" }
-            table.rows.append(["\(layer.name) (\(type))", i < shapes.count ? Formatting.shape(shapes[i]) : "?", Formatting.grouped(counts[i])])
+            table.rows.append(["\(layer.name) (\(layer.className))", i < shapes.count ? Formatting.shape(shapes[i]) : "?",
+                               Formatting.grouped(counts[i]), details(layer)])
         }
         out.append(table.render())
         let (trainable, frozen) = info.parameterCounts
@@ -81,7 +132,8 @@ enum InspectionText {
         if arch.sourceDType != .float32 { facts.append(("Source dtype", "\(arch.sourceDType.rawValue) (computed in float32)")) }
         facts += fileFacts(info.file)
         let m = info.metadata
-        if let v = m.producer { facts.append(("Producer", v)) }
+        // Not twice: a Keras file nnmodel wrote has said "Written by" already.
+        if let v = m.producer, !(info.file.writtenByNNModel && v == info.file.producer) { facts.append(("Producer", v)) }
         if let v = m.createdAt { facts.append(("Created", v)) }
         if let v = m.dataset { facts.append(("Dataset", v)) }
         if let v = m.loss { facts.append(("Loss", v)) }
@@ -140,15 +192,49 @@ enum InspectionText {
 }
 
 extension InspectionText {
+    /// What the summary table's type column does not say about a layer, in Keras's config terms
+    /// (`activation=relu`, `use_bias=false`, `rate=0.2`, `trainable=false`); the type column
+    /// holds the class alone, as Keras's `summary()` does.
+    static func details(_ layer: Layer) -> String {
+        var parts: [String] = []
+        switch layer.kind {
+        case let .dense(d):
+            parts.append("activation=\(d.activation.kerasName)")
+            if !d.useBias { parts.append("use_bias=false") }
+        case let .activation(a): parts.append("activation=\(a.kerasName)")
+        case let .dropout(rate): parts.append("rate=\(rate)")
+        case .flatten: break
+        }
+        if !layer.trainable { parts.append("trainable=false") }
+        return parts.joined(separator: ", ")
+    }
+
     /// The format-specific facts of a file, in display order.
+    ///
+    /// A Keras file nnmodel wrote carries the `keras_version` (and `backend`) that Keras's loader
+    /// expects; it is reported as written by nnmodel, with those values as what they are, not as
+    /// the Keras that wrote it.
     static func fileFacts(_ file: FileDescription) -> [(String, String)] {
         var facts: [(String, String)] = []
         if let length = file.headerLength, let offset = file.dataOffset {
             facts.append(("Header", "\(length) bytes, data section at byte \(offset)"))
         }
-        if let v = file.kerasVersion { facts.append(("Keras version", v)) }
-        if let b = file.backend { facts.append(("Backend", b)) }
-        if file.writtenByNNModel { facts.append(("Written by", file.format == .h5 ? "nnmodel (Keras 2 legacy layout)" : file.format == .keras ? "nnmodel (Keras 3 layout)" : "nnmodel")) }
+        if file.writtenByNNModel {
+            let writer = file.producer ?? "nnmodel"
+            var recorded: [String] = []
+            if let v = file.kerasVersion { recorded.append("keras_version \(v)") }
+            if let b = file.backend { recorded.append("backend \(b)") }
+            let forKeras = recorded.isEmpty ? "" : "; \(recorded.joined(separator: " and ")) recorded for Keras's loader"
+            switch file.format {
+            case .h5: facts.append(("Written by", "\(writer) (Keras 2 legacy layout\(forKeras))"))
+            case .keras: facts.append(("Written by", "\(writer) (Keras 3 layout\(forKeras))"))
+            default: facts.append(("Written by", writer))
+            }
+        } else {
+            if let v = file.kerasVersion { facts.append(("Keras version", v)) }
+            if let b = file.backend { facts.append(("Backend", b)) }
+            if file.format != .nnm, let p = file.producer, file.kerasVersion == nil { facts.append(("Written by", p)) }
+        }
         if file.architectureGivenSeparately { facts.append(("Architecture", "given separately")) }
         return facts
     }
@@ -160,6 +246,7 @@ enum InspectionJSON {
     static func members(_ info: Inspection, includeTensors: Bool) -> [(key: String, value: JSON)] {
         var members: [(key: String, value: JSON)] = [
             ("file", .string(info.path)), ("format", .string(info.file.formatName)), ("file_size", .int(info.file.fileSize)),
+            ("runnable", true),
             ("model", model(info.architecture, parameters: info.parameterCounts, optimizerParameterCount: info.optimizerParameterCount)),
             ("storage_dtype", info.file.weightsDType.map { .string($0.rawValue) } ?? .null),
             ("details", details(info.file)),
@@ -258,6 +345,7 @@ enum InspectionJSON {
         if let v = file.kerasVersion { o.append(("keras_version", .string(v))) }
         if let v = file.backend { o.append(("backend", .string(v))) }
         o.append(("written_by_nnmodel", .bool(file.writtenByNNModel)))
+        if let v = file.producer { o.append(("producer", .string(v))) }
         o.append(("architecture_given_separately", .bool(file.architectureGivenSeparately)))
         return .object(o)
     }

@@ -79,7 +79,8 @@ public struct ONNXCodec: ModelCodec {
         }
         let file = FileDescription(path: name, format: .onnx, formatVersion: "IR \(onnx.irVersion), opset \(onnx.opsetVersion)",
                                    layout: nil, fileSize: contents.count, weightsDType: imported.weightsDType,
-                                   writtenByNNModel: ownFile, architectureGivenSeparately: options.architecture != nil)
+                                   writtenByNNModel: ownFile, producer: Self.producer(of: onnx),
+                                   architectureGivenSeparately: options.architecture != nil)
         return LoadedModel(model: model, file: file)
     }
 
@@ -101,6 +102,12 @@ public struct ONNXCodec: ModelCodec {
 
     public func compatibilityNotes(for model: Sequential) -> [String] {
         model.optimizerState == nil ? [] : ["ONNX keeps no optimizer state: training cannot resume from the file"]
+    }
+
+    /// The program that wrote the file (`producer_name` and `producer_version`), when named.
+    static func producer(of onnx: ONNXModel) -> String? {
+        guard !onnx.producerName.isEmpty else { return nil }
+        return onnx.producerVersion.isEmpty ? onnx.producerName : "\(onnx.producerName) \(onnx.producerVersion)"
     }
 
     /// The architecture nnmodel stored beside the graph, if it parses.

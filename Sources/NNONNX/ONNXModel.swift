@@ -49,6 +49,8 @@ struct ONNXModel {
     var graphName = ""
     var nodes: [Node] = []
     var initializers: [String: TensorValue] = [:]
+    /// The initializers' names in the file's order.
+    var initializerNames: [String] = []
     var inputs: [ValueInfo] = []
     var outputs: [ValueInfo] = []
     var metadata: [(key: String, value: String)] = []
@@ -150,6 +152,7 @@ struct ONNXModel {
                     throw .invalidModel(path: path, reason: "initializer '\(tensor.name)' appears twice")
                 }
                 initializers[tensor.name] = tensor
+                initializerNames.append(tensor.name)
             case 15:
                 throw .unsupportedTensor(path: path, tensor: "(sparse initializer)", reason: "sparse initializers are not supported")
             case 11, 12:

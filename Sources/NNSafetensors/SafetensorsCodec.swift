@@ -69,6 +69,19 @@ public struct SafetensorsCodec: ModelCodec {
         try SafetensorsReader.inspect(.memory(contents), path: name, options: options)
     }
 
+    /// The tensors of a file of weights alone read without an architecture (see ``FileListing``).
+    public func listing(_ path: String, options: InspectOptions, after error: any Error) throws -> FileListing? {
+        guard case SafetensorsError.architectureRequired = error else { return nil }
+        let file: ReadableFile
+        do { file = try ReadableFile(path: path) } catch { throw SafetensorsError.file(error) }
+        return try SafetensorsReader.listing(.file(file), path: path, options: options, reason: "\(error)")
+    }
+
+    public func listing(contents: [UInt8], name: String, options: InspectOptions, after error: any Error) throws -> FileListing? {
+        guard case SafetensorsError.architectureRequired = error else { return nil }
+        return try SafetensorsReader.listing(.memory(contents), path: name, options: options, reason: "\(error)")
+    }
+
     public func compatibilityNotes(for model: Sequential) -> [String] {
         model.optimizerState == nil ? [] : ["safetensors keeps no optimizer state: training cannot resume from the file"]
     }

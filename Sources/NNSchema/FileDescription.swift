@@ -20,6 +20,10 @@ public struct FileDescription: Sendable, Equatable {
     public var backend: String?
     /// Whether nnmodel wrote the file (in a format another tool also writes).
     public var writtenByNNModel: Bool
+    /// The program that wrote the file, as the file records it (`"nnmodel 0.1.0"`, `"keras 3.15.1"`),
+    /// when it records one. A Keras file nnmodel wrote names nnmodel here, although it also carries
+    /// the `keras_version` Keras's loader expects (``kerasVersion``).
+    public var producer: String?
     /// Whether the architecture came from outside the file (a weights-only file, or one the
     /// caller gave an architecture for).
     public var architectureGivenSeparately: Bool
@@ -30,8 +34,8 @@ public struct FileDescription: Sendable, Equatable {
 
     public init(path: String, format: ModelFormat, formatVersion: String? = nil, layout: String? = nil, fileSize: Int,
                 weightsDType: DType? = nil, kerasVersion: String? = nil, backend: String? = nil,
-                writtenByNNModel: Bool = false, architectureGivenSeparately: Bool = false, headerLength: Int? = nil,
-                dataOffset: Int? = nil) {
+                writtenByNNModel: Bool = false, producer: String? = nil, architectureGivenSeparately: Bool = false,
+                headerLength: Int? = nil, dataOffset: Int? = nil) {
         self.path = path
         self.format = format
         self.formatVersion = formatVersion
@@ -41,6 +45,7 @@ public struct FileDescription: Sendable, Equatable {
         self.kerasVersion = kerasVersion
         self.backend = backend
         self.writtenByNNModel = writtenByNNModel
+        self.producer = producer
         self.architectureGivenSeparately = architectureGivenSeparately
         self.headerLength = headerLength
         self.dataOffset = dataOffset

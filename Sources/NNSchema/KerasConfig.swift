@@ -78,17 +78,7 @@ public enum KerasConfig {
         for entry in layerList {
             let layerName = entry["name"]?.stringValue ?? entry["config"]?["name"]?.stringValue ?? "?"
             let inbound = try inboundLayerNames(entry["inbound_nodes"], layer: layerName)
-            if let previous {
-                guard inbound.count == 1 else {
-                    throw .notAChain(layer: layerName, reason: inbound.isEmpty ? "it has no input (a second model input?)"
-                        : "it is called \(inbound.count) times or takes \(inbound.count) inputs (\(inbound.joined(separator: ", ")))")
-                }
-                guard inbound[0] == previous else {
-                    throw .notAChain(layer: layerName, reason: "its input is '\(inbound[0])', not the preceding layer '\(previous)'")
-                }
-            } else if !inbound.isEmpty {
-                throw .notAChain(layer: layerName, reason: "the first layer must be the model input")
-            }
+            if let broken = chainBreak(layer: layerName, inbound: inbound, previous: previous) { throw broken }
             try builder.add(entry)
             previous = layerName
         }
@@ -102,6 +92,24 @@ public enum KerasConfig {
         return try builder.finish()
     }
 
+    /// Why a functional layer fed by `inbound` breaks the chain after the layer `previous` (nil
+    /// for the first layer), or nil when it continues it: it must take the preceding layer's
+    /// output alone, and the first layer must be the model's input.
+    static func chainBreak(layer: String, inbound: [String], previous: String?) -> ModelConfigError? {
+        if let previous {
+            guard inbound.count == 1 else {
+                return .notAChain(layer: layer, reason: inbound.isEmpty ? "it has no input (a second model input?)"
+                    : "it is called \(inbound.count) times or takes \(inbound.count) inputs (\(inbound.joined(separator: ", ")))")
+            }
+            guard inbound[0] == previous else {
+                return .notAChain(layer: layer, reason: "its input is '\(inbound[0])', not the preceding layer '\(previous)'")
+            }
+        } else if !inbound.isEmpty {
+            return .notAChain(layer: layer, reason: "the first layer must be the model input")
+        }
+        return nil
+    }
+
     /// Layer names of `input_layers`/`output_layers`: `[["name", 0, 0]]` or `["name", 0, 0]`.
     private static func endpointNames(_ value: JSON) -> [String] {
         guard let list = value.arrayValue else { return [] }
@@ -110,7 +118,7 @@ public enum KerasConfig {
     }
 
     /// The names of the layers feeding a functional layer, in both Keras 2 and Keras 3 forms.
-    private static func inboundLayerNames(_ nodes: JSON?, layer: String) throws(ModelConfigError) -> [String] {
+    static func inboundLayerNames(_ nodes: JSON?, layer: String) throws(ModelConfigError) -> [String] {
         guard let nodes, !nodes.isNull else { return [] }
         guard let list = nodes.arrayValue else {
             throw .invalidField(layer: layer, field: "inbound_nodes", expected: "an array", found: nodes.kindName)
@@ -170,7 +178,7 @@ public enum KerasConfig {
     }
 
     /// Accumulates layers while reading a config.
-    private struct Builder {
+    struct Builder {
         var name: String
         var inputShape: [Int]?
         var inputName = "input_layer"

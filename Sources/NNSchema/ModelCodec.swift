@@ -30,12 +30,27 @@ public protocol ModelCodec: Sendable {
     /// What saving `model` in this format loses, or what other tools will do differently with
     /// it; empty when they load it and compute what nnmodel computes.
     func compatibilityNotes(for model: Sequential) -> [String]
+    /// Lists what the file at `path` holds when ``inspect(_:options:)`` failed with `error`
+    /// only because nnmodel cannot run the file (layers it does not support, weights without an
+    /// architecture, a file that is not a model); nil when `error` is another failure (a damaged
+    /// or missing file), which the caller reports as it is.
+    func listing(_ path: String, options: InspectOptions, after error: any Error) throws -> FileListing?
+    /// ``listing(_:options:after:)`` for a file's bytes held in memory; `name` names it in messages.
+    func listing(contents: [UInt8], name: String, options: InspectOptions, after error: any Error) throws -> FileListing?
 }
 
 extension ModelCodec {
     public var signatureLength: Int { 8 }
 
     public func compatibilityNotes(for model: Sequential) -> [String] { [] }
+
+    /// None: a format whose files nnmodel either runs or refuses as damaged.
+    public func listing(_ path: String, options: InspectOptions, after error: any Error) throws -> FileListing? { nil }
+
+    /// None (see ``listing(_:options:after:)``).
+    public func listing(contents: [UInt8], name: String, options: InspectOptions, after error: any Error) throws -> FileListing? {
+        nil
+    }
 
     /// Whether the file name's extension is one of the format's.
     public func matchesExtension(of path: String) -> Bool {

@@ -362,3 +362,41 @@ struct KerasConfigTests {
         #expect(KerasConfig.keras3Name(.swish) == "silu" && KerasConfig.keras3Name(.hardSilu) == "hard_silu")
     }
 }
+
+/// `KerasConfig.writtenModel`: a config nnmodel cannot run, layer by layer as written.
+@Suite struct WrittenModelTests {
+    @Test func everyLayerIsListedAndEachUnsupportedOneSaysWhy() throws {
+        let text = sequentialConfig(shape: "[null, 2, 3]",
+                                    #"{"class_name": "Flatten", "config": {"name": "flat"}}"#,
+                                    denseEntry("d1", units: 5, activation: #""swishy""#),
+                                    #"{"class_name": "Conv1D", "config": {"name": "conv", "filters": 4}}"#,
+                                    denseEntry("d2", units: 2))
+        let json = try JSON(parsing: Array(text.utf8))
+        let failure = configError(text)
+        let written = KerasConfig.writtenModel(json, failure: failure)
+        #expect(written.modelClass == "Sequential" && written.name == "sequential")
+        #expect(written.layers.map(\.name) == ["input_layer", "flat", "d1", "conv", "d2"])
+        #expect(written.layers.map { $0.problem != nil } == [false, false, true, true, false])
+        #expect(written.layers[2].problem == ModelConfigError.unsupportedActivation(layer: "d1", name: "swishy").description)
+        #expect(written.layers[3].problem == ModelConfigError.unsupportedLayer(name: "conv", className: "Conv1D").description)
+        // Shapes follow from the layers nnmodel knows, and stop at one it does not.
+        #expect(written.layers.map(\.outputShape) == [[2, 3], [6], nil, nil, nil])
+        #expect(written.layers[3].config["filters"]?.intValue == 4 && written.layers.allSatisfy { $0.inputs == nil })
+    }
+
+    @Test func aFunctionalModelNamesItsInputsAndTheLayersThatBreakTheChain() throws {
+        let text = #"""
+        {"class_name": "Functional", "config": {"name": "f", "layers": [
+          {"class_name": "InputLayer", "name": "in", "config": {"batch_input_shape": [null, 4], "name": "in"}, "inbound_nodes": []},
+          {"class_name": "Dense", "name": "a", "config": {"name": "a", "units": 3}, "inbound_nodes": [[["in", 0, 0, {}]]]},
+          {"class_name": "Dense", "name": "b", "config": {"name": "b", "units": 3}, "inbound_nodes": [[["in", 0, 0, {}]]]},
+          {"class_name": "Concatenate", "name": "cat", "config": {"name": "cat"}, "inbound_nodes": [[["a", 0, 0, {}], ["b", 0, 0, {}]]]}
+        ], "input_layers": [["in", 0, 0]], "output_layers": [["cat", 0, 0]]}}
+        """#
+        let written = KerasConfig.writtenModel(try JSON(parsing: Array(text.utf8)), failure: configError(text))
+        #expect(written.layers.map(\.inputs) == [[], ["in"], ["in"], ["a", "b"]])
+        #expect(written.layers.map { $0.problem != nil } == [false, false, true, true])
+        #expect(written.layers[2].problem?.contains("its input is 'in', not the preceding layer 'a'") == true)
+        #expect(written.layers.map(\.outputShape) == [[4], [3], [3], nil])
+    }
+}
