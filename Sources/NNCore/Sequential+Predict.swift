@@ -12,6 +12,9 @@ extension Sequential {
               input.shape.dropFirst().reduce(1, *) == perSample else {
             throw TrainingError.dataMismatch("input of shape \(input.shape) does not fit the model's input \([-1] + architecture.inputShape) (N samples of \(architecture.inputShape))")
         }
+        // Before the outputs are allocated: a model whose one sample does not fit the work-buffer
+        // budget is refused at once (its outputs alone could be gigabytes).
+        _ = try inferenceElementsPerSample()
         let width = architecture.outputShape.reduce(1, *)
         let (outputCount, overflow) = n.multipliedReportingOverflow(by: width)
         guard !overflow, outputCount <= ModelArchitecture.maximumElements else {
@@ -29,6 +32,21 @@ extension Sequential {
         return Tensor(shape: [n] + architecture.outputShape, values: output)
     }
 
+    /// The work-buffer elements inference needs for one sample; refuses a model whose one sample
+    /// does not fit the budget (`Network.maximumBufferElements`).
+    func inferenceElementsPerSample() throws -> Int {
+        let shapes = try architecture.validated()
+        guard let perSample = Network.workBufferElements(inputShape: architecture.inputShape, layerShapes: shapes,
+                                                         maxSamples: 1, training: false),
+              perSample <= Network.maximumBufferElements else {
+            throw ModelConfigError.invalidField(
+                layer: architecture.name, field: "input",
+                expected: "one sample's work buffers within \(Network.maximumBufferElements / (1 << 28)) GiB",
+                found: "a model whose layers need more for one sample")
+        }
+        return perSample
+    }
+
     /// Runs the model over `count` samples in chunks of at most `batchSize`, split into contiguous
     /// slices across worker threads. For each chunk, `fill` writes the inputs of the sample range
     /// into the network's input; after the forward pass, `consume(worker, range, network)` reads
@@ -43,15 +61,7 @@ extension Sequential {
         // Every worker's buffers hold one chunk; together they stay within the work-buffer budget,
         // so a model with huge layers runs in smaller chunks (and on fewer threads) instead of
         // allocating what its architecture demands. Only a sample that does not fit alone is refused.
-        let shapes = try architecture.validated()
-        guard let perSample = Network.workBufferElements(inputShape: architecture.inputShape, layerShapes: shapes,
-                                                         maxSamples: 1, training: false),
-              perSample <= Network.maximumBufferElements else {
-            throw ModelConfigError.invalidField(
-                layer: architecture.name, field: "input",
-                expected: "one sample's work buffers within \(Network.maximumBufferElements / (1 << 28)) GiB",
-                found: "a model whose layers need more for one sample")
-        }
+        let perSample = try inferenceElementsPerSample()
         let affordable = Network.maximumBufferElements / perSample
         // Threads pay off only with enough samples to share.
         let workers = max(1, min(threads ?? WorkerPool.processorCount, (count + 127) / 128, affordable))
@@ -106,6 +116,11 @@ extension Sequential {
             throw TrainingError.dataMismatch("evaluation needs a model whose output is one vector per sample; this one outputs \(outShape)")
         }
         let width = outShape[0]
+        _ = try inferenceElementsPerSample()  // before the probabilities are allocated
+        let (probabilityCount, overflow) = data.count.multipliedReportingOverflow(by: width)
+        guard !overflow, probabilityCount <= ModelArchitecture.maximumElements else {
+            throw TrainingError.dataMismatch("the outputs of \(data.count) samples would hold more than \(ModelArchitecture.maximumElements) values; evaluate fewer samples at a time")
+        }
         let chosenLoss: Loss
         if let loss {
             chosenLoss = loss

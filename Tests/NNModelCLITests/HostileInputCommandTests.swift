@@ -121,6 +121,37 @@ import Glibc
         }
     }
 
+    /// Outputs that cannot fit are refused before they are allocated: a model whose one sample's
+    /// outputs alone are gigabytes ([784, 1] → Dense(500000): 1.6 GB a sample) in predict, and
+    /// 4,000 samples of 600,000 outputs each (2.4 billion values) in evaluate. Under a 2 GB
+    /// address-space limit the process refuses with 65 instead of dying in the allocation (predict
+    /// reached 6 GB before it refused).
+    @Test func inferenceRefusesBeforeAllocatingOutputs() throws {
+        let folder = try TemporaryFolder("huge-outputs")
+        let huge = ModelArchitecture(inputShape: [784, 1], layers: [Layer(name: "huge", kind: .dense(Dense(units: 500_000)))])
+        let model = try Sequential(architecture: huge, weights: [Tensor(zeros: [1, 500_000]), Tensor(zeros: [500_000])])
+        try ModelFile.save(model, to: folder.file("huge.nnm"))
+        try NPYArray.write(floats: [Float](repeating: 0.5, count: 4 * 784), shape: [4, 784, 1], to: folder.file("x.npy"))
+        let wide = ModelArchitecture(inputShape: [1], layers: [Layer(name: "wide", kind: .dense(Dense(units: 600_000)))])
+        try ModelFile.save(try Sequential(architecture: wide, weights: [Tensor(zeros: [1, 600_000]), Tensor(zeros: [600_000])]),
+                           to: folder.file("wide.nnm"))
+        try NPYArray.write(floats: [Float](repeating: 0.5, count: 4000), shape: [4000, 1], to: folder.file("x1.npy"))
+        try NPYArray.write(floats: [Float](repeating: 1, count: 4000), shape: [4000], to: folder.file("y1.npy"))
+        for (command, file, input, extra, message) in [
+            ("predict", "huge.nnm", "x.npy", "", "one sample's work buffers within 1 GiB"),
+            ("evaluate", "wide.nnm", "x1.npy", " --labels '\(folder.file("y1.npy"))'", "the outputs of 4000 samples would hold more than"),
+        ] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -v 2000000; exec '\(Repository.executable)' \(command) '\(folder.file(file))' --input '\(folder.file(input))'\(extra) 2>'\(folder.file("err"))' >/dev/null"]
+            try process.run()
+            process.waitUntilExit()
+            let err = (try? String(contentsOfFile: folder.file("err"), encoding: .utf8)) ?? ""
+            #expect(process.terminationReason == .exit && process.terminationStatus == 65, "\(command): \(process.terminationStatus) \(err)")
+            #expect(err.contains(message), "\(command): \(err)")
+        }
+    }
+
     @Test func hugeOptionValuesAreRefused() {
         let runs: [([String], String)] = [
             (["train", "--epochs", "9223372036854775807", "--data", CLIFixtures.smallDataset], "invalid epochs"),
