@@ -135,6 +135,10 @@ enum ONNXExport {
             (metadataKey, model.metadata.json.serialized()),
             (formatKey, ModelMetadata.schemaVersion),
         ]
+        // A file its own reader would refuse is not written (the reader caps each value).
+        for (key, value) in props where value.utf8.count > ONNXModel.maximumMetadataValue {
+            throw ONNXError.cannotExport(path: path, reason: "its '\(key)' would be \(value.utf8.count) bytes, more than the \(ONNXModel.maximumMetadataValue) an ONNX file nnmodel reads may hold (write .nnm, .h5 or .keras instead)")
+        }
         for (key, value) in props {
             w.message(14) { e in
                 e.string(1, key)

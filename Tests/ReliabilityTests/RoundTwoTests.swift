@@ -144,7 +144,7 @@ import Glibc
     }
 
     /// What any command writes, every reader accepts; converting a file onto itself keeps it.
-    @Test(arguments: ["nnm", "h5", "keras"])
+    @Test(arguments: ["nnm", "h5", "keras", "onnx", "safetensors"])
     func writersProduceWhatReadersAccept(format: String) throws {
         let folder = try TemporaryFolder("agreement")
         for name in ["tiny_k3.h5", "fmnist8_k3.keras", "nobias_act_dropout_tfk.h5", "float64_k3.h5", "functional_chain_k3.keras"] {
@@ -158,6 +158,29 @@ import Glibc
             try ModelFile.save(back, to: path)
             #expect(ModelComparison(original, try ModelFile.load(path)).equal)
         }
+    }
+
+    /// A model whose architecture JSON is larger than the readers accept (120 layers with
+    /// 150,000-character names: 18 MB) is refused by the writers whose readers cap it (and by
+    /// HDF5, whose attributes hold at most 64 KB: Keras refuses such names too), and read back
+    /// whole from the others. The ONNX writer used to write a file its reader refused.
+    @Test(arguments: ["nnm", "onnx", "safetensors", "keras", "h5"])
+    func writersRefuseWhatTheirReadersWouldRefuse(format: String) throws {
+        let folder = try TemporaryFolder("fat-architecture")
+        let layers = (0..<120).map { i in
+            Layer(name: String(repeating: "a", count: 150_000) + String(i), kind: .activation(.relu))
+        } + [Layer(name: "head", kind: .dense(Dense(units: 3)))]
+        let fat = try Sequential(ModelArchitecture(inputShape: [4], layers: layers), seed: 1)
+        let path = folder.file("fat." + format)
+        do {
+            try ModelFile.save(fat, to: path)
+        } catch {
+            #expect(["nnm", "onnx", "h5"].contains(format), "\(format) refused: \(error)")
+            #expect(!FileManager.default.fileExists(atPath: path), "a refused save left \(path)")
+            return
+        }
+        #expect(!["nnm", "onnx", "h5"].contains(format), "\(format) wrote a file its reader refuses")
+        #expect(ModelComparison(fat, try ModelFile.load(path)).equal, "\(format)")
     }
 
     // MARK: Files that change while they are read
