@@ -34,7 +34,8 @@ struct InspectCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: ArgumentHelp("The files to describe.", valueName: "file")) var files: [String]
+    @Argument(help: ArgumentHelp("The files to describe ('-': a model piped into standard input).", valueName: "file"))
+    var files: [String]
     @Flag(help: "List every tensor with dtype, shape, offset and value statistics.") var tensors = false
     @Flag(name: .customLong("no-verify"), help: "Do not read tensor data or check checksums.") var noVerify = false
     @Flag(help: "Print everything as JSON (an array of documents for several files).") var json = false
@@ -48,7 +49,10 @@ struct InspectCommand: ParsableCommand {
         var checksumMismatch = false
         for (index, file) in files.enumerated() {
             do {
-                let report = try ModelFile.describe(file, verify: !noVerify, statistics: tensors, architecture: architecture)
+                let report = file == "-"
+                    ? try ModelFile.describe(contents: try StandardInput.readAll(), name: "-", verify: !noVerify, statistics: tensors,
+                                             architecture: architecture)
+                    : try ModelFile.describe(file, verify: !noVerify, statistics: tensors, architecture: architecture)
                 if json {
                     documents.append(ReportJSON.json(report))
                 } else {

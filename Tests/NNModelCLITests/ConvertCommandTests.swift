@@ -103,4 +103,28 @@ import Testing
         let both = CLIFixtures.run(["predict", Self.model, "--output", "-", "--json"])
         #expect(both.status == 64 && both.err.contains("cannot also carry --json or --csv"), "\(both.err)")
     }
+
+    /// `inspect -` describes a model piped into standard input (here a Keras .h5 written to a
+    /// file, then given as standard input), and an empty input says so.
+    @Test func inspectStandardInput() throws {
+        let folder = try TemporaryFolder("inspect-stdin")
+        let h5 = folder.file("m.h5")
+        #expect(CLIFixtures.run(["convert", Self.model, h5]).status == 0)
+        for (input, status, text) in [(h5, Int32(0), "Format:        Keras legacy HDF5 model"), ("/dev/null", Int32(65), "-: not a model file nnmodel reads")] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Repository.executable)
+            process.arguments = ["inspect", "-"]
+            process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: input))
+            let out = folder.file("out"), err = folder.file("err")
+            FileManager.default.createFile(atPath: out, contents: nil)
+            FileManager.default.createFile(atPath: err, contents: nil)
+            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
+            try process.run()
+            process.waitUntilExit()
+            let text2 = try String(contentsOfFile: out, encoding: .utf8) + String(contentsOfFile: err, encoding: .utf8)
+            #expect(process.terminationStatus == status, "\(input): \(text2)")
+            #expect(text2.contains(text), "\(input): \(text2)")
+        }
+    }
 }
