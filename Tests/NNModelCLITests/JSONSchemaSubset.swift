@@ -137,13 +137,18 @@ extension JSONSchemaSubset {
         return rows.sorted()
     }
 
-    /// The type of a schema as the document writes it.
+    /// The type of a schema as the document writes it. An array's element type of several types is in
+    /// parentheses: `array of (integer or null) or null` is an array or null, and its elements integers or null.
     func typeName(_ schema: JSON) -> String {
         if let reference = schema["$ref"]?.stringValue { return String(reference.split(separator: "/").last ?? "") }
         if let options = schema["anyOf"]?.arrayValue { return options.map(typeName).joined(separator: " or ") }
         guard let type = schema["type"] else { return "any" }
         let names = type.stringValue.map { [$0] } ?? type.arrayValue?.compactMap(\.stringValue) ?? []
-        return names.map { $0 == "array" ? "array of " + (schema["items"].map(typeName) ?? "any") : $0 }.joined(separator: " or ")
+        return names.map { name in
+            guard name == "array" else { return name }
+            let element = schema["items"].map(typeName) ?? "any"
+            return "array of " + (element.contains(" or ") ? "(\(element))" : element)
+        }.joined(separator: " or ")
     }
 
     private func members(of schema: JSON, prefix: String, into rows: inout [Row]) {
