@@ -26,6 +26,7 @@ import Testing
         Document(heading: "train", schema: "train.json"),
         Document(heading: "inspect", schema: "inspect.json", definition: "inspection"),
         Document(heading: "inspect (cannot run)", schema: "inspect.json", definition: "listing"),
+        Document(heading: "inspect (many files)", schema: "inspect-many.json", definition: "error"),
         Document(heading: "evaluate", schema: "evaluate.json"),
         Document(heading: "predict", schema: "predict.json"),
         Document(heading: "convert", schema: "convert.json"),
@@ -33,8 +34,10 @@ import Testing
         Document(heading: "diff", schema: "diff.json"),
     ]
 
-    /// The two documents of `inspect FILE`: a model nnmodel runs, a file it reads but cannot run.
+    /// The two documents of `inspect FILE`: a model nnmodel runs, a file it reads but cannot run; and the document
+    /// of a file that failed, in the array of `inspect A B`.
     static let inspection = "inspect.json#/$defs/inspection", listing = "inspect.json#/$defs/listing"
+    static let failure = "inspect-many.json#/$defs/error"
 
     /// A command run with `--json` and the schema its output must follow: `schema` (`inspect` is
     /// `docs/json-schema/inspect.json`) and, where that allows several kinds, `documents`, the `$ref`s of the kind
@@ -161,6 +164,14 @@ import Testing
         Invocation(description: "inspect, an HDF5 file that is no model", schema: "inspect", documents: [listing]) {
             ["inspect", Files.fixture("hdf5/h5py_types.h5"), "--json", "--tensors"]
         },
+        Invocation(description: "inspect A B, one missing", schema: "inspect-many", status: 66, documents: [inspection, failure]) {
+            ["inspect", Files.model, Files.folder + "/missing.nnm", "--json"]
+        },
+        Invocation(description: "inspect A B C, one it cannot run, one damaged", schema: "inspect-many", status: 65,
+                   documents: [inspection, listing, failure]) {
+            ["inspect", Files.keras, Files.fixture("keras/refuse_custom_k3.keras"), Files.fixture("keras/damaged_kernel_shape.h5"),
+             "--json", "--no-verify"]
+        },
         Invocation(description: "evaluate", schema: "evaluate") { ["evaluate", Files.model, "--data", Files.data, "--json"] },
         Invocation(description: "evaluate --all-classes", schema: "evaluate") {
             ["evaluate", Files.model, "--data", Files.data, "--json", "--all-classes"]
@@ -253,7 +264,7 @@ import Testing
 
     /// Every member the table of a new document lists is printed by some invocation: one that is no longer printed
     /// (even an optional one) fails here, one that changes type fails `outputConformsToTheSchema`.
-    @Test(arguments: [listing])
+    @Test(arguments: [listing, failure])
     func everyListedMemberIsPrinted(_ reference: String) throws {
         var printed: Set<String> = []
         for invocation in Self.invocations where invocation.documents.contains(reference) {
@@ -292,6 +303,16 @@ import Testing
         #expect(layers.map { $0["class_name"]?.stringValue } == ["Flatten", "Dense", "Dense"])
         #expect(train["model"]?["layers"] == inspect["model"]?["layers"])
         #expect(train["model"]?["parameters"] == inspect["model"]?["parameters"])
+    }
+
+    @Test func manyFilesAreOneDocumentEachInOrder() throws {
+        let invocation = try Self.invocation("inspect A B, one missing")
+        let files = try invocation.arguments().filter { !$0.hasPrefix("--") }.dropFirst()
+        let documents = try #require(try Self.document(invocation).arrayValue)
+        #expect(documents.map { $0["file"]?.stringValue } == files.map { $0 })
+        #expect(documents[1]["exit_status"]?.intValue == 66 && documents[1]["error"]?.stringValue == "\(files.last ?? ""): no such file")
+        let damaged = try #require(try Self.document(try Self.invocation("inspect A B C, one it cannot run, one damaged")).arrayValue)
+        #expect(damaged.map { $0["runnable"]?.boolValue } == [true, false, nil] && damaged[2]["exit_status"]?.intValue == 65)
     }
 
     @Test func classesAreAnIndexAndANameOrNull() throws {
@@ -414,6 +435,18 @@ import Testing
                  invocation: "inspect, an HDF5 file that is no model", reference: listing) { $0.setting("attributes_cut", to: [1]) },
         Breakage(description: "a listing: checksums without available", expected: "$.checksums: missing required member 'available'",
                  invocation: "inspect, an HDF5 file that is no model", reference: listing) { removing("available", at: ["checksums"], from: $0) },
+        Breakage(description: "many files: an error without its exit status", expected: "$[1]: missing required member 'exit_status'",
+                 invocation: "inspect A B, one missing", reference: "inspect-many.json") { removing("exit_status", at: ["1"], from: $0) },
+        Breakage(description: "many files: an exit status as text", expected: "$[1].exit_status: expected integer",
+                 invocation: "inspect A B, one missing", reference: "inspect-many.json") {
+            changing($0, at: ["1", "exit_status"]) { _ in "66" }
+        },
+        Breakage(description: "many files: a document not in an array", expected: "$: expected array",
+                 invocation: "inspect A B, one missing", reference: "inspect-many.json") { $0.arrayValue?.first ?? $0 },
+        Breakage(description: "many files: a listing without its obstacle", expected: "$[1]: missing required member 'obstacle'",
+                 invocation: "inspect A B C, one it cannot run, one damaged", reference: "inspect-many.json") {
+            removing("obstacle", at: ["1"], from: $0)
+        },
     ]
 
     @Test(arguments: breakages)

@@ -90,7 +90,8 @@ struct JSONSchemaSubset {
                 if optionErrors.isEmpty { return }
                 if closest.isEmpty || optionErrors.count < closest.count { closest = optionErrors }
             }
-            errors.append("\(path): matches none of anyOf (\(value.kindName)); closest: \(closest.joined(separator: "; "))")
+            errors.append("\(path): matches none of anyOf (\(value.kindName)); the closest option's errors follow")
+            errors += closest
             return
         }
         if let type = schema["type"] {
