@@ -258,8 +258,8 @@ import Testing
         // Statistics are of the finite values, so only a sum that overflows is not finite; no fixture has HDF5
         // links or arrays nnmodel does not open (`note`), nor enough entries or long enough attributes to be cut;
         // no fixture nnmodel cannot run was compiled, so none has Keras's training configuration (loss, optimizer).
-        listing: ["metadata.loss", "metadata.optimizer","tensors[].min_nonfinite", "tensors[].max_nonfinite", "tensors[].mean_nonfinite", "tensors[].std_nonfinite",
-                  "tensors[].note", "tensors_omitted", "attributes_cut", "attributes_omitted"],
+        listing: ["tensors[].min_nonfinite", "tensors[].max_nonfinite", "tensors[].mean_nonfinite", "tensors[].std_nonfinite",
+                  "tensors[].note", "tensors_omitted", "attributes_cut", "attributes_omitted", "metadata.loss", "metadata.optimizer"],
     ]
 
     /// Every member the table of a new document lists is printed by some invocation: one that is no longer printed
@@ -280,6 +280,18 @@ import Testing
         #expect(listed.subtracting(printed).subtracting(exempt).sorted() == [], "listed, never printed")
         #expect(exempt.subtracting(listed).sorted() == [], "exempt, not listed")
         #expect(exempt.intersection(printed).sorted() == [], "exempt, yet printed: no longer exempt")
+    }
+
+    /// `details.producer` (optional) is printed where the format records the writer, in inspect and convert alike.
+    @Test func detailsNameTheProducer() throws {
+        let keras = try Self.document(try Self.invocation("inspect Keras's .keras"))
+        #expect(keras["runnable"] == true && keras["details"]?["producer"]?.stringValue == "keras 3.15.1")
+        let ours = try Self.document(try Self.invocation("inspect .keras"))["details"]
+        #expect(ours?["written_by_nnmodel"] == true && ours?["producer"]?.stringValue?.hasPrefix("nnmodel ") == true)
+        #expect(try Self.document(try Self.invocation("convert from .keras"))["details"] == ours)
+        let listed = try Self.document(try Self.invocation("inspect, an unsupported layer"))["details"]
+        #expect(listed?["producer"]?.stringValue == "keras 3.15.1")
+        #expect(try Self.document(try Self.invocation("inspect --no-verify"))["details"]?["producer"] == nil, ".nnm: in the metadata")
     }
 
     @Test func theOptimizerStateHasOneShape() throws {
