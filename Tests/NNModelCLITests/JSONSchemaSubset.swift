@@ -5,7 +5,7 @@ import NNModel
 /// the contract needs it.
 ///
 /// Keywords: `type` (a name or a list; `integer` is a number without a fraction), `required`, `properties`,
-/// `items`, `enum`, `$ref` (`#/$defs/name` in the same file or `file.json#/$defs/name` beside it), `anyOf`,
+/// `items`, `enum`, `$ref` (`#/$defs/name` in the same file, `file.json#/$defs/name` or `file.json` beside it), `anyOf`,
 /// `additionalProperties` (a schema for the members not listed). Two rules go beyond JSON Schema: an object
 /// whose schema lists `properties` and has no `additionalProperties` may hold no other member (so every
 /// member printed is documented), and a string that reads as a number is refused unless its schema has an
@@ -39,12 +39,20 @@ struct JSONSchemaSubset {
         return errors
     }
 
-    /// The schema a `$ref` names, and the file it is in.
+    /// The ways `value` breaks the schema `reference` names (`inspect.json#/$defs/listing`, or a whole file).
+    func errors(_ value: JSON, reference: String) -> [String] {
+        guard let (schema, file) = resolve(reference, from: "") else { return ["unresolved \(reference)"] }
+        var errors: [String] = []
+        check(value, schema, in: file, at: "$", &errors)
+        return errors
+    }
+
+    /// The schema a `$ref` names, and the file it is in: `file.json` is the whole file.
     func resolve(_ reference: String, from file: String) -> (schema: JSON, file: String)? {
         let parts = reference.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let target = parts[0].isEmpty ? file : parts[0]
-        guard var node = files[target], parts.count == 2 else { return nil }
-        for key in parts[1].split(separator: "/") {
+        guard var node = files[target] else { return nil }
+        for key in (parts.count == 2 ? parts[1] : "").split(separator: "/") {
             guard let next = node[String(key)] else { return nil }
             node = next
         }
@@ -73,12 +81,17 @@ struct JSONSchemaSubset {
             return
         }
         if let options = schema["anyOf"]?.arrayValue {
-            let fits = options.contains { option in
+            // When none fits, the errors of the option that fits best say what is wrong (an inspect document
+            // that misses a member is the document it nearly is).
+            var closest: [String] = []
+            for option in options {
                 var optionErrors: [String] = []
                 check(value, option, in: file, at: path, &optionErrors)
-                return optionErrors.isEmpty
+                if optionErrors.isEmpty { return }
+                if closest.isEmpty || optionErrors.count < closest.count { closest = optionErrors }
             }
-            if !fits { errors.append("\(path): matches none of anyOf (\(value.kindName))") }
+            errors.append("\(path): matches none of anyOf (\(value.kindName)); the closest option's errors follow")
+            errors += closest
             return
         }
         if let type = schema["type"] {
@@ -137,13 +150,18 @@ extension JSONSchemaSubset {
         return rows.sorted()
     }
 
-    /// The type of a schema as the document writes it.
+    /// The type of a schema as the document writes it. An array's element type of several types is in
+    /// parentheses: `array of (integer or null) or null` is an array or null, and its elements integers or null.
     func typeName(_ schema: JSON) -> String {
         if let reference = schema["$ref"]?.stringValue { return String(reference.split(separator: "/").last ?? "") }
         if let options = schema["anyOf"]?.arrayValue { return options.map(typeName).joined(separator: " or ") }
         guard let type = schema["type"] else { return "any" }
         let names = type.stringValue.map { [$0] } ?? type.arrayValue?.compactMap(\.stringValue) ?? []
-        return names.map { $0 == "array" ? "array of " + (schema["items"].map(typeName) ?? "any") : $0 }.joined(separator: " or ")
+        return names.map { name in
+            guard name == "array" else { return name }
+            let element = schema["items"].map(typeName) ?? "any"
+            return "array of " + (element.contains(" or ") ? "(\(element))" : element)
+        }.joined(separator: " or ")
     }
 
     private func members(of schema: JSON, prefix: String, into rows: inout [Row]) {
