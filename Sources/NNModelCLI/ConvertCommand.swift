@@ -138,7 +138,7 @@ struct ConvertCommand: ParsableCommand {
     }
 
     func summaryLine(_ o: Outcome) -> String {
-        "Converted \(shown(o.input)) (\(shown(o.inputFormat))) to \(shown(o.output)) (\(o.outputFormat.rawValue), \(o.dtype.rawValue)): \(o.layers) layers, \(Formatting.grouped(o.parameters)) parameters"
+        "Converted \(shown(o.input)) (\(shown(o.inputFormat))) to \(shown(o.output)) (\(o.outputFormat.rawValue), \(o.dtype.rawValue)): \(o.layers) \(o.layers == 1 ? "layer" : "layers"), \(Formatting.grouped(o.parameters)) \(o.parameters == 1 ? "parameter" : "parameters")"
     }
 
     func convert(_ input: String, to output: String) throws {

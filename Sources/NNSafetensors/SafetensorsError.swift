@@ -49,7 +49,7 @@ public enum SafetensorsError: NNError, Equatable, Sendable {
         case let .invalidTensor(path, tensor, reason): return "\(path): tensor '\(Excerpt.quote(tensor))': \(reason)"
         case let .invalidLayout(path, reason): return "\(path): invalid safetensors data layout: \(reason)"
         case let .architectureRequired(path, count):
-            return "\(path): the file holds \(count) tensors and no nnmodel architecture; give the architecture of the model they belong to"
+            return "\(path): the file holds \(count) \(count == 1 ? "tensor" : "tensors") and no nnmodel architecture; give the architecture of the model \(count == 1 ? "it belongs" : "they belong") to"
         case let .weightsMismatch(path, reason): return "\(path): the tensors do not match the architecture: \(reason)"
         case let .file(e): return e.description
         }
