@@ -28,7 +28,7 @@ extension JSON {
         self = try parser.parseDocument()
     }
 
-    /// Parses UTF-8 JSON text as ``init(parsing:)`` does, refusing a document of more than
+    /// Parses UTF-8 JSON text as `init(parsing:)` (bytes) does, refusing a document of more than
     /// `maximumValues` values (every string, number, literal, array and object counts one), so a
     /// reader can bound the tree a large file builds by what it can use.
     public init(parsing bytes: some Collection<UInt8>, maximumValues: Int) throws(JSONParseError) {

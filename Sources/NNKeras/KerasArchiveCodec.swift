@@ -51,7 +51,7 @@ public struct KerasArchiveCodec: ModelCodec {
 
     /// The layers as written and every stored array of a Keras file whose layers nnmodel does not
     /// run or that holds weights alone, or the arrays and root attributes of an HDF5 file that is
-    /// not a Keras model (see ``FileListing``).
+    /// not a Keras model (see `FileListing`).
     public func listing(_ path: String, options: InspectOptions, after error: any Error) throws -> FileListing? {
         try KerasListing.listing(path, options: options, after: error)
     }

@@ -140,7 +140,7 @@ public enum ModelFile {
     /// Like ``inspect(_:verify:statistics:architecture:)``, except that a file nnmodel reads but
     /// cannot run (a Keras model with layers it does not support, weights without an architecture,
     /// an ONNX graph that is not a plain chain, an HDF5 file that is not a model) is listed, as a
-    /// ``FileListing``, instead of refused. A missing or damaged file is refused with the error
+    /// `FileListing`, instead of refused. A missing or damaged file is refused with the error
     /// `inspect` gives.
     ///
     /// - Parameters:

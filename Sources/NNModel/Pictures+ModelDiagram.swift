@@ -13,8 +13,8 @@ extension Pictures {
     /// and lines longer than 80 characters are cut (the whole text is in the box's tooltip).
     ///
     /// - Parameter architecture: the model; it is validated first (at most
-    ///   ``ModelArchitecture/maximumLayers`` layers, so the document stays a few megabytes).
-    /// - Throws: ``ModelConfigError`` when the architecture is not valid.
+    ///   `ModelArchitecture.maximumLayers` layers, so the document stays a few megabytes).
+    /// - Throws: `ModelConfigError` when the architecture is not valid.
     public static func modelDiagram(_ architecture: ModelArchitecture) throws -> String {
         let shapes = try architecture.validated()
         let counts = architecture.parameterCounts()

@@ -1,7 +1,7 @@
 /// What a file holds when nnmodel can read it but cannot run it: the layers as the file writes
 /// them, every stored array, and why nnmodel cannot run it.
 ///
-/// ``ModelFile/describe(_:verify:statistics:architecture:)`` (NNModel) returns one where loading
+/// `ModelFile.describe(_:verify:statistics:architecture:)` (NNModel) returns one where loading
 /// the file fails only because of what nnmodel supports: a Keras model with layers, activations
 /// or connections nnmodel does not run, a file of weights alone read without an architecture,
 /// an ONNX graph that is not a plain chain, or an HDF5 file that is not a Keras model at all.
