@@ -25,20 +25,7 @@ enum Console {
             capture.append(String(decoding: bytes, as: UTF8.self), toStandardError: false)
             return
         }
-        guard var p = bytes.baseAddress else { return }
-        if failures.locked({ failures.outputClosed || failures.outputError != nil }) { return }
-        var left = bytes.count
-        while left > 0 {
-            let n = Glibc.write(STDOUT_FILENO, p, left)
-            if n < 0 {
-                let code = errno
-                if code == EINTR { continue }
-                failures.locked { if code == EPIPE { failures.outputClosed = true } else { failures.outputError = code } }
-                return
-            }
-            p += n
-            left -= n
-        }
+        writeAll(standardOutput, bytes)
     }
 
     /// Whether the descriptor is a terminal.
@@ -63,26 +50,29 @@ enum Console {
             capture.append(text, toStandardError: fd == standardError)
             return
         }
-        if fd == standardOutput && failures.locked({ failures.outputClosed || failures.outputError != nil }) { return }
         var text = text
-        text.withUTF8 { buffer in
-            guard var p = buffer.baseAddress else { return }
-            var left = buffer.count
-            while left > 0 {
-                let n = Glibc.write(fd, p, left)
-                if n < 0 {
-                    let code = errno
-                    if code == EINTR { continue }
-                    if fd == standardOutput {
-                        failures.locked {
-                            if code == EPIPE { failures.outputClosed = true } else { failures.outputError = code }
-                        }
-                    }
-                    return  // standard error failing: nowhere left to say so
+        text.withUTF8 { writeAll(fd, UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Writes every byte to `fd`, retrying on EINTR. For standard output, a failure is recorded
+    /// (EPIPE: closed by its reader; else an error `runMain` reports) and later output dropped;
+    /// standard error failing leaves nowhere to say so.
+    private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) {
+        if fd == standardOutput && failures.locked({ failures.outputClosed || failures.outputError != nil }) { return }
+        guard var p = bytes.baseAddress else { return }
+        var left = bytes.count
+        while left > 0 {
+            let n = Glibc.write(fd, p, left)
+            if n < 0 {
+                let code = errno
+                if code == EINTR { continue }
+                if fd == standardOutput {
+                    failures.locked { if code == EPIPE { failures.outputClosed = true } else { failures.outputError = code } }
                 }
-                p += n
-                left -= n
+                return
             }
+            p += n
+            left -= n
         }
     }
 }
