@@ -112,6 +112,42 @@ static inline herr_t nn_h5_link_info(hid_t loc, const char *name, hid_t lapl,
     return 0;
 }
 
+/*
+ * Called once per link of a group, in name order, with the link's name; a
+ * non-zero return stops the walk (a negative one makes it fail).
+ */
+typedef int (*nn_h5_link_name_visitor)(const char *name, void *context);
+
+typedef struct {
+    nn_h5_link_name_visitor visit;
+    void *context;
+} nn_h5_link_name_walk_state;
+
+#if H5_VERSION_GE(1, 12, 0)
+static inline herr_t nn_h5_link_names_callback(hid_t group, const char *name, const H5L_info2_t *info, void *data) {
+#else
+static inline herr_t nn_h5_link_names_callback(hid_t group, const char *name, const H5L_info_t *info, void *data) {
+#endif
+    (void)group; (void)info;
+    nn_h5_link_name_walk_state *state = (nn_h5_link_name_walk_state *)data;
+    return state->visit(name, state->context);
+}
+
+/*
+ * Visits the names of the links in `group` in one pass, in name order, without
+ * following any link. (H5Lget_name_by_idx walks an old-style group's B-tree from
+ * its first node for every index, which makes listing n links cost n^2.)
+ */
+static inline herr_t nn_h5_link_names(hid_t group, nn_h5_link_name_visitor visit, void *context) {
+    nn_h5_link_name_walk_state state = { visit, context };
+    hsize_t index = 0;
+#if H5_VERSION_GE(1, 12, 0)
+    return H5Literate2(group, H5_INDEX_NAME, H5_ITER_INC, &index, nn_h5_link_names_callback, &state);
+#else
+    return H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, &index, nn_h5_link_names_callback, &state);
+#endif
+}
+
 /* Frees the variable-length data HDF5 allocated while reading into `buf`. */
 static inline herr_t nn_h5_reclaim(hid_t type_id, hid_t space_id, void *buf) {
 #if H5_VERSION_GE(1, 12, 0)

@@ -1,5 +1,9 @@
 internal import CHDF5
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A group in an HDF5 file: a directory of named links to groups and datasets.
 ///
 /// Paths given to the lookup methods may contain "/" (relative to this group) or
@@ -18,33 +22,38 @@ package final class HDF5Group: HDF5Object, @unchecked Sendable {
     ///
     /// The order is HDF5's (byte-wise alphabetical: "dense_10" before "dense_2");
     /// callers that need the model's order must take it from attributes such as
-    /// `layer_names` or `weight_names`.
+    /// `layer_names` or `weight_names`. Listed in one pass over the group (time linear
+    /// in its size); a name longer than 64 KiB is refused.
     package func memberNames() throws(HDF5Error) -> [String] {
         try HDF5Library.locked { () throws(HDF5Error) in
             let id = try requireID()
             try file.requireSoundSymbolTable(of: id, path: name)
-            var info = H5G_info_t()
-            try HDF5Library.check(H5Gget_info(id, &info), failure("listing members of"))
-            var names: [String] = []
-            var index: hsize_t = 0
-            while index < info.nlinks {
-                let length = try HDF5Library.check(
-                    H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0, file.linkAccess),
-                    failure("listing members of"))
-                guard length <= HDF5Limits.maxLinkValueBytes else {
-                    throw HDF5Error.implausibleSize(
-                        file: filePath, path: name,
-                        detail: "link name \(index) declares \(length) bytes (limit \(HDF5Limits.maxLinkValueBytes))")
-                }
-                var buffer = [CChar](repeating: 0, count: Int(length) + 1)
-                try HDF5Library.check(
-                    H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count, file.linkAccess),
-                    failure("listing members of"))
-                let bytes = buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }
-                names.append(String(decoding: bytes, as: UTF8.self))
-                index += 1
+            final class Collector {
+                var names: [String] = []
+                var longName: Int?
             }
-            return names
+            let collector = Collector()
+            let status = withExtendedLifetime(collector) {
+                nn_h5_link_names(id, { name, context in
+                    guard let name, let context else { return -1 }
+                    let collector = Unmanaged<Collector>.fromOpaque(context).takeUnretainedValue()
+                    let length = strnlen(name, HDF5Limits.maxLinkValueBytes + 1)
+                    guard length <= HDF5Limits.maxLinkValueBytes else {
+                        collector.longName = collector.names.count
+                        return 1
+                    }
+                    collector.names.append(String(decoding: UnsafeRawBufferPointer(start: name, count: length), as: UTF8.self))
+                    return 0
+                }, Unmanaged.passUnretained(collector).toOpaque())
+            }
+            if let index = collector.longName {
+                HDF5Library.discardErrorStack()
+                throw HDF5Error.implausibleSize(
+                    file: filePath, path: name,
+                    detail: "link name \(index) is longer than \(HDF5Limits.maxLinkValueBytes) bytes")
+            }
+            try HDF5Library.check(status, failure("listing members of"))
+            return collector.names
         }
     }
 

@@ -85,6 +85,24 @@ import Glibc
         }
     }
 
+    /// Listing a group's members takes one pass over it (`H5Lget_name_by_idx` walks an old-style
+    /// group's B-tree from the start for every index). A `.keras` weights store lists `layers/`.
+    @Test func listingAGroupIsLinear() throws {
+        let folder = try TemporaryFolder("many-members")
+        let n = 20_000
+        var files: [Int: String] = [:]
+        for count in [n / 4, n] {
+            let file = try HDF5File.createInMemory(name: "m\(count).h5")
+            let root = try file.root
+            for index in 0..<count { try root.createGroup("group_\(index)") }
+            files[count] = try folder.write("m\(count).h5", try file.fileImage())
+        }
+        try Self.expectLinear("listing a group's members", n) { count in
+            let file = try HDF5File(readingFrom: files[count] ?? "")
+            #expect(try file.root.memberNames().count == count)
+        }
+    }
+
     // MARK: JSON and archives that readers could read differently
 
     @Test func duplicateJSONKeysAreRefusedWithTheKeyAndWhere() {
