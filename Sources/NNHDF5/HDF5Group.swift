@@ -1,9 +1,5 @@
 internal import CHDF5
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// A group in an HDF5 file: a directory of named links to groups and datasets.
 ///
 /// Paths given to the lookup methods may contain "/" (relative to this group) or
@@ -22,39 +18,9 @@ package final class HDF5Group: HDF5Object, @unchecked Sendable {
     ///
     /// The order is HDF5's (byte-wise alphabetical: "dense_10" before "dense_2");
     /// callers that need the model's order must take it from attributes such as
-    /// `layer_names` or `weight_names`. Listed in one pass over the group (time linear
-    /// in its size); a name longer than 64 KiB is refused.
+    /// `layer_names` or `weight_names`. Listed in one pass over the group (see `members()`).
     package func memberNames() throws(HDF5Error) -> [String] {
-        try HDF5Library.locked { () throws(HDF5Error) in
-            let id = try requireID()
-            try file.requireSoundSymbolTable(of: id, path: name)
-            final class Collector {
-                var names: [String] = []
-                var longName: Int?
-            }
-            let collector = Collector()
-            let status = withExtendedLifetime(collector) {
-                nn_h5_link_names(id, { name, context in
-                    guard let name, let context else { return -1 }
-                    let collector = Unmanaged<Collector>.fromOpaque(context).takeUnretainedValue()
-                    let length = strnlen(name, HDF5Limits.maxLinkValueBytes + 1)
-                    guard length <= HDF5Limits.maxLinkValueBytes else {
-                        collector.longName = collector.names.count
-                        return 1
-                    }
-                    collector.names.append(String(decoding: UnsafeRawBufferPointer(start: name, count: length), as: UTF8.self))
-                    return 0
-                }, Unmanaged.passUnretained(collector).toOpaque())
-            }
-            if let index = collector.longName {
-                HDF5Library.discardErrorStack()
-                throw HDF5Error.implausibleSize(
-                    file: filePath, path: name,
-                    detail: "link name \(index) is longer than \(HDF5Limits.maxLinkValueBytes) bytes")
-            }
-            try HDF5Library.check(status, failure("listing members of"))
-            return collector.names
-        }
+        try members().names
     }
 
     /// What the last component of `path` is, without following it if it is a link.
