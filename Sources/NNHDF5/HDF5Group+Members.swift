@@ -30,22 +30,27 @@ package struct HDF5Members: Sendable {
 extension HDF5Group {
     /// The links of this group, listed in one pass (time linear in the group's size).
     ///
+    /// - Parameter limit: list at most this many links (the first in name order).
     /// - Throws: `corruptFile` when the group's symbol table points outside the file,
     ///   `implausibleSize` for a link name longer than 64 KiB.
-    package func members() throws(HDF5Error) -> HDF5Members {
+    package func members(limit: Int = Int.max) throws(HDF5Error) -> HDF5Members {
         try HDF5Library.locked { () throws(HDF5Error) in
             let id = try requireID()
             try file.requireSoundSymbolTable(of: id, path: name)
             final class Collector {
+                let limit: Int
                 var names: [String] = []
                 var links: [[UInt8]: UInt64?] = [:]
                 var longName: Int?
+                init(limit: Int) { self.limit = limit }
             }
-            let collector = Collector()
+            let collector = Collector(limit: limit)
+            guard limit > 0 else { return HDF5Members(names: [], links: [:]) }
             let status = withExtendedLifetime(collector) {
                 nn_h5_links(id, { name, linkType, address, context in
                     guard let name, let context else { return -1 }
                     let collector = Unmanaged<Collector>.fromOpaque(context).takeUnretainedValue()
+                    guard collector.names.count < collector.limit else { return 1 }
                     let length = strnlen(name, HDF5Limits.maxLinkValueBytes + 1)
                     guard length <= HDF5Limits.maxLinkValueBytes else {
                         collector.longName = collector.names.count

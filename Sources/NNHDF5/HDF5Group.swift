@@ -19,8 +19,10 @@ package final class HDF5Group: HDF5Object, @unchecked Sendable {
     /// The order is HDF5's (byte-wise alphabetical: "dense_10" before "dense_2");
     /// callers that need the model's order must take it from attributes such as
     /// `layer_names` or `weight_names`. Listed in one pass over the group (see `members()`).
-    package func memberNames() throws(HDF5Error) -> [String] {
-        try members().names
+    ///
+    /// - Parameter limit: list at most this many names (the first in that order).
+    package func memberNames(limit: Int = Int.max) throws(HDF5Error) -> [String] {
+        try members(limit: limit).names
     }
 
     /// What the last component of `path` is, without following it if it is a link.

@@ -101,6 +101,9 @@ import Testing
         let members = try root.members()
         #expect(members.names == ["alias", "chained", "dangling", "ext", "ext_group", "g", "group_alias", "loop", "malformed", "through_ext"])
         #expect(try root.memberNames() == members.names)
+        #expect(try root.memberNames(limit: 3) == ["alias", "chained", "dangling"])
+        #expect(try root.memberNames(limit: 0) == [] && root.members(limit: 1).contains("alias"))
+        #expect(try !root.members(limit: 1).contains("chained"))
         #expect(members.contains("dangling") && !members.contains("nope") && !members.contains("G"))
         for path in ["g", "dangling", "ext", "nope", "g/d", "g/nope", "/g/d", "ext_group/data", "", ".", "g/"] {
             #expect(try root.hasMember(path, listedIn: members) == root.hasMember(path), "\(path)")
