@@ -112,6 +112,65 @@ static inline herr_t nn_h5_link_info(hid_t loc, const char *name, hid_t lapl,
     return 0;
 }
 
+/*
+ * Called once per link of a group, in name order, with the link's name, its
+ * type (H5L_type_t as int) and, for a hard link, the address of the object
+ * header it points to (relative to the file's base address; 0 for other
+ * links). A non-zero return stops the walk (a negative one makes it fail).
+ */
+typedef int (*nn_h5_link_visitor)(const char *name, int link_type, haddr_t address, void *context);
+
+typedef struct {
+    nn_h5_link_visitor visit;
+    void *context;
+} nn_h5_link_walk_state;
+
+#if H5_VERSION_GE(1, 12, 0)
+static inline herr_t nn_h5_links_callback(hid_t group, const char *name, const H5L_info2_t *info, void *data) {
+    nn_h5_link_walk_state *state = (nn_h5_link_walk_state *)data;
+    haddr_t address = 0;
+    if (info->type == H5L_TYPE_HARD && H5VLnative_token_to_addr(group, info->u.token, &address) < 0) return -1;
+    return state->visit(name, (int)info->type, address, state->context);
+}
+#else
+static inline herr_t nn_h5_links_callback(hid_t group, const char *name, const H5L_info_t *info, void *data) {
+    (void)group;
+    nn_h5_link_walk_state *state = (nn_h5_link_walk_state *)data;
+    haddr_t address = info->type == H5L_TYPE_HARD ? info->u.address : 0;
+    return state->visit(name, (int)info->type, address, state->context);
+}
+#endif
+
+/*
+ * Visits the links of `group` in one pass, in name order, without following
+ * any. (H5Lget_name_by_idx walks an old-style group's B-tree from its first
+ * node for every index, which makes listing n links cost n^2.)
+ */
+static inline herr_t nn_h5_links(hid_t group, nn_h5_link_visitor visit, void *context) {
+    nn_h5_link_walk_state state = { visit, context };
+    hsize_t index = 0;
+#if H5_VERSION_GE(1, 12, 0)
+    return H5Literate2(group, H5_INDEX_NAME, H5_ITER_INC, &index, nn_h5_links_callback, &state);
+#else
+    return H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, &index, nn_h5_links_callback, &state);
+#endif
+}
+
+/*
+ * Opens the object (group, dataset or named datatype) whose object header is at
+ * `address` in the file of `loc`, without looking up any name. Returns a
+ * negative value on failure.
+ */
+static inline hid_t nn_h5_open_by_address(hid_t loc, haddr_t address) {
+#if H5_VERSION_GE(1, 12, 0)
+    H5O_token_t token;
+    if (H5VLnative_addr_to_token(loc, address, &token) < 0) return -1;
+    return H5Oopen_by_token(loc, token);
+#else
+    return H5Oopen_by_addr(loc, address);
+#endif
+}
+
 /* Frees the variable-length data HDF5 allocated while reading into `buf`. */
 static inline herr_t nn_h5_reclaim(hid_t type_id, hid_t space_id, void *buf) {
 #if H5_VERSION_GE(1, 12, 0)

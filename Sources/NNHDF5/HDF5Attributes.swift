@@ -127,15 +127,24 @@ extension HDF5Object {
         }
     }
 
-    /// Writes a variable-length string array attribute, split like Keras when large.
+    /// Writes a string array attribute the way Keras's `save_attributes_to_hdf5_group` does, split
+    /// into `name0`, `name1`, ... when large.
     ///
-    /// Splitting follows Keras's `save_attributes_to_hdf5_group`: the array's size is
-    /// counted as `count × longest UTF-8 length` (numpy's fixed-width bytes array);
-    /// if that exceeds 64512 bytes, the array is cut into the fewest pieces (numpy
-    /// `array_split`, earlier pieces one longer) that each fit, stored as `name0`,
-    /// `name1`, .... Existing `name` and `name0`, `name1`, ... are removed first.
-    /// The string type is ASCII when every string is ASCII (as Keras's byte strings
-    /// are), UTF-8 otherwise.
+    /// Keras (through numpy and h5py) counts the array's size as `count × longest UTF-8 length`
+    /// (numpy's fixed-width bytes array). If that exceeds 64512 bytes, the array is cut into the
+    /// fewest pieces (numpy `array_split`, earlier pieces one longer) that each fit, stored as
+    /// `name0`, `name1`, ... with h5py's type for those numpy pieces: fixed-length strings of the
+    /// longest string's size, NUL-padded. Otherwise the array is one attribute `name` of
+    /// variable-length strings (h5py's type for a Python list of bytes). A variable-length
+    /// string takes 16 bytes in the object header whatever its length, so more than about 4,090
+    /// short strings do not fit in one attribute message (libhdf5's limit is 64 KiB): Keras itself
+    /// fails there ("object header message is too large"); when libhdf5 refuses the
+    /// variable-length attribute, this writes it as fixed-length strings instead, which Keras's
+    /// size count guarantees to fit. Keras's reader (`load_attributes_from_hdf5_group`) and this
+    /// library's read all three forms.
+    ///
+    /// Existing `name` and `name0`, `name1`, ... are removed first. The string type is ASCII when
+    /// every string is ASCII (as Keras's byte strings are), UTF-8 otherwise.
     ///
     /// - Throws: `invalidArgument` when one string alone is longer than 64512 bytes
     ///   (Keras refuses that too) or contains a NUL character.
@@ -155,13 +164,22 @@ extension HDF5Object {
             while try deleteAttributeIfPresent("\(name)\(index)", in: id) { index += 1 }
 
             let ascii = values.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }
-            let pieces = Self.kerasSplit(count: values.count, itemSize: max(1, longest), limit: limit)
-            if pieces.count == 1 {
-                try writeVariableLengthStrings(values, scalar: false, utf8: !ascii, name: name, in: id)
-            } else {
+            let itemSize = max(1, longest)
+            let pieces = Self.kerasSplit(count: values.count, itemSize: itemSize, limit: limit)
+            if pieces.count > 1 {
                 for (number, range) in pieces.enumerated() {
-                    try writeVariableLengthStrings(
-                        Array(values[range]), scalar: false, utf8: !ascii, name: "\(name)\(number)", in: id)
+                    try writeFixedLengthStrings(
+                        Array(values[range]), size: itemSize, utf8: !ascii, name: "\(name)\(number)", in: id)
+                }
+            } else {
+                // As h5py does for Keras; where the header message would be too large (Keras fails
+                // there), the fixed-length strings numpy's count was made for.
+                do throws(HDF5Error) {
+                    try writeVariableLengthStrings(values, scalar: false, utf8: !ascii, name: name, in: id)
+                } catch {
+                    HDF5Library.discardErrorStack()
+                    try deleteAttributeIfPresent(name, in: id)
+                    try writeFixedLengthStrings(values, size: itemSize, utf8: !ascii, name: name, in: id)
                 }
             }
         }
@@ -335,6 +353,32 @@ extension HDF5Object {
             _ = try pointers.withUnsafeMutableBufferPointer { (typed) throws(HDF5Error) in
                 try HDF5Library.check(H5Awrite(attribute, type, UnsafeMutableRawBufferPointer(typed).baseAddress), fail)
             }
+        }
+    }
+
+    /// Writes strings as a fixed-length string array attribute of `size`-byte elements, NUL-padded
+    /// (numpy's `S<size>` as h5py stores it). Lock must be held.
+    fileprivate func writeFixedLengthStrings(
+        _ values: [String], size: Int, utf8: Bool, name: String, in id: hid_t
+    ) throws(HDF5Error) {
+        let fail = failure("writing attribute '\(name)' of")
+        let type = try HDF5Library.check(H5Tcopy(nn_h5t_c_s1()), fail)
+        defer { _ = H5Tclose(type) }
+        try HDF5Library.check(H5Tset_size(type, size), fail)
+        try HDF5Library.check(H5Tset_strpad(type, H5T_STR_NULLPAD), fail)
+        try HDF5Library.check(H5Tset_cset(type, utf8 ? H5T_CSET_UTF8 : H5T_CSET_ASCII), fail)
+        let space = try HDF5Library.check(H5Screate_simple(1, [hsize_t(values.count)], nil), fail)
+        defer { _ = H5Sclose(space) }
+        let attribute = try HDF5Library.check(
+            H5Acreate2(id, name, type, space, hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT)), fail)
+        defer { _ = H5Aclose(attribute) }
+        guard !values.isEmpty else { return }
+        var storage = [UInt8](repeating: 0, count: values.count * size)
+        for (index, value) in values.enumerated() {
+            storage.replaceSubrange(index * size..<index * size + value.utf8.count, with: value.utf8)
+        }
+        _ = try storage.withUnsafeBufferPointer { (typed) throws(HDF5Error) in
+            try HDF5Library.check(H5Awrite(attribute, type, typed.baseAddress), fail)
         }
     }
 

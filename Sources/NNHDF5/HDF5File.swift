@@ -344,6 +344,9 @@ package final class HDF5File: @unchecked Sendable {
 
     /// Object addresses of groups whose symbol table passed `requireSoundSymbolTable`. Guarded by the lock.
     private var checkedSymbolTables: Set<UInt64> = []
+    /// What the symbol-table checks of this file found so far (shared name heaps and object
+    /// headers are checked once). Guarded by the lock.
+    private let symbolTableMemo = HDF5ObjectHeaderCheck.SymbolTableMemo()
 
     /// Refuses to go on when the symbol table (B-tree) of the group `id` of this (untrusted)
     /// file points outside the file, which makes libhdf5 1.10 crash; see
@@ -359,7 +362,7 @@ package final class HDF5File: @unchecked Sendable {
         let layout = layout()
         let problem = withContents { bytes in
             HDF5ObjectHeaderCheck(bytes: bytes, base: layout.base, addressSize: layout.addressSize,
-                                  lengthSize: layout.lengthSize, heaps: [:])
+                                  lengthSize: layout.lengthSize, heaps: [:], memo: symbolTableMemo)
                 .symbolTableProblem(objectAddress: UInt64(address))
         } ?? readFailure
         if let problem {

@@ -36,8 +36,18 @@ final class HDF5FileBytes {
         count = file.size
     }
 
+    /// The page last returned by `page(_:)`, and its index (the checks read mostly nearby bytes).
+    private var lastPage: (index: Int, bytes: [UInt8])?
+
     /// The page holding `offset` (the caller checked `0 <= offset < count`).
     private func page(_ index: Int) -> [UInt8] {
+        if let lastPage, lastPage.index == index { return lastPage.bytes }
+        let bytes = loadPage(index)
+        lastPage = (index, bytes)
+        return bytes
+    }
+
+    private func loadPage(_ index: Int) -> [UInt8] {
         if let cached = pages[index] { return cached }
         guard case let .file(file) = source else { return [] }
         if pages.count >= Self.maximumPages { pages.removeAll(keepingCapacity: true) }
@@ -82,16 +92,91 @@ final class HDF5FileBytes {
         }
     }
 
-    /// A little-endian unsigned integer of `width` (≤ 8) bytes at `offset`.
+    /// A little-endian unsigned integer of `width` (≤ 8) bytes at `offset` (bytes outside the
+    /// file read as 0).
     func unsigned(at offset: Int, width: Int) -> UInt64 {
+        // The checks call this for every field they read: read the bytes in place when they lie
+        // inside the file (and, for a disk file, inside one page).
+        if offset >= 0, width >= 0, width <= 8, offset <= count - width {
+            switch source {
+            case let .memory(bytes):
+                return bytes.withUnsafeBytes { Self.littleEndian($0, at: offset, width: width) }
+            case .file:
+                let within = offset % Self.pageSize
+                let piece = page(offset / Self.pageSize)
+                if within + width <= piece.count {
+                    return piece.withUnsafeBytes { Self.littleEndian($0, at: within, width: width) }
+                }
+            }
+        }
         var value: UInt64 = 0
         for index in (0..<width).reversed() { value = value << 8 | UInt64(self[offset + index]) }
         return value
     }
 
-    /// The offset of the first 0 byte in `range`, if any.
+    private static func littleEndian(_ raw: UnsafeRawBufferPointer, at offset: Int, width: Int) -> UInt64 {
+        var value: UInt64 = 0
+        var index = width
+        while index > 0 {
+            index -= 1
+            value = value << 8 | UInt64(raw[offset + index])
+        }
+        return value
+    }
+
+    /// The offset of the first 0 byte in `range` (clamped to the file), if any.
+    ///
+    /// Reads only up to that byte, in place (no copy of the range): the symbol-table check asks
+    /// this for every link name, with ranges that run to the end of the group's name heap, so
+    /// the cost must be the name's length, not the rest of the heap's.
     func firstZero(in range: Range<Int>) -> Int? {
-        slice(range).firstIndex(of: 0).map { range.clamped(to: 0..<count).lowerBound + $0 }
+        let range = range.clamped(to: 0..<count)
+        guard !range.isEmpty else { return nil }
+        switch source {
+        case let .memory(bytes):
+            return bytes.withUnsafeBytes { raw -> Int? in
+                guard let base = raw.baseAddress,
+                      let hit = memchr(base + range.lowerBound, 0, range.count) else { return nil }
+                return base.distance(to: UnsafeRawPointer(hit))
+            }
+        case .file:
+            var position = range.lowerBound
+            while position < range.upperBound {
+                let index = position / Self.pageSize, within = position % Self.pageSize
+                let piece = page(index)
+                let n = min(range.upperBound - position, piece.count - within)
+                guard n > 0 else { return nil }
+                let hit = piece.withUnsafeBytes { raw -> Int? in
+                    guard let base = raw.baseAddress, let found = memchr(base + within, 0, n) else { return nil }
+                    return base.distance(to: UnsafeRawPointer(found)) - within
+                }
+                if let hit { return position + hit }
+                position += n
+            }
+            return nil
+        }
+    }
+
+    /// The offset of the last 0 byte in `range` (clamped to the file), if any; reads backwards
+    /// from the end of the range only as far as that byte.
+    func lastZero(in range: Range<Int>) -> Int? {
+        let range = range.clamped(to: 0..<count)
+        guard !range.isEmpty else { return nil }
+        switch source {
+        case let .memory(bytes):
+            return bytes[range].lastIndex(of: 0)
+        case .file:
+            var end = range.upperBound
+            while end > range.lowerBound {
+                let index = (end - 1) / Self.pageSize, pageStart = index * Self.pageSize
+                let piece = page(index)
+                let from = max(range.lowerBound, pageStart) - pageStart, to = min(end - pageStart, piece.count)
+                guard to > from else { return nil }
+                if let hit = piece[from..<to].lastIndex(of: 0) { return pageStart + hit }
+                end = pageStart + from
+            }
+            return nil
+        }
     }
 
     /// Whether the bytes at `offset` are `expected`.

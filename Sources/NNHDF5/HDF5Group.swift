@@ -18,37 +18,11 @@ package final class HDF5Group: HDF5Object, @unchecked Sendable {
     ///
     /// The order is HDF5's (byte-wise alphabetical: "dense_10" before "dense_2");
     /// callers that need the model's order must take it from attributes such as
-    /// `layer_names` or `weight_names`.
+    /// `layer_names` or `weight_names`. Listed in one pass over the group (see `members()`).
     ///
     /// - Parameter limit: list at most this many names (the first in that order).
     package func memberNames(limit: Int = Int.max) throws(HDF5Error) -> [String] {
-        try HDF5Library.locked { () throws(HDF5Error) in
-            let id = try requireID()
-            try file.requireSoundSymbolTable(of: id, path: name)
-            var info = H5G_info_t()
-            try HDF5Library.check(H5Gget_info(id, &info), failure("listing members of"))
-            var names: [String] = []
-            var index: hsize_t = 0
-            let count = min(info.nlinks, hsize_t(max(0, limit)))
-            while index < count {
-                let length = try HDF5Library.check(
-                    H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0, file.linkAccess),
-                    failure("listing members of"))
-                guard length <= HDF5Limits.maxLinkValueBytes else {
-                    throw HDF5Error.implausibleSize(
-                        file: filePath, path: name,
-                        detail: "link name \(index) declares \(length) bytes (limit \(HDF5Limits.maxLinkValueBytes))")
-                }
-                var buffer = [CChar](repeating: 0, count: Int(length) + 1)
-                try HDF5Library.check(
-                    H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count, file.linkAccess),
-                    failure("listing members of"))
-                let bytes = buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }
-                names.append(String(decoding: bytes, as: UTF8.self))
-                index += 1
-            }
-            return names
-        }
+        try members(limit: limit).names
     }
 
     /// The number of links in this group, as its header states it (before any is listed).

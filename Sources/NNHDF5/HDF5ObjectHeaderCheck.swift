@@ -21,6 +21,8 @@ struct HDF5ObjectHeaderCheck {
     let addressSize: Int
     let lengthSize: Int
     let heaps: HDF5GlobalHeapCheck.Index
+    /// What earlier symbol-table checks of the same file found; see `SymbolTableMemo`.
+    var memo = SymbolTableMemo()
 
     /// Most header chunks followed (continuation messages) per object.
     static let maxChunks = 64
@@ -163,6 +165,32 @@ struct HDF5ObjectHeaderCheck {
     /// Most B-tree and symbol-table nodes followed per group.
     static let maxSymbolTableNodes = 4096
 
+    /// Facts the symbol-table checks of one file share, so that checking every group costs time
+    /// linear in the file however its groups share name heaps and object headers.
+    final class SymbolTableMemo {
+        /// Absolute offsets of object headers `headerSizeProblem` found sound.
+        var soundHeaders: Set<Int> = []
+        /// The last 0 byte of each local heap data segment checked (nil: the segment has none).
+        var lastZero: [Range<Int>: Int?] = [:]
+    }
+
+    /// The offset of the last 0 byte in the local heap data segment `segment`, found once per
+    /// segment: a link name at offset `p` ends inside the segment exactly when `p` is at most this.
+    private func lastZero(in segment: Range<Int>) -> Int? {
+        if let known = memo.lastZero[segment] { return known }
+        let found = bytes.lastZero(in: segment)
+        memo.lastZero[segment] = found
+        return found
+    }
+
+    /// `headerSizeProblem(at:)`, computed once per object header of the file.
+    private func memoizedHeaderSizeProblem(at start: Int) -> String? {
+        guard !memo.soundHeaders.contains(start) else { return nil }
+        if let problem = headerSizeProblem(at: start) { return problem }
+        memo.soundHeaders.insert(start)
+        return nil
+    }
+
     /// The first problem in the symbol table of the old-style group whose object header is at
     /// `address`, or nil (also for headers not parsed here and for new-style groups).
     ///
@@ -186,14 +214,14 @@ struct HDF5ObjectHeaderCheck {
             return "symbol table's local heap address \(heapAddress) lies outside the file"
         }
         // "HEAP", version, reserved (3), data segment size, free list offset, data segment address.
-        var names: (at: Int, size: Int)?
+        var names: (at: Int, size: Int, lastZero: Int?)?
         if unsigned(heapAt, 4) == 0x5041_4548, let dataSize = unsigned(heapAt + 8, lengthSize),
            let dataAddress = unsigned(heapAt + 8 + 2 * lengthSize, addressSize) {
             guard dataSize <= UInt64(bytes.count), inside(dataAddress), let dataAt = absolute(dataAddress),
                   dataSize <= UInt64(bytes.count - dataAt) else {
                 return "local heap at offset \(heapAt) declares a \(dataSize)-byte data segment at address \(dataAddress), beyond the end of the file"
             }
-            names = (dataAt, Int(dataSize))
+            names = (dataAt, Int(dataSize), lastZero(in: dataAt..<dataAt + Int(dataSize)))
             if let offset = unsigned(heapAt + 8 + lengthSize, lengthSize),
                let problem = freeListProblem(first: offset, heapAt: heapAt, dataAt: dataAt, dataSize: Int(dataSize)) {
                 return problem
@@ -217,10 +245,11 @@ struct HDF5ObjectHeaderCheck {
                     let entry = at + 8 + i * entrySize
                     guard let objectHeader = unsigned(entry + lengthSize, addressSize),
                           let cacheType = unsigned(entry + lengthSize + addressSize, 4) else { break }
-                    // libhdf5 strdup()s the link name at this heap offset: it must end inside the heap.
+                    // libhdf5 strdup()s the link name at this heap offset: it must end inside the heap,
+                    // that is, a 0 byte must follow it there.
                     if let names, let nameOffset = unsigned(entry, lengthSize) {
-                        guard nameOffset < UInt64(names.size),
-                              bytes.firstZero(in: names.at + Int(nameOffset)..<names.at + names.size) != nil else {
+                        guard nameOffset < UInt64(names.size), let lastZero = names.lastZero,
+                              names.at + Int(nameOffset) <= lastZero else {
                             return "symbol table node at offset \(at) names a link at local heap offset \(nameOffset), which does not hold a terminated name"
                         }
                     }
@@ -228,7 +257,7 @@ struct HDF5ObjectHeaderCheck {
                     guard inside(objectHeader) else {
                         return "symbol table node at offset \(at) refers to an object header at address \(objectHeader), outside the file"
                     }
-                    if let problem = headerSizeProblem(at: absolute(objectHeader) ?? 0) { return problem }
+                    if let problem = memoizedHeaderSizeProblem(at: absolute(objectHeader) ?? 0) { return problem }
                 }
                 continue
             }
@@ -306,13 +335,14 @@ struct HDF5ObjectHeaderCheck {
         guard let declared, declared <= bytes.count - min(chunkStart, bytes.count) else {
             return "object header at offset \(start) declares a first chunk larger than the rest of the file"
         }
-        for message in messages(ofHeaderAt: start) ?? [] where message.type == 0x03 {
+        let messages = messages(ofHeaderAt: start) ?? []
+        for message in messages where message.type == 0x03 {
             if let problem = datatypeNamesProblem(at: message.data, size: message.size) {
                 return "object header at offset \(start): datatype message: \(problem)"
             }
         }
         // Continuation chunks: libhdf5 allocates each one's declared length before reading it.
-        for message in messages(ofHeaderAt: start) ?? [] where message.type == 0x10 {
+        for message in messages where message.type == 0x10 {
             guard let offset = unsigned(message.data, addressSize), let length = unsigned(message.data + addressSize, lengthSize)
             else { continue }
             guard let target = absolute(offset), target < bytes.count, length <= UInt64(bytes.count - target) else {

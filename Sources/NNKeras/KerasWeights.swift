@@ -40,12 +40,15 @@ enum KerasWeights {
             guard let layerNames = try group.stringArrayAttribute("layer_names", maximumCount: ModelArchitecture.maximumLayers + 1) else {
                 throw KerasImportError.invalidMetadata(path: path, field: "'layer_names' attribute of \(group.name)", reason: "missing")
             }
+            // Listed once: looking each layer up by name would read the group's object header,
+            // which holds layer_names, once per layer.
+            let members = try group.members()
             var saved: [(name: String, group: HDF5Group, weightNames: [String])] = []
             for name in layerNames {
-                guard try group.hasMember(name) else {
+                guard members.contains(name) else {
                     throw KerasImportError.missingWeight(path: path, layer: name, weight: "(layer group '\(name)' listed in layer_names)")
                 }
-                let layerGroup = try group.group(name)
+                let layerGroup = try group.group(name, listedIn: members)
                 let weightNames = try layerGroup.stringArrayAttribute("weight_names", maximumCount: KerasWeights.maximumWeightsPerLayer) ?? []
                 if !weightNames.isEmpty { saved.append((name, layerGroup, weightNames)) }
             }
@@ -108,6 +111,19 @@ enum KerasWeights {
                 throw KerasImportError.unknownLayout(path: path, found: "no 'layers' group")
             }
             let layersGroup = try root.group("layers")
+            // Listed once, and each layer's group opened from the listing (see `legacy`).
+            let members = try layersGroup.members()
+            /// The `vars` group of `layers/<name>`, or nil when there is none (as `hasMember` counts it).
+            func vars(_ name: String) throws(HDF5Error) -> HDF5Group? {
+                guard members.contains(name) else { return nil }
+                let layer: HDF5Group
+                do throws(HDF5Error) { layer = try layersGroup.group(name, listedIn: members) } catch {
+                    HDF5Library.discardErrorStack()
+                    if case .corruptFile = error { throw error }
+                    return nil
+                }
+                return try layer.hasMember("vars") ? try layer.group("vars") : nil
+            }
             var used: Set<String> = []
             var weights: [Tensor] = []
             var dtype = DType.float32
@@ -118,11 +134,10 @@ enum KerasWeights {
             for (index, (layer, groupName)) in zip(architecture.layers, storeGroupNames(architecture)).enumerated() {
                 let own = byLayer[index]
                 guard !own.isEmpty else { used.insert(groupName); continue }
-                guard try layersGroup.hasMember("\(groupName)/vars") else {
+                guard let vars = try vars(groupName) else {
                     throw KerasImportError.missingWeight(path: path, layer: layer.name, weight: "layers/\(groupName)/vars")
                 }
                 used.insert(groupName)
-                let vars = try layersGroup.group("\(groupName)/vars")
                 let count = try variableCount(vars)
                 guard count == own.count else {
                     throw KerasImportError.weightCountMismatch(path: path, layer: layer.name, expected: own.count, found: count)
@@ -134,8 +149,8 @@ enum KerasWeights {
                 }
             }
             // A group with variables the architecture does not account for means a different model.
-            for name in try layersGroup.memberNames() where !used.contains(name) {
-                if try layersGroup.hasMember("\(name)/vars"), try variableCount(try layersGroup.group("\(name)/vars")) > 0 {
+            for name in members.names where !used.contains(name) {
+                if let vars = try vars(name), try variableCount(vars) > 0 {
                     let expected = try weightedLayers(architecture, path: path).map(\.layer.name)
                     throw KerasImportError.layerCountMismatch(path: path, expected: expected,
                                                               found: expected + ["layers/\(name) (not in the architecture)"])

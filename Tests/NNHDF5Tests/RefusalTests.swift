@@ -91,6 +91,46 @@ import Testing
         }
     }
 
+    /// Groups opened from a listing: a hard link at its address, every other link exactly as
+    /// `group(_:)` opens or refuses it.
+    @Test func groupsOpenedFromAListingAreCheckedLikeLookups() throws {
+        let directory = try TemporaryDirectory()
+        let path = try Self.writeLinkFile(in: directory)
+        let file = try HDF5File(readingFrom: path)
+        let root = try file.root
+        let members = try root.members()
+        #expect(members.names == ["alias", "chained", "dangling", "ext", "ext_group", "g", "group_alias", "loop", "malformed", "through_ext"])
+        #expect(try root.memberNames() == members.names)
+        #expect(try root.memberNames(limit: 3) == ["alias", "chained", "dangling"])
+        #expect(try root.memberNames(limit: 0) == [] && root.members(limit: 1).contains("alias"))
+        #expect(try !root.members(limit: 1).contains("chained"))
+        #expect(members.contains("dangling") && !members.contains("nope") && !members.contains("G"))
+        for path in ["g", "dangling", "ext", "nope", "g/d", "g/nope", "/g/d", "ext_group/data", "", ".", "g/"] {
+            #expect(try root.hasMember(path, listedIn: members) == root.hasMember(path), "\(path)")
+        }
+        #expect(try root.group("group_alias/cycle", listedIn: members).name == "/group_alias/cycle")
+
+        let g = try root.group("g", listedIn: members)
+        #expect(g.name == "/g")
+        #expect(try g.dataset("d").readFloats() == [1, 2])
+        let inner = try g.members()
+        #expect(try g.group("cycle", listedIn: inner).memberNames() == ["cycle", "d", "relative"])
+        let open = HDF5TestSupport.openObjectCount(in: file)
+        #expect(throws: HDF5Error.wrongKind(file: path, path: "/g/d", expected: "a group", found: "a dataset")) {
+            try g.group("d", listedIn: inner)
+        }
+        #expect(HDF5TestSupport.openObjectCount(in: file) == open, "the dataset opened to find its kind is closed")
+        #expect(try root.group("group_alias", listedIn: members).memberNames() == ["cycle", "d", "relative"])
+        #expect(throws: HDF5Error.notFound(file: path, path: "/nope")) { try root.group("nope", listedIn: members) }
+        let target = directory.path("other.h5")
+        #expect(throws: HDF5Error.externalLink(file: path, path: "/ext_group", targetFile: target, targetPath: "/")) {
+            try root.group("ext_group", listedIn: members)
+        }
+        for name in ["dangling", "loop", "through_ext", "malformed", "alias"] {
+            #expect(throws: HDF5Error.self, "\(name)") { try root.group(name, listedIn: members) }
+        }
+    }
+
     @Test func externalDatasetsAreRefused() throws {
         let directory = try TemporaryDirectory()
         let raw = try directory.write("raw.bin", [UInt8](repeating: 0, count: 16))

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import NNHDF5
+import NNTestSupport
 
 /// Writing a file with every writer and reading it back exactly.
 @Suite struct RoundTripTests {
@@ -189,6 +190,34 @@ import Testing
         // Exactly at the limit stays in one piece.
         #expect(HDF5Object.kerasSplit(count: 2, itemSize: 32256, limit: 64512) == [0..<2])
         #expect(HDF5Object.kerasSplit(count: 0, itemSize: 1, limit: 64512) == [0..<0])
+    }
+
+    /// String arrays take the forms Keras's `save_attributes_to_hdf5_group` gives them (h5py
+    /// writes the same with Keras's code): one variable-length attribute while it fits in a 64 KiB
+    /// object header message (4,091 strings of 16 bytes each with this name), split into
+    /// fixed-length `name0`, `name1`, ... when numpy's count (strings × longest) exceeds 64,512
+    /// bytes, and in between (where Keras itself fails with "object header message is too
+    /// large") one fixed-length attribute.
+    @Test(arguments: [
+        (4_091, [("names", "variable-length", 4_091)]),
+        (4_092, [("names", "fixed-length 10", 4_092)]),
+        (6_451, [("names", "fixed-length 10", 6_451)]),
+        (6_452, [("names0", "fixed-length 10", 3_226), ("names1", "fixed-length 10", 3_226)]),
+        (10_000, [("names0", "fixed-length 10", 5_000), ("names1", "fixed-length 10", 5_000)]),
+    ])
+    func manyStringsTakeKerasForms(_ count: Int, _ forms: [(String, String, Int)]) throws {
+        // Names of exactly 10 bytes: the longest one sets numpy's item size.
+        let names = (0..<count).map { "n" + String(repeating: "0", count: 9 - String($0).count) + String($0) }
+        let written = try HDF5File.createInMemory(name: "many.h5")
+        try written.root.setStringArrayAttribute("names", names)
+        let file = try HDF5File(bytes: try written.fileImage(), name: "many.h5")
+        let root = try file.root
+        #expect(try root.attributeNames() == forms.map(\.0))
+        for (name, type, elements) in forms {
+            let form = try HDF5TestSupport.stringAttributeForm(of: root, name)
+            #expect(form?.type == type && form?.count == elements, "\(name): \(String(describing: form))")
+        }
+        #expect(try root.stringArrayAttribute("names") == names)
     }
 
     @Test func rejectsBadWrites() throws {

@@ -96,6 +96,26 @@ package enum HDF5TestSupport {
         }
     }
 
+    /// How the string attribute `name` of `object` is stored: `"variable-length"` or
+    /// `"fixed-length N"` (N bytes per string, NUL-padded), and its element count; nil when the
+    /// attribute is absent or not a one-dimensional string array.
+    package static func stringAttributeForm(of object: HDF5Object, _ name: String) throws -> (type: String, count: Int)? {
+        try HDF5Library.locked { () throws(HDF5Error) -> (type: String, count: Int)? in
+            let id = hid_t(try object.rawID())
+            guard H5Aexists(id, name) > 0 else { return nil }
+            let attribute = try HDF5Library.check(H5Aopen(id, name, hid_t(H5P_DEFAULT)), object.failure("opening attribute"))
+            defer { _ = H5Aclose(attribute) }
+            let type = H5Aget_type(attribute), space = H5Aget_space(attribute)
+            defer { _ = H5Tclose(type); _ = H5Sclose(space) }
+            guard H5Tget_class(type) == H5T_STRING, H5Sget_simple_extent_ndims(space) == 1 else { return nil }
+            var dims: [hsize_t] = [0]
+            _ = H5Sget_simple_extent_dims(space, &dims, nil)
+            if H5Tis_variable_str(type) > 0 { return ("variable-length", Int(dims[0])) }
+            let padding = H5Tget_strpad(type) == H5T_STR_NULLPAD ? "" : " (not NUL-padded)"
+            return ("fixed-length \(H5Tget_size(type))" + padding, Int(dims[0]))
+        }
+    }
+
     /// Provokes an HDF5 error and prints the error stack to stderr explicitly, so a
     /// test can prove that its stderr capture sees HDF5 diagnostics.
     package static func printErrorStack() {
