@@ -56,13 +56,9 @@ enum KerasListing {
         guard let obstacle = obstacle(for: error) else { return nil }
         let head = Array(contents.prefix(8))
         if head.starts(with: KerasReader.zipLocalHeader) || head.starts(with: KerasReader.zipEmptyArchive) {
-            let temporary: TemporaryFile
-            do {
-                temporary = try TemporaryFile(label: "archive")
-                try temporary.write(contents)
-            } catch { throw .file(error) }
-            defer { temporary.remove() }
-            var listing = try archive(temporary.path, name: name, options: options, obstacle: obstacle, after: error)
+            var listing = try KerasReader.withArchiveFile(contents) { (archivePath) throws(KerasImportError) in
+                try archive(archivePath, name: name, options: options, obstacle: obstacle, after: error)
+            }
             listing.file.fileSize = contents.count
             return listing
         }

@@ -1,7 +1,7 @@
 import Foundation
 import NNSchema
 import NNHDF5
-import NNSystem
+@_spi(Testing) import NNSystem
 import ZIPFoundation
 
 /// Reads models saved by Keras 2 (tf_keras) and Keras 3 in every layout they use, and the
@@ -46,6 +46,23 @@ package enum KerasReader {
         return try readHDF5(file, path: path, architecture: architecture)
     }
 
+    /// Runs `body` with the path of a private temporary file holding `contents` (a `.keras` zip),
+    /// removed afterwards.
+    ///
+    /// Archives held in memory go through a file because ZIPFoundation's in-memory archives trap on
+    /// offsets past the end of the data, where reading a file simply comes up short.
+    static func withArchiveFile<Result>(_ contents: [UInt8], _ body: (String) throws(KerasImportError) -> Result)
+        throws(KerasImportError) -> Result
+    {
+        let temporary: TemporaryFile
+        do {
+            temporary = try TemporaryFile(label: "archive")
+            try temporary.write(contents)
+        } catch { throw .file(error) }
+        defer { temporary.remove() }
+        return try body(temporary.path)
+    }
+
     /// Reads the model in a Keras file held in memory (a `.keras` zip or an HDF5 file), exactly
     /// as ``read(_:architecture:)`` reads it from disk (an archive goes through a private temporary
     /// file); `path` only names the file in errors.
@@ -54,15 +71,9 @@ package enum KerasReader {
     {
         let head = Array(contents.prefix(8))
         if head.starts(with: zipLocalHeader) || head.starts(with: zipEmptyArchive) {
-            // Through a private temporary file: ZIPFoundation's in-memory archives trap on
-            // offsets past the end of the data, where reading a file simply comes up short.
-            let temporary: TemporaryFile
-            do {
-                temporary = try TemporaryFile(label: "archive")
-                try temporary.write(contents)
-            } catch { throw .file(error) }
-            defer { temporary.remove() }
-            return try readArchive(temporary.path, name: path, architecture: architecture)
+            return try withArchiveFile(contents) { (archivePath) throws(KerasImportError) in
+                try readArchive(archivePath, name: path, architecture: architecture)
+            }
         }
         guard head.starts(with: hdf5Signature) else {
             throw .notKeras(path: path, found: head.isEmpty ? "an empty file" : "the bytes " + head.map { hex2($0) }.joined(separator: " "))
@@ -260,12 +271,16 @@ package enum KerasReader {
             throw .archiveMemberTooLarge(path: path, member: name, size: entry.uncompressedSize, limit: cap)
         }
         var produced: UInt64 = 0
+        // The CRC-32 through nnmodel's own checksum (zlib's speed) rather than ZIPFoundation's,
+        // which walks the bytes one at a time.
+        var checksum: UInt32 = 0
         do {
-            let checksum = try archive.extract(entry) { (data: Data) in
+            _ = try archive.extract(entry, skipCRC32: true) { (data: Data) in
                 guard produced + UInt64(data.count) <= cap else {
                     throw KerasImportError.archiveMemberTooLarge(path: path, member: name, size: produced + UInt64(data.count), limit: cap)
                 }
                 produced += UInt64(data.count)
+                checksum = data.withUnsafeBytes { CRC32.checksum($0, continuing: checksum) }
                 try consume(data)
             }
             guard checksum == entry.checksum else {
