@@ -57,6 +57,14 @@ extension Sequential {
                 name: "epochs", value: "\(options.epochs)",
                 expected: "a number that keeps the history within \(History.maximumLength) epochs numbered up to \(History.maximumEpochNumber) (it holds \(history.epochs.count), the last numbered \(firstEpoch - 1))")
         }
+        // Refused before training rather than after: a step count past what files record could not be saved.
+        let stepsPerEpoch = (training.count + trainer.batchSize - 1) / trainer.batchSize
+        let (planned, overflow) = stepsPerEpoch.multipliedReportingOverflow(by: options.epochs)
+        guard !overflow, trainer.optimizer.iterations <= OptimizerState.maximumIterations - planned else {
+            throw TrainingError.invalidOption(
+                name: "epochs", value: "\(options.epochs)",
+                expected: "a number that keeps the optimizer's step count within \(OptimizerState.maximumIterations) (it has taken \(trainer.optimizer.iterations) steps; an epoch takes \(stepsPerEpoch))")
+        }
         var rng = SeededGenerator(seed: options.seed)
         /// The model as training left it: weights, optimizer state, history and metadata.
         func capture(_ model: inout Sequential) {

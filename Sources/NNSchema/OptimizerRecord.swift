@@ -53,7 +53,9 @@ extension OptimizerRecord {
         c.initialAccumulatorValue = try number("initial_accumulator_value", c.initialAccumulatorValue)
         c.nesterov = o["nesterov"]?.boolValue ?? false
         do { try c.validate() } catch { throw invalid(error.description) }
-        guard let iterations = o["iterations"]?.intValue, iterations >= 0 else { throw invalid("missing a non-negative 'iterations'") }
+        guard let iterations = o["iterations"]?.intValue, iterations >= 0, iterations <= OptimizerState.maximumIterations else {
+            throw invalid("'iterations' should be an integer from 0 to \(OptimizerState.maximumIterations), found \(o["iterations"].map { $0.doubleValue.map { "\($0)" } ?? $0.kindName } ?? "none")")
+        }
         guard let slots = o["slots"]?.arrayValue?.compactMap(\.stringValue), slots == c.slotNames else {
             throw invalid("'slots' should be \(c.slotNames) for \(kind.rawValue)")
         }

@@ -58,7 +58,9 @@ public struct Sequential: Sendable {
                 throw .optimizerStateMismatch("slot '\(state.config.slotNames[s])' of '\(spec.name)' has shape \(t.shape), expected \(spec.shape)")
             }
         }
-        guard state.iterations >= 0 else { throw .optimizerStateMismatch("negative iteration count \(state.iterations)") }
+        guard state.iterations >= 0, state.iterations <= OptimizerState.maximumIterations else {
+            throw .optimizerStateMismatch("iteration count \(state.iterations) outside 0...\(OptimizerState.maximumIterations)")
+        }
     }
 
     /// The weight specs of the architecture, in the order of ``weights``.
