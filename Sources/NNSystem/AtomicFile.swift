@@ -68,7 +68,12 @@ package enum AtomicFile {
 
     /// Creates a temporary file beside `path`, lets `fill` write it through its descriptor,
     /// flushes it and renames it over `path`. The temporary file is removed if anything fails.
-    package static func replace(_ path: String, fill: (Int32) throws(FileError) -> Void) throws(FileError) {
+    ///
+    /// The name is checked to still be the file written just before the rename, and `path` just
+    /// after it: a swap that wins the race between the two is reported, never taken for success.
+    /// `beforeRename` (tests only) runs between the check and the rename, with the temporary name.
+    package static func replace(_ path: String, fill: (Int32) throws(FileError) -> Void,
+                                beforeRename: ((String) -> Void)? = nil) throws(FileError) {
         try checkTarget(path)
         removeLeftovers(for: path)
         var template = Array(temporaryName(for: path, suffix: "XXXXXX").utf8CString)
@@ -96,8 +101,13 @@ package enum AtomicFile {
               named.st_ino == written.st_ino else {
             throw .writeFailed(path: path, reason: "the temporary file was replaced by something else")
         }
+        beforeRename?(temporary)
         try commit(temporary, to: path)
         committed = true
+        var placed = stat()
+        guard lstat(path, &placed) == 0, placed.st_dev == written.st_dev, placed.st_ino == written.st_ino else {
+            throw .writeFailed(path: path, reason: "the temporary file was replaced by something else while it was renamed into place (what is there now is not the file written)")
+        }
     }
 
     /// Renames the flushed temporary file over `path` and flushes the folder.

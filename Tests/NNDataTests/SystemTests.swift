@@ -189,6 +189,24 @@ struct SystemTests {
         #expect(!FileReader.exists(path))
     }
 
+    /// A swap in the window between the last check of the temporary name and the rename moves
+    /// the attacker's link into place; the save reports it instead of succeeding.
+    @Test func aSwapRightBeforeTheRenameIsReported() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.file("m.nnm")
+        let victim = try folder.write("victim.txt", text: "precious")
+        let error = fileError { () throws(FileError) in
+            try AtomicFile.replace(path, fill: { (fd: Int32) throws(FileError) in
+                try AtomicFile.writeAll(fd, Array("new".utf8), path: path)
+            }, beforeRename: { temporary in
+                unlink(temporary)
+                symlink(victim, temporary)
+            })
+        }
+        #expect(error == .writeFailed(path: path, reason: "the temporary file was replaced by something else while it was renamed into place (what is there now is not the file written)"))
+        #expect(try FileReader.bytes(victim) == Array("precious".utf8))
+    }
+
     @Test func aFailedFillLeavesTheOldFileAndNoTemporary() throws {
         let folder = try TemporaryFolder()
         let path = try folder.write("keep.txt", text: "old")
