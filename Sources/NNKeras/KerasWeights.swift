@@ -46,7 +46,8 @@ enum KerasWeights {
             var saved: [(name: String, group: HDF5Group, weightNames: [String])] = []
             for name in layerNames {
                 guard members.contains(name) else {
-                    throw KerasImportError.missingWeight(path: path, layer: name, weight: "(layer group '\(name)' listed in layer_names)")
+                    throw KerasImportError.invalidMetadata(path: path, field: "'layer_names' attribute of \(group.name)",
+                                                           reason: "it lists layer '\(Excerpt.quote(name, limit: 120))', which has no group there")
                 }
                 let layerGroup = try group.group(name, listedIn: members)
                 let weightNames = try layerGroup.stringArrayAttribute("weight_names", maximumCount: KerasWeights.maximumWeightsPerLayer) ?? []

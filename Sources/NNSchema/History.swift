@@ -59,37 +59,42 @@ public struct History: Sendable, Equatable {
     /// Reads the form written by ``json``; every series must have one value per epoch.
     public init(json: JSON) throws(ModelConfigError) {
         guard let members = json.objectValue else {
-            throw .invalidField(layer: "history", field: "history", expected: "an object of per-epoch arrays", found: json.kindName)
+            throw .invalidHistory(field: "history", expected: "an object of per-epoch arrays", found: json.kindName)
         }
         var columns: [String: [Double]] = [:]
         for (key, value) in members {
             guard let array = value.arrayValue else {
-                throw .invalidField(layer: "history", field: key, expected: "an array of numbers", found: value.kindName)
+                throw .invalidHistory(field: key, expected: "an array of numbers (null for one that was not finite)", found: value.kindName)
             }
             guard array.count <= History.maximumLength else {
-                throw .invalidField(layer: "history", field: key, expected: "at most \(History.maximumLength) epochs",
-                                    found: "\(array.count)")
+                throw .invalidHistory(field: key, expected: "at most \(History.maximumLength) epochs",
+                    found: "\(array.count)")
             }
             var numbers: [Double] = []
             for v in array {
+                // A value that was not finite (a diverged loss) is written as null: read it back as NaN.
+                if v.isNull {
+                    numbers.append(.nan)
+                    continue
+                }
                 guard let d = v.doubleValue else {
-                    throw .invalidField(layer: "history", field: key, expected: "an array of numbers", found: v.serialized())
+                    throw .invalidHistory(field: key, expected: "an array of numbers (null for one that was not finite)", found: v.serialized())
                 }
                 numbers.append(d)
             }
             columns[key] = numbers
         }
-        guard let loss = columns["loss"] else { throw .missingField(layer: "history", field: "loss") }
+        guard let loss = columns["loss"] else { throw .missingHistoryField("loss") }
         for (key, values) in columns where values.count != loss.count {
-            throw .invalidField(layer: "history", field: key, expected: "\(loss.count) values (one per epoch)",
+            throw .invalidHistory(field: key, expected: "\(loss.count) values (one per epoch)",
                                 found: "\(values.count)")
         }
         var epochNumbers = loss.indices.map { $0 + 1 }
         if let given = columns["epoch"] {
             for (i, value) in given.enumerated() {
                 guard let n = Int(exactly: value), n >= 0, n <= History.maximumEpochNumber else {
-                    throw .invalidField(layer: "history", field: "epoch",
-                                        expected: "integers from 0 to \(History.maximumEpochNumber)", found: "\(value)")
+                    throw .invalidHistory(field: "epoch",
+                        expected: "integers from 0 to \(History.maximumEpochNumber)", found: "\(value)")
                 }
                 epochNumbers[i] = n
             }
@@ -117,22 +122,22 @@ extension History {
     /// (`epoch`, `loss`, `accuracy`, `val_loss`, `val_accuracy`, `seconds`), one row per epoch.
     public init(csv text: String) throws(ModelConfigError) {
         let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingSpaces }.filter { !$0.isEmpty }
-        guard let header = lines.first else { throw .missingField(layer: "history", field: "header row") }
+        guard let header = lines.first else { throw .missingHistoryField("header row") }
         let names = header.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingSpaces }
         guard lines.count - 1 <= History.maximumLength else {
-            throw .invalidField(layer: "history", field: "rows", expected: "at most \(History.maximumLength) epochs",
+            throw .invalidHistory(field: "rows", expected: "at most \(History.maximumLength) epochs",
                                 found: "\(lines.count - 1)")
         }
         var columns = [[JSON]](repeating: [], count: names.count)
         for (row, line) in lines.dropFirst().enumerated() {
             let cells = line.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingSpaces }
             guard cells.count == names.count else {
-                throw .invalidField(layer: "history", field: "row \(row + 2)", expected: "\(names.count) comma-separated values",
-                                    found: "\(cells.count)")
+                throw .invalidHistory(field: "row \(row + 2)", expected: "\(names.count) comma-separated values",
+                    found: "\(cells.count)")
             }
             for (i, cell) in cells.enumerated() {
                 guard let v = Double(cell) else {
-                    throw .invalidField(layer: "history", field: "\(names[i]) in row \(row + 2)", expected: "a number", found: "'\(cell)'")
+                    throw .invalidHistory(field: "\(names[i]) in row \(row + 2)", expected: "a number", found: "'\(cell)'")
                 }
                 columns[i].append(.number(v))
             }

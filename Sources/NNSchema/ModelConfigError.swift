@@ -17,6 +17,10 @@ public enum ModelConfigError: NNError, Equatable, Sendable {
     case invalidField(layer: String, field: String, expected: String, found: String)
     /// A required field is absent.
     case missingField(layer: String, field: String)
+    /// A training history field holds a value of the wrong kind, count or range.
+    case invalidHistory(field: String, expected: String, found: String)
+    /// A training history lacks a field it needs.
+    case missingHistoryField(String)
     /// No layer or config says what the input shape is.
     case missingInputShape
     /// The input shape is unusable.
@@ -46,6 +50,9 @@ public enum ModelConfigError: NNError, Equatable, Sendable {
         case let .invalidField(layer, field, expected, found):
             return "layer '\(Excerpt.quote(layer))': field '\(Excerpt.quote(field))' should be \(expected), found \(Excerpt.quote(found))"
         case let .missingField(layer, field): return "layer '\(Excerpt.quote(layer))': missing field '\(Excerpt.quote(field))'"
+        case let .invalidHistory(field, expected, found):
+            return "training history: '\(Excerpt.quote(field))' should be \(expected), found \(Excerpt.quote(found))"
+        case let .missingHistoryField(field): return "training history: missing '\(Excerpt.quote(field))'"
         case .missingInputShape:
             return "the config does not give an input shape (expected an InputLayer with batch_shape, a first layer with batch_input_shape, or build_input_shape)"
         case let .invalidInputShape(shape, reason): return "invalid input shape \(shape): \(reason)"

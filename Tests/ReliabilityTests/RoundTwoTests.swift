@@ -99,6 +99,25 @@ import Glibc
         }
     }
 
+    /// A layer listed in `layer_names` without a group of its own is named once, cut to an
+    /// excerpt, on one line (a 3,000-character name was quoted twice: a 519-byte line).
+    @Test func aMissingLayerGroupIsNamedOnceInAShortLine() throws {
+        let folder = try TemporaryFolder("missing-group")
+        let file = try HDF5File.createInMemory(name: "w.h5")
+        let root = try file.root
+        try root.setStringArrayAttribute("layer_names", [String(repeating: "X", count: 3_000)])
+        let path = try folder.write("w.h5", try file.fileImage())
+        let architecture = try ModelFile.load(Repository.fixture("keras/tiny_k3.h5")).architecture
+        do {
+            _ = try ModelFile.load(path, architecture: architecture)
+            Issue.record("a layer without its group was accepted")
+        } catch {
+            let text = "\(error)"
+            #expect(text.contains("which has no group there") && text.contains("layer_names"), "\(text)")
+            #expect(text.utf8.count < 400 && !text.contains("\n"), "\(text.utf8.count) bytes: \(text)")
+        }
+    }
+
     /// Listing a group's members takes one pass over it (`H5Lget_name_by_idx` walks an old-style
     /// group's B-tree from the start for every index). A `.keras` weights store lists `layers/`.
     @Test func listingAGroupIsLinear() throws {
@@ -196,6 +215,23 @@ import Glibc
             try ModelFile.save(back, to: path)
             #expect(ModelComparison(original, try ModelFile.load(path)).equal)
         }
+    }
+
+    /// A history with a loss that was not finite (training diverged) is saved and read back: the
+    /// writers store it as null, which the readers refused, so such a model could not be saved.
+    @Test(arguments: ["nnm", "h5", "keras", "onnx", "safetensors"])
+    func aDivergedHistoryIsSavedAndReadBack(format: String) throws {
+        let folder = try TemporaryFolder("diverged")
+        var model = try ModelFile.load(Repository.fixture("keras/tiny_k3.h5"))
+        model.metadata.history = History(epochs: [EpochRecord(epoch: 1, loss: 3.5, accuracy: 0.25, seconds: 1),
+                                                  EpochRecord(epoch: 2, loss: .nan, accuracy: 0.1, seconds: 1),
+                                                  EpochRecord(epoch: 3, loss: .infinity, accuracy: 0.1, seconds: 1)])
+        let path = folder.file("diverged." + format)
+        try ModelFile.save(model, to: path)
+        let epochs = try #require(try ModelFile.load(path).metadata.history?.epochs)
+        #expect(epochs.map(\.epoch) == [1, 2, 3])
+        #expect(epochs[0].loss == 3.5 && epochs[1].loss.isNaN && epochs[2].loss.isNaN, "\(epochs)")
+        #expect(epochs.map(\.accuracy) == [0.25, 0.1, 0.1])
     }
 
     /// A model whose architecture JSON is larger than the readers accept (120 layers with
