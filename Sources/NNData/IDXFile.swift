@@ -72,10 +72,13 @@ import NNSystem
                 if n < probe.count || extra > (1 << 30) { break }
             }
         }
-        guard got == total, extra == 0 else {
-            let available = got + extra
-            throw .invalidIDX(path: path, reason: "dimensions \(dimensions) need \(total) data bytes, the file has \(available)"
-                + (available < total ? " (truncated?)" : " (trailing data)"))
+        guard got == total else {
+            throw .invalidIDX(path: path, reason: "dimensions \(dimensions) need \(total) data bytes after the \(headerSize)-byte header, the file has only \(got) (truncated?)")
+        }
+        guard extra == 0 else {
+            // Counted only up to 1 GiB: the rest of a huge tail is not read.
+            let tail = extra > (1 << 30) ? "more than 1073741824" : "\(extra)"
+            throw .invalidIDX(path: path, reason: "dimensions \(dimensions) need \(total) data bytes after the \(headerSize)-byte header, the file has \(tail) bytes more (trailing data)")
         }
         _ = headerSize
         self.dimensions = dimensions
@@ -116,9 +119,11 @@ import NNSystem
     @_spi(Testing) public init(contents data: [UInt8], path: String) throws(DataError) {
         let (dims, total, headerSize) = try IDXFile.parseHeader(data, fileSize: nil, path: path)
         let available = data.count - headerSize
+        guard available >= total else {
+            throw .invalidIDX(path: path, reason: "dimensions \(dims) need \(total) data bytes after the \(headerSize)-byte header, the file has only \(available) (truncated?)")
+        }
         guard available == total else {
-            throw .invalidIDX(path: path, reason: "dimensions \(dims) need \(total) data bytes, the file has \(available)"
-                + (available < total ? " (truncated?)" : " (trailing data)"))
+            throw .invalidIDX(path: path, reason: "dimensions \(dims) need \(total) data bytes after the \(headerSize)-byte header, the file has \(available - total) bytes more (trailing data)")
         }
         dimensions = dims
         bytes = Array(data[headerSize...])

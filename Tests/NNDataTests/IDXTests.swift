@@ -72,7 +72,7 @@ struct IDXTests {
     @Test func truncatedData() throws {
         let folder = try TemporaryFolder()
         let short = try folder.write("short", idx([3, 2, 3], Array(Self.pixels.dropLast(5))))
-        expectError(readIDX(short), "invalidIDX", path: short, "need 18 data bytes", "has 13", "truncated")
+        expectError(readIDX(short), "invalidIDX", path: short, "need 18 data bytes after the 16-byte header", "has only 13", "truncated")
         let header = try folder.write("header", Array(idx([3, 2, 3], []).prefix(9)))
         expectError(readIDX(header), "invalidIDX", path: header, "header needs 16 bytes")
         let tiny = try folder.write("tiny", [0, 0])
@@ -84,7 +84,7 @@ struct IDXTests {
     @Test func trailingData() throws {
         let folder = try TemporaryFolder()
         let long = try folder.write("long", idx([3, 2, 3], Self.pixels + [1, 2]))
-        expectError(readIDX(long), "invalidIDX", path: long, "need 18 data bytes", "has 20", "trailing data")
+        expectError(readIDX(long), "invalidIDX", path: long, "need 18 data bytes after the 16-byte header", "has 2 bytes more", "trailing data")
     }
 
     @Test func hugeDimensionsAreRefusedWithoutAllocating() throws {
