@@ -56,7 +56,10 @@ public struct DataSource: Sendable {
             }
             layout = .csvDirectory(train: train.map { path + "/" + $0 }, test: test.map { path + "/" + $0 })
         }
-        if let text = try? FileReader.bytes(path + "/classes.txt", limit: 1 << 20) {
+        if names.contains("classes.txt") {
+            // Refused, not ignored, when it cannot be read: a FIFO, a folder, more than 1 MiB.
+            let text: [UInt8]
+            do { text = try FileReader.bytes(path + "/classes.txt", limit: 1 << 20) } catch { throw .file(error) }
             let lines = String(decoding: text, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
             classNames = lines.isEmpty ? nil : lines
         } else if path.lowercased().contains("fashion") {

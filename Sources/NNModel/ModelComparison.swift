@@ -90,10 +90,13 @@ public struct ModelComparison: Sendable {
                             }
                             // Equal values (equal infinities included) are equal, as in NumPy's allclose.
                             if u == v { continue }
-                            let diff = u == v ? 0 : abs(u - v)
+                            let diff = abs(u - v)
                             d.maximumAbsolute = max(d.maximumAbsolute, diff)
+                            // An infinity against a finite value (or the other infinity) differs infinitely,
+                            // also relatively (inf / inf would be NaN, which max() drops).
                             let scale = max(abs(u), abs(v))
-                            if scale > 0 { d.maximumRelative = max(d.maximumRelative, diff / scale) }
+                            let relative = diff.isInfinite ? Double.infinity : diff / scale
+                            d.maximumRelative = max(d.maximumRelative, relative)
                             if !(diff <= absoluteTolerance + relativeTolerance * abs(v)) { d.mismatches += 1 }
                         }
                     }

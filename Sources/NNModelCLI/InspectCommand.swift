@@ -147,6 +147,9 @@ enum InspectionText {
             facts.append(("Optimizer", o["class_name"]?.stringValue ?? o.serialized()))
         }
         if let v = m.classNames { facts.append(("Classes", v.joined(separator: ", "))) }
+        if let i = m.interruption {
+            facts.append(("Interrupted", "in epoch \(i.epoch) after batch \(i.batch) of \(i.batches) (train --resume continues)"))
+        }
         for (k, v) in m.user { facts.append(("User \(k)", v)) }
         switch info.checksums {
         case .notChecked: facts.append(("Checksums", "not checked (--no-verify)"))
@@ -264,6 +267,9 @@ enum InspectionJSON {
         if let v = m.optimizer { meta.append(("optimizer", v)) }
         if let v = m.classNames { meta.append(("class_names", .array(v.map { .string($0) }))) }
         if !m.user.isEmpty { meta.append(("user", .object(m.user.map { ($0.key, .string($0.value)) }))) }
+        if let i = m.interruption {
+            meta.append(("interrupted", .object([("epoch", .int(i.epoch)), ("batch", .int(i.batch)), ("batches", .int(i.batches))])))
+        }
         members.append(("metadata", .object(meta)))
         if let o = info.optimizer { members.append(("optimizer_state", optimizerState(o))) }
         members.append(("history", m.history.map(history) ?? .null))
