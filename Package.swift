@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "CSignals"),
         .target(name: "NNBase"),
         .target(name: "NNJSON", dependencies: ["NNBase"]),
-        .target(name: "NNSystem", dependencies: ["NNBase", "CZlibNN"]),
+        .target(name: "NNSystem", dependencies: ["NNBase", "CZlibNN", "CKernels"]),
         .target(name: "NNSchema", dependencies: ["NNBase", "NNJSON"]),
         .target(name: "NNCore", dependencies: ["NNSchema", "CBLAS", "CKernels"]),
         .target(name: "NNData", dependencies: ["NNCore", "NNSystem"]),
