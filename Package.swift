@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "CSignals"),
         .target(name: "NNBase"),
         .target(name: "NNJSON", dependencies: ["NNBase"]),
-        .target(name: "NNSystem", dependencies: ["NNBase", "CZlibNN"]),
+        .target(name: "NNSystem", dependencies: ["NNBase", "CZlibNN", "CKernels"]),
         .target(name: "NNSchema", dependencies: ["NNBase", "NNJSON"]),
         .target(name: "NNCore", dependencies: ["NNSchema", "CBLAS", "CKernels"]),
         .target(name: "NNData", dependencies: ["NNCore", "NNSystem"]),
@@ -50,7 +50,7 @@ let package = Package(
         // Fashion-MNIST that fails (not skips) in CI, HDF5 object builders.
         .target(name: "NNTestSupport", dependencies: ["NNModel", "NNHDF5", "CHDF5"], path: "Tests/NNTestSupport"),
         .testTarget(name: "NNCoreTests", dependencies: ["NNCore", "NNSchema", "NNJSON", "NNTestSupport"]),
-        .testTarget(name: "NNDataTests", dependencies: ["NNData", "NNSystem", "NNTestSupport"]),
+        .testTarget(name: "NNDataTests", dependencies: ["NNData", "NNSystem", "CZlibNN", "NNTestSupport"]),
         .testTarget(name: "NNHDF5Tests", dependencies: ["NNHDF5", "NNTestSupport"]),
         .testTarget(name: "NNKerasTests", dependencies: ["NNModel", "NNHDF5", "NNTestSupport"]),
         .testTarget(name: "NNFormatTests", dependencies: ["NNFormat", "NNCore", "NNSystem", "NNTestSupport"]),

@@ -333,6 +333,7 @@ def parse_args():
     ap.add_argument("--nnmodel", required=True)
     ap.add_argument("--peer-python", required=True)
     ap.add_argument("--sgemm", help="compiled sgemm_ceiling, if any")
+    ap.add_argument("--crc32", help="compiled crc32_speed, if any")
     ap.add_argument("--work", default=os.path.join(HERE, ".work"))
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--keep", action="store_true")
@@ -360,6 +361,7 @@ class Bench:
         self.hf_runs, self.hf_warmup = (5, 1) if quick else (20, 3)
         self.verify_runs = 3 if quick else 5
         self.ceiling_args = ["0.1", "3"] if quick else ["0.25", "7"]
+        self.crc32_args = ["256", "3"] if quick else ["256", "5"]
         self.results_path = args.results or (os.path.join(args.work, "RESULTS-quick.md") if quick
                                              else os.path.join(HERE, "RESULTS.md"))
 
@@ -452,6 +454,7 @@ class Results:
         self.inspect = {}
         self.big_info = None
         self.big_check = None
+        self.crc32 = None
         self.h5 = {"convert": [], "h5py": [], "copy": []}
         self.h5_info = None
         self.same_weights = None
@@ -505,6 +508,23 @@ def measure_ceiling(bench, tag, ceilings):
                   flush=True)
             c["others"] = rec["others"]
             ceilings.append(c)
+
+
+def measure_crc32(bench):
+    """Runs the compiled crc32_speed (if any): CRC-32 GB/s of zlib and of nnmodel's kernels, or None."""
+    crc32 = bench.args.crc32
+    if not (crc32 and os.path.exists(crc32)):
+        return None
+    print("== CRC-32 speed (zlib against nnmodel's kernels, 256 MiB in memory and 256 KiB in cache)", flush=True)
+    rec = bench.runner.run("crc32-speed", [crc32] + bench.crc32_args)
+    bench.commands["crc32"] = f"Benchmarks/.work/crc32_speed {' '.join(bench.crc32_args)} (from crc32_speed.c)"
+    c = rec["json"]
+    if not c:
+        return None
+    rates = ", ".join(f"{k} {c[k]:.2f}" for k in ("zlib", "pclmul", "vpclmul") if c.get(k) is not None)
+    print(f"    {rates} GB/s; memory read (memchr) {c['read']:.2f} GB/s; same checksums: {c['agree']}", flush=True)
+    c["others"] = rec["others"]
+    return c
 
 
 def train_rounds(bench, peers):
@@ -1045,6 +1065,17 @@ def inspect_table(bench, results):
           f"{big_info['seconds']:.1f} s; `nnmodel inspect` on it: exit {big_check['rc'] if big_check else '?'}, "
           f"checksums {json.dumps(big_check['checksums']) if big_check else '?'}.")
         w("")
+    c = results.crc32
+    if c:
+        def rate(key):
+            return f"{c[key]:.2f}" if c.get(key) is not None else "—"
+        w(f"CRC-32, the checksum verified above, in GB/s (best of {c['trials']}, `crc32_speed.c`): "
+          f"{c['bytes'] >> 20} MiB in memory — zlib {rate('zlib')}, PCLMULQDQ {rate('pclmul')}, "
+          f"VPCLMULQDQ (AVX-512) {rate('vpclmul')}, memory read by glibc's memchr {rate('read')}; "
+          f"{c['cache_bytes'] >> 10} KiB in cache — zlib {rate('zlib_cache')}, PCLMULQDQ {rate('pclmul_cache')}, "
+          f"VPCLMULQDQ {rate('vpclmul_cache')}. nnmodel uses the fastest the CPU has"
+          + ("" if c.get("agree") else "; **the checksums differed**") + ".")
+        w("")
     return lines
 
 
@@ -1434,6 +1465,7 @@ def main():
     results.train = train_rounds(bench, peers)
     have_seed = os.path.exists(bench.seed_nnm)
     results.evaluate, results.hf_eval = evaluation_rounds(bench, peers, have_seed)
+    results.crc32 = measure_crc32(bench)
     results.inspect, results.big_info, results.big_check = inspect_timings(bench, peers, have_seed)
     results.h5, results.h5_info, results.same_weights = convert_timings(bench, peers)
     results.onnx = onnx_timings(bench, peers, have_seed)

@@ -5,7 +5,7 @@
 # a generated ~1 GB model; times `nnmodel convert` of a ~1 GB Keras HDF5 model against h5py;
 # ONNX export (seed and big model) against the onnx package and `nnmodel predict model.onnx`
 # against onnxruntime; safetensors write and read of the big model against the safetensors
-# package; measures the OpenBLAS sgemm ceiling for the job's matrix shapes. Prints a table and appends
+# package; measures the OpenBLAS sgemm ceiling for the job's matrix shapes and CRC-32 speeds. Prints a table and appends
 # a dated section to Benchmarks/RESULTS.md (quick runs: Benchmarks/.work/RESULTS-quick.md).
 #
 # Usage: Benchmarks/run.sh [--quick] [--setup-peers] [--keep] [--no-build]
@@ -95,6 +95,14 @@ else
     echo "run.sh: no cc or no openblas pkg-config (apt-get install libopenblas-dev pkg-config); no sgemm ceiling" >&2
 fi
 
+crc32=()
+if command -v cc >/dev/null && cc -O2 -o "$work/crc32_speed" "$here/crc32_speed.c" "$root/Sources/CKernels/nncrc32.c" \
+    -I"$root/Sources/CKernels/include" -lz; then
+    crc32=(--crc32 "$work/crc32_speed")
+else
+    echo "run.sh: compiling crc32_speed.c failed (needs cc and zlib1g-dev); no CRC-32 speeds" >&2
+fi
+
 exec python3 "$here/bench.py" --nnmodel "$nnmodel" --peer-python "$peer" --work "$work" \
     --command-line "$command_line" --build-seconds "$(( $(date +%s) - run_start ))" \
-    ${sgemm[@]+"${sgemm[@]}"} ${pass[@]+"${pass[@]}"}
+    ${sgemm[@]+"${sgemm[@]}"} ${crc32[@]+"${crc32[@]}"} ${pass[@]+"${pass[@]}"}
