@@ -105,7 +105,7 @@ extension KerasConfig {
             var registered: String?
             if let r = entry["registered_name"]?.stringValue, r != className {
                 registered = r
-            } else if let module = entry["module"]?.stringValue, module != "keras", !module.hasPrefix("keras.") {
+            } else if let module = entry["module"]?.stringValue, !KerasConfig.isKerasModule(module) {
                 registered = "\(module).\(className)"
             }
             layers.append(FileListing.Layer(

@@ -33,9 +33,16 @@ public enum KerasConfig {
 
     // MARK: Reading
 
+    /// Whether `module` is Keras's own: `keras` or `keras.*` (Keras 3, and Keras 2 before the
+    /// split), or `tf_keras` / `tf_keras.*` (tf_keras 2.16+ names classes without a public
+    /// export, such as `Functional`, by their module, `tf_keras.src.engine.functional`).
+    static func isKerasModule(_ module: String) -> Bool {
+        module == "keras" || module.hasPrefix("keras.") || module == "tf_keras" || module.hasPrefix("tf_keras.")
+    }
+
     /// Refuses objects that name a module or registered class outside Keras itself.
     private static func checkBuiltIn(_ object: JSON, name: String, className: String) throws(ModelConfigError) {
-        if let module = object["module"]?.stringValue, module != "keras", !module.hasPrefix("keras.") {
+        if let module = object["module"]?.stringValue, !isKerasModule(module) {
             throw .unsupportedLayer(name: name, className: "\(module).\(className)")
         }
         if let registered = object["registered_name"]?.stringValue, registered != className {
@@ -298,7 +305,7 @@ public enum KerasConfig {
         let name: String
         if let s = value.stringValue {
             name = s
-        } else if let s = value["config"]?.stringValue, (value["module"]?.stringValue).map({ $0 == "keras" || $0.hasPrefix("keras.") }) ?? true {
+        } else if let s = value["config"]?.stringValue, (value["module"]?.stringValue).map(isKerasModule) ?? true {
             name = s
         } else {
             throw .unsupportedActivation(layer: layer, name: value["class_name"]?.stringValue ?? value.serialized())

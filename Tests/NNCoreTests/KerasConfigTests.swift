@@ -198,6 +198,23 @@ struct KerasConfigTests {
         #expect(configError(sequentialConfig(entry, denseEntry("out"))) == expected)
     }
 
+    /// tf_keras 2.16+ writes `Functional` (which has no public export) into a `.keras` archive's
+    /// config under its module path; Keras 2.13–2.15 under `keras.src.engine.functional`.
+    @Test(arguments: ["tf_keras.src.engine.functional", "keras.src.engine.functional", "tf_keras"])
+    func tfKerasFunctionalModulesAreKerasOwn(module: String) throws {
+        let config = keras3Functional.replacing(#"{"module": "keras", "class_name": "Functional""#,
+                                                with: #"{"module": "\#(module)", "class_name": "Functional""#)
+        #expect(config != keras3Functional)
+        let architecture = try KerasConfig.architecture(fromJSON: Array(config.utf8))
+        #expect(architecture.layers.map(\.name) == ["flatten", "hidden", "predictions"])
+        // Look-alikes stay refused.
+        for fake in ["tf_keras_evil", "tf_kerasx.engine", "my.tf_keras"] {
+            let bad = keras3Functional.replacing(#"{"module": "keras", "class_name": "Functional""#,
+                                                 with: #"{"module": "\#(fake)", "class_name": "Functional""#)
+            #expect(configError(bad) == .unsupportedLayer(name: "functional", className: "\(fake).Functional"))
+        }
+    }
+
     @Test func customModelClassesAreRefused() {
         #expect(configError(#"{"class_name": "MyModel", "config": {"name": "m", "layers": []}}"#) == .unsupportedModelClass("MyModel"))
         let custom = #"{"module": "my_models", "class_name": "Sequential", "config": {"name": "s", "layers": []}}"#
