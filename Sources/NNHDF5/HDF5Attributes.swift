@@ -77,13 +77,13 @@ extension HDF5Object {
         throws(HDF5Error) -> [String]?
     {
         try HDF5Library.locked { () throws(HDF5Error) in
-            if let value = try readAttribute(name, maxElements: maximumCount) {
-                return try strings(of: value, attribute: name)
+            if let (value, rank) = try readAttributeAndRank(name, maxElements: maximumCount) {
+                return try strings(of: value, rank: rank, attribute: name)
             }
             var joined: [String] = []
             var index = 0
-            while let part = try readAttribute("\(name)\(index)", maxElements: maximumCount - joined.count) {
-                joined += try strings(of: part, attribute: "\(name)\(index)")
+            while let (part, rank) = try readAttributeAndRank("\(name)\(index)", maxElements: maximumCount - joined.count) {
+                joined += try strings(of: part, rank: rank, attribute: "\(name)\(index)")
                 index += 1
                 guard index <= maximumCount else {
                     throw HDF5Error.implausibleSize(file: filePath, path: attributePath(name),
@@ -282,12 +282,19 @@ extension HDF5Object {
         .attributeTypeMismatch(file: filePath, path: self.name, attribute: name, expected: expected, found: value.summary)
     }
 
-    /// Strings from a value read for `stringArrayAttribute`.
-    fileprivate func strings(of value: HDF5AttributeValue, attribute: String) throws(HDF5Error) -> [String] {
+    /// Strings from a value read for `stringArrayAttribute`: a one-dimensional array (h5py and Keras
+    /// read a scalar string as its characters and a 2-D array as rows, not as a list of names).
+    fileprivate func strings(of value: HDF5AttributeValue, rank: Int, attribute: String) throws(HDF5Error) -> [String] {
         switch value {
-        case .strings(let strings, _): return strings
-        case .numbers(let numbers, _) where numbers.isEmpty: return []
-        default: throw mismatch(attribute, expected: "an array of strings", found: value)
+        case .strings(let strings, scalar: false) where rank == 1 || strings.isEmpty: return strings
+        case .numbers(let numbers, scalar: false) where numbers.isEmpty: return []
+        case .strings(_, scalar: true):
+            throw mismatch(attribute, expected: "a one-dimensional array of strings", found: value)
+        case .strings(let strings, scalar: false):
+            throw HDF5Error.attributeTypeMismatch(file: filePath, path: self.name, attribute: attribute,
+                                                  expected: "a one-dimensional array of strings",
+                                                  found: "a \(rank)-dimensional array of \(strings.count) strings")
+        default: throw mismatch(attribute, expected: "a one-dimensional array of strings", found: value)
         }
     }
 
@@ -386,6 +393,14 @@ extension HDF5Object {
     func readAttribute(_ name: String, maxElements: Int = HDF5Limits.maxAttributeElementCount)
         throws(HDF5Error) -> HDF5AttributeValue?
     {
+        try readAttributeAndRank(name, maxElements: maxElements)?.value
+    }
+
+    /// Reads attribute `name` and the rank of its dataspace (0 for a scalar or null one), or nil
+    /// when it does not exist. Lock must be held.
+    func readAttributeAndRank(_ name: String, maxElements: Int = HDF5Limits.maxAttributeElementCount)
+        throws(HDF5Error) -> (value: HDF5AttributeValue, rank: Int)?
+    {
         let id = try requireAttributeAccess()
         try validateAttributeName(name)
         let fail = failure("reading attribute '\(name)' of")
@@ -407,23 +422,23 @@ extension HDF5Object {
         switch typeClass {
         case H5T_STRING:
             let strings = try readStrings(attribute, type: type, space: space, count: extent.count, name: name)
-            return .strings(strings, scalar: scalar)
+            return (.strings(strings, scalar: scalar), extent.shape.count)
         case H5T_INTEGER, H5T_FLOAT:
             let info = try HDF5TypeInfo.inspect(type, failure: fail)
             guard info.elementType.isNumeric || info.isConvertibleFloat else {
-                return .unsupported(info.elementType.description)
+                return (.unsupported(info.elementType.description), extent.shape.count)
             }
-            guard extent.count > 0 else { return .numbers([], scalar: scalar) }
+            guard extent.count > 0 else { return (.numbers([], scalar: scalar), extent.shape.count) }
             var numbers = [Double](repeating: 0, count: extent.count)
             _ = try numbers.withUnsafeMutableBufferPointer { (typed) throws(HDF5Error) in
                 let raw = UnsafeMutableRawBufferPointer(typed)
                 try HDF5Library.check(H5Aread(attribute, nn_h5t_native_double(), raw.baseAddress), fail)
             }
-            return .numbers(numbers, scalar: scalar)
+            return (.numbers(numbers, scalar: scalar), extent.shape.count)
         case H5T_NO_CLASS:
             throw fail(HDF5Library.takeErrorMessage())
         default:
-            return .unsupported(HDF5TypeInfo.className(typeClass))
+            return (.unsupported(HDF5TypeInfo.className(typeClass)), extent.shape.count)
         }
     }
 

@@ -24,8 +24,9 @@ struct HDF5ObjectHeaderCheck {
     /// What earlier symbol-table checks of the same file found; see `SymbolTableMemo`.
     var memo = SymbolTableMemo()
 
-    /// Most header chunks followed (continuation messages) per object.
-    static let maxChunks = 64
+    /// Most header chunks (continuation messages) one object header may have; more is refused.
+    /// (A Keras `.h5` of 10,000 layers with 64 KB names needs about one per layer.)
+    static let maxChunks = 1 << 16
 
     // MARK: Bounded reads
 
@@ -67,8 +68,13 @@ struct HDF5ObjectHeaderCheck {
     /// Checks the attribute messages of the object header at `address` (relative
     /// to the base) and collects the attributes' names.
     func inspect(objectAddress address: UInt64) -> Report {
-        guard [2, 4, 8].contains(addressSize), [2, 4, 8].contains(lengthSize),
-              let start = absolute(address), let messages = messages(ofHeaderAt: start) else { return Report() }
+        guard [2, 4, 8].contains(addressSize), [2, 4, 8].contains(lengthSize), let start = absolute(address) else { return Report() }
+        let messages: [Message]
+        switch self.messages(ofHeaderAt: start) {
+        case .notParsed: return Report()
+        case let .problem(problem): return Report(problem: problem)
+        case let .messages(found): messages = found
+        }
         let undefinedAddress = UInt64.max >> UInt64(64 - 8 * addressSize)
         var names: [String]? = []
         for message in messages {
@@ -101,32 +107,56 @@ struct HDF5ObjectHeaderCheck {
         return String(decoding: raw, as: UTF8.self)
     }
 
-    /// All messages of the header at `start`, or nil for a header this check does
-    /// not parse (libhdf5 then validates or rejects it alone).
-    private func messages(ofHeaderAt start: Int) -> [Message]? {
+    /// The messages of an object header, or why the header cannot be sound.
+    private enum Parsed {
+        /// A header this check does not parse (libhdf5 then validates or rejects it alone).
+        case notParsed
+        /// Every message of every chunk.
+        case messages([Message])
+        /// Continuation chunks that loop, overlap or are too many.
+        case problem(String)
+    }
+
+    /// All messages of the header at `start`, every continuation chunk followed once: a chunk
+    /// reached twice, chunks that overlap (more bytes than the file has) or more than
+    /// ``maxChunks`` chunks are a problem, so the walk is linear in the file's size and never
+    /// leaves a chunk unchecked.
+    private func messages(ofHeaderAt start: Int) -> Parsed {
         var messages: [Message] = []
         var chunks: [(start: Int, end: Int)] = []
         let isVersion2 = unsigned(start, 4) == 0x5244_484F  // "OHDR" little-endian
         var prefixFlags = 0
         if isVersion2 {
-            guard unsigned(start + 4, 1) == 2, let flags = int(start + 5, 1) else { return nil }
+            guard unsigned(start + 4, 1) == 2, let flags = int(start + 5, 1) else { return .notParsed }
             prefixFlags = flags
             var cursor = start + 6
             if flags & 0x20 != 0 { cursor += 16 }  // access/modification/change/birth times
             if flags & 0x10 != 0 { cursor += 4 }   // attribute phase change values
             let width = 1 << (flags & 0x03)
-            guard let size = int(cursor, width) else { return nil }
+            guard let size = int(cursor, width) else { return .notParsed }
             chunks.append((cursor + width, cursor + width + size))
         } else {
-            guard unsigned(start, 1) == 1, let size = int(start + 8, 4) else { return nil }
+            guard unsigned(start, 1) == 1, let size = int(start + 8, 4) else { return .notParsed }
             chunks.append((start + 16, start + 16 + size))
         }
 
-        var visited = 0
-        while !chunks.isEmpty, visited < Self.maxChunks {
-            let chunk = chunks.removeFirst()
-            visited += 1
+        var next = 0
+        var seen: Set<Int> = []
+        var scanned = 0
+        while next < chunks.count {
+            let chunk = chunks[next]
+            next += 1
+            guard seen.insert(chunk.start).inserted else {
+                return .problem("object header at offset \(start) continues twice into the chunk at offset \(chunk.start) (a loop)")
+            }
+            guard next <= Self.maxChunks else {
+                return .problem("object header at offset \(start) continues in more than \(Self.maxChunks) chunks")
+            }
             let end = min(chunk.end, bytes.count)
+            scanned += max(0, end - chunk.start)
+            guard scanned <= bytes.count else {
+                return .problem("object header at offset \(start) has chunks that overlap (more bytes than the file holds)")
+            }
             var position = chunk.start
             let headerSize = isVersion2 ? (4 + (prefixFlags & 0x04 != 0 ? 2 : 0)) : 8
             while position + headerSize <= end {
@@ -157,13 +187,11 @@ struct HDF5ObjectHeaderCheck {
                 position = data + size
             }
         }
-        return messages
+        return .messages(messages)
     }
 
     // MARK: Symbol tables
 
-    /// Most B-tree and symbol-table nodes followed per group.
-    static let maxSymbolTableNodes = 4096
 
     /// Facts the symbol-table checks of one file share, so that checking every group costs time
     /// linear in the file however its groups share name heaps and object headers.
@@ -172,6 +200,9 @@ struct HDF5ObjectHeaderCheck {
         var soundHeaders: Set<Int> = []
         /// The last 0 byte of each local heap data segment checked (nil: the segment has none).
         var lastZero: [Range<Int>: Int?] = [:]
+        /// The (B-tree, local heap) address pairs of symbol tables found sound: groups that share
+        /// them are not walked again.
+        var soundTables: Set<[UInt64]> = []
     }
 
     /// The offset of the last 0 byte in the local heap data segment `segment`, found once per
@@ -200,12 +231,22 @@ struct HDF5ObjectHeaderCheck {
     /// impossible size; when that allocation fails it loses the buffer (sets it to NULL) and the
     /// next metadata read copies from address 0 (see Fixtures/fuzz/regressions/h5/). So every
     /// address the group's B-tree gives must lie inside the file.
+    ///
+    /// The B-tree is walked once, in time linear in the file: a node reached twice (a loop, or a
+    /// node shared by two parents), a node whose level is not one less than its parent's, or
+    /// more entries than the file can hold without nodes overlapping is a problem, never a pass.
     func symbolTableProblem(objectAddress address: UInt64) -> String? {
-        guard [2, 4, 8].contains(addressSize), [2, 4, 8].contains(lengthSize),
-              let start = absolute(address), let messages = messages(ofHeaderAt: start),
-              let table = messages.first(where: { $0.type == 0x11 }) else { return nil }
+        guard [2, 4, 8].contains(addressSize), [2, 4, 8].contains(lengthSize), let start = absolute(address) else { return nil }
+        let messages: [Message]
+        switch self.messages(ofHeaderAt: start) {
+        case .notParsed: return nil
+        case let .problem(problem): return problem
+        case let .messages(found): messages = found
+        }
+        guard let table = messages.first(where: { $0.type == 0x11 }) else { return nil }
         guard let treeAddress = unsigned(table.data, addressSize), let heapAddress = unsigned(table.data + addressSize, addressSize)
         else { return "symbol table message at offset \(table.data) is cut off" }
+        guard !memo.soundTables.contains([treeAddress, heapAddress]) else { return nil }
         func inside(_ address: UInt64) -> Bool {
             guard let at = absolute(address) else { return false }
             return at < bytes.count
@@ -228,11 +269,16 @@ struct HDF5ObjectHeaderCheck {
             }
         }
         let undefined = UInt64.max >> UInt64(64 - 8 * addressSize)
-        var pending: [(address: UInt64, isLeaf: Bool)] = [(treeAddress, false)]
-        var visited = 0
-        while let (node, isSymbolNode) = pending.popLast() {
-            visited += 1
-            guard visited <= Self.maxSymbolTableNodes else { return nil }
+        // Nodes to visit: a symbol-table node, or a B-tree node and the level its parent implies
+        // (nil for the root).
+        var pending: [(address: UInt64, isSymbolNode: Bool, level: Int?)] = [(treeAddress, false, nil)]
+        var visited: Set<UInt64> = []
+        // Entries of nodes that do not overlap take at least this many bytes each.
+        var entryBudget = bytes.count / (addressSize + lengthSize) + 1
+        while let (node, isSymbolNode, expectedLevel) = pending.popLast() {
+            guard visited.insert(node).inserted else {
+                return "group B-tree reaches the node at address \(node) twice (a loop or a shared node)"
+            }
             guard inside(node), let at = absolute(node) else {
                 return "group B-tree refers to address \(node), outside the file"
             }
@@ -240,6 +286,10 @@ struct HDF5ObjectHeaderCheck {
                 // "SNOD", version, reserved, symbol count, then entries of name offset,
                 // object header address, cache type (4), reserved (4), scratch (16).
                 guard unsigned(at, 4) == 0x444F_4E53, let count = int(at + 6, 2) else { continue }  // libhdf5 refuses it itself
+                entryBudget -= count
+                guard entryBudget >= 0 else {
+                    return "group B-tree's nodes declare more entries than the file can hold (nodes overlap)"
+                }
                 let entrySize = lengthSize + addressSize + 24
                 for i in 0..<count {
                     let entry = at + 8 + i * entrySize
@@ -265,6 +315,13 @@ struct HDF5ObjectHeaderCheck {
             // keys (heap offsets) alternating with child addresses.
             guard unsigned(at, 4) == 0x4545_5254, unsigned(at + 4, 1) == 0, let level = int(at + 5, 1),
                   let entries = int(at + 6, 2) else { continue }  // libhdf5 refuses it itself
+            if let expectedLevel, level != expectedLevel {
+                return "group B-tree node at offset \(at) has level \(level), expected \(expectedLevel) below its parent"
+            }
+            entryBudget -= entries
+            guard entryBudget >= 0 else {
+                return "group B-tree's nodes declare more entries than the file can hold (nodes overlap)"
+            }
             for sibling in [unsigned(at + 8, addressSize), unsigned(at + 8 + addressSize, addressSize)] {
                 if let sibling, sibling != undefined, !inside(sibling) {
                     return "group B-tree node at offset \(at) has a sibling at address \(sibling), outside the file"
@@ -275,9 +332,10 @@ struct HDF5ObjectHeaderCheck {
                 guard let child = unsigned(first + i * (addressSize + lengthSize), addressSize) else {
                     return "group B-tree node at offset \(at) is cut off"
                 }
-                pending.append((child, level == 0))
+                pending.append((child, level == 0, level == 0 ? nil : level - 1))
             }
         }
+        memo.soundTables.insert([treeAddress, heapAddress])
         return nil
     }
 
@@ -335,7 +393,12 @@ struct HDF5ObjectHeaderCheck {
         guard let declared, declared <= bytes.count - min(chunkStart, bytes.count) else {
             return "object header at offset \(start) declares a first chunk larger than the rest of the file"
         }
-        let messages = messages(ofHeaderAt: start) ?? []
+        let messages: [Message]
+        switch self.messages(ofHeaderAt: start) {
+        case .notParsed: messages = []
+        case let .problem(problem): return problem
+        case let .messages(found): messages = found
+        }
         for message in messages where message.type == 0x03 {
             if let problem = datatypeNamesProblem(at: message.data, size: message.size) {
                 return "object header at offset \(start): datatype message: \(problem)"

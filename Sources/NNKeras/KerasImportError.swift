@@ -50,7 +50,7 @@ public enum KerasImportError: NNError, Equatable, Sendable {
             return "\(path): \(layout) holds weights only, no architecture; the architecture must be given separately (a model file or a Keras model config of the same model)"
         case let .invalidConfig(path, e): return "\(path): \(e)"
         case let .layerCountMismatch(path, expected, found):
-            return "\(path): the architecture has \(expected.count) layers with weights (\(expected.joined(separator: ", "))), the file has \(found.count) (\(found.joined(separator: ", ")))"
+            return "\(path): the architecture has \(expected.count) layers with weights (\(Excerpt.quote(expected.joined(separator: ", ")))), the file has \(found.count) (\(Excerpt.quote(found.joined(separator: ", "))))"
         case let .weightCountMismatch(path, layer, expected, found):
             return "\(path): layer '\(Excerpt.quote(layer))' needs \(expected) weight\(expected == 1 ? "" : "s"), the file has \(Excerpt.quote(found))"
         case let .missingWeight(path, layer, weight): return "\(path): layer '\(Excerpt.quote(layer))': weight '\(Excerpt.quote(weight))' is missing"

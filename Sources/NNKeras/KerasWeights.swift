@@ -45,7 +45,8 @@ enum KerasWeights {
             let members = try group.members()
             var saved: [(name: String, group: HDF5Group, weightNames: [String])] = []
             for name in layerNames {
-                guard members.contains(name) else {
+                // A name with '/' is a path through nested groups, as h5py (and so Keras) resolves it.
+                guard try group.hasMember(name, listedIn: members) else {
                     throw KerasImportError.invalidMetadata(path: path, field: "'layer_names' attribute of \(group.name)",
                                                            reason: "it lists layer '\(Excerpt.quote(name, limit: 120))', which has no group there")
                 }

@@ -57,10 +57,20 @@ struct BoxTable {
     var rightAligned: Set<Int> = []
     var rows: [[String]] = []
 
-    /// The table as text; every cell is escaped first (cells hold names read from files).
+    /// The most characters a cell shows; longer text (a 64 KB layer name) is cut with "…", so
+    /// one long name cannot widen every row of the table.
+    static let maximumCellWidth = 100
+
+    /// The table as text; every cell is escaped first (cells hold names read from files) and cut
+    /// to ``maximumCellWidth``.
     func render() -> String {
-        let headers = self.headers.map(shown)
-        let rows = self.rows.map { $0.map(shown) }
+        func cell(_ text: String) -> String {
+            let escaped = shown(text)
+            guard escaped.count > Self.maximumCellWidth else { return escaped }
+            return String(escaped.prefix(Self.maximumCellWidth - 1)) + "…"
+        }
+        let headers = self.headers.map(cell)
+        let rows = self.rows.map { $0.map(cell) }
         var widths = headers.map(\.count)
         for row in rows { for (i, c) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
         func line(_ l: String, _ m: String, _ r: String, _ fill: String) -> String {

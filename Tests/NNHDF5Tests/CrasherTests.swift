@@ -8,8 +8,26 @@ import Testing
     static let crashers = [
         "gcol-object-size-1.h5", "gcol-object-size-2.h5", "gcol-object-size-3.h5",
         "gcol-object-size-4.h5", "gcol-object-size-5.h5", "gcol-object-size-double-free.h5",
-        "vlen-heap-index.h5", "attribute-dataspace-size.h5",
+        "vlen-heap-index.h5", "attribute-dataspace-size.h5", "vlen-heap-index-chunk-73.h5",
     ]
+
+    /// A group B-tree that loops (libhdf5 recursed until the stack overflowed) or whose nodes
+    /// are shared by many parents (an exponential walk) is refused, quickly, before libhdf5
+    /// walks it.
+    @Test(arguments: ["btree-loop.h5", "btree-shared-nodes.h5"])
+    func damagedGroupBTreeIsRefused(name: String) throws {
+        let file = try HDF5File(bytes: try Fixture.bytes("crashers/" + name), name: name)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let error = #expect(throws: HDF5Error.self) { _ = try file.root.group("model_weights").memberNames() }
+        guard case let .corruptFile(_, _, detail)? = error else {
+            Issue.record("\(name): expected corruptFile, got \(String(describing: error))")
+            return
+        }
+        #expect(detail.contains("twice"), "\(detail)")
+        #expect(clock.now - start < .seconds(30))  // a guard against a hang, not a speed target
+        #expect(exerciseEverything(in: file).foreignErrors.isEmpty)
+    }
 
     @Test(arguments: crashers)
     func crasherIsRefused(name: String) throws {

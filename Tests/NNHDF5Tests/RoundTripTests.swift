@@ -241,4 +241,19 @@ import NNTestSupport
             Issue.record("expected libraryFailure, got \(String(describing: duplicate))")
         }
     }
+
+    /// A list attribute (Keras's `layer_names`, `weight_names`) must be one-dimensional: h5py, and
+    /// so Keras, read a scalar string as its characters and a 2-D array as rows.
+    @Test func listAttributesMustBeOneDimensional() throws {
+        let file = try HDF5File.createInMemory(name: "scalar.h5")
+        let root = try file.root
+        try root.setStringAttribute("layer_names", "dense")
+        let scalar = #expect(throws: HDF5Error.self) { try root.stringArrayAttribute("layer_names") }
+        #expect("\(scalar.map(String.init(describing:)) ?? "")".contains("expected a one-dimensional array of strings, found a string"))
+        let twoD = try HDF5File(readingFrom: Fixture.path("layer-names-2d.h5"))
+        let error = #expect(throws: HDF5Error.self) { try twoD.root.group("model_weights").stringArrayAttribute("layer_names") }
+        #expect("\(error.map(String.init(describing:)) ?? "")".contains("found a 2-dimensional array of 12 strings"))
+        try root.setStringArrayAttribute("weight_names", ["a", "b"])
+        #expect(try root.stringArrayAttribute("weight_names") == ["a", "b"])
+    }
 }

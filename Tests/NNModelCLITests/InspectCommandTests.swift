@@ -1,5 +1,7 @@
 import Foundation
 import NNModel
+@testable import NNModelCLI
+import NNTestSupport
 import Testing
 
 /// `nnmodel inspect`: the summary table and the file's provenance; files nnmodel reads but cannot
@@ -200,5 +202,21 @@ import Testing
             #expect(reported == files.count - failed, "every readable file is reported: \(r.out)")
             #expect(r.err.split(separator: "\n").count == failed + (files.contains(corrupt) ? 1 : 0), "\(r.err)")
         }
+    }
+
+    /// A very long layer name is cut in the summary table, so it cannot widen every row (a
+    /// 64,000-character name made inspect print 257 MB for 1,000 layers).
+    @Test func longLayerNamesAreCutInTheTable() throws {
+        let folder = try TemporaryFolder("long-name-table")
+        let long = String(repeating: "L", count: 3_000)
+        let layers = [Layer(name: long, kind: .dense(Dense(units: 3, activation: .relu)))]
+            + (0..<50).map { Layer(name: "act_\($0)", kind: .activation(.relu)) }
+        let path = folder.file("m.nnm")
+        try ModelFile.save(try Sequential(ModelArchitecture(inputShape: [4], layers: layers), seed: 1), to: path)
+        let r = CLIFixtures.run(["inspect", path, "--no-verify"])
+        #expect(r.status == 0, "\(r.err)")
+        let widest = r.out.split(separator: "\n").map(\.count).max() ?? 0
+        #expect(widest < 4 * (BoxTable.maximumCellWidth + 3), "\(widest) characters")
+        #expect(r.out.contains(String(repeating: "L", count: BoxTable.maximumCellWidth - 1) + "…"))
     }
 }

@@ -118,6 +118,20 @@ import Glibc
         }
     }
 
+    /// A layer whose name holds '/' is written as nested groups (as h5py writes it for Keras) and
+    /// read back through them (it was written, then refused by the reader).
+    @Test func aLayerNameWithASlashRoundTripsThroughH5() throws {
+        let folder = try TemporaryFolder("slash-name")
+        let layers = [Layer(name: "block/dense", kind: .dense(Dense(units: 3, activation: .softmax))),
+                      Layer(name: "block/out", kind: .dense(Dense(units: 2)))]
+        let model = try Sequential(ModelArchitecture(inputShape: [4], layers: layers), seed: 3)
+        for format in ["h5", "keras"] {
+            let path = folder.file("m." + format)
+            try ModelFile.save(model, to: path)
+            #expect(ModelComparison(model, try ModelFile.load(path)).equal, "\(format)")
+        }
+    }
+
     /// Listing a group's members takes one pass over it (`H5Lget_name_by_idx` walks an old-style
     /// group's B-tree from the start for every index). A `.keras` weights store lists `layers/`.
     @Test func listingAGroupIsLinear() throws {
