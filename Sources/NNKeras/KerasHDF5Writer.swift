@@ -71,6 +71,7 @@ package enum KerasHDF5Writer {
         let weightsGroup = try root.createGroup("model_weights")
         try weightsGroup.setStringAttribute("backend", "tensorflow")
         try weightsGroup.setStringAttribute("keras_version", kerasVersion)
+        try weightsGroup.setStringArrayAttribute("layer_names", architecture.layers.map(\.name))
         let specs = model.weightSpecs
         var ownWeights = [[(WeightSpec, Tensor)]](repeating: [], count: architecture.layers.count)
         for (spec, tensor) in zip(specs, model.weights) { ownWeights[spec.layerIndex].append((spec, tensor)) }
@@ -93,10 +94,6 @@ package enum KerasHDF5Writer {
         }
         let topLevel = try weightsGroup.createGroup("top_level_model_weights")
         try topLevel.setEmptyFloat64ArrayAttribute("weight_names")
-        // After the layer groups: libhdf5 reads model_weights' object header for every link it adds,
-        // and layer_names (up to 10,000 names of up to 64 KB, in as many header chunks) would make
-        // that quadratic.
-        try weightsGroup.setStringArrayAttribute("layer_names", architecture.layers.map(\.name))
 
         if let state = model.optimizerState {
             let group = try root.createGroup(optimizerGroup)
