@@ -70,7 +70,8 @@ extension HDF5Object {
     ///   order, stopping at the first missing index.
     /// - An empty numeric array (Keras writes an empty float64 array for the
     ///   `weight_names` of a layer without weights) reads as `[]`.
-    /// - A scalar string reads as a one-element array.
+    /// - A scalar string, or an array of more than one dimension, is refused
+    ///   (`attributeTypeMismatch`): h5py, and so Keras, would read it as characters or rows.
     /// - Returns nil when neither `name` nor `name0` exists.
     /// - Refuses more than `maximumCount` strings in all, before reading them.
     package func stringArrayAttribute(_ name: String, maximumCount: Int = HDF5Limits.maxAttributeElementCount)

@@ -331,16 +331,27 @@ package final class HDF5File: @unchecked Sendable {
             .libraryFailure(file: path, path: objectPath, operation: "locating object header of", message: $0)
         }
         let layout = layout()
-        let report = withContents { bytes in
-            HDF5ObjectHeaderCheck(bytes: bytes, base: layout.base, addressSize: layout.addressSize,
-                                  lengthSize: layout.lengthSize, heaps: heaps)
-                .inspect(objectAddress: UInt64(address))
-        } ?? HDF5ObjectHeaderCheck.Report(problem: readFailure)
+        // Once per object header of the file: objects (or handles) that share a header, or
+        // continuation chunks, would otherwise make the checks quadratic.
+        let report: HDF5ObjectHeaderCheck.Report
+        if let known = attributeReports[UInt64(address)] {
+            report = known
+        } else {
+            report = withContents { bytes in
+                HDF5ObjectHeaderCheck(bytes: bytes, base: layout.base, addressSize: layout.addressSize,
+                                      lengthSize: layout.lengthSize, heaps: heaps)
+                    .inspect(objectAddress: UInt64(address))
+            } ?? HDF5ObjectHeaderCheck.Report(problem: readFailure)
+            attributeReports[UInt64(address)] = report
+        }
         if let problem = report.problem {
             throw HDF5Error.corruptFile(file: path, path: objectPath, detail: problem)
         }
         return report.attributeNames
     }
+
+    /// What `requireSoundAttributeMessages` found for each object header address. Guarded by the lock.
+    private var attributeReports: [UInt64: HDF5ObjectHeaderCheck.Report] = [:]
 
     /// Object addresses of groups whose symbol table passed `requireSoundSymbolTable`. Guarded by the lock.
     private var checkedSymbolTables: Set<UInt64> = []
