@@ -466,9 +466,15 @@ struct HDF5ObjectHeaderCheck {
             }
         }
         // A truncated file (end-of-file address past the bytes) libhdf5 refuses before reading the root.
-        let endField = at + (version == 0 ? 24 : version == 1 ? 28 : 12) + 2 * addressSize
-        guard let end = check.unsigned(endField, addressSize), end != undefined, let endAt = check.absolute(end),
-              endAt <= bytes.count else { return nil }
+        // libhdf5 takes the superblock's position as the base address and, when the stored base
+        // address differs, moves the end-of-file address by the difference (modulo 2^64) first: a
+        // file whose stored end lies past its bytes can still be opened (found by the fuzzer).
+        let baseField = at + (version == 0 ? 24 : version == 1 ? 28 : 12)
+        let endField = baseField + 2 * addressSize
+        guard let storedBase = check.unsigned(baseField, addressSize), let storedEnd = check.unsigned(endField, addressSize),
+              storedEnd != undefined else { return nil }
+        let end = storedEnd &- (storedBase &- UInt64(at))
+        guard let endAt = check.absolute(end), endAt <= bytes.count else { return nil }
         if let root = check.rootObjectHeaderAddress(superblock: at), root != undefined,
            let header = check.absolute(root), header < bytes.count {
             return check.headerSizeProblem(at: header)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import NNHDF5
+import NNTestSupport
 
 /// Inputs on which libhdf5 1.10.8 itself crashed (see Fixtures/hdf5/crashers/README.md).
 /// The wrapper must refuse them with `HDF5Error.corruptFile` before libhdf5 gets there.
@@ -10,6 +11,22 @@ import Testing
         "gcol-object-size-4.h5", "gcol-object-size-5.h5", "gcol-object-size-double-free.h5",
         "vlen-heap-index.h5", "attribute-dataspace-size.h5", "vlen-heap-index-chunk-73.h5",
     ]
+
+    /// A superblock whose base address field differs from its position: libhdf5 moves the stored
+    /// end-of-file address by the difference and opens the file, so the root header (whose
+    /// continuation chunk declares 16 GiB, which libhdf5 allocated) must be checked then too.
+    @Test func rootHeaderBehindAMovedBaseAddressIsRefused() throws {
+        let path = Repository.fixture("fuzz/regressions/h5/superblock-base-address-moves-eof.h5")
+        let bytes = try Repository.fixtureBytes("fuzz/regressions/h5/superblock-base-address-moves-eof.h5")
+        for open in [{ try HDF5File(readingFrom: path) }, { try HDF5File(bytes: bytes, name: "moved.h5") }] {
+            let error = #expect(throws: HDF5Error.self) { _ = try open().root.attributeNames() }
+            guard case let .corruptFile(_, _, detail)? = error else {
+                Issue.record("expected corruptFile, got \(String(describing: error))")
+                continue
+            }
+            #expect(detail.contains("17179869440-byte chunk"), "\(detail)")
+        }
+    }
 
     /// A group B-tree that loops (libhdf5 recursed until the stack overflowed) or whose nodes
     /// are shared by many parents (an exponential walk) is refused, quickly, before libhdf5
