@@ -484,41 +484,120 @@ struct HDF5ObjectHeaderCheck {
 
     // MARK: Datatypes
 
-    /// The first problem with the member names of an enumeration or compound datatype stored in
-    /// `size` bytes at `start`, or nil. libhdf5 1.10 strdup()s one name per declared member,
-    /// stepping through the datatype without checking that it stays inside it.
+    /// The first problem with the datatype stored in `size` bytes at `start`, or nil.
+    ///
+    /// libhdf5 1.10 decodes a datatype trusting the sizes it declares: it strdup()s one name per
+    /// declared enumeration or compound member and copies an opaque type's tag of the length its
+    /// bit field states, stepping through the datatype (and the base types of variable-length,
+    /// array and enumeration types, and the member types of compounds) without checking that it
+    /// stays inside the message. This parses the whole datatype, nested types included, and
+    /// refuses one whose parts run past `size` bytes.
     func datatypeNamesProblem(at start: Int, size: Int) -> String? {
-        guard let classAndVersion = int(start, 1), let members = int(start + 1, 2), size >= 8,
-              start + size <= bytes.count else { return nil }
+        guard size >= 8, start + size <= bytes.count else { return nil }
+        switch datatypeEnd(at: start, end: start + size, depth: 0) {
+        case let .problem(problem): return problem
+        case .end, .notParsed: return nil
+        }
+    }
+
+    /// The most datatypes nested in one another (variable-length of array of compound ...).
+    static let maxDatatypeDepth = 32
+
+    /// Where a datatype that starts at `start` ends, if it ends by `end`.
+    private enum DatatypeEnd {
+        case end(Int)
+        case problem(String)
+        /// A version or class this check does not parse (libhdf5 rejects it or reads nothing more).
+        case notParsed
+    }
+
+    /// Parses the datatype at `start` (header, properties and nested types), which must end by `end`.
+    private func datatypeEnd(at start: Int, end: Int, depth: Int) -> DatatypeEnd {
+        guard depth <= Self.maxDatatypeDepth else {
+            return .problem("datatypes nested more than \(Self.maxDatatypeDepth) deep")
+        }
+        guard start + 8 <= end, let classAndVersion = int(start, 1), let bits = int(start + 1, 3),
+              let typeSize = int(start + 4, 4) else {
+            return .problem("a datatype at offset \(start) is cut off")
+        }
         let typeClass = classAndVersion & 0x0F, version = classAndVersion >> 4
-        let end = start + size
+        let properties = start + 8
+        func fixed(_ length: Int) -> DatatypeEnd {
+            properties + length <= end ? .end(properties + length)
+                : .problem("a datatype of class \(typeClass) at offset \(start) overruns its message")
+        }
         switch typeClass {
-        case 8:  // enumeration: base type, then the names, then the values
-            let parent = start + 8
-            guard let parentClass = int(parent, 1), parentClass & 0x0F == 0, let parentSize = int(parent + 4, 4) else {
-                return "enumeration whose base type is not an integer"
+        case 0: return fixed(4)   // integer: bit offset, precision
+        case 1: return fixed(12)  // floating point
+        case 2: return fixed(2)   // time
+        case 3, 7: return fixed(0)  // string, reference
+        case 4: return fixed(4)   // bitfield
+        case 5:  // opaque: an ASCII tag of the length the bit field gives, which libhdf5 copies
+            let tag = bits & 0xFF
+            guard properties + tag <= end else {
+                return .problem("opaque datatype's \(tag)-byte tag overruns its message")
             }
-            var position = parent + 12
+            return .end(properties + tag)
+        case 6:  // compound
+            let members = bits & 0xFFFF
+            var position = properties
             for member in 0..<members {
                 guard position < end, let nul = bytes.firstZero(in: position..<end) else {
-                    return "enumeration member \(member) of \(members) has no terminated name inside the \(size)-byte datatype"
+                    return .problem("compound member \(member) of \(members) has no terminated name inside the datatype")
+                }
+                let length = nul - position + 1
+                position += version >= 3 ? length : Self.align8(length)
+                switch version {
+                case 1: position += 4 + 1 + 3 + 4 + 4 + 16  // offset, rank, reserved, permutation, reserved, dims
+                case 2: position += 4
+                case 3: position += typeSize < 1 << 8 ? 1 : typeSize < 1 << 16 ? 2 : typeSize < 1 << 24 ? 3 : 4
+                default: return .notParsed
+                }
+                switch datatypeEnd(at: position, end: end, depth: depth + 1) {
+                case let .end(next): position = next
+                case let .problem(problem): return .problem(problem)
+                case .notParsed: return .notParsed
+                }
+            }
+            return .end(position)
+        case 8:  // enumeration: base type, then the names, then the values
+            let members = bits & 0xFFFF
+            guard let parentClass = int(properties, 1), parentClass & 0x0F == 0, let parentSize = int(properties + 4, 4) else {
+                return .problem("enumeration whose base type is not an integer")
+            }
+            var position: Int
+            switch datatypeEnd(at: properties, end: end, depth: depth + 1) {
+            case let .end(next): position = next
+            case let .problem(problem): return .problem(problem)
+            case .notParsed: return .notParsed
+            }
+            for member in 0..<members {
+                guard position < end, let nul = bytes.firstZero(in: position..<end) else {
+                    return .problem("enumeration member \(member) of \(members) has no terminated name inside the datatype")
                 }
                 let length = nul - position + 1
                 position += version >= 3 ? length : Self.align8(length)
             }
             let (values, overflow) = members.multipliedReportingOverflow(by: parentSize)
             guard !overflow, position <= end, values <= end - position else {
-                return "enumeration of \(members) members overruns the \(size)-byte datatype"
+                return .problem("enumeration of \(members) members overruns its datatype")
             }
-        case 6:  // compound: each member's name is followed by its description
-            let terminators = bytes.slice(start + 8..<end).reduce(0) { $0 + ($1 == 0 ? 1 : 0) }
-            guard members <= terminators else {
-                return "compound datatype declares \(members) members, more than it has names for"
+            return .end(position + values)
+        case 9:  // variable-length sequence or string: the base type
+            return datatypeEnd(at: properties, end: end, depth: depth + 1)
+        case 10:  // array: rank, dimensions (and a permutation before version 3), base type
+            guard let rank = int(properties, 1) else { return .problem("array datatype at offset \(start) is cut off") }
+            let position: Int
+            switch version {
+            case 2: position = properties + 4 + 8 * rank
+            case 3: position = properties + 1 + 4 * rank
+            default: return .notParsed
             }
+            guard position <= end else { return .problem("array datatype's \(rank) dimensions overrun its message") }
+            return datatypeEnd(at: position, end: end, depth: depth + 1)
         default:
-            break
+            return .notParsed
         }
-        return nil
     }
 
     // MARK: Attribute messages

@@ -28,6 +28,21 @@ import NNTestSupport
         }
     }
 
+    /// A datatype whose opaque tag runs past its message, at the top (found by the fuzzer) or as
+    /// the base type of a variable-length string: libhdf5 copies the tag the bit field declares.
+    @Test(arguments: [("fuzz/regressions/h5/opaque-tag-overrun.h5", "opaque"), ("hdf5/crashers/opaque-tag-in-vlen-base.h5", "nested")])
+    func datatypesAreParsedWhole(fixture: String, label: String) throws {
+        let file = try HDF5File(bytes: try Repository.fixtureBytes(fixture), name: label)
+        let error = #expect(throws: HDF5Error.self) {
+            _ = try file.root.group("model_weights").group("dense").stringArrayAttribute("weight_names")
+        }
+        guard case let .corruptFile(_, _, detail)? = error else {
+            Issue.record("\(label): expected corruptFile, got \(String(describing: error))")
+            return
+        }
+        #expect(detail.contains("opaque datatype's 135-byte tag overruns its message"), "\(detail)")
+    }
+
     /// A group B-tree that loops (libhdf5 recursed until the stack overflowed) or whose nodes
     /// are shared by many parents (an exponential walk) is refused, quickly, before libhdf5
     /// walks it.
