@@ -36,7 +36,7 @@ package final class HDF5File: @unchecked Sendable {
     /// Result of `HDF5GlobalHeapCheck.scan` once computed. Guarded by the lock.
     private var heapScan: (problem: String?, index: HDF5GlobalHeapCheck.Index)?
     /// Address layout of the file once read. Guarded by the lock.
-    private var addressLayout: (base: Int, addressSize: Int, lengthSize: Int)?
+    private var addressLayout: (base: Int, addressSize: Int, lengthSize: Int, symbolLeafK: Int)?
     /// The bytes the safety checks read: the image, or the disk file read with `pread` (it is
     /// never mapped); nil for a file this process is creating. Guarded by the lock.
     private let contents: HDF5FileBytes?
@@ -280,9 +280,9 @@ package final class HDF5File: @unchecked Sendable {
     }
 
     /// Base address and address/length sizes of the file. Lock must be held.
-    private func layout() -> (base: Int, addressSize: Int, lengthSize: Int) {
+    private func layout() -> (base: Int, addressSize: Int, lengthSize: Int, symbolLeafK: Int) {
         if let addressLayout { return addressLayout }
-        var result = (base: 0, addressSize: 8, lengthSize: 8)
+        var result = (base: 0, addressSize: 8, lengthSize: 8, symbolLeafK: 4)
         if fileID >= 0 {
             let fcpl = H5Fget_create_plist(fileID)
             if fcpl >= 0 {
@@ -293,6 +293,8 @@ package final class HDF5File: @unchecked Sendable {
                 }
                 var userBlock: hsize_t = 0
                 if H5Pget_userblock(fcpl, &userBlock) >= 0, userBlock < (1 << 40) { result.base = Int(userBlock) }
+                var internalK: UInt32 = 0, leafK: UInt32 = 0
+                if H5Pget_sym_k(fcpl, &internalK, &leafK) >= 0, leafK > 0 { result.symbolLeafK = Int(leafK) }
                 _ = H5Pclose(fcpl)
             }
             HDF5Library.discardErrorStack()
@@ -339,7 +341,7 @@ package final class HDF5File: @unchecked Sendable {
         } else {
             report = withContents { bytes in
                 HDF5ObjectHeaderCheck(bytes: bytes, base: layout.base, addressSize: layout.addressSize,
-                                      lengthSize: layout.lengthSize, heaps: heaps)
+                                      lengthSize: layout.lengthSize, heaps: heaps, memo: symbolTableMemo)
                     .inspect(objectAddress: UInt64(address))
             } ?? HDF5ObjectHeaderCheck.Report(problem: readFailure)
             attributeReports[UInt64(address)] = report
@@ -373,7 +375,8 @@ package final class HDF5File: @unchecked Sendable {
         let layout = layout()
         let problem = withContents { bytes in
             HDF5ObjectHeaderCheck(bytes: bytes, base: layout.base, addressSize: layout.addressSize,
-                                  lengthSize: layout.lengthSize, heaps: [:], memo: symbolTableMemo)
+                                  lengthSize: layout.lengthSize, heaps: [:], memo: symbolTableMemo,
+                                  symbolLeafK: layout.symbolLeafK)
                 .symbolTableProblem(objectAddress: UInt64(address))
         } ?? readFailure
         if let problem {

@@ -23,6 +23,9 @@ struct HDF5ObjectHeaderCheck {
     let heaps: HDF5GlobalHeapCheck.Index
     /// What earlier symbol-table checks of the same file found; see `SymbolTableMemo`.
     var memo = SymbolTableMemo()
+    /// The symbol-table leaf node K of the file (libhdf5 sizes each node's entry table for 2K
+    /// entries and decodes as many as the node declares).
+    var symbolLeafK = 4
 
     /// Most header chunks (continuation messages) one object header may have; more is refused.
     /// (A Keras `.h5` of 10,000 layers with 64 KB names needs about one per layer.)
@@ -54,6 +57,8 @@ struct HDF5ObjectHeaderCheck {
         let type: Int
         let data: Int
         let size: Int
+        /// The header message flags (bit 1: a shared message, stored as a reference).
+        let flags: Int
     }
 
     /// What the check found in one object header.
@@ -162,26 +167,32 @@ struct HDF5ObjectHeaderCheck {
             while position + headerSize <= end {
                 let type: Int
                 let size: Int
+                let flags: Int
                 if isVersion2 {
-                    guard let t = int(position, 1), let s = int(position + 1, 2) else { break }
-                    type = t
-                    size = s
+                    guard let t = int(position, 1), let s = int(position + 1, 2), let f = int(position + 3, 1) else { break }
+                    (type, size, flags) = (t, s, f)
                 } else {
-                    guard let t = int(position, 2), let s = int(position + 2, 2) else { break }
-                    type = t
-                    size = s
+                    guard let t = int(position, 2), let s = int(position + 2, 2), let f = int(position + 4, 1) else { break }
+                    (type, size, flags) = (t, s, f)
                 }
                 let data = position + headerSize
                 guard data + size <= end else { break }  // libhdf5 reports this corruption itself
-                messages.append(Message(type: type, data: data, size: size))
+                messages.append(Message(type: type, data: data, size: size, flags: flags))
+                // Past the file, a chunk is checked by `headerSizeProblem`; here only its bytes
+                // inside the file are read (and no sum of file values can overflow).
                 if type == 0x10,
                    let offset = unsigned(data, addressSize), let length = int(data + addressSize, lengthSize),
-                   let target = absolute(offset) {
+                   let target = absolute(offset), target < bytes.count {
+                    let stop = length < bytes.count - target ? target + length : bytes.count
+                    if let owner = memo.chunkOwners[target], owner != start {
+                        return .problem("object headers at offsets \(owner) and \(start) continue into the same chunk at offset \(target)")
+                    }
+                    memo.chunkOwners[target] = start
                     if isVersion2 {
                         // "OCHK" signature first, checksum (4 bytes) last.
-                        chunks.append((target + 4, target + length - 4))
+                        chunks.append((target + 4, max(target + 4, stop - 4)))
                     } else {
-                        chunks.append((target, target + length))
+                        chunks.append((target, stop))
                     }
                 }
                 position = data + size
@@ -203,6 +214,13 @@ struct HDF5ObjectHeaderCheck {
         /// The (B-tree, local heap) address pairs of symbol tables found sound: groups that share
         /// them are not walked again.
         var soundTables: Set<[UInt64]> = []
+        /// The symbol table (B-tree, local heap addresses) each B-tree or symbol-table node
+        /// belongs to: in a sound file no node belongs to two, so every node is walked once per file.
+        var nodeOwners: [UInt64: [UInt64]] = [:]
+        /// The object header (its offset) each continuation chunk belongs to, for the same reason.
+        var chunkOwners: [Int: Int] = [:]
+        /// What `freeListProblem` found for each local heap (its offset).
+        var freeLists: [Int: String?] = [:]
     }
 
     /// The offset of the last 0 byte in the local heap data segment `segment`, found once per
@@ -263,9 +281,15 @@ struct HDF5ObjectHeaderCheck {
                 return "local heap at offset \(heapAt) declares a \(dataSize)-byte data segment at address \(dataAddress), beyond the end of the file"
             }
             names = (dataAt, Int(dataSize), lastZero(in: dataAt..<dataAt + Int(dataSize)))
-            if let offset = unsigned(heapAt + 8 + lengthSize, lengthSize),
-               let problem = freeListProblem(first: offset, heapAt: heapAt, dataAt: dataAt, dataSize: Int(dataSize)) {
-                return problem
+            if let offset = unsigned(heapAt + 8 + lengthSize, lengthSize) {
+                let problem: String?
+                if let known = memo.freeLists[heapAt] {
+                    problem = known
+                } else {
+                    problem = freeListProblem(first: offset, heapAt: heapAt, dataAt: dataAt, dataSize: Int(dataSize))
+                    memo.freeLists[heapAt] = .some(problem)
+                }
+                if let problem { return problem }
             }
         }
         let undefined = UInt64.max >> UInt64(64 - 8 * addressSize)
@@ -275,10 +299,15 @@ struct HDF5ObjectHeaderCheck {
         var visited: Set<UInt64> = []
         // Entries of nodes that do not overlap take at least this many bytes each.
         var entryBudget = bytes.count / (addressSize + lengthSize) + 1
+        let owner = [treeAddress, heapAddress]
         while let (node, isSymbolNode, expectedLevel) = pending.popLast() {
             guard visited.insert(node).inserted else {
                 return "group B-tree reaches the node at address \(node) twice (a loop or a shared node)"
             }
+            if let other = memo.nodeOwners[node], other != owner {
+                return "the node at address \(node) belongs to two groups' B-trees"
+            }
+            memo.nodeOwners[node] = owner
             guard inside(node), let at = absolute(node) else {
                 return "group B-tree refers to address \(node), outside the file"
             }
@@ -286,6 +315,9 @@ struct HDF5ObjectHeaderCheck {
                 // "SNOD", version, reserved, symbol count, then entries of name offset,
                 // object header address, cache type (4), reserved (4), scratch (16).
                 guard unsigned(at, 4) == 0x444F_4E53, let count = int(at + 6, 2) else { continue }  // libhdf5 refuses it itself
+                guard count <= 2 * symbolLeafK else {
+                    return "symbol table node at offset \(at) declares \(count) entries, more than the \(2 * symbolLeafK) its nodes hold"
+                }
                 entryBudget -= count
                 guard entryBudget >= 0 else {
                     return "group B-tree's nodes declare more entries than the file can hold (nodes overlap)"
@@ -335,7 +367,7 @@ struct HDF5ObjectHeaderCheck {
                 pending.append((child, level == 0, level == 0 ? nil : level - 1))
             }
         }
-        memo.soundTables.insert([treeAddress, heapAddress])
+        memo.soundTables.insert(owner)
         return nil
     }
 
@@ -399,7 +431,7 @@ struct HDF5ObjectHeaderCheck {
         case let .problem(problem): return problem
         case let .messages(found): messages = found
         }
-        for message in messages where message.type == 0x03 {
+        for message in messages where message.type == 0x03 && message.flags & 0x02 == 0 {
             if let problem = datatypeNamesProblem(at: message.data, size: message.size) {
                 return "object header at offset \(start): datatype message: \(problem)"
             }
@@ -473,8 +505,9 @@ struct HDF5ObjectHeaderCheck {
         let endField = baseField + 2 * addressSize
         guard let storedBase = check.unsigned(baseField, addressSize), let storedEnd = check.unsigned(endField, addressSize),
               storedEnd != undefined else { return nil }
+        // libhdf5 compares the (moved) end with the file's size: both count from the file's start.
         let end = storedEnd &- (storedBase &- UInt64(at))
-        guard let endAt = check.absolute(end), endAt <= bytes.count else { return nil }
+        guard end <= UInt64(bytes.count) else { return nil }
         if let root = check.rootObjectHeaderAddress(superblock: at), root != undefined,
            let header = check.absolute(root), header < bytes.count {
             return check.headerSizeProblem(at: header)
@@ -548,7 +581,12 @@ struct HDF5ObjectHeaderCheck {
                 let length = nul - position + 1
                 position += version >= 3 ? length : Self.align8(length)
                 switch version {
-                case 1: position += 4 + 1 + 3 + 4 + 4 + 16  // offset, rank, reserved, permutation, reserved, dims
+                case 1:
+                    // Offset, rank, reserved, permutation, reserved, dimensions: libhdf5 fills 4
+                    // dimensions and reads as many as the rank says.
+                    guard let rank = int(position + 4, 1) else { return .problem("compound member \(member) is cut off") }
+                    guard rank <= 4 else { return .problem("compound member \(member) of rank \(rank), more than 4") }
+                    position += 4 + 1 + 3 + 4 + 4 + 16
                 case 2: position += 4
                 case 3: position += typeSize < 1 << 8 ? 1 : typeSize < 1 << 16 ? 2 : typeSize < 1 << 24 ? 3 : 4
                 default: return .notParsed
@@ -587,9 +625,11 @@ struct HDF5ObjectHeaderCheck {
             return datatypeEnd(at: properties, end: end, depth: depth + 1)
         case 10:  // array: rank, dimensions (and a permutation before version 3), base type
             guard let rank = int(properties, 1) else { return .problem("array datatype at offset \(start) is cut off") }
+            // libhdf5 decodes the dimensions into a table of 32 (H5S_MAX_RANK) without checking.
+            guard rank <= 32 else { return .problem("array datatype of rank \(rank), more than 32") }
             let position: Int
             switch version {
-            case 2: position = properties + 4 + 8 * rank
+            case 1, 2: position = properties + 4 + 8 * rank  // libhdf5 reads version 1 as version 2
             case 3: position = properties + 1 + 4 * rank
             default: return .notParsed
             }

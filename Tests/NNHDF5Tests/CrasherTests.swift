@@ -43,6 +43,22 @@ import NNTestSupport
         #expect(detail.contains("opaque datatype's 135-byte tag overruns its message"), "\(detail)")
     }
 
+    /// A file with a 512-byte user block (written by h5py) opens and reads; the same file whose root
+    /// object header declares a 2 GiB first chunk is refused before libhdf5 allocates it (the
+    /// pre-open check used to count the user block twice and skip such files).
+    @Test func userBlockFilesAreCheckedBeforeOpening() throws {
+        let sound = try HDF5File(readingFrom: Fixture.path("userblock_512.h5"))
+        #expect(try sound.root.dataset("weights").readFloats() == [0, 1, 2, 3, 4, 5])
+        #expect(try sound.root.stringAttribute("keras_version") == "3.15.1")
+        let path = Fixture.path("crashers/userblock-root-header-2GiB.h5")
+        let error = #expect(throws: HDF5Error.self) { _ = try HDF5File(readingFrom: path).root.attributeNames() }
+        guard case let .corruptFile(_, _, detail)? = error else {
+            Issue.record("expected corruptFile, got \(String(describing: error))")
+            return
+        }
+        #expect(detail.contains("declares a first chunk larger than the rest of the file"), "\(detail)")
+    }
+
     /// A group B-tree that loops (libhdf5 recursed until the stack overflowed) or whose nodes
     /// are shared by many parents (an exponential walk) is refused, quickly, before libhdf5
     /// walks it.
