@@ -105,9 +105,27 @@ package final class HDF5Dataset: HDF5Object, @unchecked Sendable {
             if declaredBytes > fileSize {
                 throw refuse("shape \(shape) of \(elementType) declares \(declaredBytes) bytes of uncompressed data but the file has only \(fileSize) bytes")
             }
+            // The data must lie inside the file: libhdf5 1.10 grows its metadata accumulator to
+            // reach an address past the end, and when that allocation fails it copies from
+            // address 0 (found by the fuzzer). Undefined: not written yet, read as fill values.
+            let offset = UInt64(H5Dget_offset(try requireID()))
+            HDF5Library.discardErrorStack()
+            if offset != UInt64.max, declaredBytes > 0,
+               offset > UInt64(fileSize) || UInt64(declaredBytes) > UInt64(fileSize) - offset {
+                throw HDF5Error.corruptFile(
+                    file: filePath, path: name,
+                    detail: "its \(declaredBytes) bytes of data at offset \(offset) run past the end of the \(fileSize)-byte file")
+            }
         case .compact:
             if declaredBytes > HDF5Limits.maxCompactBytes {
                 throw refuse("compact storage declares \(declaredBytes) bytes (compact data is at most \(HDF5Limits.maxCompactBytes))")
+            }
+            // libhdf5 1.10 copies the dataset's size out of the compact buffer whatever the buffer
+            // holds (a 0-byte buffer made it copy from address 0; found by the fuzzer).
+            if storageBytes != declaredBytes {
+                throw HDF5Error.corruptFile(
+                    file: filePath, path: name,
+                    detail: "compact storage holds \(storageBytes) bytes, its shape \(shape) of \(elementType) needs \(declaredBytes)")
             }
         case .chunked:
             var chunkDims = [hsize_t](repeating: 0, count: HDF5Limits.maxRank)

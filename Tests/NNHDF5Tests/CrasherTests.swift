@@ -59,6 +59,22 @@ import NNTestSupport
         #expect(detail.contains("declares a first chunk larger than the rest of the file"), "\(detail)")
     }
 
+    /// A dataset whose compact storage holds fewer bytes than its shape needs (libhdf5 1.10 copied
+    /// the shape's size out of a 0-byte buffer, from address 0) is refused when opened.
+    @Test func compactStorageMustHoldTheData() throws {
+        let name = "compact-buffer-smaller-than-data.h5"
+        let file = try HDF5File(bytes: try Repository.fixtureBytes("fuzz/regressions/h5/" + name), name: name)
+        let layer = try file.root.group("model_weights").group("act_relu6").group("act_relu6")
+        let error = #expect(throws: HDF5Error.self) { _ = try layer.dataset("bias:0").readFloats() }
+        guard case let .corruptFile(_, _, detail)? = error else {
+            Issue.record("expected corruptFile, got \(String(describing: error))")
+            return
+        }
+        #expect(detail.contains("compact storage holds 0 bytes"), "\(detail)")
+        // The other layers' weights still read.
+        #expect(try file.root.group("model_weights").group("act_relu").group("act_relu").dataset("bias:0").readFloats().count == 6)
+    }
+
     /// A group B-tree that loops (libhdf5 recursed until the stack overflowed) or whose nodes
     /// are shared by many parents (an exponential walk) is refused, quickly, before libhdf5
     /// walks it.
