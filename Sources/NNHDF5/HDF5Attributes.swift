@@ -331,15 +331,30 @@ extension HDF5Object {
         return true
     }
 
+    /// A C string datatype of `size` bytes (`nn_h5t_variable()` for variable length), NUL-padded
+    /// when `nullPadded` (numpy's `S<size>`), in UTF-8 or ASCII. The caller closes it. Lock must be held.
+    fileprivate func stringType(size: Int, nullPadded: Bool, utf8: Bool, _ fail: (String) -> HDF5Error)
+        throws(HDF5Error) -> hid_t
+    {
+        let type = try HDF5Library.check(H5Tcopy(nn_h5t_c_s1()), fail)
+        do throws(HDF5Error) {
+            try HDF5Library.check(H5Tset_size(type, size), fail)
+            if nullPadded { try HDF5Library.check(H5Tset_strpad(type, H5T_STR_NULLPAD), fail) }
+            try HDF5Library.check(H5Tset_cset(type, utf8 ? H5T_CSET_UTF8 : H5T_CSET_ASCII), fail)
+        } catch {
+            _ = H5Tclose(type)
+            throw error
+        }
+        return type
+    }
+
     /// Writes strings as a variable-length string attribute. Lock must be held.
     fileprivate func writeVariableLengthStrings(
         _ values: [String], scalar: Bool, utf8: Bool, name: String, in id: hid_t
     ) throws(HDF5Error) {
         let fail = failure("writing attribute '\(name)' of")
-        let type = try HDF5Library.check(H5Tcopy(nn_h5t_c_s1()), fail)
+        let type = try stringType(size: nn_h5t_variable(), nullPadded: false, utf8: utf8, fail)
         defer { _ = H5Tclose(type) }
-        try HDF5Library.check(H5Tset_size(type, nn_h5t_variable()), fail)
-        try HDF5Library.check(H5Tset_cset(type, utf8 ? H5T_CSET_UTF8 : H5T_CSET_ASCII), fail)
         let space = scalar
             ? try HDF5Library.check(H5Screate(H5S_SCALAR), fail)
             : try HDF5Library.check(H5Screate_simple(1, [hsize_t(values.count)], nil), fail)
@@ -370,11 +385,8 @@ extension HDF5Object {
         _ values: [String], size: Int, utf8: Bool, name: String, in id: hid_t
     ) throws(HDF5Error) {
         let fail = failure("writing attribute '\(name)' of")
-        let type = try HDF5Library.check(H5Tcopy(nn_h5t_c_s1()), fail)
+        let type = try stringType(size: size, nullPadded: true, utf8: utf8, fail)
         defer { _ = H5Tclose(type) }
-        try HDF5Library.check(H5Tset_size(type, size), fail)
-        try HDF5Library.check(H5Tset_strpad(type, H5T_STR_NULLPAD), fail)
-        try HDF5Library.check(H5Tset_cset(type, utf8 ? H5T_CSET_UTF8 : H5T_CSET_ASCII), fail)
         let space = try HDF5Library.check(H5Screate_simple(1, [hsize_t(values.count)], nil), fail)
         defer { _ = H5Sclose(space) }
         let attribute = try HDF5Library.check(
