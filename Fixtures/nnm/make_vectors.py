@@ -142,8 +142,8 @@ def main():
     emit("missing-tensor.nnm", build(tensors=[("dense/kernel", [2, 1], KERNEL)]), "missingTensor", "'dense/bias'")
     emit("shape-mismatch.nnm", build(tensors=[("dense/kernel", [1, 2], KERNEL), ("dense/bias", [1], BIAS)]),
          "tensorShapeMismatch", "has shape [1, 2], the architecture needs [2, 1]")
-    emit("unknown-layer.nnm", build(arch=architecture(layer_class="Conv2D")), "invalidArchitecture",
-         "unsupported class 'Conv2D'")
+    emit("unknown-layer.nnm", build(arch=architecture(layer_class="Conv3D")), "invalidArchitecture",
+         "unsupported class 'Conv3D'")
     emit("unknown-activation.nnm", build(arch=architecture(activation="sparsemax")), "invalidArchitecture",
          "unsupported activation 'sparsemax'")
 

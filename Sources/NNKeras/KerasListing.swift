@@ -27,7 +27,7 @@ enum KerasListing {
         case .differentActivation: return .unsupportedArchitecture
         case let .invalidConfig(_, problem):
             switch problem {
-            case .unsupportedModelClass, .unsupportedLayer, .unsupportedActivation, .notAChain: return .unsupportedArchitecture
+            case .unsupportedModelClass, .unsupportedLayer, .unsupportedActivation, .unsupportedOption, .notAChain: return .unsupportedArchitecture
             default: return nil
             }
         default: return nil

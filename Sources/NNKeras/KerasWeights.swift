@@ -6,7 +6,7 @@ enum KerasWeights {
     /// The most weights a layer may list in `weight_names` (Dense has 2, normalization layers 4).
     static let maximumWeightsPerLayer = 64
 
-    /// Dense (the only layer class with weights) layers of `architecture`, with their specs.
+    /// The layers of `architecture` that have weights, with their specs.
     static func weightedLayers(_ architecture: ModelArchitecture, path: String) throws(KerasImportError)
         -> [(layer: Layer, specs: [WeightSpec])]
     {
@@ -80,11 +80,12 @@ enum KerasWeights {
         }
     }
 
-    /// `kernel` or `bias` from a Keras weight name (`dense/kernel:0`, `sequential/dense/bias`).
+    /// The role from a Keras weight name (`dense/kernel:0`, `sequential/dense/bias`,
+    /// `batch_normalization/moving_mean:0`), or nil for a name that is none of ``LayerKind/weightRoles``.
     static func roleOf(_ weightName: String) -> String? {
         var last = weightName.split(separator: "/").last.map(String.init) ?? weightName
         if let colon = last.firstIndex(of: ":") { last = String(last[..<colon]) }
-        return ["kernel", "bias"].contains(last) ? last : nil
+        return LayerKind.weightRoles.contains(last) ? last : nil
     }
 
     /// Keras's file name for a layer class (`Dense` → `dense`, `InputLayer` → `input_layer`).

@@ -61,7 +61,13 @@ public struct ModelComparison: Sendable {
             case (.flatten, .flatten), (.activation, .activation), (.dropout, .dropout):
                 break
             default:
-                arch.append("\(label): \(l.className) vs \(r.className)")
+                guard l.className == r.className else {
+                    arch.append("\(label): \(l.className) vs \(r.className)")
+                    break
+                }
+                for (p, q) in zip(l.kind.options, r.kind.options) where p.value != q.value {
+                    arch.append("\(label): \(p.key) \(p.value.serialized()) vs \(q.value.serialized())")
+                }
             }
         }
         architectureDifferences = arch

@@ -31,6 +31,8 @@ extension Pictures {
             case let .activation(a): details.append("Activation: \(a.kerasName)")
             case let .dropout(rate): details.append("Rate: \(rate)")
             case .flatten: break
+            default:
+                details += layer.kind.options.map { "\($0.key): \($0.value.serialized())" }
             }
             if !layer.trainable {
                 details.append("Frozen (not trainable)")

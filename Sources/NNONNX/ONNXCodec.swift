@@ -139,6 +139,8 @@ public struct ONNXCodec: ModelCodec {
                 if a != .linear { steps.append(a.rawValue) }
             case .dropout:
                 break
+            default:
+                steps.append(layer.className)
             }
         }
         return steps

@@ -84,6 +84,8 @@ enum ONNXExport {
                                      constant: { constant($0, $1, dims: $2) })
             case .dropout:
                 break  // identity at inference
+            default:
+                throw .cannotExport(path: path, reason: "layer '\(Excerpt.quote(layer.name, limit: 64))' is a \(layer.className); ONNX export covers Dense, Flatten, Activation and Dropout layers")
             }
             _ = shapes[index]
         }

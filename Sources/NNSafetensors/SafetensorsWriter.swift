@@ -7,6 +7,7 @@ import NNSystem
 enum SafetensorsWriter {
     static func write(_ model: Sequential, to path: String, dtype: DType, naming: TensorNaming, producer: String) throws(SafetensorsError) {
         let specs = model.weightSpecs
+        if naming == .torch { try TensorNaming.checkTorchNaming(model.architecture, path: path) }
         let slots = naming.slots(for: model.architecture, specs: specs)
         let head = header(model, slots: slots, dtype: dtype, naming: naming, producer: producer)
         do {

@@ -38,9 +38,29 @@ extension TensorNaming {
             let first = index
             switch layer.kind {
             case let .dense(d): index += d.activation == .linear ? 1 : 2
-            case .flatten, .activation, .dropout: index += 1
+            default: index += 1
             }
             return first
+        }
+    }
+
+    /// The first layer PyTorch naming cannot describe: it covers chains of Dense, Flatten,
+    /// Activation and Dropout layers (`nn.Linear` and activation modules); other layers' weights
+    /// are laid out differently in PyTorch (`Conv2d` is `[out, in, kh, kw]`, `BatchNorm` adds
+    /// `num_batches_tracked`), so they are written and read with Keras names only.
+    static func firstLayerWithoutTorchNaming(_ architecture: ModelArchitecture) -> Layer? {
+        architecture.layers.first { layer in
+            switch layer.kind {
+            case .dense, .flatten, .activation, .dropout: return false
+            default: return !layer.kind.weightShapes(input: [1, 1, 1]).isEmpty
+            }
+        }
+    }
+
+    /// Refuses PyTorch naming for an architecture it cannot describe.
+    static func checkTorchNaming(_ architecture: ModelArchitecture, path: String) throws(SafetensorsError) {
+        if let layer = firstLayerWithoutTorchNaming(architecture) {
+            throw .weightsMismatch(path: path, reason: "PyTorch tensor names are supported for Dense layers only; layer '\(Excerpt.quote(layer.name, limit: 64))' is a \(layer.className) (use Keras names: --naming keras)")
         }
     }
 
@@ -63,6 +83,9 @@ extension TensorNaming {
             return (.keras, slots)
         }
         // PyTorch: [prefix.]index.(weight|bias), one prefix for every key.
+        if let missing = keras.firstIndex(where: { $0 == nil }), firstLayerWithoutTorchNaming(architecture) != nil {
+            throw .weightsMismatch(path: path, reason: "no tensor named '\(Excerpt.quote(specs[missing].name, limit: 64))' (this architecture's weights must have Keras names: PyTorch names are read for Dense layers only)")
+        }
         var modules: [Int: (weight: String?, bias: String?)] = [:]
         var prefix: String?
         for key in keys {

@@ -45,6 +45,11 @@ extension KerasConfig {
                 config.append(("activation", .string(keras3Name(a))))
             case let .dropout(rate):
                 config += [("rate", .number(rate)), ("seed", .null), ("noise_shape", .null)]
+            default:
+                config += extendedConfig(layer.kind, keras3: true)
+                built = keras3Builds(layer.kind)
+                var probe = 0
+                if let next = try? layer.outputShape(input: shape, parameters: &probe) { shape = next }
             }
             let buildConfig: JSON? = built ? .object([("input_shape", input)]) : nil
             layers.append(keras3Object(module: "keras.layers", className: layer.className, config: config, buildConfig: buildConfig))

@@ -151,8 +151,12 @@ extension KerasConfig {
             return overflow ? nil : [product]
         case let .dense(d):
             return input.isEmpty ? nil : input.dropLast() + [d.units]
-        case .activation, .dropout:
+        case .activation, .dropout, .relu, .leakyReLU, .elu, .softmax, .batchNormalization, .layerNormalization:
             return input
+        default:
+            guard !input.contains(where: { $0 < 1 }) else { return nil }
+            var parameters = 0
+            return try? Layer(name: "layer", kind: kind).outputShape(input: input, parameters: &parameters)
         }
     }
 

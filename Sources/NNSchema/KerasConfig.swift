@@ -244,11 +244,29 @@ public enum KerasConfig {
                 }
                 kind = .dropout(rate: rate)
             default:
-                throw .unsupportedLayer(name: layerName, className: className)
+                guard let extended = try KerasConfig.extendedLayer(className, config, layer: layerName,
+                                                                   lastAxis: currentShape().map(\.count)) else {
+                    throw .unsupportedLayer(name: layerName, className: className)
+                }
+                kind = extended
             }
             var layer = Layer(name: layerName, kind: kind, trainable: trainable)
             layer.ignoredOptions = KerasConfig.trainingOnlyOptions.filter { config[$0].map { !$0.isNull } ?? false }
+            track(layer)
             layers.append(layer)
+        }
+
+        /// The output shape of the layers so far (for an `axis` given as a number), kept as
+        /// layers are added; `nil` before the input shape is known or after an invalid layer
+        /// (which ``finish()`` reports).
+        var shape: [Int]?
+        private var parameters = 0
+
+        func currentShape() -> [Int]? { layers.isEmpty ? inputShape : shape }
+
+        private mutating func track(_ layer: Layer) {
+            guard let input = layers.isEmpty ? inputShape : shape else { shape = nil; return }
+            shape = try? layer.outputShape(input: input, parameters: &parameters)
         }
 
         func finish() throws(ModelConfigError) -> ModelArchitecture {
@@ -264,6 +282,7 @@ public enum KerasConfig {
     /// Config fields that only affect training, which nnmodel reads past without applying.
     public static let trainingOnlyOptions = [
         "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint",
+        "beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint", "alpha_regularizer", "alpha_constraint",
     ]
 
     /// A Keras-style default name: the class in snake case, with the layer's ordinal among the
@@ -379,6 +398,8 @@ public enum KerasConfig {
                 config.append(("activation", .string(a.kerasName)))
             case let .dropout(rate):
                 config += [("rate", .number(rate)), ("noise_shape", .null), ("seed", .null)]
+            default:
+                config += extendedConfig(layer.kind, keras3: false)
             }
             layers.append(.object([("class_name", .string(layer.className)), ("config", .object(config))]))
         }

@@ -71,8 +71,10 @@ public struct Layer: Sendable, Equatable {
     public var activation: Activation? {
         switch kind {
         case let .dense(d): return d.activation
+        case let .conv2D(c): return c.activation
         case let .activation(a): return a
-        case .flatten, .dropout: return nil
+        case .softmax: return .softmax
+        default: return nil
         }
     }
 }
@@ -88,6 +90,29 @@ public enum LayerKind: Sendable, Equatable {
     /// Inverted dropout: during training each element is zeroed with probability `rate` and the
     /// rest scaled by `1 / (1 - rate)`; at inference it is the identity.
     case dropout(rate: Double)
+    /// A 2-D convolution over channels-last images.
+    indirect case conv2D(Conv2D)
+    /// `MaxPooling2D` or `AveragePooling2D`.
+    indirect case pooling2D(Pooling2D)
+    /// `GlobalMaxPooling2D` or `GlobalAveragePooling2D`.
+    indirect case globalPooling2D(GlobalPooling2D)
+    /// Gives each sample a new shape with the same element count (row-major, a no-op on memory);
+    /// the target shape as the config gave it (one dimension may be -1, inferred).
+    indirect case reshape(targetShape: [Int])
+    /// Batch normalization over the last axis.
+    indirect case batchNormalization(BatchNormalization)
+    /// Layer normalization over the last axis.
+    indirect case layerNormalization(LayerNormalization)
+    /// Keras's `ReLU` layer (with optional cap, slope and threshold).
+    indirect case relu(ReLULayer)
+    /// `LeakyReLU`: `x` for `x ≥ 0`, `negativeSlope · x` otherwise.
+    case leakyReLU(negativeSlope: Double)
+    /// `ELU`: `x` for `x > 0`, `alpha · (e^x - 1)` otherwise.
+    case elu(alpha: Double)
+    /// `Softmax` over the last axis.
+    case softmax
+    /// `PReLU`, with a learned slope.
+    indirect case prelu(PReLU)
 
     /// The Keras class name.
     public var className: String {
@@ -96,11 +121,26 @@ public enum LayerKind: Sendable, Equatable {
         case .dense: return "Dense"
         case .activation: return "Activation"
         case .dropout: return "Dropout"
+        case .conv2D: return "Conv2D"
+        case let .pooling2D(p): return p.mode == .max ? "MaxPooling2D" : "AveragePooling2D"
+        case let .globalPooling2D(p): return p.mode == .max ? "GlobalMaxPooling2D" : "GlobalAveragePooling2D"
+        case .reshape: return "Reshape"
+        case .batchNormalization: return "BatchNormalization"
+        case .layerNormalization: return "LayerNormalization"
+        case .relu: return "ReLU"
+        case .leakyReLU: return "LeakyReLU"
+        case .elu: return "ELU"
+        case .softmax: return "Softmax"
+        case .prelu: return "PReLU"
         }
     }
 
     /// The Keras class names nnmodel supports (besides `InputLayer`).
-    public static let supportedClassNames = ["InputLayer", "Flatten", "Dense", "Activation", "Dropout"]
+    public static let supportedClassNames = [
+        "InputLayer", "Flatten", "Dense", "Activation", "Dropout", "Conv2D", "MaxPooling2D", "AveragePooling2D",
+        "GlobalMaxPooling2D", "GlobalAveragePooling2D", "Reshape", "BatchNormalization", "LayerNormalization",
+        "ReLU", "LeakyReLU", "ELU", "Softmax", "PReLU",
+    ]
 }
 
 /// The configuration of a Dense layer.
@@ -171,29 +211,7 @@ extension ModelArchitecture {
         for layer in layers {
             guard !layer.name.isEmpty else { throw .invalidField(layer: "(unnamed)", field: "name", expected: "a non-empty name", found: "\"\"") }
             guard seen.insert(layer.name).inserted else { throw .duplicateLayerName(layer.name) }
-            switch layer.kind {
-            case .flatten:
-                shape = [shape.reduce(1, *)]
-            case let .dense(d):
-                guard d.units > 0, d.units <= ModelArchitecture.maximumElements else {
-                    throw .invalidField(layer: layer.name, field: "units", expected: "a positive integer", found: "\(d.units)")
-                }
-                guard let w = Tensor.checkedCount(of: [shape[shape.count - 1], d.units]), w <= ModelArchitecture.maximumElements,
-                      let out = Tensor.checkedCount(of: shape.dropLast() + [d.units]), out <= ModelArchitecture.maximumElements
-                else { throw .invalidField(layer: layer.name, field: "units", expected: "a size that fits in memory", found: "\(d.units)") }
-                parameters += w + (d.useBias ? d.units : 0)
-                guard parameters <= ModelArchitecture.maximumParameters else {
-                    throw .invalidField(layer: layer.name, field: "units",
-                                        expected: "a model of at most \(ModelArchitecture.maximumParameters) weights in all", found: "\(d.units)")
-                }
-                shape[shape.count - 1] = d.units
-            case .activation:
-                break
-            case let .dropout(rate):
-                guard rate >= 0, rate < 1 else {
-                    throw .invalidField(layer: layer.name, field: "rate", expected: "a number in [0, 1)", found: "\(rate)")
-                }
-            }
+            shape = try layer.outputShape(input: shape, parameters: &parameters)
             shapes.append(shape)
         }
         return shapes
@@ -209,13 +227,10 @@ extension ModelArchitecture {
         let shapes = try validated()
         var specs: [WeightSpec] = []
         for (i, layer) in layers.enumerated() {
-            guard case let .dense(d) = layer.kind else { continue }
-            let inFeatures = (i == 0 ? inputShape : shapes[i - 1]).last ?? 1
-            specs.append(WeightSpec(layerIndex: i, role: "kernel", name: "\(layer.name)/kernel",
-                                    shape: [inFeatures, d.units], trainable: layer.trainable))
-            if d.useBias {
-                specs.append(WeightSpec(layerIndex: i, role: "bias", name: "\(layer.name)/bias",
-                                        shape: [d.units], trainable: layer.trainable))
+            let input = i == 0 ? inputShape : shapes[i - 1]
+            for (role, shape, trainable) in layer.kind.weightShapes(input: input) {
+                specs.append(WeightSpec(layerIndex: i, role: role, name: "\(layer.name)/\(role)",
+                                        shape: shape, trainable: trainable && layer.trainable))
             }
         }
         return specs

@@ -13,6 +13,9 @@ public enum ModelConfigError: NNError, Equatable, Sendable {
     case unsupportedLayer(name: String, className: String)
     /// An activation name outside the allowlist.
     case unsupportedActivation(layer: String, name: String)
+    /// A layer of a supported class uses an option nnmodel does not implement (a grouped or
+    /// channels-first convolution, batch renormalization, ...).
+    case unsupportedOption(layer: String, field: String, supported: String, found: String)
     /// A field holds a value of the wrong kind or out of range.
     case invalidField(layer: String, field: String, expected: String, found: String)
     /// A required field is absent.
@@ -49,6 +52,8 @@ public enum ModelConfigError: NNError, Equatable, Sendable {
             return "layer '\(Excerpt.quote(layer))' uses unsupported activation '\(Excerpt.quote(name))'; supported: \(Activation.supportedNames.joined(separator: ", "))"
         case let .invalidField(layer, field, expected, found):
             return "layer '\(Excerpt.quote(layer))': field '\(Excerpt.quote(field))' should be \(expected), found \(Excerpt.quote(found))"
+        case let .unsupportedOption(layer, field, supported, found):
+            return "layer '\(Excerpt.quote(layer))': \(Excerpt.quote(field)) = \(Excerpt.quote(found)) is not supported (nnmodel supports \(supported))"
         case let .missingField(layer, field): return "layer '\(Excerpt.quote(layer))': missing field '\(Excerpt.quote(field))'"
         case let .invalidHistory(field, expected, found):
             return "training history: '\(Excerpt.quote(field))' should be \(expected), found \(Excerpt.quote(found))"
