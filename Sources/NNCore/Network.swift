@@ -11,6 +11,15 @@ final class Network {
         case flatten
         case activation(Activation)
         case dropout(rate: Float)
+        case conv2D(ConvolutionStep)
+        case pooling(PoolingMode, WindowGeometry)
+        case globalPooling(PoolingMode, positions: Int)
+        /// Reshape: like Flatten, the previous step's buffers seen with another shape.
+        case reshape
+        case batchNorm(BatchNormStep, trainable: Bool)
+        case layerNorm(LayerNormStep, trainable: Bool)
+        case elementwise(ElementwiseFunction)
+        case prelu(PReLUStep)
     }
 
     struct Step {
@@ -40,9 +49,12 @@ final class Network {
         /// without a pool).
         var partsPerTask: [Range<Int>] = []
 
+        /// Whether the step is a view of the previous step's buffers (Flatten, Reshape).
         var isFlatten: Bool {
-            if case .flatten = operation { return true }
-            return false
+            switch operation {
+            case .flatten, .reshape: return true
+            default: return false
+            }
         }
     }
 
@@ -54,12 +66,21 @@ final class Network {
     /// of each layer's output at most the output and the pre-activation (or a dropout mask), and
     /// when training also the gradient and the products of up to three more feature blocks), or
     /// `nil` when that overflows.
-    static func workBufferElements(inputShape: [Int], layerShapes: [[Int]], maxSamples: Int, training: Bool) -> Int? {
+    /// A convolution also counts its lowered input (one row of `kernel × channels` values per
+    /// output position) and a normalization in training its normalized values.
+    static func workBufferElements(inputShape: [Int], layers: [Layer], layerShapes: [[Int]], maxSamples: Int, training: Bool) -> Int? {
         let buffersPerValue = training ? 3 + (Network.maximumFeatureParts - 1) : 2
         var perSample = inputShape.reduce(1, *)
-        for shape in layerShapes {
-            let (values, overflow) = shape.reduce(1, *).multipliedReportingOverflow(by: buffersPerValue)
+        for (i, shape) in layerShapes.enumerated() {
+            var (values, overflow) = shape.reduce(1, *).multipliedReportingOverflow(by: buffersPerValue + (training ? 1 : 0))
             guard !overflow else { return nil }
+            if i < layers.count, case let .conv2D(c) = layers[i].kind {
+                let input = i == 0 ? inputShape : layerShapes[i - 1]
+                let lowered = Tensor.checkedCount(of: [shape.dropLast().reduce(1, *), c.kernelSize.reduce(1, *), input.last ?? 1])
+                guard let lowered else { return nil }
+                (values, overflow) = values.addingReportingOverflow(lowered)
+                guard !overflow else { return nil }
+            }
             let (sum, overflow2) = perSample.addingReportingOverflow(values)
             guard !overflow2 else { return nil }
             perSample = sum
@@ -97,11 +118,11 @@ final class Network {
         var specIndex = [[String: Int]](repeating: [:], count: architecture.layers.count)
         for (position, spec) in specs.enumerated() { specIndex[spec.layerIndex][spec.role] = position }
         // Refuse work buffers that cannot fit, rather than failing inside an allocation.
-        let total = Network.workBufferElements(inputShape: architecture.inputShape, layerShapes: shapes,
-                                               maxSamples: maxSamples, training: training)
+        let total = Network.workBufferElements(inputShape: architecture.inputShape, layers: architecture.layers,
+                                               layerShapes: shapes, maxSamples: maxSamples, training: training)
         guard let total, total <= Network.maximumBufferElements else {
-            let perSample = Network.workBufferElements(inputShape: architecture.inputShape, layerShapes: shapes,
-                                                       maxSamples: 1, training: training)
+            let perSample = Network.workBufferElements(inputShape: architecture.inputShape, layers: architecture.layers,
+                                                       layerShapes: shapes, maxSamples: 1, training: training)
             throw .invalidField(layer: architecture.name, field: "batch",
                                 expected: "work buffers of at most \(Network.maximumBufferElements / (1 << 28)) GiB",
                                 found: "\(maxSamples) samples × \(perSample.map(String.init) ?? "too many") values per sample")
@@ -111,9 +132,7 @@ final class Network {
         outputSize = shapes.last?.reduce(1, *) ?? inputSize
 
         var firstTrainable = Int.max
-        for (i, layer) in architecture.layers.enumerated() {
-            if case .dense = layer.kind, layer.trainable { firstTrainable = min(firstTrainable, i) }
-        }
+        for spec in specs where spec.trainable { firstTrainable = min(firstTrainable, spec.layerIndex) }
         firstTrainableStep = firstTrainable
 
         var buffers: [UnsafeMutablePointer<Float>] = []
@@ -126,6 +145,7 @@ final class Network {
         }
         input = allocate(self.maxSamples * inputSize)
         let threads = max(1, threads)
+        let convolutionTasks = min(threads, ConvolutionStep.maximumGroups)
 
         inputGradient = nil
         var previousOutput = input
@@ -166,6 +186,25 @@ final class Network {
                             inputRowsPerSample: inRows, inputFeatures: inFeatures,
                             scratch: training ? allocate(size) : nil, output: training ? allocate(size) : previousOutput,
                             gradient: needsGradient ? allocate(size) : nil)
+            case .reshape:
+                step = Step(operation: .reshape, rowsPerSample: rows, features: features, inputRowsPerSample: inRows,
+                            inputFeatures: inFeatures, scratch: nil, output: previousOutput, gradient: previousGradient)
+            default:
+                let operation = Network.operation(for: layer, input: shape, output: outShape, specIndex: specIndex[i],
+                                                  maxSamples: self.maxSamples, training: training,
+                                                  tasks: convolutionTasks, allocate: allocate)
+                var scratch: UnsafeMutablePointer<Float>? = nil
+                var output: UnsafeMutablePointer<Float>
+                if case let .conv2D(c) = operation {
+                    let z = allocate(size)
+                    scratch = z
+                    output = c.activation == .linear ? z : allocate(size)
+                } else {
+                    output = allocate(size)
+                }
+                step = Step(operation: operation, rowsPerSample: rows, features: features, inputRowsPerSample: inRows,
+                            inputFeatures: inFeatures, scratch: scratch, output: output,
+                            gradient: needsGradient ? allocate(size) : nil)
             }
             steps.append(step)
             previousOutput = step.output
@@ -173,7 +212,11 @@ final class Network {
             shape = outShape
         }
         // More threads than the largest layer has blocks would only wait.
-        let useful = min(threads, steps.compactMap(\.featureParts?.count).max() ?? 1)
+        let convolutionGroups = steps.compactMap { step -> Int? in
+            if case let .conv2D(c) = step.operation { return c.columns.count }
+            return nil
+        }
+        let useful = min(threads, max(steps.compactMap(\.featureParts?.count).max() ?? 1, convolutionGroups.max() ?? 1))
         pool = useful > 1 ? WorkerPool(threads: useful) : nil
         for i in steps.indices {
             if let parts = steps[i].featureParts { steps[i].partsPerTask = partition(parts.count, into: pool?.size ?? 1) }
@@ -319,6 +362,23 @@ final class Network {
                 break
             case let .activation(act):
                 act.apply(x, to: step.output, rows: n * step.rowsPerSample, columns: step.features)
+            case .reshape:
+                break
+            case let .conv2D(c):
+                guard let z = step.scratch else { break }
+                c.forward(x, samples: n, weights: weights, z: z, output: step.output, pool: pool)
+            case let .pooling(mode, geometry):
+                Pooling.forward(mode, geometry, x: x, y: step.output, samples: n)
+            case let .globalPooling(mode, positions):
+                Pooling.globalForward(mode, positions: positions, channels: step.features, x: x, y: step.output, samples: n)
+            case let .batchNorm(bn, _):
+                bn.forward(x, rows: n * step.rowsPerSample, weights: weights, training: training, y: step.output)
+            case let .layerNorm(ln, _):
+                ln.forward(x, rows: n * step.rowsPerSample, weights: weights, training: training, y: step.output)
+            case let .elementwise(f):
+                f.forward(x, step.output, count: n * step.rowsPerSample * step.features)
+            case let .prelu(p):
+                p.forward(x, step.output, samples: n, weights: weights)
             case let .dropout(rate):
                 guard training, let mask = step.scratch, rate > 0 else {
                     if step.output != UnsafeMutablePointer(mutating: x) {
@@ -418,8 +478,32 @@ final class Network {
                     if let dx { inputGradient(0..<inFeatures, into: dx) }
                     weightGradients(0..<inFeatures, bias: true)
                 }
-            case .flatten:
+            case .flatten, .reshape:
                 break  // shares its gradient buffer with the previous step
+            case let .conv2D(c):
+                guard let z = step.scratch else { break }
+                c.backward(previousOutput, samples: n, weights: weights, gradients: gradients, z: z, output: UnsafePointer(step.output),
+                           g: g, gradientIsLogits: fused && isLast, dx: needsInputGradient ? previousGradient : nil,
+                           accumulate: accumulate, pool: pool, update: update)
+            case let .pooling(mode, geometry):
+                guard needsInputGradient, let dx = previousGradient else { break }
+                Pooling.backward(mode, geometry, x: previousOutput, y: step.output, dy: g, dx: dx, samples: n)
+            case let .globalPooling(mode, positions):
+                guard needsInputGradient, let dx = previousGradient else { break }
+                Pooling.globalBackward(mode, positions: positions, channels: step.features, x: previousOutput, y: step.output,
+                                       dy: g, dx: dx, samples: n)
+            case let .batchNorm(bn, trainable):
+                bn.backward(dy: g, rows: n * step.rowsPerSample, weights: weights, gradients: gradients, trainable: trainable,
+                            accumulate: accumulate, dx: needsInputGradient ? previousGradient : nil, update: update)
+            case let .layerNorm(ln, trainable):
+                ln.backward(dy: g, rows: n * step.rowsPerSample, weights: weights, gradients: gradients, trainable: trainable,
+                            accumulate: accumulate, dx: needsInputGradient ? previousGradient : nil, update: update)
+            case let .elementwise(f):
+                guard needsInputGradient, let dx = previousGradient else { break }
+                f.backward(previousOutput, step.output, dy: g, dx: dx, count: n * step.rowsPerSample * step.features)
+            case let .prelu(p):
+                p.backward(previousOutput, dy: g, dx: needsInputGradient ? previousGradient : nil, samples: n, weights: weights,
+                           gradients: gradients, accumulate: accumulate, update: update)
             case let .activation(act):
                 guard needsInputGradient, let dx = previousGradient else { break }
                 let count = n * step.rowsPerSample * step.features

@@ -158,7 +158,7 @@ final class Trainer {
         }
 
         batchSize = options.optimizer.kind == .gd ? data.count : min(options.batchSize, data.count)
-        let chunk = min(batchSize, maximumChunk)
+        let chunk = Sequential.trainingChunk(architecture, batch: batchSize)
         let threads = max(1, options.threads ?? WorkerPool.processorCount)
         // Every thread runs its own matrix products; OpenBLAS must not add threads of its own
         // (its default is one per core, which costs time on these small batch products).
@@ -399,6 +399,17 @@ extension Sequential {
     /// slots, and the work buffers (8 GiB).
     public static let maximumTrainingElements = 1 << 31
 
+    /// The samples training processes at a time for batches of `batch`: at most
+    /// `maximumChunk`, or the whole batch when a BatchNormalization layer normalizes with the
+    /// batch's statistics (which must be those of the whole batch, as in Keras).
+    static func trainingChunk(_ architecture: ModelArchitecture, batch: Int) -> Int {
+        let batchStatistics = architecture.layers.contains { layer in
+            if case .batchNormalization = layer.kind { return layer.trainable }
+            return false
+        }
+        return max(1, batchStatistics ? batch : min(batch, maximumChunk))
+    }
+
     /// Checks, before anything is allocated, that training `architecture` with `options` on
     /// `samples` samples stays within ``maximumTrainingElements`` and the work-buffer budget
     /// (call it before creating the weights of a large model).
@@ -406,13 +417,13 @@ extension Sequential {
         let shapes = try architecture.validated()
         let parameters = try architecture.weightSpecs().reduce(0) { $0 + $1.shape.reduce(1, *) }
         let batch = options.optimizer.kind == .gd ? samples : min(options.batchSize, samples)
-        let chunk = max(1, min(batch, maximumChunk))
-        guard let buffers = Network.workBufferElements(inputShape: architecture.inputShape, layerShapes: shapes,
+        let chunk = trainingChunk(architecture, batch: batch)
+        guard let buffers = Network.workBufferElements(inputShape: architecture.inputShape, layers: architecture.layers, layerShapes: shapes,
                                                        maxSamples: chunk, training: true),
               buffers <= Network.maximumBufferElements else {
             throw TrainingError.invalidOption(
                 name: "batch size", value: "\(options.batchSize)",
-                expected: "a batch whose work buffers fit in \(Network.maximumBufferElements / (1 << 28)) GiB for this model (samples are processed \(maximumChunk) at a time)")
+                expected: "a batch whose work buffers fit in \(Network.maximumBufferElements / (1 << 28)) GiB for this model (samples are processed \(chunk) at a time)")
         }
         // The model's weights, the trainer's copy, the gradients and one tensor per optimizer slot.
         let copies = 3 + options.optimizer.slotNames.count

@@ -8,13 +8,12 @@ extension Sequential {
         var rng = SeededGenerator(seed: seed)
         var weights: [Tensor] = []
         for spec in specs {
-            guard case let .dense(d) = architecture.layers[spec.layerIndex].kind else { continue }
-            let initializer = spec.role == "kernel" ? d.kernelInitializer : d.biasInitializer
+            let initializer = architecture.layers[spec.layerIndex].kind.initializer(forRole: spec.role)
             var values = [Float](repeating: 0, count: spec.shape.reduce(1, *))
             var failure: TrainingError?
             values.withUnsafeMutableBufferPointer { buffer in
                 do throws(TrainingError) {
-                    try initializer.fill(buffer, fanIn: spec.shape[0], fanOut: spec.shape.last ?? 1, using: &rng)
+                    try initializer.fill(buffer, fanIn: spec.fans.fanIn, fanOut: spec.fans.fanOut, using: &rng)
                 } catch { failure = error }
             }
             if let failure { throw failure }

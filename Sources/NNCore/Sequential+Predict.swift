@@ -36,7 +36,7 @@ extension Sequential {
     /// does not fit the budget (`Network.maximumBufferElements`).
     func inferenceElementsPerSample() throws -> Int {
         let shapes = try architecture.validated()
-        guard let perSample = Network.workBufferElements(inputShape: architecture.inputShape, layerShapes: shapes,
+        guard let perSample = Network.workBufferElements(inputShape: architecture.inputShape, layers: architecture.layers, layerShapes: shapes,
                                                          maxSamples: 1, training: false),
               perSample <= Network.maximumBufferElements else {
             throw ModelConfigError.invalidField(
