@@ -211,6 +211,13 @@ extension InspectionText {
         case let .activation(a): parts.append("activation=\(a.kerasName)")
         case let .dropout(rate): parts.append("rate=\(rate)")
         case .flatten: break
+        default:
+            parts += layer.kind.summaryOptions.map { option in
+                // Keras's summary style: (3, 3) for pairs, bare strings.
+                let value = option.value.arrayValue.map { "(" + $0.map { $0.serialized() }.joined(separator: ", ") + ")" }
+                    ?? option.value.stringValue ?? option.value.serialized()
+                return "\(option.key)=\(value)"
+            }
         }
         if !layer.trainable { parts.append("trainable=false") }
         return parts.joined(separator: ", ")
@@ -333,6 +340,7 @@ enum InspectionJSON {
             case let .activation(a): o.append(("activation", .string(a.kerasName)))
             case let .dropout(rate): o.append(("rate", .number(rate)))  // finite: read from JSON, which has no NaN
             case .flatten: break
+            default: o += layer.kind.options
             }
             o += [("trainable", .bool(layer.trainable)), ("output_shape", .ints(i < shapes.count ? shapes[i] : [])),
                   ("parameters", .int(counts[i]))]

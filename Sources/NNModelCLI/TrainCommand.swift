@@ -33,6 +33,9 @@ struct TrainCommand: ParsableCommand {
     var learningRate: Double?
     @Option(help: "Momentum for momentum (default 0.9) and rmsprop (default 0).") var momentum: Double?
     @Flag(help: "Use Nesterov momentum with --optimizer momentum.") var nesterov = false
+    @Option(help: ArgumentHelp("The model to train: 'mlp' (Flatten, Dense hidden layers, Dense softmax: the seed) or 'cnn' (Conv2D(32, 3) → MaxPooling2D → Conv2D(64, 3) → MaxPooling2D → Flatten → Dense(128) → Dense softmax, the Keras tutorial CNN).",
+                               valueName: "mlp|cnn"))
+    var model: ModelPreset?
     @Option(help: ArgumentHelp("Hidden layer sizes, comma-separated ('none' for no hidden layer).", valueName: "n,n,..."))
     var hidden: LayerSizes?
     @Option(help: "Activation of the hidden layers.") var activation: Activation?
@@ -80,8 +83,14 @@ struct TrainCommand: ParsableCommand {
         if resume != nil && (config != nil || hidden != nil || activation != nil) {
             throw ValidationError("--resume continues the saved model; do not combine it with --config, --hidden or --activation")
         }
-        if config != nil && (hidden != nil || activation != nil) {
-            throw ValidationError("--config gives the whole architecture; do not combine it with --hidden or --activation")
+        if config != nil && (hidden != nil || activation != nil || model != nil) {
+            throw ValidationError("--config gives the whole architecture; do not combine it with --model, --hidden or --activation")
+        }
+        if resume != nil && model != nil {
+            throw ValidationError("--resume continues the saved model; do not combine it with --model")
+        }
+        if model == .cnn && (hidden != nil || activation != nil) {
+            throw ValidationError("--model cnn is a fixed architecture; --hidden and --activation apply to --model mlp")
         }
         try validateThreads(threads)
         if let plot, !plot.lowercased().hasSuffix(".svg") { throw ValidationError("--plot must name an .svg file, got '\(plot)'") }
@@ -189,6 +198,14 @@ struct TrainCommand: ParsableCommand {
             }
         }
         let classes = max(data.labelWidth ?? 10, data.classNames?.count ?? 0)
+        if model == .cnn {
+            guard (2...3).contains(data.sampleShape.count), data.sampleShape.count == 2 || data.sampleShape.last == 1 else {
+                throw CommandFailure(message: "\(data.name): --model cnn needs grey images (height, width) or (height, width, 1), found samples of shape \(data.sampleShape)")
+            }
+            let architecture = ModelArchitecture.convolutional(inputShape: data.sampleShape, classes: classes)
+            do { _ = try architecture.validated() } catch { throw CommandFailure(message: "\(data.name): --model cnn: \(error)") }
+            return architecture
+        }
         let outputActivation: Activation = loss == .binaryCrossentropy ? .sigmoid : .softmax
         return .multilayerPerceptron(inputShape: data.sampleShape, hidden: hidden?.sizes ?? [128],
                                      activation: activation ?? .relu, outputs: classes, outputActivation: outputActivation)
@@ -229,4 +246,12 @@ struct TrainCommand: ParsableCommand {
         Console.out()
         Console.out(Report.classificationReport(evaluation.confusion.report, classNames: classNames))
     }
+}
+
+/// The architectures `train --model` names.
+enum ModelPreset: String, ExpressibleByArgument, CaseIterable {
+    /// The seed multilayer perceptron (shaped by `--hidden` and `--activation`).
+    case mlp
+    /// ``ModelArchitecture/convolutional(inputShape:classes:dropout:)``.
+    case cnn
 }
