@@ -169,13 +169,15 @@ struct KerasConfigTests {
 
     // MARK: Refusals
 
+    /// Keras 3's and tf_keras's Conv2D configs read alike (the tutorial's `conv2d_k3` / `conv2d_tfk`).
     @Test(arguments: [KerasConfigFixtures.conv2DKeras3Archive, KerasConfigFixtures.conv2DTFKeras])
-    func conv2DIsRefused(_ json: String) {
-        let error = configError(json)
-        #expect(error == .unsupportedLayer(name: "conv2d", className: "Conv2D"))
-        let message = error?.description ?? ""
-        #expect(message.contains("conv2d") && message.contains("Conv2D"))
-        #expect(message.contains("InputLayer, Flatten, Dense, Activation, Dropout"), "\(message)")
+    func conv2DIsRead(_ json: String) throws {
+        let architecture = try KerasConfig.architecture(fromJSON: Array(json.utf8))
+        #expect(architecture.inputShape == [28, 28, 1])
+        #expect(architecture.layers.map(\.className) == ["Conv2D", "Flatten", "Dense"])
+        #expect(architecture.layers[0].kind == .conv2D(Conv2D(filters: 4, kernelSize: [3, 3], activation: .relu)))
+        #expect(try architecture.validated() == [[26, 26, 4], [2704], [10]])
+        #expect(try architecture.weightSpecs().map(\.shape) == [[3, 3, 1, 4], [4], [2704, 10], [10]])
     }
 
     @Test(arguments: [
@@ -189,10 +191,10 @@ struct KerasConfigTests {
          .unsupportedLayer(name: "dense", className: "MyPackage>CustomDense")),
         (#"{"class_name": "Custom>Dense", "config": {"name": "dense", "units": 3}}"#,
          .unsupportedLayer(name: "dense", className: "Custom>Dense")),
-        (#"{"class_name": "BatchNormalization", "config": {"name": "bn"}}"#,
-         .unsupportedLayer(name: "bn", className: "BatchNormalization")),
-        (#"{"class_name": "Reshape", "config": {"name": "reshape", "target_shape": [2, 2]}}"#,
-         .unsupportedLayer(name: "reshape", className: "Reshape")),
+        (#"{"class_name": "LSTM", "config": {"name": "lstm", "units": 2}}"#,
+         .unsupportedLayer(name: "lstm", className: "LSTM")),
+        (#"{"class_name": "DepthwiseConv2D", "config": {"name": "dw", "kernel_size": [2, 2]}}"#,
+         .unsupportedLayer(name: "dw", className: "DepthwiseConv2D")),
     ])
     func unknownLayersAreRefused(_ entry: String, _ expected: ModelConfigError) {
         #expect(configError(sequentialConfig(entry, denseEntry("out"))) == expected)

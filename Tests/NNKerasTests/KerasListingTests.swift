@@ -17,31 +17,31 @@ import Testing
         return listing
     }
 
-    @Test func aConv2DArchiveListsItsLayersAsWrittenAndItsArrays() throws {
-        let path = Self.folder + "refuse_conv2d_k3.keras"
+    @Test func aDepthwiseConvolutionArchiveListsItsLayersAsWrittenAndItsArrays() throws {
+        let path = Self.folder + "refuse_depthwise_k3.keras"
         let listing = try Self.listing(path, statistics: true)
         #expect(listing.obstacle == .unsupportedArchitecture)
         // The reason is the one loading the file gives.
         let loadError = #expect(throws: (any Error).self) { try ModelFile.load(path) }
         #expect(listing.reason == loadError.map { "\($0)" })
-        #expect(listing.reason.contains("'conv' has unsupported class 'Conv2D'"))
+        #expect(listing.reason.contains("'per_channel' has unsupported class 'DepthwiseConv2D'"))
         #expect(listing.modelClass == "Sequential" && listing.modelName == "sequential")
-        #expect(listing.layers.map(\.name) == ["input_layer", "conv", "flatten", "dense"])
-        #expect(listing.layers.map(\.className) == ["InputLayer", "Conv2D", "Flatten", "Dense"])
+        #expect(listing.layers.map(\.name) == ["input_layer", "per_channel", "flatten", "dense"])
+        #expect(listing.layers.map(\.className) == ["InputLayer", "DepthwiseConv2D", "Flatten", "Dense"])
         #expect(listing.layers.map { $0.problem != nil } == [false, true, false, false])
-        #expect(listing.layers[1].problem?.hasPrefix("layer 'conv' has unsupported class 'Conv2D'; supported: ") == true)
+        #expect(listing.layers[1].problem?.hasPrefix("layer 'per_channel' has unsupported class 'DepthwiseConv2D'; supported: ") == true)
         // Shapes: stated by the config (the Flatten's recorded input shape), else worked out.
-        #expect(listing.layers.map(\.outputShape) == [[5, 5, 1], [3, 3, 2], [18], [3]])
-        #expect(listing.layers.map(\.parameterCount) == [nil, 20, 0, 57])
+        #expect(listing.layers.map(\.outputShape) == [[8, 8, 3], [6, 6, 3], [108], [3]])
+        #expect(listing.layers.map(\.parameterCount) == [nil, 30, 0, 327])
         // The config as written, whole.
         let conv = listing.layers[1].config
-        #expect(conv["filters"]?.intValue == 2 && conv["kernel_size"] == .ints([3, 3]) && conv["activation"]?.stringValue == "relu")
+        #expect(conv["kernel_size"] == .ints([3, 3]) && conv["activation"]?.stringValue == "linear")
         #expect(listing.layers[1].inputs == nil, "a Sequential model's layers each feed the next")
         // Every stored array, as stored, with statistics.
-        #expect(listing.tensors.map(\.name) == ["/layers/conv2d/vars/0", "/layers/conv2d/vars/1", "/layers/dense/vars/0", "/layers/dense/vars/1"])
-        #expect(listing.tensors.map(\.shape) == [[3, 3, 1, 2], [2], [18, 3], [3]])
+        #expect(listing.tensors.map(\.name) == ["/layers/dense/vars/0", "/layers/dense/vars/1", "/layers/depthwise_conv2d/vars/0", "/layers/depthwise_conv2d/vars/1"])
+        #expect(listing.tensors.map(\.shape) == [[108, 3], [3], [3, 3, 3, 1], [3]])
         #expect(listing.tensors.allSatisfy { $0.dtype == "float32" && $0.statistics != nil && $0.note == nil })
-        #expect(listing.storedValueCount == 77)
+        #expect(listing.storedValueCount == 357)
         #expect(listing.file.format == .keras && listing.file.layout == "Keras archive (.keras)")
         #expect(listing.file.kerasVersion == "3.15.1" && listing.file.producer == "keras 3.15.1" && !listing.file.writtenByNNModel)
         // The same from the bytes in memory.

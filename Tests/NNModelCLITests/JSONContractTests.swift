@@ -103,7 +103,7 @@ import Testing
             return folder + "/notes.txt"
         }()
 
-        /// A fixture of the repository (`keras/refuse_conv2d_k3.keras`).
+        /// A fixture of the repository (`keras/refuse_depthwise_k3.keras`).
         static func fixture(_ name: String) -> String { Repository.fixture(name) }
 
         /// A safetensors file of weights another program wrote (PyTorch names, `__metadata__`).
@@ -144,7 +144,7 @@ import Testing
             ["inspect", Files.fixture("keras/fmnist8_k3.keras"), "--json"]
         },
         Invocation(description: "inspect, an unsupported layer", schema: "inspect", documents: [listing]) {
-            ["inspect", Files.fixture("keras/refuse_conv2d_k3.keras"), "--json", "--tensors"]
+            ["inspect", Files.fixture("keras/refuse_depthwise_k3.keras"), "--json", "--tensors"]
         },
         Invocation(description: "inspect, a graph of layers", schema: "inspect", documents: [listing]) {
             ["inspect", Files.fixture("keras/refuse_branching_k3.keras"), "--json"]

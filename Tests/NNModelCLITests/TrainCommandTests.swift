@@ -131,12 +131,44 @@ import Testing
         try """
         {"class_name": "Sequential", "config": {"name": "s", "layers": [
           {"class_name": "InputLayer", "config": {"batch_shape": [null, 28, 28, 1], "name": "in"}},
-          {"class_name": "Conv2D", "config": {"name": "conv", "filters": 4, "kernel_size": [3, 3]}}]}}
+          {"class_name": "Conv3D", "config": {"name": "conv", "filters": 4, "kernel_size": [3, 3, 3]}}]}}
         """.write(toFile: config, atomically: true, encoding: .utf8)
         let r = CLIFixtures.run(["train", "--data", CLIFixtures.smallDataset, "--config", config])
         #expect(r.status == 65)
-        #expect(r.err.contains("layer 'conv' has unsupported class 'Conv2D'"), "\(r.err)")
-        #expect(r.err.contains("supported: InputLayer, Flatten, Dense, Activation, Dropout"))
+        #expect(r.err.contains("layer 'conv' has unsupported class 'Conv3D'"), "\(r.err)")
+        #expect(r.err.contains("supported: InputLayer, Flatten, Dense, Activation, Dropout, Conv2D"))
         #expect(r.err.split(separator: "\n").count == 1)
+    }
+}
+
+/// `train --model cnn`: the Keras tutorial CNN, saved and read back by every command.
+@Suite struct TrainCNNCommandTests {
+    @Test func cnnTrainsSavesInspectsAndEvaluates() throws {
+        let folder = CLIFixtures.temporaryFolder()
+        let model = folder + "/cnn.nnm", keras = folder + "/cnn.h5"
+        let r = CLIFixtures.run(["train", "--model", "cnn", "--data", CLIFixtures.smallDataset, "--epochs", "1",
+                                 "--quiet", "--output", model])
+        #expect(r.status == 0, "\(r.err)")
+        let inspect = CLIFixtures.run(["inspect", model])
+        #expect(inspect.status == 0, "\(inspect.err)")
+        for row in ["conv2d (Conv2D)", "(None, 26, 26, 32)", "max_pooling2d (MaxPooling2D)", "(None, 13, 13, 32)",
+                    "conv2d_1 (Conv2D)", "(None, 11, 11, 64)", "(None, 5, 5, 64)", "(None, 1600)", "204,928",
+                    "Total params: 225,034", "filters=32, kernel_size=(3, 3), activation=relu"] {
+            #expect(inspect.out.contains(row), "\(row) in \(inspect.out)")
+        }
+        let converted = CLIFixtures.run(["convert", model, keras])
+        #expect(converted.status == 0, "\(converted.err)")
+        let a = CLIFixtures.run(["predict", model, "--data", CLIFixtures.smallDataset, "--limit", "5", "--json"])
+        let b = CLIFixtures.run(["predict", keras, "--data", CLIFixtures.smallDataset, "--limit", "5", "--json"])
+        #expect(a.status == 0 && b.status == 0, "\(a.err)\(b.err)")
+        let pa = try CLIFixtures.json(a.out)["predictions"], pb = try CLIFixtures.json(b.out)["predictions"]
+        #expect(pa != nil && pa == pb, "the .h5 predicts what the .nnm does")
+        let evaluate = CLIFixtures.run(["evaluate", keras, "--data", CLIFixtures.smallDataset])
+        #expect(evaluate.status == 0 && evaluate.out.contains("Test accuracy"), "\(evaluate.err)")
+    }
+
+    @Test func cnnRefusesMLPOptions() {
+        let r = CLIFixtures.run(["train", "--model", "cnn", "--hidden", "64", "--data", CLIFixtures.smallDataset])
+        #expect(r.status == 64 && r.err.contains("--model cnn is a fixed architecture"), "\(r.err)")
     }
 }

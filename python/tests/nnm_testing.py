@@ -67,9 +67,85 @@ def random_weights(config, seed=0, scale=1.0):
     rng = np.random.default_rng(seed)
     weights = {}
     for spec in architecture.parse(config).weight_specs:
-        fan = spec.shape[0] if len(spec.shape) == 2 else 1
+        if spec.name.endswith("/moving_variance"):  # a variance: positive
+            weights[spec.name] = rng.uniform(0.25, 2.0, spec.shape).astype(np.float32)
+            continue
+        fan = int(np.prod(spec.shape[:-1])) if len(spec.shape) >= 2 else 1  # Dense and Conv2D kernels
         weights[spec.name] = (rng.standard_normal(spec.shape) * scale / np.sqrt(fan)).astype(np.float32)
     return weights
+
+
+def model_config(input_shape, layers, name="sequential"):
+    """A Keras 2-style Sequential config (as nnmodel writes it) of any layer classes.
+
+    ``layers``: ``(class_name, config)`` pairs; a config without a ``name`` gets ``layer_<i>``.
+    """
+    out = [{"class_name": "InputLayer", "config": {"batch_input_shape": [None] + list(input_shape),
+                                                   "dtype": "float32", "sparse": False, "ragged": False,
+                                                   "name": "input_layer"}}]
+    for i, (class_name, config) in enumerate(layers):
+        config = dict({"name": f"layer_{i}", "trainable": True, "dtype": "float32"}, **config)
+        out.append({"class_name": class_name, "config": config})
+    return {"class_name": "Sequential", "config": {"name": name, "layers": out}}
+
+
+_KERAS3_RENAMES = {"LeakyReLU": {"alpha": "negative_slope"}}
+_KERAS3_EXTRA = {"BatchNormalization": {"synchronized": False, "renorm": False, "renorm_clipping": None,
+                                        "renorm_momentum": 0.99},
+                 "LayerNormalization": {"rms_scaling": False}}
+
+
+def _keras3_object(value):
+    """Initializers (and other nested Keras objects) as Keras 3 serializes them."""
+    if isinstance(value, dict) and "class_name" in value:
+        return {"module": "keras.initializers", "class_name": value["class_name"],
+                "config": value.get("config", {}), "registered_name": None}
+    return value
+
+
+def keras3(config, functional=False):
+    """The Keras 3 form of a ``model_config`` config: ``module``/``registered_name`` members,
+    DTypePolicy objects, ``batch_shape``, Keras 3's option names and extra members, and
+    ``build_config``; as a Functional chain (``keras_history`` inbound nodes) when ``functional``."""
+    from nnm import ConfigError, architecture
+
+    entries = config["config"]["layers"]
+    try:
+        output_shapes = [[None] + list(layer.output_shape) for layer in architecture.parse(config).layers]
+    except ConfigError:  # a config the tests expect to be refused: no build_config
+        output_shapes = [None] * (len(entries) - 1)
+    policy = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": None}
+    first = entries[0]["config"]
+    layers = [{"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
+               "config": {"batch_shape": first["batch_input_shape"], "dtype": "float32", "sparse": False,
+                          "ragged": False, "name": first["name"], "optional": False}}]
+    previous = first["name"]
+    shape = first["batch_input_shape"]
+    for entry, output_shape in zip(entries[1:], output_shapes):
+        class_name = entry["class_name"]
+        renames = _KERAS3_RENAMES.get(class_name, {})
+        inner = {renames.get(k, k): (policy if k == "dtype" else _keras3_object(v)) for k, v in entry["config"].items()}
+        for key, value in _KERAS3_EXTRA.get(class_name, {}).items():
+            inner.setdefault(key, value)
+        out = {"module": "keras.layers", "class_name": class_name, "config": inner, "registered_name": None}
+        if shape is not None:
+            out["build_config"] = {"input_shape": shape}
+        if functional:
+            out["name"] = inner["name"]
+            out["inbound_nodes"] = [{"args": [{"class_name": "__keras_tensor__", "config": {
+                "shape": shape, "dtype": "float32", "keras_history": [previous, 0, 0]}}], "kwargs": {}}]
+        layers.append(out)
+        previous = inner["name"]
+        shape = output_shape
+    if functional:
+        layers[0]["name"] = first["name"]
+        layers[0]["inbound_nodes"] = []
+        return {"module": "keras", "class_name": "Functional", "registered_name": "Functional", "config": {
+            "name": config["config"]["name"], "trainable": True, "layers": layers,
+            "input_layers": [[first["name"], 0, 0]], "output_layers": [[previous, 0, 0]]}}
+    return {"module": "keras", "class_name": "Sequential", "registered_name": None,
+            "config": {"name": config["config"]["name"], "trainable": True, "dtype": policy, "layers": layers},
+            "build_config": {"input_shape": first["batch_input_shape"]}}
 
 
 def write_idx(path: Path, array: np.ndarray) -> None:

@@ -121,9 +121,9 @@ def test_constructor_checks_weights():
         nnm.Model(config, {"dense/kernel": [[0.5, -0.25]], "dense/bias": [0.125]})
     with pytest.raises(nnm.ConfigError, match="not weights of this architecture"):
         nnm.Model(config, dict(ok, extra=[1.0]))
-    with pytest.raises(ValueError, match="unsupported class 'Conv2D'"):
+    with pytest.raises(ValueError, match="unsupported class 'Conv3D'"):
         nnm.Model({"class_name": "Sequential", "config": {"layers": [
-            {"class_name": "Conv2D", "config": {"batch_input_shape": [None, 2]}}]}}, {})
+            {"class_name": "Conv3D", "config": {"batch_input_shape": [None, 2]}}]}}, {})
     with pytest.raises(nnm.ConfigError, match="optimizer slot 'momentum' of 'dense/kernel'"):
         nnm.Model(config, ok, optimizer={"name": "adam", "iterations": 1, "slots": ["momentum", "velocity"]})
     with pytest.raises(nnm.ConfigError, match="class_names"):
