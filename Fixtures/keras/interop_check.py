@@ -33,6 +33,23 @@ Subcommands (each exits 0 on success, 1 when a check fails, 2 on bad usage or a 
   compare A.npy B.npy [--tolerance 1e-6] [--label TEXT]
       max |A - B| <= tolerance (same shape required).
 
+  make-cnn-model --output-dir DIR
+      A small seeded CNN written by Keras itself: Input(8,8,1) -> Conv2D(4, 3, same) -> BatchNormalization ->
+      ReLU -> MaxPooling2D(2) -> Conv2D(6, 3, strides 2, same, relu) -> AveragePooling2D(2, strides 1, same) ->
+      GlobalAveragePooling2D -> Dense(3, softmax), Adam, trained 2 epochs on seeded synthetic images (so BN has
+      real moving statistics and Adam has state). Writes DIR/cnn.keras, DIR/cnn.h5 (Keras 3), DIR/cnn_tfk.h5
+      (tf_keras twin, same weights), DIR/x_cnn.npy (16 inputs [16, 8, 8, 1]), DIR/p_cnn.npy (Keras 3's predictions
+      of the re-loaded cnn.keras), DIR/cnn.json + DIR/cnn.csv (the model config and 512 labelled rows of 64
+      pixels, for `nnmodel train --config`). Exits 0 printing SKIPPED (and writes nothing) when TensorFlow is
+      not importable.
+
+  cnn-round-trip --nnmodel BIN [--dir DIR] [--tolerance 1e-5]
+      make-cnn-model, then with nnmodel: convert each Keras file to .nnm and predict (must match Keras's
+      predictions), convert the .nnm to .h5 and .keras, and run check-keras / check-keras-archive on those
+      (Keras 3 and tf_keras load nnmodel's CNN files and match). Exits 0 with SKIPPED when TensorFlow is not
+      importable. scripts/keras-interop.sh can call it as one step:
+          run "$py" "$check" cnn-round-trip --nnmodel "$nnmodel" --dir "$dir/cnn" --tolerance "$tolerance" || status=1
+
 Run it with the Python that has TensorFlow, Keras 3 and tf_keras (see scripts/keras-interop.sh).
 """
 import argparse
@@ -104,7 +121,16 @@ def describe(model):
     for L in model.layers:
         cfg = L.get_config()
         act = cfg.get("activation")
-        layers.append(type(L).__name__ + (f"({cfg['units']}, {act})" if "units" in cfg else ""))
+        if "units" in cfg:
+            detail = f"({cfg['units']}, {act})"
+        elif "filters" in cfg:
+            detail = (f"({cfg['filters']}, {list(cfg['kernel_size'])}, strides {list(cfg['strides'])}, "
+                      f"{cfg['padding']}, {act})")
+        elif "pool_size" in cfg:
+            detail = f"({list(cfg['pool_size'])}, strides {list(cfg['strides'])}, {cfg['padding']})"
+        else:
+            detail = ""
+        layers.append(type(L).__name__ + detail)
     return {"layers": layers, "weights": [list(np.shape(w)) for w in model.get_weights()],
             "weight_dtypes": sorted({str(np.asarray(w).dtype) for w in model.get_weights()}),
             "optimizer": None if opt is None else type(opt).__name__, "learning_rate": lr, "loss": loss}
@@ -259,6 +285,120 @@ def check_keras_archive(a):
     print("interop: Keras 3 loads the archive, restores its state and matches nnmodel's predictions")
 
 
+def tensorflow_missing():
+    """True (after printing SKIPPED) when TensorFlow / Keras 3 / tf_keras cannot be imported."""
+    try:
+        import tensorflow  # noqa: F401
+        import keras  # noqa: F401
+        import tf_keras  # noqa: F401
+    except ImportError as e:
+        print(f"interop: SKIPPED: {e} (run this with a Python that has tensorflow-cpu, tf_keras and h5py)")
+        return True
+    return False
+
+
+CNN_SHAPE = (8, 8, 1)
+
+
+def cnn_layers(lib):
+    L = lib.layers
+    return [L.Conv2D(4, 3, padding="same", name="conv_a"), L.BatchNormalization(momentum=0.5, name="bn"),
+            L.ReLU(name="relu"), L.MaxPooling2D(2, name="pool_max"),
+            L.Conv2D(6, 3, strides=2, padding="same", activation="relu", name="conv_b"),
+            L.AveragePooling2D(2, strides=1, padding="same", name="pool_avg"), L.GlobalAveragePooling2D(name="gap"),
+            L.Dense(3, activation="softmax", name="probs")]
+
+
+def make_cnn_model(a):
+    if tensorflow_missing():
+        return
+    import tensorflow as tf
+    tf.config.experimental.enable_op_determinism()
+    import keras
+    import tf_keras
+
+    os.makedirs(a.output_dir, exist_ok=True)
+    out = lambda n: os.path.join(a.output_dir, n)  # noqa: E731
+    rng = np.random.default_rng(4321)
+    # 512 synthetic 8x8 images: a bright blob in one of three places (the class), plus noise
+    y = rng.integers(0, 3, 512)
+    x = rng.normal(0.2, 0.15, (512,) + CNN_SHAPE).astype(np.float32)
+    for i, c in enumerate(y):
+        r, col = [(1, 1), (1, 5), (5, 3)][c]
+        x[i, r:r + 2, col:col + 2, 0] += 0.8
+    xin = x[:16].copy()
+    keras.utils.set_random_seed(4321)
+    m = keras.Sequential([keras.Input(CNN_SHAPE, name="image")] + cnn_layers(keras), name="interop_cnn")
+    m.compile(optimizer=keras.optimizers.Adam(), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    m.fit(x, y, epochs=2, batch_size=32, shuffle=True, verbose=0)
+    m.save(out("cnn.keras"))   # .keras first: Keras 3's .h5 writer drops the optimizer from the compile config
+    m.save(out("cnn.h5"))
+    p = np.asarray(keras.models.load_model(out("cnn.keras")).predict(xin, verbose=0)).astype(np.float32)
+    tf_keras.utils.set_random_seed(4321)
+    t = tf_keras.Sequential([tf_keras.Input(CNN_SHAPE, name="image")] + cnn_layers(tf_keras), name="interop_cnn")
+    t.set_weights(m.get_weights())
+    t.compile(optimizer=tf_keras.optimizers.Adam(), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    t.save(out("cnn_tfk.h5"))
+    pt = np.asarray(tf_keras.models.load_model(out("cnn_tfk.h5")).predict(xin, verbose=0))
+    np.save(out("x_cnn.npy"), xin)
+    np.save(out("p_cnn.npy"), p)
+    cfg = json.loads(m.to_json())
+    with open(out("cnn.json"), "w") as fh:
+        json.dump({"class_name": cfg["class_name"], "config": cfg["config"]}, fh)
+    with open(out("cnn.csv"), "w") as fh:
+        for label, row in zip(y, x.reshape(len(x), -1)):
+            fh.write(f"{label}," + ",".join(f"{v:.6f}" for v in row) + "\n")
+    bn = m.get_layer("bn").get_weights()
+    print(f"interop: CNN in {a.output_dir}: cnn.keras, cnn.h5, cnn_tfk.h5 (tf_keras vs Keras 3 max diff "
+          f"{float(np.abs(pt - p).max()):.1e}), x_cnn.npy {list(xin.shape)}, p_cnn.npy; BN moving_mean "
+          f"{[round(float(v), 3) for v in bn[2]]} moving_variance {[round(float(v), 3) for v in bn[3]]}")
+
+
+def cnn_round_trip(a):
+    import subprocess
+    import tempfile
+
+    if tensorflow_missing():
+        return
+    d = a.dir or tempfile.mkdtemp(prefix="nnmodel-cnn-interop.")
+    os.makedirs(d, exist_ok=True)
+    me = [sys.executable, os.path.abspath(__file__)]
+    path = lambda n: os.path.join(d, n)  # noqa: E731
+    failures = []
+
+    def run(cmd, what):
+        print("interop: $ " + " ".join(cmd), flush=True)
+        r = subprocess.run(cmd)
+        if r.returncode != 0:
+            failures.append(f"{what} (exit {r.returncode})")
+        return r.returncode == 0
+
+    if not run(me + ["make-cnn-model", "--output-dir", d], "make-cnn-model"):
+        fail("could not write the Keras CNN", 2)
+    x, p = path("x_cnn.npy"), path("p_cnn.npy")
+    for src in ("cnn.keras", "cnn.h5", "cnn_tfk.h5"):
+        nnm = path(f"from_{src.replace('.', '_')}.nnm")
+        pred = nnm[:-4] + ".npy"
+        if (run([a.nnmodel, "convert", path(src), nnm], f"nnmodel convert {src}")
+                and run([a.nnmodel, "predict", nnm, "--input", x, "--output", pred], f"nnmodel predict {src}")):
+            run(me + ["compare", pred, p, "--tolerance", str(a.tolerance), "--label", f"nnmodel reading Keras's {src}"],
+                f"nnmodel's predictions of {src}")
+    base = path("from_cnn_keras.nnm")
+    if os.path.exists(base):
+        if run([a.nnmodel, "convert", base, path("nnmodel_cnn.h5")], "nnmodel convert .nnm -> .h5"):
+            run(me + ["check-keras", path("nnmodel_cnn.h5"), "--input", x, "--expected", p,
+                      "--tolerance", str(a.tolerance)], "Keras loading nnmodel's CNN .h5")
+        if run([a.nnmodel, "convert", base, path("nnmodel_cnn.keras")], "nnmodel convert .nnm -> .keras"):
+            run(me + ["check-keras-archive", path("nnmodel_cnn.keras"), "--input", x, "--expected", p,
+                      "--tolerance", str(a.tolerance)], "Keras loading nnmodel's CNN .keras")
+    if failures:
+        for f in failures:
+            print(f"interop: FAIL: {f}", file=sys.stderr)
+        print(f"interop: CNN files kept in {d}")
+        sys.exit(1)
+    print(f"interop: nnmodel reads Keras's CNN files, and Keras reads nnmodel's CNN .h5 and .keras ({d})")
+
+
 def compare(a):
     x, y = np.load(a.a), np.load(a.b)
     label = a.label or f"{a.a} vs {a.b}"
@@ -293,18 +433,26 @@ def main():
     s.add_argument("--config", required=True)
     s.add_argument("--data", required=True)
     s.add_argument("--input", required=True)
+    s = sub.add_parser("make-cnn-model")
+    s.add_argument("--output-dir", required=True)
+    s = sub.add_parser("cnn-round-trip")
+    s.add_argument("--nnmodel", required=True)
+    s.add_argument("--dir")
+    s.add_argument("--tolerance", type=float, default=1e-5)
     s = sub.add_parser("compare")
     s.add_argument("a")
     s.add_argument("b")
     s.add_argument("--tolerance", type=float, default=1e-6)
     s.add_argument("--label")
     a = ap.parse_args()
-    for attr in (("input", "expected", "model", "a", "b") if a.cmd != "make-activation-model" else ()):
+    for attr in (("input", "expected", "model", "a", "b", "nnmodel")
+                 if a.cmd not in ("make-activation-model", "make-cnn-model") else ()):
         p = getattr(a, attr, None)
         if p is not None and not os.path.exists(p):
             fail(f"{p}: no such file", 2)
     {"make-input": make_input, "check-keras": check_keras, "check-keras-archive": check_keras_archive,
-     "make-activation-model": make_activation_model, "compare": compare}[a.cmd](a)
+     "make-activation-model": make_activation_model, "make-cnn-model": make_cnn_model,
+     "cnn-round-trip": cnn_round_trip, "compare": compare}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,14 @@
     python3 -m venv /work/venv-keras
     /work/venv-keras/bin/pip install tensorflow-cpu==2.21.0 tf_keras==2.21.0 h5py
     /work/venv-keras/bin/python Fixtures/keras/make_fixtures.py [OUTDIR]
-        [--reference-from /work/shared/keras-reference]
+        [--reference-from /work/shared/keras-reference] [--only GROUP[,GROUP...]]
+
+--only regenerates just the named groups (fashion, functional, float64, layers, zoo, refusals,
+damaged, cnn) and keeps every other manifest entry and file exactly as it is (the files of the
+other groups are not rewritten: float32 rounding of predictions can differ in the last bit
+between CPUs, so a full re-run may touch tensors that did not need to change).  LAYOUTS-EXTRA.md
+and manifest.json are always rewritten.  `--only cnn` writes the fixtures of the layers beyond
+Dense (Conv2D, pooling, BatchNormalization, LayerNormalization, activation layers, Reshape).
 
 Every model file comes with FILE.expected.npy: Keras's own `model.predict` (float32) of the
 model RE-LOADED from that file (weights-only files: of the model rebuilt in code with those
@@ -144,13 +151,23 @@ def weight_list(path, layout):
         else:
             prefix = "model.weights.h5:" if path.endswith(".keras") else ""
             for grp in f["layers"]:
-                vg = f["layers"][grp]["vars"]
-                for k in sorted(vg.keys(), key=int):
-                    d = vg[k]
-                    out.append({"layer": text(vg.attrs.get("name", grp)), "store_group": grp,
-                                "hdf5_path": f"{prefix}layers/{grp}/vars/{k}", "shape": list(d.shape),
-                                "dtype": str(d.dtype)})
+                for sub, vg in store_vars(f["layers"][grp]):
+                    for k in sorted(vg.keys(), key=int):
+                        d = vg[k]
+                        out.append({"layer": text(vg.attrs.get("name", grp)), "store_group": grp + sub,
+                                    "hdf5_path": f"{prefix}layers/{grp}{sub}/vars/{k}", "shape": list(d.shape),
+                                    "dtype": str(d.dtype)})
     return out
+
+
+def store_vars(g, sub=""):
+    """(subpath, vars group) of a layer group of a weights store: its own vars, then nested layers' (LSTM cell,
+    attention projections), depth first in HDF5 order."""
+    if "vars" in g:
+        yield sub, g["vars"]
+    for k in g:
+        if k != "vars" and isinstance(g[k], h5py.Group):
+            yield from store_vars(g[k], f"{sub}/{k}")
 
 
 def config_of(path):
@@ -159,6 +176,13 @@ def config_of(path):
             return json.loads(zf.read("config.json"))
     with h5py.File(path, "r") as f:
         return json.loads(text(f.attrs["model_config"])) if "model_config" in f.attrs else None
+
+
+# Config fields the manifest's architecture summary also lists for the layers beyond Dense.
+BASIC_CLASSES = {"InputLayer", "Dense", "Flatten", "Activation", "Dropout"}
+LAYER_KEYS = ("strides", "padding", "dilation_rate", "groups", "data_format", "pool_size", "axis", "center",
+              "scale", "epsilon", "momentum", "renorm", "max_value", "negative_slope", "threshold", "alpha",
+              "shared_axes", "target_shape", "keepdims", "rms_scaling", "num_heads", "key_dim")
 
 
 def summarize(cfg):
@@ -176,6 +200,10 @@ def summarize(cfg):
                   "filters", "kernel_size"):
             if k in c:
                 d[k] = c[k]
+        if L["class_name"] not in BASIC_CLASSES:
+            for k in LAYER_KEYS:
+                if k in c:
+                    d[k] = c[k]
         if L.get("inbound_nodes"):
             d["inbound_layers"] = sorted({a["config"]["keras_history"][0]
                                           for n in L["inbound_nodes"] for a in _tensor_args(n)})
@@ -199,6 +227,139 @@ def _tensor_args(node):
                 walk(x)
     walk(node)
     return found
+
+
+def cross_load(lib, path, x, ref):
+    """What the OTHER library makes of a file: 'loads (max |diff| ...)' or 'fails: <first line>'."""
+    try:
+        m = lib.models.load_model(path)
+    except Exception as e:  # noqa: BLE001 -- any failure is the answer
+        return "fails: " + first_line(e)[:200]
+    try:
+        got = predict(m, x)
+    except Exception as e:  # noqa: BLE001
+        return "loads, but predict fails: " + first_line(e)[:180]
+    return f"loads (max |diff| to expected_file {float(np.abs(got.astype(np.float64) - ref).max()):.2e})"
+
+
+# Seeded values for every parameter that is not a kernel (kernels keep their seeded initialization).
+SEEDED_RANGES = {"bias": (-0.5, 0.5), "beta": (-0.5, 0.5), "gamma": (0.5, 1.5), "moving_mean": (-0.5, 0.5),
+                 "moving_variance": (0.25, 2.0), "alpha": (-0.25, 0.6)}
+
+
+def var_kind(w):
+    n = w.path if isinstance(w, keras.Variable) else w.name
+    return n.split("/")[-1].split(":")[0]
+
+
+def seeded_weights(model, seed, kernel_scale=1.0):
+    """Biases, BN/LN parameters and statistics, PReLU alphas -> seeded random values; kernels x kernel_scale."""
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if not layer.weights:
+            continue
+        new = []
+        for w in layer.weights:
+            v = np.array(w.numpy())
+            k = var_kind(w)
+            if k == "kernel":
+                v = v * kernel_scale
+            elif k in SEEDED_RANGES:
+                v = rng.uniform(*SEEDED_RANGES[k], v.shape)
+            new.append(v.astype(w.numpy().dtype))
+        layer.set_weights(new)
+
+
+ACT_CLASSES = ("ReLU", "LeakyReLU", "ELU", "PReLU", "Softmax")
+
+
+def activation_input_stats(model, x):
+    """For each activation layer of a Keras 3 model: the range of what enters it on x (regimes hit)."""
+    acts = [L for L in model.layers if type(L).__name__ in ACT_CLASSES]
+    if not acts:
+        return None
+    probe = keras.Model(model.inputs, [L.input for L in acts])
+    outs = probe.predict(x, verbose=0)
+    outs = outs if isinstance(outs, list) else [outs]
+    stats = {}
+    for L, v in zip(acts, outs):
+        c = L.get_config()
+        s = {"class": type(L).__name__, "min": float(v.min()), "max": float(v.max()),
+             "fraction_negative": float((v < 0).mean())}
+        if c.get("max_value") is not None:
+            s["fraction_above_max_value"] = float((v > c["max_value"]).mean())
+        if c.get("threshold"):
+            s["fraction_between_0_and_threshold"] = float(((v >= 0) & (v < c["threshold"])).mean())
+        stats[L.name] = s
+    return stats
+
+
+def _same_pad(size, k, s):
+    out = -(-size // s)
+    total = max((out - 1) * s + k - size, 0)
+    return out, total // 2, total - total // 2
+
+
+def np_window(x, k, strides, padding, dilation, fill):
+    """[N, OH, OW, KH*KW, C] windows of x (NHWC) and the in-bounds mask [OH, OW, KH*KW], Keras/TF padding."""
+    kh, kw = k
+    (sh, sw), (dh, dw) = strides, dilation
+    ekh, ekw = (kh - 1) * dh + 1, (kw - 1) * dw + 1
+    n, h, w, c = x.shape
+    if padding == "valid":
+        oh, ow, pt, pb, pl, pr = (h - ekh) // sh + 1, (w - ekw) // sw + 1, 0, 0, 0, 0
+    else:
+        oh, pt, pb = _same_pad(h, ekh, sh)
+        ow, pl, pr = _same_pad(w, ekw, sw)
+    xp = np.full((n, h + pt + pb, w + pl + pr, c), fill, np.float64)
+    xp[:, pt:pt + h, pl:pl + w] = x
+    inb = np.zeros((h + pt + pb, w + pl + pr), bool)
+    inb[pt:pt + h, pl:pl + w] = True
+    wins, masks = [], []
+    for i in range(kh):
+        for j in range(kw):
+            rs = slice(i * dh, i * dh + (oh - 1) * sh + 1, sh)
+            cs = slice(j * dw, j * dw + (ow - 1) * sw + 1, sw)
+            wins.append(xp[:, rs, cs])
+            masks.append(inb[rs, cs])
+    return np.stack(wins, 3), np.stack(masks, 2), (pt, pb, pl, pr)
+
+
+def numpy_layer_checks(model, x):
+    """Recomputes every Conv2D / pooling layer of a Keras 3 model with numpy (TF's padding rule: 'same' puts the
+    extra padding row/column at the bottom/right; max pooling ignores padding; average pooling divides by the
+    in-bounds count) and returns {layer: {padding, max_abs_diff}}; fails if Keras disagrees."""
+    kinds = ("Conv2D", "MaxPooling2D", "AveragePooling2D")
+    todo = [L for L in model.layers if type(L).__name__ in kinds]
+    if not todo:
+        return None
+    probe = keras.Model(model.inputs, [t for L in todo for t in (L.input, L.output)])
+    outs = probe.predict(x, verbose=0)
+    res = {}
+    for i, L in enumerate(todo):
+        xin, got = outs[2 * i].astype(np.float64), outs[2 * i + 1].astype(np.float64)
+        c = L.get_config()
+        if type(L).__name__ == "Conv2D":
+            ws = [w.astype(np.float64) for w in L.get_weights()]
+            win, _, pads = np_window(xin, c["kernel_size"], c["strides"], c["padding"], c["dilation_rate"], 0.0)
+            kh, kw, ci, co = ws[0].shape
+            ref = np.einsum("nhwkc,kco->nhwo", win, ws[0].reshape(kh * kw, ci, co))
+            if c["use_bias"]:
+                ref = ref + ws[1]
+            ref = {"linear": lambda v: v, "relu": lambda v: np.maximum(v, 0), "tanh": np.tanh,
+                   "elu": lambda v: np.where(v > 0, v, np.expm1(np.minimum(v, 0)))}[c["activation"]](ref)
+        elif type(L).__name__ == "MaxPooling2D":
+            win, _, pads = np_window(xin, c["pool_size"], c["strides"], c["padding"], (1, 1), -np.inf)
+            ref = win.max(3)
+        else:
+            win, mask, pads = np_window(xin, c["pool_size"], c["strides"], c["padding"], (1, 1), 0.0)
+            ref = win.sum(3) / mask.sum(2)[None, :, :, None]
+        diff = float(np.abs(ref - got).max())
+        tol = 1e-12 if got.dtype == np.float64 and L.dtype == "float64" else 1e-5
+        assert ref.shape == got.shape and diff <= max(tol, 1e-5 * float(np.abs(ref).max())), (L.name, diff)
+        res[L.name] = {"class": type(L).__name__, "input_hw": list(xin.shape[1:3]), "output_hw": list(got.shape[1:3]),
+                       "padding_top_bottom_left_right": list(pads), "numpy_reference_max_abs_diff": diff}
+    return res
 
 
 # ----------------------------------------------------------------------------------------------
@@ -244,9 +405,26 @@ class Data:
             "zoo.input.npy": rng.uniform(-2, 2, (32, 6)).astype(np.float32),
             "conv5x5.input.npy": self.c5,
         }
+        # Inputs of the layers beyond Dense: their own generator, so the draws above stay as they were.
+        rng2 = np.random.default_rng(78)
+        self.inputs.update({
+            "img8x8x3.input.npy": rng2.uniform(-1, 1, (16, 8, 8, 3)).astype(np.float32),
+            "img9x7x2.input.npy": rng2.uniform(-1, 1, (16, 9, 7, 2)).astype(np.float32),
+            "fashion16_28x28x1.input.npy": np.ascontiguousarray(self.fashion64[:16].reshape(16, 28, 28, 1)),
+        })
         for name, arr in self.inputs.items():
-            np.save(os.path.join(out, name), arr)
+            save_input(os.path.join(out, name), arr)
         self.inputs[FASHION_INPUT] = self.fashion64
+        self.fx_img = self.fx.reshape(-1, 28, 28, 1)
+
+
+def save_input(path, arr):
+    """np.save unless the file already holds exactly this array (then it is left untouched)."""
+    if os.path.exists(path):
+        old = np.load(path)
+        if old.dtype == arr.dtype and old.shape == arr.shape and np.array_equal(old, arr):
+            return
+    np.save(path, arr)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -282,11 +460,17 @@ class Generator:
     def record(self, fname, *, producer, api, layout, category, description, loaded, input_file,
                in_memory=None, succeed=True, must_contain=None, must_contain_any=None,
                architecture_from=None, notes=None, extra=None):
-        """Writes FILE.expected.npy from the re-loaded model and adds the manifest entry."""
+        """Writes FILE.expected.npy from the re-loaded model and adds the manifest entry.
+        loaded=None: Keras cannot run the model (refusals only): no input, no expected file."""
         p = self.path(fname)
-        x = self.data.inputs[input_file]
-        pred = predict(loaded, x)
-        np.save(p + ".expected.npy", pred.astype(np.float32))
+        for stale in (p + ".expected.npy", p + ".expected_f64.npy"):
+            if os.path.exists(stale):
+                os.remove(stale)
+        pred = None
+        if loaded is not None:
+            x = self.data.inputs[input_file]
+            pred = predict(loaded, x)
+            np.save(p + ".expected.npy", pred.astype(np.float32))
         e = {"file": fname, "size_bytes": os.path.getsize(p), "sha256": sha256_of(p),
              "category": category, "description": description,
              "producer": dict(producer), "api": api, "layout": layout,
@@ -296,25 +480,29 @@ class Generator:
         if must_contain_any:
             e["error_must_contain_any"] = must_contain_any
         e["architecture_from"] = architecture_from or "this file"
-        e["input_file"] = input_file
-        e["input_shape"] = list(x.shape)
-        e["expected_file"] = fname + ".expected.npy"
-        e["expected_shape"] = list(pred.shape)
-        e["expected_computed_by"] = (f"{producer['library']} {producer['version']} model.predict of the model "
-                                     + ("re-loaded from this file" if architecture_from is None else
-                                        "rebuilt in code with this file's weights loaded (load_weights)"))
-        e["predict_dtype"] = str(pred.dtype)
-        if pred.dtype == np.float64:
-            np.save(p + ".expected_f64.npy", pred)
-            e["expected_f64_file"] = fname + ".expected_f64.npy"
-        if in_memory is not None:
-            e["reloaded_vs_in_memory_max_abs_diff"] = float(np.abs(pred - predict(in_memory, x)).max())
+        if pred is None:
+            e["input_file"] = None
+            e["expected_file"] = None
+        else:
+            e["input_file"] = input_file
+            e["input_shape"] = list(x.shape)
+            e["expected_file"] = fname + ".expected.npy"
+            e["expected_shape"] = list(pred.shape)
+            e["expected_computed_by"] = (f"{producer['library']} {producer['version']} model.predict of the model "
+                                         + ("re-loaded from this file" if architecture_from is None else
+                                            "rebuilt in code with this file's weights loaded (load_weights)"))
+            e["predict_dtype"] = str(pred.dtype)
+            if pred.dtype == np.float64:
+                np.save(p + ".expected_f64.npy", pred)
+                e["expected_f64_file"] = fname + ".expected_f64.npy"
+            if in_memory is not None:
+                e["reloaded_vs_in_memory_max_abs_diff"] = float(np.abs(pred - predict(in_memory, x)).max())
         cfg = None
         try:
             cfg = config_of(p)
         except Exception:  # noqa: BLE001 -- weights-only files have none
             pass
-        e["architecture"] = summarize(cfg) if cfg else summarize(json.loads(loaded.to_json()))
+        e["architecture"] = summarize(cfg) if cfg else summarize(json.loads((loaded or in_memory).to_json()))
         e["weights"] = weight_list(p, layout)
         if notes:
             e["notes"] = notes
@@ -617,23 +805,8 @@ class Generator:
                         in_memory=model, input_file=input_file, succeed=False, must_contain=must,
                         must_contain_any=any_, loaded=loader(self.path(fname), **(load_kw or {})))
 
-        seed_all(1001)
-        m = keras.Sequential([keras.Input((5, 5, 1)), keras.layers.Conv2D(2, 3, activation="relu", name="conv"),
-                              keras.layers.Flatten(), keras.layers.Dense(3, activation="softmax")])
-        m.save(self.path("refuse_conv2d_k3.keras"))
-        rec("refuse_conv2d_k3.keras", K3, "Input(5,5,1) -> Conv2D(2, 3x3, relu, name='conv') -> Flatten -> "
-            "Dense(3, softmax) (untrained, uncompiled); Conv2D is not supported.", m, "conv5x5.input.npy", must=["conv", "Conv2D"])
-
-        seed_all(1002)
-        m = keras.Sequential([keras.Input((6,)), keras.layers.Dense(4), keras.layers.BatchNormalization(name="bn"),
-                              keras.layers.Dense(3, activation="softmax")])
-        # gamma, beta, moving mean, moving variance away from 1, 0, 0, 1 so that BN is not an identity
-        m.get_layer("bn").set_weights([np.array(v, np.float32) for v in
-                                       ([1.5, 0.5, 1.0, 2.0], [0.1, -0.2, 0.3, 0.0], [0.2, -0.1, 0.0, 0.4],
-                                        [0.5, 2.0, 1.0, 0.25])])
-        m.save(self.path("refuse_batchnorm_k3.h5"))
-        rec("refuse_batchnorm_k3.h5", K3, "Input(6) -> Dense(4) -> BatchNormalization(name='bn') -> Dense(3, softmax); "
-            "uncompiled, BN statistics set to non-trivial values; BatchNormalization is not supported.", m, "tiny6.input.npy", must=["bn", "BatchNormalization"])
+        # Conv2D (seed 1001) and BatchNormalization (seed 1002) used to be refused here; they are
+        # supported now: see conv_small_k3.keras and batchnorm_dense_k3.* in beyond_dense().
 
         seed_all(1003)
         m = keras.Sequential([keras.Input((6,)), keras.layers.Dense(4, activation="relu"),
@@ -793,6 +966,383 @@ class Generator:
             self.entries.append(e)
             print(f"  {fname:44s} {e['size_bytes']:>8d} B  keras3: {k3[:70]}", flush=True)
 
+    # -- 8. layers beyond Dense (`--only cnn`) ------------------------------------------------------------
+
+    def family(self, stem, lib, build, *, seed, formats, input_file, category, description, prepare=None,
+               kernel_scale=1.0, extra=None, notes=None, checks=False):
+        """Builds `build()` (seeded), gives it weights (prepare(model) -> extra dict, e.g. training; else
+        seeded_weights), saves it in `formats` (of keras, weights, h5, legacy_weights; written in that
+        order) and records every file.  Returns the in-memory model."""
+        is_k3 = lib is K3
+        mod, other = (keras, tf_keras) if is_k3 else (tf_keras, keras)
+        other_key = "tf_keras_load_model" if is_k3 else "keras3_load_model"
+        seed_all(seed)
+        m = build()
+        more = dict(extra or {})
+        if prepare is not None:
+            more.update(prepare(m) or {})
+        else:
+            seeded_weights(m, seed, kernel_scale)
+        x = self.data.inputs[input_file]
+        if is_k3:
+            stats = activation_input_stats(m, x)
+            if stats:
+                more["activation_layer_inputs"] = stats
+            lc = numpy_layer_checks(m, x) if checks else None
+            if lc:
+                more["layer_checks"] = lc
+        suffix = {"keras": ".keras", "weights": ".weights.h5", "h5": ".h5", "legacy_weights": "_legacy_weights.h5"}
+        order = [f for f in ("keras", "weights", "h5", "legacy_weights") if f in formats]
+        names = {f: stem + suffix[f] for f in order}
+        for f in order:  # .keras and .weights.h5 before .h5 (Keras 3's .h5 writer edits the compile config)
+            (m.save_weights if f in ("weights", "legacy_weights") else m.save)(self.path(names[f]))
+        tag = "" if is_k3 else " (tf_keras >= 2.13 saving lib)"
+        kinds = {"keras": (f"model.save('x.keras'){tag}", "keras-zip-keras3" if is_k3 else "keras-zip-tfkeras"),
+                 "h5": ("model.save('x.h5')", "legacy-h5-keras3" if is_k3 else "legacy-h5-tfkeras"),
+                 "weights": (f"model.save_weights('x.weights.h5'){tag}",
+                             "weights-store-keras3" if is_k3 else "weights-store-tfkeras"),
+                 "legacy_weights": ("model.save_weights('x.h5')", "legacy-weights-h5-tfkeras")}
+        for f in order:
+            fname, p = names[f], self.path(names[f])
+            api, layout = kinds[f]
+            if f in ("keras", "h5"):
+                loaded = mod.models.load_model(p)
+                ex = dict(more)
+                ex[other_key] = cross_load(other, p, x, predict(loaded, x))
+                self.record(fname, producer=lib, api=api, layout=layout, category=category, description=description,
+                            in_memory=m, input_file=input_file, loaded=loaded, extra=ex, notes=notes)
+            else:
+                arch = names.get("keras", names.get("h5")) if f == "weights" else names["h5"]
+                seed_all(0)
+                w = build()
+                w.load_weights(p)
+                self.record(fname, producer=lib, api=api, layout=layout, category="format-weights-only",
+                            description=description, in_memory=m, input_file=input_file, loaded=w, succeed=False,
+                            must_contain=["weights only"], architecture_from=arch, extra=more, notes=notes)
+        return m
+
+    def refusal(self, fname, lib, build, *, seed, input_file, description, must=None, any_=None, predicts=True,
+                notes=None, attempt_input=None):
+        """A refusal fixture (one file); predicts=False: Keras itself cannot run it, only the file is written
+        (and why Keras cannot predict it, on attempt_input(input) -- e.g. NCHW -- is recorded)."""
+        seed_all(seed)
+        m = build()
+        seeded_weights(m, seed)
+        m.save(self.path(fname))
+        mod = keras if lib is K3 else tf_keras
+        layout = ("keras-zip-keras3" if fname.endswith(".keras") else
+                  "legacy-h5-keras3" if lib is K3 else "legacy-h5-tfkeras")
+        if fname.endswith(".keras") and lib is TFK:
+            layout = "keras-zip-tfkeras"
+        api = "model.save('x.keras')" if fname.endswith(".keras") else "model.save('x.h5')"
+        extra = {}
+        loaded = mod.models.load_model(self.path(fname))
+        if predicts:
+            x = self.data.inputs[input_file]
+            extra["tf_keras_load_model" if lib is K3 else "keras3_load_model"] = cross_load(
+                tf_keras if lib is K3 else keras, self.path(fname), x, predict(loaded, x))
+        else:
+            try:
+                predict(loaded, (attempt_input or (lambda v: v))(self.data.inputs[input_file]))
+                raise SystemExit(f"{fname}: Keras predicts it after all; record it with predictions")
+            except Exception as e:  # noqa: BLE001 -- the failure is what is recorded
+                chain, c = [], e
+                while c is not None and len(chain) < 10:
+                    chain.append(c)
+                    c = c.__cause__ or c.__context__
+                why = [f"{type(c).__name__}: {ln.strip()}" for c in chain for ln in str(c).splitlines()
+                       if "only supports" in ln or "NHWC" in ln]
+                extra["keras_predict_error"] = (why[0] if why else first_line(e))[:200]
+            loaded = None
+        self.record(fname, producer=lib, api=api, layout=layout, category="refusal", description=description,
+                    in_memory=m if predicts else None, input_file=input_file, succeed=False, must_contain=must,
+                    must_contain_any=any_, loaded=loaded, extra=extra or None, notes=notes)
+
+    def beyond_dense(self):
+        print("== layers beyond Dense")
+        d = self.data
+        L, T = keras.layers, tf_keras.layers
+        sm = dict(activation="softmax")
+
+        # -- the two former refusals, now success fixtures (same models, same seeds as before) --
+        self.family("conv_small_k3", K3, lambda: keras.Sequential([
+            keras.Input((5, 5, 1)), L.Conv2D(2, 3, activation="relu", name="conv"), L.Flatten(), L.Dense(3, **sm)]),
+            seed=1001, formats=("keras",), input_file="conv5x5.input.npy", category="layers-beyond-dense",
+            prepare=lambda m: None, checks=True,
+            description="Input(5,5,1) -> Conv2D(2, 3x3, relu, name='conv') -> Flatten -> Dense(3, softmax) (untrained, "
+                        "uncompiled: zero biases). Was refuse_conv2d_k3.keras (same model, same seed).")
+
+        def bn_fixed(m):
+            # gamma, beta, moving mean, moving variance away from 1, 0, 0, 1 so that BN is not an identity
+            m.get_layer("bn").set_weights([np.array(v, np.float32) for v in
+                                           ([1.5, 0.5, 1.0, 2.0], [0.1, -0.2, 0.3, 0.0], [0.2, -0.1, 0.0, 0.4],
+                                            [0.5, 2.0, 1.0, 0.25])])
+        self.family("batchnorm_dense_k3", K3, lambda: keras.Sequential([
+            keras.Input((6,)), L.Dense(4), L.BatchNormalization(name="bn"), L.Dense(3, **sm)]),
+            seed=1002, formats=("keras", "h5"), input_file="tiny6.input.npy", category="layers-beyond-dense",
+            prepare=bn_fixed,
+            description="Input(6) -> Dense(4) -> BatchNormalization(name='bn') -> Dense(3, softmax); uncompiled; BN "
+                        "gamma/beta/moving_mean/moving_variance set to non-trivial values. BN after Dense (2-D input). "
+                        "The .h5 was refuse_batchnorm_k3.h5 (same model, same seed).")
+
+        # -- each new layer in a tiny model (Keras 3 .keras and .h5; some .weights.h5) --
+        seeded = ("Weights: kernels as initialized (seeded), biases / BN / LN / PReLU parameters set to seeded "
+                  "random values (BN moving_variance in [0.25, 2]); uncompiled.")
+        specs = [
+            ("bn_image_k3", 1201, "img8x8x3.input.npy", ("keras", "h5"), 1.0, lambda: keras.Sequential([
+                keras.Input((8, 8, 3)), L.BatchNormalization(), L.Flatten(), L.Dense(3, **sm)]),
+             "Input(8,8,3) -> BatchNormalization() (axis -1 = channels) -> Flatten -> Dense(3, softmax)."),
+            ("bn_variants_k3", 1202, "tiny6.input.npy", ("keras", "weights", "h5"), 1.0, lambda: keras.Sequential([
+                keras.Input((6,)), L.Dense(8), L.BatchNormalization(scale=False), L.Dense(8),
+                L.BatchNormalization(center=False), L.Dense(8),
+                L.BatchNormalization(center=False, scale=False, epsilon=0.01), L.Dense(3, **sm)]),
+             "Input(6) -> Dense(8) -> BatchNormalization(scale=False) [beta, mean, var] -> Dense(8) -> "
+             "BatchNormalization(center=False) [gamma, mean, var] -> Dense(8) -> BatchNormalization(center=False, "
+             "scale=False, epsilon=0.01) [mean, var] -> Dense(3, softmax)."),
+            ("layernorm_k3", 1203, "tiny6.input.npy", ("keras", "h5"), 1.0, lambda: keras.Sequential([
+                keras.Input((6,)), L.Dense(8), L.LayerNormalization(), L.Dense(8), L.LayerNormalization(center=False),
+                L.Dense(8), L.LayerNormalization(scale=False, epsilon=0.01), L.Dense(3, **sm)]),
+             "Input(6) -> Dense(8) -> LayerNormalization() -> Dense(8) -> LayerNormalization(center=False) [gamma] -> "
+             "Dense(8) -> LayerNormalization(scale=False, epsilon=0.01) [beta] -> Dense(3, softmax)."),
+            ("layernorm_image_k3", 1204, "img8x8x3.input.npy", ("keras", "h5"), 1.0, lambda: keras.Sequential([
+                keras.Input((8, 8, 3)), L.Conv2D(4, 3, padding="same"), L.LayerNormalization(), L.Flatten(),
+                L.Dense(3, **sm)]),
+             "Input(8,8,3) -> Conv2D(4, 3, same) -> LayerNormalization() (axis -1: over the 4 channels of each "
+             "pixel) -> Flatten -> Dense(3, softmax)."),
+            ("relu_k3", 1205, "zoo.input.npy", ("keras", "h5"), 2.5, lambda: keras.Sequential([
+                keras.Input((6,)), L.Dense(8), L.ReLU(max_value=6.0), L.Dense(8),
+                L.ReLU(max_value=1.5, negative_slope=0.1, threshold=0.25), L.Dense(8), L.ReLU(),
+                L.Dense(8), L.ReLU(negative_slope=0.2, threshold=0.5), L.Dense(3, **sm)]),
+             "Input(6) -> Dense(8) -> ReLU(max_value=6) -> Dense(8) -> ReLU(max_value=1.5, negative_slope=0.1, "
+             "threshold=0.25) -> Dense(8) -> ReLU() -> Dense(8) -> ReLU(negative_slope=0.2, threshold=0.5) -> "
+             "Dense(3, softmax); kernels x2.5 so every regime is hit (manifest: activation_layer_inputs)."),
+            ("leakyrelu_k3", 1206, "zoo.input.npy", ("keras", "h5"), 1.5, lambda: keras.Sequential([
+                keras.Input((6,)), L.Dense(8), L.LeakyReLU(), L.Dense(8), L.LeakyReLU(negative_slope=0.05),
+                L.Dense(3, **sm)]),
+             "Input(6) -> Dense(8) -> LeakyReLU() (Keras 3 default negative_slope 0.3) -> Dense(8) -> "
+             "LeakyReLU(negative_slope=0.05) -> Dense(3, softmax)."),
+            ("elu_k3", 1207, "zoo.input.npy", ("keras", "h5"), 1.5, lambda: keras.Sequential([
+                keras.Input((6,)), L.Dense(8), L.ELU(), L.Dense(8), L.ELU(alpha=0.5), L.Dense(3, **sm)]),
+             "Input(6) -> Dense(8) -> ELU() (alpha 1) -> Dense(8) -> ELU(alpha=0.5) -> Dense(3, softmax)."),
+            ("softmax_layer_k3", 1208, "zoo.input.npy", ("keras", "h5"), 1.5, lambda: keras.Sequential([
+                keras.Input((6,)), L.Dense(5), L.Softmax(), L.Dense(3), L.Softmax()]),
+             "Input(6) -> Dense(5) -> Softmax() -> Dense(3) -> Softmax() (Softmax layers, axis -1)."),
+            ("prelu_k3", 1209, "zoo.input.npy", ("keras", "h5"), 1.5, lambda: keras.Sequential([
+                keras.Input((6,)), L.Dense(8), L.PReLU(), L.Dense(3, **sm)]),
+             "Input(6) -> Dense(8) -> PReLU() (alpha [8], seeded values in [-0.25, 0.6]) -> Dense(3, softmax)."),
+            ("prelu_image_k3", 1210, "img8x8x3.input.npy", ("keras", "h5"), 1.0, lambda: keras.Sequential([
+                keras.Input((8, 8, 3)), L.Conv2D(4, 3, padding="same"), L.PReLU(shared_axes=[1, 2]),
+                L.Conv2D(2, 3), L.PReLU(), L.Flatten(), L.Dense(3, **sm)]),
+             "Input(8,8,3) -> Conv2D(4, 3, same) -> PReLU(shared_axes=[1, 2]) (alpha [1,1,4]) -> Conv2D(2, 3) -> "
+             "PReLU() (alpha [6,6,2], one per position and channel) -> Flatten -> Dense(3, softmax)."),
+            ("conv_valid_k3", 1211, "img8x8x3.input.npy", ("keras", "h5"), 1.0, lambda: keras.Sequential([
+                keras.Input((8, 8, 3)), L.Conv2D(4, 3, activation="relu"),
+                L.Conv2D(2, (3, 2), activation="tanh", use_bias=False), L.Flatten(), L.Dense(3, **sm)]),
+             "Input(8,8,3) -> Conv2D(4, 3x3, valid, relu) [6,6,4] -> Conv2D(2, 3x2, valid, tanh, use_bias=False) "
+             "[4,5,2] -> Flatten -> Dense(3, softmax)."),
+            ("conv_same_even_k3", 1212, "img9x7x2.input.npy", ("keras", "h5"), 1.0, lambda: keras.Sequential([
+                keras.Input((9, 7, 2)), L.Conv2D(3, (2, 2), padding="same"),
+                L.Conv2D(2, (4, 4), padding="same", activation="relu"), L.Flatten(), L.Dense(3, **sm)]),
+             "Input(9,7,2) -> Conv2D(3, 2x2, same) -> Conv2D(2, 4x4, same, relu) -> Flatten -> Dense(3, softmax): "
+             "'same' with even kernels pads more at the bottom/right (manifest: layer_checks)."),
+            ("conv_strides_k3", 1213, "img9x7x2.input.npy", ("keras", "h5"), 1.0, lambda: keras.Sequential([
+                keras.Input((9, 7, 2)), L.Conv2D(4, (4, 4), strides=2, padding="same", activation="relu"),
+                L.Conv2D(3, (3, 2), strides=(2, 1)), L.Flatten(), L.Dense(3, **sm)]),
+             "Input(9,7,2) -> Conv2D(4, 4x4, strides 2, same, relu) [5,4,4] -> Conv2D(3, 3x2, strides (2,1), valid) "
+             "[2,3,3] -> Flatten -> Dense(3, softmax)."),
+            ("conv_dilated_k3", 1214, "img9x7x2.input.npy", ("keras", "h5"), 1.0, lambda: keras.Sequential([
+                keras.Input((9, 7, 2)), L.Conv2D(3, 3, dilation_rate=2, activation="elu"),
+                L.Conv2D(2, (2, 3), dilation_rate=(2, 1), padding="same", use_bias=False), L.Flatten(),
+                L.Dense(3, **sm)]),
+             "Input(9,7,2) -> Conv2D(3, 3x3, dilation 2, valid, elu) [5,3,3] -> Conv2D(2, 2x3, dilation (2,1), same, "
+             "use_bias=False) [5,3,2] -> Flatten -> Dense(3, softmax)."),
+            ("maxpool_k3", 1215, "img9x7x2.input.npy", ("keras", "h5"), 1.0, lambda: keras.Sequential([
+                keras.Input((9, 7, 2)), L.MaxPooling2D(3, strides=2, padding="same"), L.MaxPooling2D(2, strides=1),
+                L.Flatten(), L.Dense(3, **sm)]),
+             "Input(9,7,2) (values in [-1, 1]) -> MaxPooling2D(3, strides 2, same) [5,4,2] -> MaxPooling2D(2, "
+             "strides 1, valid) [4,3,2] -> Flatten -> Dense(3, softmax). 'same' max pooling ignores the padding "
+             "(it is not zeros)."),
+            ("avgpool_k3", 1216, "img9x7x2.input.npy", ("keras", "h5"), 1.0, lambda: keras.Sequential([
+                keras.Input((9, 7, 2)), L.AveragePooling2D((3, 2), strides=(2, 1), padding="same"),
+                L.AveragePooling2D(2), L.Flatten(), L.Dense(3, **sm)]),
+             "Input(9,7,2) -> AveragePooling2D((3,2), strides (2,1), same) [5,7,2] -> AveragePooling2D(2) (strides = "
+             "pool, valid, floor) [2,3,2] -> Flatten -> Dense(3, softmax). 'same' average pooling divides by the "
+             "number of in-bounds elements."),
+            ("globalavg_k3", 1217, "img8x8x3.input.npy", ("keras", "h5"), 1.0, lambda: keras.Sequential([
+                keras.Input((8, 8, 3)), L.Conv2D(4, 3, padding="same"), L.GlobalAveragePooling2D(),
+                L.Dense(3, **sm)]),
+             "Input(8,8,3) -> Conv2D(4, 3, same) -> GlobalAveragePooling2D() [4] -> Dense(3, softmax)."),
+            ("globalmax_k3", 1218, "img8x8x3.input.npy", ("keras", "h5"), 1.0, lambda: keras.Sequential([
+                keras.Input((8, 8, 3)), L.Conv2D(4, 3, padding="same"), L.GlobalMaxPooling2D(), L.Dense(3, **sm)]),
+             "Input(8,8,3) -> Conv2D(4, 3, same) -> GlobalMaxPooling2D() [4] -> Dense(3, softmax)."),
+            ("globalavg_keepdims_k3", 1219, "img8x8x3.input.npy", ("keras", "h5"), 1.0, lambda: keras.Sequential([
+                keras.Input((8, 8, 3)), L.Conv2D(4, 3, padding="same"), L.GlobalAveragePooling2D(keepdims=True),
+                L.Flatten(), L.Dense(3, **sm)]),
+             "Input(8,8,3) -> Conv2D(4, 3, same) -> GlobalAveragePooling2D(keepdims=True) [1,1,4] -> Flatten -> "
+             "Dense(3, softmax)."),
+            ("globalmax_keepdims_k3", 1220, "img8x8x3.input.npy", ("keras", "h5"), 1.0, lambda: keras.Sequential([
+                keras.Input((8, 8, 3)), L.Conv2D(4, 3, padding="same"), L.GlobalMaxPooling2D(keepdims=True),
+                L.Conv2D(3, 1), L.Reshape((3,)), L.Softmax()]),
+             "Input(8,8,3) -> Conv2D(4, 3, same) -> GlobalMaxPooling2D(keepdims=True) [1,1,4] -> Conv2D(3, 1x1) "
+             "[1,1,3] -> Reshape((3,)) -> Softmax()."),
+            ("reshape_k3", 1221, "tiny6.input.npy", ("keras", "h5"), 1.0, lambda: keras.Sequential([
+                keras.Input((6,)), L.Dense(48), L.Reshape((4, 4, 3)), L.Conv2D(2, 2, activation="relu"),
+                L.Reshape((-1,)), L.Dense(3, **sm)]),
+             "Input(6) -> Dense(48) -> Reshape((4, 4, 3)) -> Conv2D(2, 2x2, relu) [3,3,2] -> Reshape((-1,)) [18] -> "
+             "Dense(3, softmax) (Reshape of a flat vector into an image, row-major, channels last)."),
+        ]
+        for stem, seed, inp, formats, ks, build, desc in specs:
+            self.family(stem, K3, build, seed=seed, formats=formats, input_file=inp, category="layers-beyond-dense",
+                        kernel_scale=ks, description=desc + " " + seeded, checks=True)
+
+        # -- tf_keras: the same layers as tf_keras writes them (Keras-2 configs) --
+        self.family("layers_tfk", TFK, lambda: tf_keras.Sequential([
+            T.Conv2D(4, (3, 2), padding="same", input_shape=(9, 7, 2)), T.BatchNormalization(),
+            T.ReLU(max_value=6.0, negative_slope=0.1, threshold=0.1),
+            T.Conv2D(4, (2, 2), padding="same", dilation_rate=2), T.LeakyReLU(),
+            T.MaxPooling2D(2, strides=1, padding="same"), T.PReLU(shared_axes=[1, 2]),
+            T.AveragePooling2D((3, 2), strides=2, padding="same"), T.ELU(alpha=0.7), T.LayerNormalization(),
+            T.Conv2D(3, 2, strides=2), T.PReLU(), T.GlobalMaxPooling2D(keepdims=True), T.Reshape((3,)),
+            T.Dense(3), T.Softmax()], name="layers_tfk"),
+            seed=1301, formats=("keras", "h5"), input_file="img9x7x2.input.npy", category="layers-beyond-dense",
+            description="tf_keras Conv2D(4, 3x2, same, input_shape=(9,7,2)) -> BatchNormalization -> ReLU(6, 0.1, 0.1) "
+                        "-> Conv2D(4, 2x2, same, dilation 2) -> LeakyReLU() (tf_keras default alpha 0.3) -> "
+                        "MaxPooling2D(2, strides 1, same) -> PReLU(shared_axes=[1,2]) -> AveragePooling2D((3,2), "
+                        "strides 2, same) -> ELU(0.7) -> LayerNormalization() -> Conv2D(3, 2, strides 2) -> PReLU() "
+                        "-> GlobalMaxPooling2D(keepdims=True) -> Reshape((3,)) -> Dense(3) -> Softmax(). " + seeded)
+        self.family("norm_tfk", TFK, lambda: tf_keras.Sequential([
+            T.Dense(8, input_shape=(6,)), T.BatchNormalization(scale=False), T.Dense(8),
+            T.BatchNormalization(center=False), T.LayerNormalization(center=False), T.Dense(8),
+            T.LayerNormalization(scale=False), T.BatchNormalization(center=False, scale=False), T.Dense(3, **sm)],
+            name="norm_tfk"),
+            seed=1302, formats=("keras", "h5"), input_file="tiny6.input.npy", category="layers-beyond-dense",
+            description="tf_keras Dense(8, input_shape=(6,)) -> BatchNormalization(scale=False) -> Dense(8) -> "
+                        "BatchNormalization(center=False) -> LayerNormalization(center=False) -> Dense(8) -> "
+                        "LayerNormalization(scale=False) -> BatchNormalization(center=False, scale=False) -> "
+                        "Dense(3, softmax). " + seeded)
+
+        # -- the combined CNN on 28x28x1 Fashion-MNIST --
+        cnn_desc = ("Input(28,28,1) -> Conv2D(6, 3, same) -> BatchNormalization(momentum=0.9) -> ReLU -> "
+                    "MaxPooling2D(2) -> Conv2D(8, 3, valid, relu) -> Conv2D(8, 3, strides 2, same, relu) -> "
+                    "AveragePooling2D(2) -> GlobalAveragePooling2D -> Dense(10, softmax); Adam, "
+                    "sparse_categorical_crossentropy, metrics=['accuracy']; trained 1 epoch (batch 32) on 512 real "
+                    "Fashion-MNIST images (BN moving statistics from training). Input: the first 16 test images "
+                    "as [16, 28, 28, 1].")
+
+        def k3_cnn_layers():
+            return [L.Conv2D(6, 3, padding="same"), L.BatchNormalization(momentum=0.9), L.ReLU(), L.MaxPooling2D(2),
+                    L.Conv2D(8, 3, activation="relu"), L.Conv2D(8, 3, strides=2, padding="same", activation="relu"),
+                    L.AveragePooling2D(2), L.GlobalAveragePooling2D(), L.Dense(10, **sm)]
+
+        def tfk_cnn_layers(first_kw):
+            return [T.Conv2D(6, 3, padding="same", **first_kw), T.BatchNormalization(momentum=0.9), T.ReLU(),
+                    T.MaxPooling2D(2), T.Conv2D(8, 3, activation="relu"),
+                    T.Conv2D(8, 3, strides=2, padding="same", activation="relu"), T.AveragePooling2D(2),
+                    T.GlobalAveragePooling2D(), T.Dense(10, **sm)]
+
+        def chain(inp, layers):
+            h = inp
+            for layer in layers:
+                h = layer(h)
+            return h
+
+        def train(lib, seed):
+            mod = keras if lib is K3 else tf_keras
+
+            def go(m):
+                m.compile(optimizer=mod.optimizers.Adam(), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+                loss = self.fit(m, d.fx_img, d.fy)
+                return {"training": {"epochs": 1, "batch_size": 32, "samples": 512, "final_loss": loss, "seed": seed}}
+            return go
+
+        self.family("cnn_k3", K3, lambda: keras.Sequential([keras.Input((28, 28, 1))] + k3_cnn_layers(), name="cnn"),
+                    seed=1401, formats=("keras", "weights", "h5"), input_file="fashion16_28x28x1.input.npy",
+                    category="cnn", prepare=train(K3, 1401), description=cnn_desc, checks=True)
+
+        def k3_functional():
+            inp = keras.Input((28, 28, 1), name="image")
+            return keras.Model(inp, chain(inp, k3_cnn_layers()), name="cnn_functional")
+        self.family("cnn_functional_k3", K3, k3_functional, seed=1402, formats=("keras", "h5"),
+                    input_file="fashion16_28x28x1.input.npy", category="cnn", prepare=train(K3, 1402),
+                    description="Keras 3 functional plain chain: " + cnn_desc)
+        self.family("cnn_tfk", TFK, lambda: tf_keras.Sequential(tfk_cnn_layers({"input_shape": (28, 28, 1)}),
+                                                               name="cnn"),
+                    seed=1403, formats=("keras", "weights", "h5", "legacy_weights"),
+                    input_file="fashion16_28x28x1.input.npy", category="cnn", prepare=train(TFK, 1403),
+                    description="tf_keras (input_shape on the first Conv2D): " + cnn_desc)
+
+        def tfk_functional():
+            inp = tf_keras.Input((28, 28, 1), name="image")
+            return tf_keras.Model(inp, chain(inp, tfk_cnn_layers({})), name="cnn_functional")
+        self.family("cnn_functional_tfk", TFK, tfk_functional, seed=1404, formats=("keras", "h5"),
+                    input_file="fashion16_28x28x1.input.npy", category="cnn", prepare=train(TFK, 1404),
+                    description="tf_keras functional plain chain: " + cnn_desc,
+                    notes="tf_keras's .keras names the model class by module path: config.json top level has "
+                          "module 'tf_keras.src.engine.functional', class_name 'Functional', registered_name "
+                          "'Functional' (its Sequential is module 'keras'). Keras 3 cannot load it.")
+
+        # -- float64 CNN --
+        f64 = dict(dtype="float64")
+        f64_desc = ("Input(8,8,3, dtype float64) -> Conv2D(4, 3, same, relu) -> BatchNormalization -> MaxPooling2D(2) "
+                    "-> Conv2D(4, 2x2, valid) -> GlobalAveragePooling2D -> Dense(3, softmax), every layer "
+                    "dtype='float64'; float64 weights (seeded, BN statistics non-trivial); predict returns float64: "
+                    "FILE.expected.npy is it cast to float32, FILE.expected_f64.npy the float64 values.")
+        self.family("cnn_f64_k3", K3, lambda: keras.Sequential([
+            keras.Input((8, 8, 3), dtype="float64"), L.Conv2D(4, 3, padding="same", activation="relu", **f64),
+            L.BatchNormalization(**f64), L.MaxPooling2D(2, **f64), L.Conv2D(4, 2, **f64),
+            L.GlobalAveragePooling2D(**f64), L.Dense(3, activation="softmax", **f64)], name="cnn_f64"),
+            seed=1501, formats=("keras", "h5"), input_file="img8x8x3.input.npy", category="float64",
+            description=f64_desc + " " + seeded, checks=True)
+        self.family("cnn_f64_tfk", TFK, lambda: tf_keras.Sequential([
+            T.Conv2D(4, 3, padding="same", activation="relu", input_shape=(8, 8, 3), **f64),
+            T.BatchNormalization(**f64), T.MaxPooling2D(2, **f64), T.Conv2D(4, 2, **f64),
+            T.GlobalAveragePooling2D(**f64), T.Dense(3, activation="softmax", **f64)], name="cnn_f64"),
+            seed=1502, formats=("h5",), input_file="img8x8x3.input.npy", category="float64",
+            description="tf_keras " + f64_desc + " " + seeded)
+
+        # -- refusals --
+        self.refusal("refuse_lstm_k3.keras", K3, lambda: keras.Sequential([
+            keras.Input((3, 4)), L.LSTM(4, name="recurrent"), L.Dense(3, **sm)]),
+            seed=1601, input_file="tiny3x4.input.npy", must=["recurrent", "LSTM"],
+            description="Input(3,4) -> LSTM(4, name='recurrent') -> Dense(3, softmax) (uncompiled); LSTM is not "
+                        "supported. Keras 3 stores the LSTM's kernels under layers/lstm/cell/vars.")
+        self.refusal("refuse_depthwise_k3.keras", K3, lambda: keras.Sequential([
+            keras.Input((8, 8, 3)), L.DepthwiseConv2D(3, name="per_channel"), L.Flatten(), L.Dense(3, **sm)]),
+            seed=1602, input_file="img8x8x3.input.npy", must=["per_channel", "DepthwiseConv2D"],
+            description="Input(8,8,3) -> DepthwiseConv2D(3, name='per_channel') -> Flatten -> Dense(3, softmax); its "
+                        "kernel [3,3,3,1] looks like a Conv2D kernel but is not one. Refuse.")
+
+        def mha():
+            inp = keras.Input((3, 4), name="tokens")
+            h = L.MultiHeadAttention(num_heads=2, key_dim=2, name="attention")(inp, inp)
+            return keras.Model(inp, L.Dense(3, **sm)(L.Flatten()(h)), name="attention_model")
+        self.refusal("refuse_attention_k3.keras", K3, mha, seed=1603, input_file="tiny3x4.input.npy",
+                     any_=["MultiHeadAttention", "chain"],
+                     description="Functional Input(3,4) -> MultiHeadAttention(2 heads, key_dim 2, name='attention') "
+                                 "called as attention(x, x) -> Flatten -> Dense(3, softmax). Refuse (the error names "
+                                 "the class, or the node with two inputs).")
+        self.refusal("refuse_conv2d_groups_k3.keras", K3, lambda: keras.Sequential([
+            keras.Input((9, 7, 2)), L.Conv2D(4, 3, groups=2, name="grouped"), L.Flatten(), L.Dense(3, **sm)]),
+            seed=1604, input_file="img9x7x2.input.npy", must=["grouped", "groups"],
+            description="Input(9,7,2) -> Conv2D(4, 3, groups=2, name='grouped') (kernel [3,3,1,4]) -> Flatten -> "
+                        "Dense(3, softmax). Grouped convolution is not supported: refuse naming 'groups'.")
+        self.refusal("refuse_conv2d_channels_first_k3.keras", K3, lambda: keras.Sequential([
+            keras.Input((2, 9, 7)), L.Conv2D(3, 3, data_format="channels_first", name="chw_conv"), L.Flatten(),
+            L.Dense(3, **sm)]),
+            seed=1605, input_file="img9x7x2.input.npy", must=["chw_conv", "channels_first"], predicts=False,
+            attempt_input=lambda v: np.ascontiguousarray(v.transpose(0, 3, 1, 2)),
+            description="Input(2,9,7) -> Conv2D(3, 3, data_format='channels_first', name='chw_conv') -> Flatten -> "
+                        "Dense(3, softmax). Only channels_last is supported. TensorFlow on CPU cannot run an NCHW "
+                        "Conv2D, so there are no predictions (input_file and expected_file are null).")
+        self.refusal("refuse_bn_renorm_tfk.h5", TFK, lambda: tf_keras.Sequential([
+            T.Dense(4, input_shape=(6,)), T.BatchNormalization(renorm=True, name="bnr"), T.Dense(3, **sm)]),
+            seed=1606, input_file="tiny6.input.npy", must=["bnr", "renorm"],
+            description="tf_keras Dense(4) -> BatchNormalization(renorm=True, name='bnr') -> Dense(3, softmax); the "
+                        "layer has 7 weights (gamma, beta, moving_mean, moving_variance, moving_stddev, renorm_mean, "
+                        "renorm_stddev). Refuse naming renorm.",
+            notes="At inference renorm BN uses only moving_mean/moving_variance; Keras 3 load_model accepts the file "
+                  "(it has no renorm) and predicts the same. nnmodel refuses it rather than drop weights silently.")
+
 
 def patch_declared_size(data, member, size):
     """Sets `member`'s uncompressed size in the zip's local file header and central directory."""
@@ -949,6 +1499,286 @@ def all_attrs(f):
     return rows
 
 
+NEW_CLASSES = ("Conv2D", "BatchNormalization", "LayerNormalization", "ReLU", "LeakyReLU", "ELU", "Softmax", "PReLU",
+               "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "Reshape")
+
+
+def probe_config_forms(td):
+    """Which spellings of the layer configs each library's load_model / from_config accepts (rows of
+    (what, library, result)).  Files are edited copies of a tiny Conv2D -> BN -> LeakyReLU model."""
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-1, 1, (4, 8, 8, 2)).astype(np.float32)
+    seed_all(1701)
+    t = tf_keras.Sequential([tf_keras.layers.Conv2D(3, 3, input_shape=(8, 8, 2), name="conv"),
+                             tf_keras.layers.BatchNormalization(name="bn"),
+                             tf_keras.layers.LeakyReLU(alpha=0.2, name="lrelu"), tf_keras.layers.Flatten(name="flat"),
+                             tf_keras.layers.Dense(3, name="out")])
+    seeded_weights(t, 1701)
+    ref = predict(t, x)
+    m = keras.Sequential([keras.Input((8, 8, 2)), keras.layers.Conv2D(3, 3, name="conv"),
+                          keras.layers.BatchNormalization(name="bn"),
+                          keras.layers.LeakyReLU(negative_slope=0.2, name="lrelu"), keras.layers.Flatten(name="flat"),
+                          keras.layers.Dense(3, name="out")])
+    m.set_weights(t.get_weights())
+    base = {"tfk.h5": os.path.join(td, "probe_tfk.h5"), "k3.h5": os.path.join(td, "probe_k3.h5"),
+            "k3.keras": os.path.join(td, "probe_k3.keras")}
+    t.save(base["tfk.h5"])
+    m.save(base["k3.keras"])
+    m.save(base["k3.h5"])
+
+    def edit(kind, cls, fn):
+        src = base[kind]
+        dst = os.path.join(td, f"edit{len(os.listdir(td))}_{os.path.basename(src)}")
+
+        def apply(c):
+            for Lr in c["config"]["layers"]:
+                if Lr["class_name"] == cls:
+                    fn(Lr["config"])
+            return c
+        if kind.endswith(".keras"):
+            with zipfile.ZipFile(src) as zs, zipfile.ZipFile(dst, "w") as zd:
+                for info in zs.infolist():
+                    data = zs.read(info.filename)
+                    if info.filename == "config.json":
+                        data = json.dumps(apply(json.loads(data))).encode()
+                    zd.writestr(info, data)
+        else:
+            shutil.copyfile(src, dst)
+            with h5py.File(dst, "r+") as f:
+                f.attrs["model_config"] = json.dumps(apply(json.loads(text(f.attrs["model_config"]))))
+        return dst
+
+    def load(lib, path, layer, key):
+        try:
+            got_model = lib.models.load_model(path, compile=False)
+        except Exception as e:  # noqa: BLE001 -- the failure is the answer
+            return "fails: " + first_line(e)[:160]
+        got = predict(got_model, x)
+        v = got_model.get_layer(layer).get_config().get(key)
+        v = list(v) if isinstance(v, (list, tuple)) or type(v).__name__ == "ListWrapper" else v
+        v = round(float(v), 6) if isinstance(v, float) else v
+        return f"loads (reads {key}={json.dumps(v)}; max |diff| {float(np.abs(got - ref).max()):.1e})"
+
+    def from_config(lib, cls, cfg, key):
+        try:
+            layer = getattr(lib.layers, cls).from_config(dict(cfg))
+        except Exception as e:  # noqa: BLE001
+            return "fails: " + first_line(e)[:160]
+        v = layer.get_config().get(key)
+        v = list(v) if isinstance(v, (list, tuple)) or type(v).__name__ == "ListWrapper" else v
+        return f"accepted (get_config: {key}={json.dumps(round(float(v), 6) if isinstance(v, float) else v)})"
+
+    def ren(c, old, new):
+        c[new] = c.pop(old)
+    K, TK = "Keras 3", "tf_keras"
+    rows = [
+        ("tf_keras `.h5` as written: LeakyReLU `alpha`, BN `axis: [3]`, Conv2D `groups: 1`", K,
+         load(keras, base["tfk.h5"], "lrelu", "negative_slope")),
+        ("tf_keras `.h5` as written: LeakyReLU `alpha`, BN `axis: [3]`, Conv2D `groups: 1`", TK,
+         load(tf_keras, base["tfk.h5"], "conv", "groups")),
+        ("Keras 3 `.h5`, LeakyReLU `negative_slope` renamed `alpha`", K,
+         load(keras, edit("k3.h5", "LeakyReLU", lambda c: ren(c, "negative_slope", "alpha")), "lrelu",
+              "negative_slope")),
+        ("Keras 3 `.h5`, LeakyReLU with both `alpha: 0.5` and `negative_slope: 0.2`", K,
+         load(keras, edit("k3.h5", "LeakyReLU", lambda c: c.__setitem__("alpha", 0.5)), "lrelu", "negative_slope")),
+        ("Keras 3 `.keras`, LeakyReLU `negative_slope` renamed `alpha`", K,
+         load(keras, edit("k3.keras", "LeakyReLU", lambda c: ren(c, "negative_slope", "alpha")), "lrelu",
+              "negative_slope")),
+        ("tf_keras `.h5`, LeakyReLU `alpha` renamed `negative_slope`", TK,
+         load(tf_keras, edit("tfk.h5", "LeakyReLU", lambda c: ren(c, "alpha", "negative_slope")), "lrelu", "alpha")),
+        ("tf_keras `.h5`, BN `axis: -1`", K, load(keras, edit("tfk.h5", "BatchNormalization",
+                                                             lambda c: c.__setitem__("axis", -1)), "bn", "axis")),
+        ("tf_keras `.h5`, BN `axis: -1`", TK, load(tf_keras, edit("tfk.h5", "BatchNormalization",
+                                                                 lambda c: c.__setitem__("axis", -1)), "bn", "axis")),
+        ("Keras 3 `.h5` as written: BN `axis: -1`", K, load(keras, base["k3.h5"], "bn", "axis")),
+        ("Keras 3 `.h5`, BN `axis: [3]`", K, load(keras, edit("k3.h5", "BatchNormalization",
+                                                             lambda c: c.__setitem__("axis", [3])), "bn", "axis")),
+        ("Keras 3 `.keras`, BN `axis: [3]`", K, load(keras, edit("k3.keras", "BatchNormalization",
+                                                                lambda c: c.__setitem__("axis", [3])), "bn", "axis")),
+        ("Keras 3 `.keras`, BN `axis: [-1]`", K, load(keras, edit("k3.keras", "BatchNormalization",
+                                                                 lambda c: c.__setitem__("axis", [-1])), "bn", "axis")),
+        ("Keras 3 `.keras`, BN `axis: 3`", K, load(keras, edit("k3.keras", "BatchNormalization",
+                                                              lambda c: c.__setitem__("axis", 3)), "bn", "axis")),
+        ("tf_keras `.h5`, Conv2D without `groups`", TK,
+         load(tf_keras, edit("tfk.h5", "Conv2D", lambda c: c.pop("groups")), "conv", "groups")),
+        ("tf_keras `.h5`, Conv2D without `groups`", K,
+         load(keras, edit("tfk.h5", "Conv2D", lambda c: c.pop("groups")), "conv", "groups")),
+        ("`keras.layers.LeakyReLU.from_config({'alpha': 0.2})`", K, from_config(keras, "LeakyReLU", {"alpha": 0.2},
+                                                                               "negative_slope")),
+        ("`tf_keras.layers.LeakyReLU.from_config({'negative_slope': 0.2})`", TK,
+         from_config(tf_keras, "LeakyReLU", {"negative_slope": 0.2}, "alpha")),
+        ("`keras.layers.BatchNormalization.from_config({'axis': -1})`", K,
+         from_config(keras, "BatchNormalization", {"axis": -1}, "axis")),
+        ("`keras.layers.BatchNormalization.from_config({'axis': [3]})`", K,
+         from_config(keras, "BatchNormalization", {"axis": [3]}, "axis")),
+        ("`tf_keras.layers.BatchNormalization.from_config({'axis': -1})`", TK,
+         from_config(tf_keras, "BatchNormalization", {"axis": -1}, "axis")),
+        ("`tf_keras.layers.Conv2D.from_config({'filters': 4, 'kernel_size': 3, 'groups': 1})`", TK,
+         from_config(tf_keras, "Conv2D", {"filters": 4, "kernel_size": 3, "groups": 1}, "groups")),
+        ("`keras.layers.Conv2D.from_config({'filters': 4, 'kernel_size': 3, 'groups': 1})`", K,
+         from_config(keras, "Conv2D", {"filters": 4, "kernel_size": 3, "groups": 1}, "groups")),
+    ]
+    return rows
+
+
+def write_layer_layouts(a, P):
+    """LAYOUTS-EXTRA.md section for the layers beyond Dense (generated from the fixtures of `--only cnn`)."""
+    new = [e for e in GEN.entries if e.get("category") in ("layers-beyond-dense", "cnn", "float64", "refusal")
+           and e["layout"] in ("keras-zip-keras3", "legacy-h5-keras3", "keras-zip-tfkeras", "legacy-h5-tfkeras")
+           and os.path.exists(P(e["file"]))]
+    a("## Layers beyond Dense (`--only cnn`: Conv2D, pooling, BatchNormalization, LayerNormalization, activation "
+      "layers, Reshape)")
+    a("")
+    a("All channels_last. Keras kernel layout for Conv2D is `[kh, kw, in_channels, filters]` in every file kind "
+      "(PReLU alpha has the layer's input shape without the batch axis, with 1 on `shared_axes`). Config keys as "
+      "written (every class also has `name`, `trainable`, `dtype`; Keras 3's `dtype` is a DTypePolicy dict, "
+      "tf_keras's a string):")
+    a("")
+    seen = {}
+    envelopes = {}
+    for e in new:
+        cfg = config_of(P(e["file"]))
+        lib = "Keras 3" if e["producer"]["library"] == "keras" else "tf_keras"
+        kind = f"{lib} {'.keras' if e['file'].endswith('.keras') else '.h5'}"
+        for Lr in cfg["config"]["layers"]:
+            cls = Lr["class_name"]
+            if cls not in NEW_CLASSES:
+                continue
+            envelopes.setdefault(kind, sorted(Lr.keys()))
+            keys, vals = seen.setdefault((cls, lib), ([], {}))
+            for k, v in Lr["config"].items():
+                if k not in keys:
+                    keys.append(k)
+                if k in LAYER_KEYS:
+                    s = json.dumps(v)
+                    if s not in vals.setdefault(k, []):
+                        vals[k].append(s)
+    skip = {"name", "trainable", "dtype"}
+    for cls in NEW_CLASSES:
+        a(f"* **`{cls}`**")
+        for lib in ("Keras 3", "tf_keras"):
+            if (cls, lib) not in seen:
+                a(f"  * {lib}: (no fixture)")
+                continue
+            keys, vals = seen[(cls, lib)]
+            a(f"  * {lib}: `" + "`, `".join(k for k in keys if k not in skip) + "`"
+              + ("; values seen: " + "; ".join(f"`{k}` " + " / ".join(f"`{v}`" for v in vs)
+                                               for k, vs in vals.items()) if vals else ""))
+    a("")
+    a("Layer entry envelope (keys of each `layers[i]`): " + "; ".join(f"{k}: `{v}`" for k, v in sorted(envelopes.items()))
+      + ".")
+    for fname in ("cnn_tfk.keras", "cnn_functional_tfk.keras", "cnn_k3.keras", "cnn_functional_k3.keras"):
+        if os.path.exists(P(fname)):
+            c = config_of(P(fname))
+            a(f"* `{fname}` top level: `module` `{c.get('module')}`, `class_name` `{c.get('class_name')}`, "
+              f"`registered_name` `{c.get('registered_name')}`.")
+    a("")
+    a("### Weights per layer, per file kind")
+    a("")
+    a("In the order a reader consumes them (legacy `.h5`: `weight_names`; weights stores: `vars/<i>`). "
+      "Shapes in brackets.")
+    a("")
+    by_file = {e["file"]: e for e in GEN.entries}
+    for fname in ("bn_variants_k3.h5", "bn_variants_k3.weights.h5", "norm_tfk.h5", "norm_tfk.keras",
+                  "layernorm_k3.h5", "prelu_image_k3.h5", "prelu_image_k3.keras", "conv_valid_k3.h5",
+                  "conv_small_k3.keras", "cnn_k3.h5", "cnn_k3.weights.h5", "cnn_tfk.h5", "cnn_tfk.keras",
+                  "cnn_tfk.weights.h5", "cnn_tfk_legacy_weights.h5", "cnn_f64_k3.h5", "refuse_bn_renorm_tfk.h5",
+                  "refuse_lstm_k3.keras", "refuse_conv2d_groups_k3.keras"):
+        e = by_file.get(fname)
+        if e is None:
+            continue
+        arch = {x["name"]: x for x in (e.get("architecture") or {"layers": []})["layers"]}
+        groups = {}
+        for w in e["weights"]:
+            key = w.get("store_group", w["layer"])
+            groups.setdefault((key, w["layer"]), []).append(w)
+        parts = []
+        for (key, lname), ws in groups.items():
+            info = arch.get(lname, {})
+            opts = ", ".join(f"{k}={info[k]}" for k in ("center", "scale", "use_bias", "shared_axes", "renorm")
+                             if k in info)
+            head = f"`{lname}`" + (f" (group `{key}`)" if key != lname else "")
+            head += f" {info.get('class', '')}" + (f"({opts})" if opts else "")
+            parts.append(head + ": " + ", ".join(f"`{w['hdf5_path']}` {w['shape']}" for w in ws))
+        a(f"* **`{fname}`** ({e['layout']}):")
+        for p in parts:
+            a(f"  * {p}")
+    a("")
+    a("### Which variable is `vars/<i>` (weights stores matched by value against the same model's legacy `.h5`)")
+    a("")
+    for store, legacy in (("bn_variants_k3.weights.h5", "bn_variants_k3.h5"), ("layernorm_k3.keras", "layernorm_k3.h5"),
+                          ("prelu_image_k3.keras", "prelu_image_k3.h5"), ("cnn_k3.keras", "cnn_k3.h5"),
+                          ("norm_tfk.keras", "norm_tfk.h5"), ("layers_tfk.keras", "layers_tfk.h5"),
+                          ("cnn_tfk.weights.h5", "cnn_tfk.h5")):
+        if not (os.path.exists(P(store)) and os.path.exists(P(legacy))):
+            continue
+        named = []
+        with h5py.File(P(legacy), "r") as f:
+            g = f["model_weights"]
+            for ln in [text(n) for n in g.attrs["layer_names"]]:
+                for wn in [text(n) for n in g[ln].attrs["weight_names"]]:
+                    named.append((wn, np.asarray(g[ln][wn])))
+        rows = []
+        with open_store(P(store)) as f:
+            for grp in f["layers"]:
+                if grp.startswith("dense"):
+                    continue
+                for sub, vg in store_vars(f["layers"][grp]):
+                    if not len(vg):
+                        continue
+                    match = []
+                    for k in sorted(vg.keys(), key=int):
+                        v = np.asarray(vg[k])
+                        hits = [wn.split("/")[-1].split(":")[0] for wn, arr in named
+                                if arr.shape == v.shape and np.array_equal(arr, v)]
+                        match.append(f"{k}={'|'.join(hits) if len(hits) == 1 else '?'}")
+                    rows.append(f"`{grp}{sub}` " + " ".join(match))
+        a(f"* `{store}`: " + "; ".join(rows))
+    a("")
+    a("### Padding and pooling arithmetic (checked against numpy for every Conv2D / pooling layer)")
+    a("")
+    a("`same`: output = ceil(in / stride); total padding = max((out - 1) * stride + (k - 1) * dilation + 1 - in, 0); "
+      "top/left get total // 2, bottom/right the rest. `valid`: output = floor((in - (k - 1) * dilation - 1) / "
+      "stride) + 1. Max pooling never takes a padded position (TF pads with -inf); average pooling with `same` "
+      "divides by the number of in-bounds positions of each window. Keras agrees with this numpy reference to "
+      "float32 rounding on every layer below:")
+    a("")
+    a("| file | layer | class | in -> out (h, w) | padding t, b, l, r | max abs diff |")
+    a("|---|---|---|---|---|---|")
+    for e in GEN.entries:
+        if e["file"].endswith(".keras") and e.get("layer_checks"):
+            for ln, c in e["layer_checks"].items():
+                a(f"| `{e['file']}` | `{ln}` | {c['class']} | {c['input_hw']} -> {c['output_hw']} | "
+                  f"{c['padding_top_bottom_left_right']} | {c['numpy_reference_max_abs_diff']:.1e} |")
+    a("")
+    a("### Which library loads the new files")
+    a("")
+    k3_h5 = [e for e in new if e["producer"]["library"] == "keras" and "tf_keras_load_model" in e]
+    k3_ok = [e["file"] for e in k3_h5 if e["tf_keras_load_model"].startswith("loads")]
+    a(f"tf_keras loads {len(k3_ok)} of the {len(k3_h5)} Keras 3 `.keras` / `.h5` files here"
+      + (f" ({', '.join(k3_ok)})" if k3_ok else "") + "; the first failure reads: "
+      + (next((e["tf_keras_load_model"] for e in k3_h5 if not e["tf_keras_load_model"].startswith("loads")), "-")[:160])
+      + ".")
+    a("")
+    a("| tf_keras file | Keras 3 `load_model` |")
+    a("|---|---|")
+    for e in new:
+        if e["producer"]["library"] == "tf_keras" and "keras3_load_model" in e:
+            a(f"| `{e['file']}` | {e['keras3_load_model'][:170]} |")
+    a("")
+    a("### Config spellings each library accepts (probe run by make_fixtures.py)")
+    a("")
+    a("A tiny Conv2D -> BatchNormalization -> LeakyReLU -> Flatten -> Dense model saved by each library, its "
+      "config edited, loaded again (`load_model`, compile=False) and compared with the unedited predictions:")
+    a("")
+    a("| config | loaded by | result |")
+    a("|---|---|---|")
+    with tempfile.TemporaryDirectory() as td:
+        for what, lib, res in probe_config_forms(td):
+            a(f"| {what} | {lib} | {res} |")
+    a("")
+
+
 def write_layouts(out):
     P = lambda n: os.path.join(out, n)
     L = []
@@ -959,8 +1789,8 @@ def write_layouts(out):
       f"{tf_keras.__version__}, h5py {h5py.__version__}). Read `reference/LAYOUTS.md` "
       "(the shared corpus's) first: it documents Keras 3 `.h5` / `.keras` / `.weights.h5` and tf_keras `.h5` / legacy "
       "`save_weights('x.h5')`. This file adds tf_keras's NEW saving library (case 6: `.keras` and "
-      "`.weights.h5` written by tf_keras >= 2.13), and the functional, float64, use_bias=False, zoo and refusal "
-      "configs. Trees are `h5ls -r` output (optimizer entries shortened).")
+      "`.weights.h5` written by tf_keras >= 2.13), the functional, float64, use_bias=False, zoo and refusal "
+      "configs, and the layers beyond Dense (last section). Trees are `h5ls -r` output (optimizer entries shortened).")
     a("")
 
     with tempfile.TemporaryDirectory() as td:
@@ -1116,17 +1946,29 @@ def write_layouts(out):
     a("")
 
     a("## Refusals: how the unsupported parts appear")
-    for n in ("refuse_conv2d_k3.keras", "refuse_batchnorm_k3.h5", "refuse_lambda_k3.keras", "refuse_lambda_tfk.h5",
-              "refuse_custom_k3.keras", "refuse_branching_k3.keras"):
+    for n in ("refuse_lambda_k3.keras", "refuse_lambda_tfk.h5", "refuse_custom_k3.keras", "refuse_branching_k3.keras",
+              "refuse_lstm_k3.keras", "refuse_depthwise_k3.keras", "refuse_attention_k3.keras",
+              "refuse_conv2d_groups_k3.keras", "refuse_conv2d_channels_first_k3.keras", "refuse_bn_renorm_tfk.h5"):
+        if not os.path.exists(P(n)):
+            continue
         cfg = config_of(P(n))
         parts = []
         for Lr in cfg["config"]["layers"]:
-            if Lr["class_name"] not in ("InputLayer", "Dense", "Flatten"):
-                parts.append(f"`{Lr['class_name']}` named `{Lr['config'].get('name')}`"
+            c = Lr["config"]
+            odd = {k: c[k] for k, usual in (("groups", 1), ("data_format", "channels_last"), ("renorm", False))
+                   if k in c and c[k] != usual or (k == "renorm" and c.get(k) is True)}
+            if Lr["class_name"] not in ("InputLayer", "Dense", "Flatten") and (
+                    Lr["class_name"] not in NEW_CLASSES or odd):
+                parts.append(f"`{Lr['class_name']}` named `{c.get('name')}`"
+                             + (f" with {json.dumps(odd)}" if odd else "")
                              + (f" (registered_name `{Lr.get('registered_name')}`, module `{Lr.get('module')}`)"
                                 if Lr.get("registered_name") or Lr.get("module") else ""))
         a(f"* `{n}`: " + ", ".join(parts))
     a("")
+    a("Conv2D and BatchNormalization used to be refused (`refuse_conv2d_k3.keras`, `refuse_batchnorm_k3.h5`); those "
+      "models are now `conv_small_k3.keras` and `batchnorm_dense_k3.h5`.")
+    a("")
+    write_layer_layouts(a, P)
     with open(P("LAYOUTS-EXTRA.md"), "w") as fh:
         fh.write("\n".join(L) + "\n")
 
@@ -1134,6 +1976,12 @@ def write_layouts(out):
 # ----------------------------------------------------------------------------------------------
 
 GEN = None
+# --only groups -> Generator methods, in the order a full run writes them (and the manifest lists them)
+GROUPS = {"fashion": "fashion", "functional": "functional", "float64": "float64", "layers": "layers", "zoo": "zoo",
+          "refusals": "refusals", "damaged": "damaged", "cnn": "beyond_dense"}
+# files earlier versions wrote that are gone (their manifest entries are dropped): the Conv2D and
+# BatchNormalization refusals, now success fixtures conv_small_k3.keras and batchnorm_dense_k3.h5
+REMOVED = ("refuse_conv2d_k3.keras", "refuse_batchnorm_k3.h5")
 
 
 def main():
@@ -1141,19 +1989,43 @@ def main():
     ap = argparse.ArgumentParser(description="Write nnmodel's Keras fixtures.")
     ap.add_argument("out", nargs="?", default=HERE)
     ap.add_argument("--reference-from", help="copy the small reference files from this keras-reference directory")
+    ap.add_argument("--only", help="comma-separated groups to regenerate (" + ", ".join(GROUPS) + "); every other "
+                                   "manifest entry and its files stay exactly as they are")
     a = ap.parse_args()
     out = os.path.abspath(a.out)
     os.makedirs(out, exist_ok=True)
+    groups = list(GROUPS)
+    old_manifest = None
+    if a.only:
+        groups = [x.strip() for x in a.only.split(",") if x.strip()]
+        bad = [x for x in groups if x not in GROUPS]
+        if bad:
+            ap.error(f"unknown group(s) {bad}; groups: {', '.join(GROUPS)}")
+        mp = os.path.join(out, "manifest.json")
+        if not os.path.exists(mp):
+            ap.error(f"--only needs the existing {mp}")
+        with open(mp) as fh:
+            old_manifest = json.load(fh)
     if a.reference_from:
         copy_reference(a.reference_from, out)
     GEN = g = Generator(out)
-    g.fashion()
-    g.functional()
-    g.float64()
-    g.layers()
-    g.zoo()
-    g.refusals()
-    g.damaged()
+    for name in GROUPS:
+        if name in groups:
+            getattr(g, GROUPS[name])()
+    for stale in REMOVED:
+        for p in (stale, stale + ".expected.npy", stale + ".expected_f64.npy"):
+            if os.path.exists(os.path.join(out, p)):
+                os.remove(os.path.join(out, p))
+                print(f"  removed {p}")
+    if old_manifest is not None:
+        # keep the other groups' entries (in their place), replace regenerated ones, drop removed files
+        fresh = {e["file"]: e for e in g.entries}
+        kept = []
+        for e in old_manifest["files"]:
+            if e["file"] in REMOVED:
+                continue
+            kept.append(fresh.pop(e["file"], e))
+        g.entries[:] = kept + [e for e in g.entries if e["file"] in fresh]
     write_layouts(out)
     manifest = {
         "about": "nnmodel Keras fixtures, written by make_fixtures.py; see README.md",
@@ -1190,6 +2062,9 @@ def main():
             "tiny3x4.input.npy": "float32 [16, 3, 4], uniform(0, 1), seeded",
             "zoo.input.npy": "float32 [32, 6], uniform(-2, 2), seeded",
             "conv5x5.input.npy": "float32 [16, 5, 5, 1], uniform(0, 1), seeded",
+            "img8x8x3.input.npy": "float32 [16, 8, 8, 3], uniform(-1, 1), seeded (its own generator, seed 78)",
+            "img9x7x2.input.npy": "float32 [16, 9, 7, 2], uniform(-1, 1), seeded (after img8x8x3)",
+            "fashion16_28x28x1.input.npy": "the first 16 images of " + FASHION_INPUT + " as float32 [16, 28, 28, 1]",
         },
         "files": g.entries,
     }
