@@ -65,9 +65,14 @@ enum KerasWeights {
                     throw KerasImportError.weightCountMismatch(path: path, layer: entry.name, expected: specs.count, found: entry.weightNames.count)
                 }
                 for (position, spec) in specs.enumerated() {
-                    // Prefer the name (".../kernel", ".../kernel:0"); fall back to Keras's order.
-                    let byName = entry.weightNames.first { roleOf($0) == spec.role }
-                    let weightName = byName ?? entry.weightNames[position]
+                    // Keras loads by position; a name that says another role (gamma listed where
+                    // moving_variance belongs) is a file whose two readings differ: refused.
+                    let weightName = entry.weightNames[position]
+                    if let role = roleOf(weightName), role != spec.role {
+                        throw KerasImportError.invalidMetadata(
+                            path: path, field: "'weight_names' of layer '\(Excerpt.quote(entry.name, limit: 120))'",
+                            reason: "position \(position) holds '\(Excerpt.quote(weightName, limit: 120))', where Keras's order has the \(spec.role) (Keras reads by position, the name says otherwise)")
+                    }
                     guard try entry.group.hasMember(weightName) else {
                         throw KerasImportError.missingWeight(path: path, layer: entry.name, weight: weightName)
                     }
@@ -89,17 +94,7 @@ enum KerasWeights {
     }
 
     /// Keras's file name for a layer class (`Dense` → `dense`, `InputLayer` → `input_layer`).
-    static func snakeCase(_ className: String) -> String {
-        var out = ""
-        let chars = Array(className)
-        for (i, c) in chars.enumerated() {
-            if c.isUppercase, i > 0, chars[i - 1].isLowercase || (i + 1 < chars.count && chars[i + 1].isLowercase) {
-                out += "_"
-            }
-            out += c.lowercased()
-        }
-        return out
-    }
+    static func snakeCase(_ className: String) -> String { KerasConfig.snakeCase(className) }
 
     /// Keras 3 / tf_keras 2.13+ weights store (`.weights.h5`, or `model.weights.h5` in a `.keras`):
     /// `layers/<class>[_<n>]/vars/<i>`, where the group name is the layer class in snake case with a

@@ -288,12 +288,23 @@ public enum KerasConfig {
     /// A Keras-style default name: the class in snake case, with the layer's ordinal among the
     /// layers of its class after the first (`dense`, `dense_1`, ...).
     static func defaultName(_ className: String, ordinal: Int) -> String {
-        var snake = ""
-        for (i, c) in className.prefix(64).enumerated() {
-            if c.isUppercase, i > 0 { snake += "_" }
-            snake += c.lowercased()
-        }
+        let snake = snakeCase(String(className.prefix(64)))
         return ordinal == 0 ? snake : "\(snake)_\(ordinal)"
+    }
+
+    /// A class name in snake case as Keras writes it (`Dense` → `dense`, `Conv2D` → `conv2d`,
+    /// `PReLU` → `p_re_lu`, `InputLayer` → `input_layer`): an underscore before each capital that
+    /// follows a lower-case letter or starts a capitalised word.
+    package static func snakeCase(_ className: String) -> String {
+        var out = ""
+        let chars = Array(className)
+        for (i, c) in chars.enumerated() {
+            if c.isUppercase, i > 0, chars[i - 1].isLowercase || (i + 1 < chars.count && chars[i + 1].isLowercase) {
+                out += "_"
+            }
+            out += c.lowercased()
+        }
+        return out
     }
 
     static func dense(_ config: JSON, layer: String) throws(ModelConfigError) -> Dense {

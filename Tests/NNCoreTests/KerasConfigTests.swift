@@ -419,3 +419,50 @@ struct KerasConfigTests {
         #expect(written.layers.map(\.outputShape) == [[4], [3], [3], nil])
     }
 }
+
+@Suite("Keras configs of the layers beyond Dense")
+struct KerasLayerConfigTests {
+    /// Layers without names get Keras's default names (its snake case of the class).
+    @Test func unnamedLayersGetKerasNames() throws {
+        let json = """
+        {"class_name": "Sequential", "config": {"layers": [
+          {"class_name": "InputLayer", "config": {"batch_shape": [null, 6, 6, 1]}},
+          {"class_name": "Conv2D", "config": {"filters": 2, "kernel_size": 3}},
+          {"class_name": "PReLU", "config": {}}, {"class_name": "ReLU", "config": {}},
+          {"class_name": "MaxPooling2D", "config": {}}, {"class_name": "Conv2D", "config": {"filters": 1, "kernel_size": [1, 1]}},
+          {"class_name": "GlobalAveragePooling2D", "config": {}}]}}
+        """
+        let architecture = try KerasConfig.architecture(fromJSON: Array(json.utf8))
+        #expect(architecture.layers.map(\.name) == ["conv2d", "p_re_lu", "re_lu", "max_pooling2d", "conv2d_1", "global_average_pooling2d"])
+        #expect(try architecture.validated() == [[4, 4, 2], [4, 4, 2], [4, 4, 2], [2, 2, 2], [2, 2, 1], [1]])
+    }
+
+    /// Impossible shapes and options are refused before anything is allocated, naming the layer and field.
+    @Test(arguments: [
+        (#"{"class_name": "Conv2D", "config": {"name": "c", "filters": 2, "kernel_size": [7, 7]}}"#, "kernel_size"),
+        (#"{"class_name": "Conv2D", "config": {"name": "c", "filters": 2, "kernel_size": 3, "strides": 0}}"#, "strides"),
+        (#"{"class_name": "Conv2D", "config": {"name": "c", "filters": 0, "kernel_size": 3}}"#, "filters"),
+        (#"{"class_name": "Conv2D", "config": {"name": "c", "filters": 2, "kernel_size": [3, -1]}}"#, "kernel_size"),
+        (#"{"class_name": "Conv2D", "config": {"name": "c", "filters": 2, "kernel_size": 3, "strides": 2, "dilation_rate": 2}}"#, "strides"),
+        (#"{"class_name": "Conv2D", "config": {"name": "c", "filters": 65537, "kernel_size": 1}}"#, "filters"),
+        (#"{"class_name": "Conv2D", "config": {"name": "c", "filters": 2, "kernel_size": 3, "padding": "causal"}}"#, "padding"),
+        (#"{"class_name": "MaxPooling2D", "config": {"name": "c", "pool_size": 9}}"#, "pool_size"),
+        (#"{"class_name": "Reshape", "config": {"name": "c", "target_shape": [-1, -1]}}"#, "target_shape"),
+        (#"{"class_name": "Reshape", "config": {"name": "c", "target_shape": [7]}}"#, "target_shape"),
+        (#"{"class_name": "Reshape", "config": {"name": "c", "target_shape": [4611686018427387904, 4, -1]}}"#, "target_shape"),
+        (#"{"class_name": "PReLU", "config": {"name": "c", "shared_axes": [4]}}"#, "shared_axes"),
+        (#"{"class_name": "BatchNormalization", "config": {"name": "c", "axis": 1}}"#, "axis"),
+        (#"{"class_name": "BatchNormalization", "config": {"name": "c", "epsilon": 0}}"#, "epsilon"),
+        (#"{"class_name": "ReLU", "config": {"name": "c", "max_value": -1}}"#, "max_value"),
+        (#"{"class_name": "Softmax", "config": {"name": "c", "axis": 1}}"#, "axis"),
+    ] as [(String, String)])
+    func impossibleLayersAreRefused(_ layer: String, _ field: String) throws {
+        let json = #"{"class_name": "Sequential", "config": {"layers": [{"class_name": "InputLayer", "config": {"batch_shape": [null, 6, 6, 1]}}, "# + layer + "]}}"
+        do {
+            _ = try KerasConfig.architecture(fromJSON: Array(json.utf8))
+            Issue.record("accepted \(layer)")
+        } catch {
+            #expect(error.description.contains("layer 'c'") && error.description.contains("'\(field)'"), "\(error)")
+        }
+    }
+}

@@ -418,9 +418,12 @@ def window_output(length: int, window: int, stride: int, padding: str) -> Option
 
 
 def _default_name(class_name: str, ordinal: int) -> str:
+    # Keras's snake case: an underscore before a capital that follows a lower-case letter or
+    # starts a capitalised word (Conv2D -> conv2d, PReLU -> p_re_lu, InputLayer -> input_layer).
+    name = class_name[:64]
     snake = ""
-    for i, c in enumerate(class_name[:64]):
-        if c.isupper() and i > 0:
+    for i, c in enumerate(name):
+        if c.isupper() and i > 0 and (name[i - 1].islower() or (i + 1 < len(name) and name[i + 1].islower())):
             snake += "_"
         snake += c.lower()
     return snake if ordinal == 0 else f"{snake}_{ordinal}"
