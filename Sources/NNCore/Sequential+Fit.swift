@@ -145,7 +145,7 @@ final class Trainer {
             throw TrainingError.dataMismatch("training needs a model whose output is one vector per sample; this one outputs \(shapes.last ?? [])")
         }
         outputWidth = outShape[0]
-        guard data.sampleShape.reduce(1, *) == architecture.inputShape.reduce(1, *) else {
+        guard architecture.accepts(sampleShape: data.sampleShape) else {
             throw TrainingError.dataMismatch("\(data.name): samples have shape \(data.sampleShape), the model expects \(architecture.inputShape)")
         }
         guard let labels = data.labels else { throw TrainingError.dataMismatch("\(data.name) has no labels to train on") }

@@ -9,7 +9,7 @@ extension Sequential {
     public func predict(_ input: Tensor, batchSize: Int = 256, threads: Int? = nil) throws -> Tensor {
         let perSample = architecture.inputShape.reduce(1, *)
         guard let n = input.shape.first, input.shape.count >= 2,
-              input.shape.dropFirst().reduce(1, *) == perSample else {
+              input.shape.dropFirst().reduce(1, *) == perSample, architecture.accepts(sampleShape: Array(input.shape.dropFirst())) else {
             throw TrainingError.dataMismatch("input of shape \(input.shape) does not fit the model's input \([-1] + architecture.inputShape) (N samples of \(architecture.inputShape))")
         }
         // Before the outputs are allocated: a model whose one sample does not fit the work-buffer
@@ -108,7 +108,7 @@ extension Sequential {
     public func evaluate(_ data: Dataset, loss: Loss? = nil, batchSize: Int = 256, threads: Int? = nil) throws -> Evaluation {
         guard let labels = data.labels else { throw TrainingError.dataMismatch("\(data.name) has no labels to evaluate against") }
         guard data.count > 0 else { throw TrainingError.emptyDataset(data.name) }
-        guard data.sampleSize == architecture.inputShape.reduce(1, *) else {
+        guard architecture.accepts(sampleShape: data.sampleShape) else {
             throw TrainingError.dataMismatch("\(data.name): samples have shape \(data.sampleShape), the model expects \(architecture.inputShape)")
         }
         let outShape = architecture.outputShape

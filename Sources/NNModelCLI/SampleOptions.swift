@@ -38,8 +38,8 @@ struct VerifyOption: ParsableArguments {
 extension Sequential {
     /// Checks that `data` fits the model's input, with a message naming both.
     func checkInput(_ data: Dataset, modelPath: String) throws {
-        guard data.sampleSize == architecture.inputShape.reduce(1, *) else {
-            throw CommandFailure(message: "\(data.name): samples have shape \(data.sampleShape) (\(data.sampleSize) values), but the model in \(modelPath) expects input of shape \(architecture.inputShape)")
+        guard architecture.accepts(sampleShape: data.sampleShape) else {
+            throw CommandFailure(message: "\(data.name): samples have shape \(data.sampleShape) (\(data.sampleSize) values), but the model in \(modelPath) expects input of shape \(architecture.inputShape) (the same shape up to axes of size 1, or flat; images channels-last)")
         }
     }
 }

@@ -154,3 +154,37 @@ import Testing
         }
     }
 }
+
+/// Weights of the layers beyond Dense are matched by structure, never guessed.
+@Suite struct KerasLayerWeightsTests {
+    /// Keras reads a legacy `.h5` layer's weights by position; a file whose `weight_names` say
+    /// another order (gamma and moving_variance swapped) would load two ways, and is refused.
+    @Test func weightNamesThatContradictKerasOrderAreRefused() throws {
+        let path = Repository.fixture("hdf5/bn_swapped_weight_names.h5")
+        do {
+            _ = try ModelFile.load(path)
+            Issue.record("loaded")
+        } catch {
+            let message = "\(error)"
+            #expect(message.contains(path) && message.contains("'bn'") && message.contains("moving_variance")
+                    && message.contains("gamma"), "\(message)")
+        }
+        // The untouched file loads.
+        _ = try ModelFile.load(Repository.fixture("keras/batchnorm_dense_k3.h5"))
+    }
+
+    /// Images in another axis order (channels first) are refused, not read wrong; a squeezed or
+    /// flat image is read row-major.
+    @Test func samplesMustHaveTheModelsShape() throws {
+        let model = try ModelFile.load(Repository.fixture("keras/prelu_image_k3.keras"))
+        #expect(model.architecture.inputShape == [8, 8, 3])
+        #expect(model.architecture.accepts(sampleShape: [8, 8, 3]))
+        #expect(model.architecture.accepts(sampleShape: [192]))
+        #expect(!model.architecture.accepts(sampleShape: [3, 8, 8]))
+        #expect(!model.architecture.accepts(sampleShape: [24, 8]))
+        let wrong = Tensor(shape: [2, 3, 8, 8], values: [Float](repeating: 0.5, count: 384))
+        #expect(throws: (any Error).self) { try model.predict(wrong) }
+        let grey = ModelArchitecture.convolutional()
+        #expect(grey.accepts(sampleShape: [28, 28]) && grey.accepts(sampleShape: [28, 28, 1]) && grey.accepts(sampleShape: [784]))
+    }
+}

@@ -83,6 +83,14 @@ extension Layer {
             guard let geometry = WindowGeometry(input: shape, window: p.poolSize, strides: p.strides, padding: p.padding) else {
                 throw invalid("pool_size", "a window that fits the input \(shape) with padding '\(p.padding.rawValue)'", "\(p.poolSize)")
             }
+            // Each output visits its window (cut at the input's edges): bound that work as a
+            // convolution's lowered input is bounded, so a huge window cannot take days.
+            let window = [min(p.poolSize[0], shape[0]), min(p.poolSize[1], shape[1])]
+            guard let work = Tensor.checkedCount(of: [geometry.outputHeight, geometry.outputWidth, channels] + window),
+                  work <= ModelArchitecture.maximumElements else {
+                throw invalid("pool_size", "windows whose work per sample (outputs × window) is at most \(ModelArchitecture.maximumElements)",
+                              "\(p.poolSize) with strides \(p.strides) on \(shape)")
+            }
             out = [geometry.outputHeight, geometry.outputWidth, channels]
         case let .globalPooling2D(p):
             try image(className)
@@ -189,5 +197,19 @@ extension WeightSpec {
             let receptive = shape.dropLast(2).reduce(1, *)
             return (shape[shape.count - 2] * receptive, shape[shape.count - 1] * receptive)
         }
+    }
+}
+
+extension ModelArchitecture {
+    /// Whether samples of `shape` can be fed to the model: the same number of values, and either
+    /// the same shape up to axes of size 1 (`[28, 28]` for an input `[28, 28, 1]`), or one side
+    /// flat (a CSV row, or a model whose input is a vector), read in row-major order. A
+    /// differently ordered image (`[3, 8, 8]` for `[8, 8, 3]`: channels first) is refused rather
+    /// than read wrong.
+    public func accepts(sampleShape shape: [Int]) -> Bool {
+        guard let count = Tensor.checkedCount(of: shape), let expected = Tensor.checkedCount(of: inputShape),
+              count == expected else { return false }
+        if shape.count <= 1 || inputShape.count <= 1 { return true }
+        return shape.filter { $0 != 1 } == inputShape.filter { $0 != 1 }
     }
 }
