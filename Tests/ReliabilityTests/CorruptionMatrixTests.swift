@@ -109,6 +109,19 @@ import Testing
                  truncations: Self.thinnedTruncations(store.count, stride: 16))
     }
 
+    /// tf_keras's `.h5` of a chain with every layer class beyond Dense (Conv2D, BatchNormalization,
+    /// ReLU, LeakyReLU, pooling, PReLU, ELU, LayerNormalization, global pooling, Reshape, Softmax).
+    @Test func kerasH5WithEveryLayerClass() throws {
+        let bytes = try Fixture.bytes("keras/layers_tfk.h5")
+        Self.run("layers_tfk.h5", bytes, readers: [Readers.keras], seed: 21, truncations: Self.thinnedTruncations(bytes.count, stride: 8))
+    }
+
+    /// Keras 3's `.keras` of a small CNN.
+    @Test func kerasArchiveWithConvolution() throws {
+        let bytes = try Fixture.bytes("keras/conv_small_k3.keras")
+        Self.run("conv_small_k3.keras", bytes, readers: [Readers.keras], seed: 22, truncations: Self.thinnedTruncations(bytes.count, stride: 4))
+    }
+
     @Test func weightsH5() throws {
         try Self.runHDF5Fixture("fuzz/corpus/h5/tiny_k3.weights.h5", reader: Readers.keras(architecture: tinyArchitecture), seed: 6)
     }
