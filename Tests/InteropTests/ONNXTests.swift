@@ -131,6 +131,59 @@ import Testing
         try Self.checkInOnnxruntime(model, dtype: .float32, python: python, in: folder, label: "deep")
     }
 
+    /// Keras fixtures with each layer beyond Dense (convolutions of every padding, stride and
+    /// dilation, pooling, global pooling, normalization, activation layers, PReLU, Reshape, a CNN).
+    static let layerFixtures = [
+        "conv_valid_k3.keras", "conv_same_even_k3.keras", "conv_strides_k3.keras", "conv_dilated_k3.keras", "maxpool_k3.keras",
+        "avgpool_k3.keras", "globalavg_k3.keras", "globalmax_keepdims_k3.keras", "bn_variants_k3.keras", "layernorm_image_k3.keras",
+        "relu_k3.keras", "leakyrelu_k3.keras", "elu_k3.keras", "softmax_layer_k3.keras", "prelu_image_k3.keras", "reshape_k3.keras",
+        "cnn_k3.keras",
+    ]
+
+    /// Each fixture written as ONNX passes onnx's full check, onnxruntime predicts Keras's expected
+    /// output from it within 1e-5, and nnmodel reads it back as the same model.
+    @Test(arguments: layerFixtures)
+    func layersBeyondDenseExportAsKerasComputes(_ file: String) throws {
+        guard let python = PythonEnvironment.require(for: "onnx checker and onnxruntime") else { return }
+        let manifest = try JSON(parsing: try FileReader.bytes(Repository.fixture("keras/manifest.json")))
+        let entry = try #require(manifest["files"]?.arrayValue?.first { $0["file"]?.stringValue == file })
+        let inputFile = try #require(entry["input_file"]?.stringValue), expectedFile = try #require(entry["expected_file"]?.stringValue)
+        let model = try ModelFile.load(Repository.fixture("keras/" + file))
+        let folder = try TemporaryFolder("onnx")
+        let path = folder.file("model.onnx"), outputPath = folder.file("y.npy")
+        try ModelFile.save(model, to: path)
+        let run = try PythonEnvironment.run(python, script: "check_onnx.py", [path, Repository.fixture("keras/" + inputFile), outputPath])
+        try #require(run.status == 0, "\(file): \(run.output)")
+        let theirs = try NPYArray(path: outputPath), expected = try NPYArray(path: Repository.fixture("keras/" + expectedFile))
+        #expect(theirs.shape == expected.shape)
+        let worst = zip(theirs.floats, expected.floats).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(worst <= 1e-5, "\(file): max |onnxruntime - keras| = \(worst)")
+        let reloaded = try ModelFile.load(path)
+        #expect(reloaded.architecture == model.architecture)
+        #expect(reloaded.weights.map(\.scalars) == model.weights.map(\.scalars))
+    }
+
+    /// Read without nnmodel's stored architecture, a CNN's graph alone gives the same layers
+    /// (Keras's default names) and the same predictions.
+    @Test func theGraphAloneGivesTheLayers() throws {
+        let model = try ModelFile.load(Repository.fixture("keras/cnn_k3.keras"))
+        let folder = try TemporaryFolder("onnx")
+        let path = folder.file("cnn.onnx")
+        try ModelFile.save(model, to: path, dtype: .float16)
+        var bytes = try FileReader.bytes(path)
+        // "nnmodel" → "nnmodek": no longer nnmodel's own file, so its metadata is ignored.
+        let marker = Array("nnmodel".utf8)
+        let at = try #require((0...(bytes.count - marker.count)).first { Array(bytes[$0..<$0 + marker.count]) == marker })
+        bytes[at + 6] = UInt8(ascii: "k")
+        let loaded = try ONNXCodec().read(contents: bytes, name: "cnn.onnx", options: ReadOptions())
+        // Keras's ReLU() layer is the activation ReLU in the graph.
+        #expect(loaded.model.architecture.layers.map(\.className) == model.architecture.layers.map { $0.className == "ReLU" ? "Activation" : $0.className })
+        #expect(loaded.model.architecture.layers.map(\.name).prefix(3) == ["conv2d", "batch_normalization", "activation"])
+        let x = Self.input(model.architecture.inputShape, count: 2)
+        let a = try loaded.model.predict(x), b = try model.predict(x)
+        #expect(zip(a.scalars, b.scalars).allSatisfy { abs($0 - $1) < 1e-2 })
+    }
+
     /// Saves `model` as ONNX, runs onnx's full check and onnxruntime on it, and compares with
     /// nnmodel's prediction from the same file.
     static func checkInOnnxruntime(_ model: Sequential, dtype: DType, python: String, in folder: TemporaryFolder, label: String) throws {
