@@ -184,6 +184,43 @@ import Testing
         #expect(zip(a.scalars, b.scalars).allSatisfy { abs($0 - $1) < 1e-2 })
     }
 
+    /// Every layer kind in one image model, in the layouts the export moves between (element-wise
+    /// layers on channels-first values, a Conv2D with softmax, odd sizes with `same` pooling and
+    /// strides, normalization without gamma or beta), in float32 and float16: onnxruntime computes
+    /// what nnmodel computes from the same file.
+    @Test(arguments: [DType.float32, .float16])
+    func everyLayerKindAgreesWithOnnxruntime(_ dtype: DType) throws {
+        guard let python = PythonEnvironment.require(for: "onnx checker and onnxruntime") else { return }
+        let layers: [Layer] = [
+            Layer(name: "conv", kind: .conv2D(Conv2D(filters: 4, kernelSize: [3, 2], strides: [2, 1], padding: .same, activation: .relu))),
+            Layer(name: "bn", kind: .batchNormalization(BatchNormalization(epsilon: 0.01, scale: false))),
+            Layer(name: "capped", kind: .relu(ReLULayer(maxValue: 1.5, negativeSlope: 0.1, threshold: 0.25))),
+            Layer(name: "average", kind: .pooling2D(Pooling2D(mode: .average, poolSize: [3, 3], strides: [2, 2], padding: .same))),
+            Layer(name: "leaky", kind: .leakyReLU(negativeSlope: 0.05)),
+            Layer(name: "mix", kind: .conv2D(Conv2D(filters: 3, kernelSize: [2, 2], padding: .same, activation: .softmax, useBias: false))),
+            Layer(name: "max", kind: .pooling2D(Pooling2D(mode: .max, poolSize: [2, 2], strides: [1, 1], padding: .same))),
+            Layer(name: "shifted", kind: .relu(ReLULayer(negativeSlope: 0.2, threshold: 0.3))),
+            Layer(name: "ln", kind: .layerNormalization(LayerNormalization(center: false, scale: false))),
+            Layer(name: "prelu", kind: .prelu(PReLU(sharedAxes: [1, 2]))),
+            Layer(name: "elu", kind: .elu(alpha: 0.5)),
+            Layer(name: "global", kind: .globalPooling2D(GlobalPooling2D(mode: .max, keepDims: true))),
+            Layer(name: "flat", kind: .reshape(targetShape: [-1])),
+            Layer(name: "head", kind: .dense(Dense(units: 4))),
+            Layer(name: "probabilities", kind: .softmax),
+        ]
+        let architecture = ModelArchitecture(name: "every_layer", inputShape: [7, 6, 3], inputName: "images", layers: layers)
+        let weights = try architecture.weightSpecs().enumerated().map { i, spec in
+            let n = spec.shape.reduce(1, *)
+            let values = (0..<n).map { Float((($0 + 7 * i) * 37) % 29) / 14 - 1 }
+            return Tensor(shape: spec.shape, values: spec.role == "moving_variance" ? values.map { abs($0) + 0.25 } : values)
+        }
+        let model = try Sequential(architecture: architecture, weights: weights)
+        let folder = try TemporaryFolder("onnx")
+        try Self.checkInOnnxruntime(model, dtype: dtype, python: python, in: folder, label: "every-\(dtype.rawValue)")
+        let path = folder.file("every-\(dtype.rawValue).onnx")
+        #expect(try ModelFile.load(path).architecture == architecture)
+    }
+
     /// Saves `model` as ONNX, runs onnx's full check and onnxruntime on it, and compares with
     /// nnmodel's prediction from the same file.
     static func checkInOnnxruntime(_ model: Sequential, dtype: DType, python: String, in folder: TemporaryFolder, label: String) throws {
