@@ -294,6 +294,9 @@ import Testing
     @Test func aChannelsLastConvolutionIsRead() throws {
         let conv = try ONNXCodec().read(contents: Self.windowGraph([Self.ints("pads", [1, 1, 1, 1])]).bytes, name: "ok.onnx", options: ReadOptions())
         #expect(conv.model.architecture.layers.map(\.kind) == [.conv2D(Conv2D(filters: 3, kernelSize: [3, 3], padding: .same, useBias: false))])
+        let upper = try ONNXCodec().read(contents: Self.windowGraph([Self.string("auto_pad", "SAME_UPPER"), Self.ints("strides", [2, 2])]).bytes,
+                                         name: "ok.onnx", options: ReadOptions())
+        #expect(upper.model.architecture.layers.map(\.kind) == [.conv2D(Conv2D(filters: 3, kernelSize: [3, 3], strides: [2, 2], padding: .same, useBias: false))])
         let pool = try ONNXCodec().read(contents: Self.windowGraph(op: "MaxPool", [Self.ints("kernel_shape", [3, 3]), Self.ints("strides", [2, 2]),
                                                                               Self.ints("pads", [0, 0, 1, 1])]).bytes,
                                         name: "ok.onnx", options: ReadOptions())
