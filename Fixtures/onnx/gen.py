@@ -3,7 +3,7 @@ exporting framework's own outputs.
 
 Run by hand (needs torch, onnxscript, tensorflow, tf2onnx, onnx, onnxruntime, numpy):
     python Fixtures/onnx/gen.py
-Each MODEL.onnx has MODEL.input.npy (float32 [5, 8, 8]) and MODEL.expected.npy (the framework's
+Each MODEL.onnx has MODEL.input.npy (float32 [5, 8, 8]; the CNN's [4, 9, 7, 2]) and MODEL.expected.npy (the framework's
 prediction). manifest.json records the versions and how each file was made.
 """
 import json
@@ -18,8 +18,8 @@ x = rng.standard_normal((5, 8, 8)).astype(np.float32)
 manifest = {"environment": {}, "files": []}
 
 
-def record(name, producer, how, expected):
-    np.save(os.path.join(here, name + ".input.npy"), x)
+def record(name, producer, how, expected, inputs=x):
+    np.save(os.path.join(here, name + ".input.npy"), inputs)
     np.save(os.path.join(here, name + ".expected.npy"), expected.astype(np.float32))
     manifest["files"].append({"file": name + ".onnx", "producer": producer, "how": how})
 
@@ -81,19 +81,53 @@ def keras_models():
         record(name, f"tf2onnx {tf2onnx.__version__}", f"tf2onnx.convert.from_keras(opset={opset}) of a Keras {keras.__version__} model", expected)
 
 
+def keras_cnn():
+    """A channels-last Keras CNN as tf2onnx converts it: Transpose, Conv (+ bias, BatchNormalization
+    folded in), Relu, MaxPool with same pads, AveragePool, Transpose back, Reshape, MatMul."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import tensorflow as tf
+    import tf2onnx
+    import tf_keras as keras
+
+    keras.utils.set_random_seed(3)
+    m = keras.Sequential([
+        keras.layers.Conv2D(4, 3, padding="same", activation="relu", input_shape=(9, 7, 2)),
+        keras.layers.MaxPooling2D(3, strides=2, padding="same"),
+        keras.layers.Conv2D(3, (2, 3), strides=(1, 1), padding="valid"),
+        keras.layers.BatchNormalization(),
+        keras.layers.ReLU(),
+        keras.layers.AveragePooling2D(2),
+        keras.layers.Flatten(),
+        keras.layers.Dense(3, activation="softmax"),
+    ])
+    for w in m.weights:
+        if "moving_variance" in w.name:
+            w.assign(np.random.uniform(0.5, 2, w.shape))
+        elif "bias" in w.name or "beta" in w.name or "gamma" in w.name or "moving_mean" in w.name:
+            w.assign(np.random.uniform(-0.5, 0.5, w.shape))
+    images = np.random.uniform(-1, 1, (4, 9, 7, 2)).astype(np.float32)
+    expected = m.predict(images, verbose=0)
+    spec = (tf.TensorSpec((None, 9, 7, 2), tf.float32, name="input"),)
+    name = "tf2onnx_cnn_opset17"
+    tf2onnx.convert.from_keras(m, input_signature=spec, opset=17, output_path=os.path.join(here, name + ".onnx"))
+    record(name, f"tf2onnx {tf2onnx.__version__}", f"tf2onnx.convert.from_keras(opset=17) of a tf_keras {keras.__version__} CNN", expected,
+           inputs=images)
+
+
 def main():
     import onnx
     import onnxruntime as ort
 
     torch_models()
     keras_models()
+    keras_cnn()
     manifest["environment"].update(python=sys.version.split()[0], numpy=np.__version__, onnx=onnx.__version__,
                                    onnxruntime=ort.__version__)
     # Every file must run in onnxruntime and agree with its framework.
     for entry in manifest["files"]:
         base = entry["file"][:-5]
         session = ort.InferenceSession(os.path.join(here, entry["file"]), providers=["CPUExecutionProvider"])
-        got = session.run(None, {session.get_inputs()[0].name: x})[0]
+        got = session.run(None, {session.get_inputs()[0].name: np.load(os.path.join(here, base + ".input.npy"))})[0]
         diff = float(np.abs(got - np.load(os.path.join(here, base + ".expected.npy"))).max())
         assert diff < 1e-5, (entry["file"], diff)
         entry["onnxruntime_max_abs_diff"] = diff

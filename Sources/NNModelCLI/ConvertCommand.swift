@@ -9,7 +9,7 @@ struct ConvertCommand: ParsableCommand {
         discussion: """
         Reads .nnm and every Keras layout: Keras 3 and tf_keras model.save('x.h5'), Keras 2 \
         save_weights('x.h5'), Keras 3 / tf_keras save_weights('x.weights.h5'), and model.save('x.keras'); \
-        and ONNX models that are a chain of Dense (Gemm, MatMul) layers and activations, as PyTorch and \
+        and ONNX models that are a chain of Dense (Gemm, MatMul) layers, channels-last convolutions, pooling, normalization and activations, as PyTorch and \
         tf2onnx export them; and safetensors (nnmodel's own whole, others' weights with --architecture). Writes .nnm, Keras's legacy HDF5 (.h5), which Keras 3 and tf_keras load with \
         keras.models.load_model, Keras 3's .keras archive, which keras.saving.load_model loads with the \
         optimizer state, ONNX (opset 17) for onnxruntime, and safetensors with Keras or PyTorch names \

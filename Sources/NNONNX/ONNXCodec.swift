@@ -123,26 +123,8 @@ public struct ONNXCodec: ModelCodec {
         a.inputShape == b.inputShape && computation(of: a) == computation(of: b)
     }
 
-    /// The operations an architecture computes at inference, in order.
+    /// The operations an architecture computes at inference, in order (see ``ONNXComputation``).
     static func computation(of architecture: ModelArchitecture) -> [String] {
-        var steps: [String] = []
-        var rank = architecture.inputShape.count + 1
-        for layer in architecture.layers {
-            switch layer.kind {
-            case .flatten:
-                if rank > 2 { steps.append("flatten") }
-                rank = 2
-            case let .dense(d):
-                steps.append("dense(\(d.units)\(d.useBias ? "" : ", no bias"))")
-                if d.activation != .linear { steps.append(d.activation.rawValue) }
-            case let .activation(a):
-                if a != .linear { steps.append(a.rawValue) }
-            case .dropout:
-                break
-            default:
-                steps.append(layer.className)
-            }
-        }
-        return steps
+        ONNXComputation.steps(of: architecture)
     }
 }

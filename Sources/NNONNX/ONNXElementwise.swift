@@ -24,6 +24,9 @@ enum ONNXElementwise {
     enum Outcome {
         /// The activation and the value that ends the run.
         case activation(Activation, String)
+        /// A parametric element-wise layer (`ReLU`, `LeakyReLU`, `ELU` with options no activation
+        /// has) and the value that ends the run.
+        case layer(LayerKind, String)
         /// None of nnmodel's activations; the function of the longest closed run, when there is one.
         case unknown(ONNXExpression?)
     }
@@ -70,6 +73,7 @@ enum ONNXElementwise {
             guard closed else { continue }
             longest = e
             if let activation = activation(of: e) { return .activation(activation, output) }
+            if let kind = layer(of: e) { return .layer(kind, output) }
         }
         return .unknown(longest)
     }
@@ -78,6 +82,62 @@ enum ONNXElementwise {
     static func activation(of e: ONNXExpression) -> Activation? {
         if isThresholdedSoftplus(e) { return .softplus }
         return Activation.allCases.first { a in templates(a).contains { e.matches($0) } }
+    }
+
+    /// The parametric layer whose formula `e` is: `LeakyRelu(x, a)` is `LeakyReLU(a)`, `Elu(x, a)`
+    /// is `ELU(a)`, `clip(x, 0, m)` is `ReLU(max_value=m)`, and
+    /// `Where(x > t, min(x, m), min(s·(x - t), m))` (the form nnmodel writes; `min` absent without
+    /// a cap) is `ReLU(max_value=m, negative_slope=s, threshold=t)`.
+    static func layer(of e: ONNXExpression) -> LayerKind? {
+        guard case let .apply(op, args) = e else { return nil }
+        switch (op, args.count) {
+        case ("leakyrelu", 2):
+            guard args[0] == .x, let slope = args[1].constantValue else { return nil }
+            return .leakyReLU(negativeSlope: slope)
+        case ("elu", 2):
+            guard args[0] == .x, let alpha = args[1].constantValue else { return nil }
+            return .elu(alpha: alpha)
+        case ("clip", 3):
+            guard args[0] == .x, args[1].constantValue == 0, let m = args[2].constantValue, m.isFinite else { return nil }
+            return .relu(ReLULayer(maxValue: m))
+        case ("where", 3):
+            guard case let .apply("greater", sides) = args[0], sides.count == 2, sides[0] == .x,
+                  let threshold = sides[1].constantValue, threshold.isFinite else { return nil }
+            var maxValue: Double?
+            if case let .apply("clip", capped) = args[1], capped.count == 3, capped[0] == .x, capped[1].constantValue == -.infinity,
+               let m = capped[2].constantValue, m.isFinite {
+                maxValue = m
+            }
+            var below = args[2]
+            if maxValue != nil, case let .apply("clip", capped) = below, capped.count == 3 { below = capped[0] }
+            var slope: Double
+            if below.constantValue == 0 {
+                slope = 0
+            } else if case let .apply("mul", factors) = below, factors.count == 2, let s = factors[0].constantValue {
+                slope = s
+            } else {
+                return nil
+            }
+            let r = ReLULayer(maxValue: maxValue, negativeSlope: slope, threshold: threshold)
+            return e.matches(reluTemplate(r)) ? .relu(r) : nil
+        default:
+            return nil
+        }
+    }
+
+    /// The canonical form of the `Where` formula nnmodel writes for a `ReLU` layer (see
+    /// `ONNXExport.relu`).
+    static func reluTemplate(_ r: ReLULayer) -> ONNXExpression {
+        typealias E = ONNXExpression
+        let x = E.x
+        var below = r.threshold == 0 ? x : E.add([x, E.mul([.constant(-1), .constant(r.threshold)])])
+        below = E.mul([below, .constant(r.negativeSlope)])
+        var above = x
+        if let m = r.maxValue {
+            below = E.clip(below, -.infinity, m)
+            above = E.clip(x, -.infinity, m)
+        }
+        return .apply("where", [.apply("greater", [x, .constant(r.threshold)]), above, below])
     }
 
     /// torch's softplus: `Where(x > t, x, Softplus(x))` for a threshold past which the two agree

@@ -6,7 +6,13 @@ import NNSchema
 /// needs exists there; GELU and Mish, which only later opsets have as operators, are written as
 /// their definitions (`0.5 x (1 + erf(x / √2))`, `x tanh(softplus(x))`). Dense layers are `Gemm`
 /// when their input is a matrix (`MatMul` + `Add` otherwise), Flatten is `Flatten`, Dropout is
-/// left out (inference), and every activation follows Keras 3's definition. The batch axis is
+/// left out (inference), and every activation follows Keras 3's definition. Images stay channels
+/// last at the graph's input and output; Conv2D (`Conv`), pooling (`MaxPool`, `AveragePool` with
+/// `count_include_pad = 0`) and BatchNormalization of images run channels first between
+/// `Transpose` nodes, with explicit pads computed as nnmodel pads (see ``ONNXLayout``). Global
+/// pooling is `ReduceMean`/`ReduceMax`, Reshape is `Reshape` to `[-1, target]`, LayerNormalization
+/// is `LayerNormalization`, the activation layers are `Relu`, `Clip`, `LeakyRelu`, `Elu`,
+/// `Softmax`, `PRelu` or, for a thresholded ReLU, its formula. The batch axis is
 /// symbolic (`batch`). Weights are float32, or float16 initializers each followed by a `Cast` to
 /// float32 (the model computes in float32, as nnmodel does). The nnmodel architecture, metadata
 /// and format version travel in `metadata_props`, so nnmodel reads its own files back whole.
@@ -30,7 +36,7 @@ enum ONNXExport {
         let shapes: [[Int]]
         do { shapes = try architecture.validated() } catch { throw .cannotExport(path: path, reason: error.description) }
         var nodes: [(name: String, op: String, inputs: [String], outputs: [String], attributes: [(inout ProtobufWriter) -> Void])] = []
-        var initializers: [(name: String, dims: [Int], values: [Float], half: Bool)] = []
+        var initializers: [(name: String, dims: [Int], values: [Float], half: Bool, integers: [Int64]?)] = []
         var usedNames: Set<String> = []
         func unique(_ base: String) -> String {
             var name = base, n = 1
@@ -44,12 +50,22 @@ enum ONNXExport {
         }
         func constant(_ name: String, _ values: [Float], dims: [Int] = []) -> String {
             let n = unique(name)
-            initializers.append((n, dims, values, false))
+            initializers.append((n, dims, values, false, nil))
             return n
+        }
+        func integers(_ name: String, _ values: [Int64]) -> String {
+            let n = unique(name)
+            initializers.append((n, [values.count], [], false, values))
+            return n
+        }
+        /// A float tensor as a `Constant` node: a value that is not one of the model's weights (the
+        /// reader tells it from an initializer, so an absent gamma stays absent).
+        func constantNode(_ name: String, _ values: [Float], dims: [Int]) -> String {
+            node(name, "Constant", [], attributes: [tensorAttribute("value", values, dims: dims)])
         }
         func weight(_ name: String, _ tensor: Tensor) -> String {
             let n = unique(name)
-            initializers.append((n, tensor.shape, tensor.scalars, dtype == .float16))
+            initializers.append((n, tensor.shape, tensor.scalars, dtype == .float16, nil))
             guard dtype == .float16 else { return n }
             return node(n + "/cast", "Cast", [n], attributes: [int("to", Int64(ONNXModel.float))])
         }
@@ -58,37 +74,122 @@ enum ONNXExport {
         var current = inputName
         var rank = architecture.inputShape.count + 1
         var weightIndex = 0
+        // Whether `current` is an image in ONNX's channels-first layout (between Conv, pooling and
+        // batch normalization nodes; the Transpose back is written only when a layer needs it).
+        var channelsFirst = false
+        func toChannelsFirst(_ name: String) {
+            guard !channelsFirst, rank > 2 else { return }
+            current = node(name + "/to_nchw", "Transpose", [current], attributes: [ints("perm", ONNXLayout.toChannelsFirst(rank: rank))])
+            channelsFirst = true
+        }
+        func toChannelsLast(_ name: String) {
+            guard channelsFirst else { return }
+            current = node(name + "/to_nhwc", "Transpose", [current], attributes: [ints("perm", ONNXLayout.toChannelsLast(rank: rank))])
+            channelsFirst = false
+        }
+        func nextWeight() -> String {
+            defer { weightIndex += 1 }
+            return weight(specs[weightIndex].name, model.weights[weightIndex])
+        }
+        func writeActivation(_ a: Activation, _ name: String) {
+            if a == .softmax { toChannelsLast(name) }
+            current = activation(a, current, name, node: { node($0, $1, $2, attributes: $3) }, constant: { constant($0, $1, dims: $2) })
+        }
         for (index, layer) in architecture.layers.enumerated() {
+            let input = index == 0 ? architecture.inputShape : shapes[index - 1]
+            let output = shapes[index]
+            defer { rank = output.count + 1 }
             switch layer.kind {
             case .flatten:
+                toChannelsLast(layer.name)
                 current = node(layer.name, "Flatten", [current], attributes: [int("axis", 1)])
-                rank = 2
             case let .dense(d):
-                let kernel = weight(specs[weightIndex].name, model.weights[weightIndex])
-                weightIndex += 1
-                var bias: String?
-                if d.useBias {
-                    bias = weight(specs[weightIndex].name, model.weights[weightIndex])
-                    weightIndex += 1
-                }
+                toChannelsLast(layer.name)
+                let kernel = nextWeight()
+                let bias: String? = d.useBias ? nextWeight() : nil
                 if rank == 2 {
                     current = node(d.activation == .linear ? layer.name : layer.name + "/dense", "Gemm", [current, kernel] + (bias.map { [$0] } ?? []))
                 } else {
                     current = node(layer.name + "/matmul", "MatMul", [current, kernel])
                     if let bias { current = node(d.activation == .linear ? layer.name : layer.name + "/bias", "Add", [current, bias]) }
                 }
-                current = activation(d.activation, current, layer.name, node: { node($0, $1, $2, attributes: $3) },
-                                     constant: { constant($0, $1, dims: $2) })
+                writeActivation(d.activation, layer.name)
             case let .activation(a):
-                current = activation(a, current, layer.name, node: { node($0, $1, $2, attributes: $3) },
-                                     constant: { constant($0, $1, dims: $2) })
+                writeActivation(a, layer.name)
             case .dropout:
                 break  // identity at inference
-            default:
-                throw .cannotExport(path: path, reason: "layer '\(Excerpt.quote(layer.name, limit: 64))' is a \(layer.className); ONNX export covers Dense, Flatten, Activation and Dropout layers")
+            case let .conv2D(c):
+                guard let pads = ONNXLayout.pads(input: input, window: c.kernelSize, strides: c.strides, dilation: c.dilationRate,
+                                                 padding: c.padding) else {
+                    throw .cannotExport(path: path, reason: "layer '\(Excerpt.quote(layer.name, limit: 64))': no window fits its input")
+                }
+                toChannelsFirst(layer.name)
+                // Keras's kernel [kh, kw, in, filters] is ONNX's [filters, in, kh, kw].
+                let k = model.weights[weightIndex]
+                let (kh, kw, cin, filters) = (k.shape[0], k.shape[1], k.shape[2], k.shape[3])
+                var permuted = [Float](repeating: 0, count: k.scalars.count)
+                k.scalars.withUnsafeBufferPointer { src in
+                    for a in 0..<kh { for b in 0..<kw { for i in 0..<cin { for o in 0..<filters {
+                        permuted[((o * cin + i) * kh + a) * kw + b] = src[((a * kw + b) * cin + i) * filters + o]
+                    } } } }
+                }
+                let kernel = weight(specs[weightIndex].name, Tensor(shape: [filters, cin, kh, kw], values: permuted))
+                weightIndex += 1
+                let bias: String? = c.useBias ? nextWeight() : nil
+                current = node(c.activation == .linear ? layer.name : layer.name + "/conv", "Conv", [current, kernel] + (bias.map { [$0] } ?? []),
+                               attributes: [ints("kernel_shape", c.kernelSize.map(Int64.init)), ints("strides", c.strides.map(Int64.init)),
+                                            ints("dilations", c.dilationRate.map(Int64.init)), ints("pads", pads.map(Int64.init)),
+                                            int("group", 1)])
+                writeActivation(c.activation, layer.name)
+            case let .pooling2D(p):
+                guard let pads = ONNXLayout.pads(input: input, window: p.poolSize, strides: p.strides, padding: p.padding) else {
+                    throw .cannotExport(path: path, reason: "layer '\(Excerpt.quote(layer.name, limit: 64))': no window fits its input")
+                }
+                toChannelsFirst(layer.name)
+                // Windows are cut at the edges: max ignores the padding, average divides by the positions inside.
+                var attributes = [ints("kernel_shape", p.poolSize.map(Int64.init)), ints("strides", p.strides.map(Int64.init)),
+                                  ints("pads", pads.map(Int64.init))]
+                if p.mode == .average { attributes.append(int("count_include_pad", 0)) }
+                current = node(layer.name, p.mode == .max ? "MaxPool" : "AveragePool", [current], attributes: attributes)
+            case let .globalPooling2D(p):
+                toChannelsLast(layer.name)
+                current = node(layer.name, p.mode == .max ? "ReduceMax" : "ReduceMean", [current],
+                               attributes: [ints("axes", [1, 2]), int("keepdims", p.keepDims ? 1 : 0)])
+            case .reshape:
+                toChannelsLast(layer.name)
+                let shape = integers(layer.name + "/shape", [-1] + output.map(Int64.init))
+                current = node(layer.name, "Reshape", [current, shape])
+            case let .batchNormalization(b):
+                toChannelsFirst(layer.name)
+                let channels = input.last ?? 1
+                let gamma = b.scale ? nextWeight() : constantNode(layer.name + "/ones", Array(repeating: 1, count: channels), dims: [channels])
+                let beta = b.center ? nextWeight() : constantNode(layer.name + "/zeros", Array(repeating: 0, count: channels), dims: [channels])
+                let mean = nextWeight(), variance = nextWeight()
+                current = node(layer.name, "BatchNormalization", [current, gamma, beta, mean, variance],
+                               attributes: [float("epsilon", Float(b.epsilon))])
+            case let .layerNormalization(l):
+                toChannelsLast(layer.name)
+                let channels = input.last ?? 1
+                let gamma = l.scale ? nextWeight() : constantNode(layer.name + "/ones", Array(repeating: 1, count: channels), dims: [channels])
+                let beta: [String] = l.center ? [nextWeight()] : []
+                current = node(layer.name, "LayerNormalization", [current, gamma] + beta,
+                               attributes: [int("axis", -1), float("epsilon", Float(l.epsilon))])
+            case let .relu(r):
+                current = relu(r, current, layer.name, node: { node($0, $1, $2, attributes: $3) }, constant: { constant($0, $1, dims: $2) })
+            case let .leakyReLU(slope):
+                current = node(layer.name, "LeakyRelu", [current], attributes: [float("alpha", Float(slope))])
+            case let .elu(alpha):
+                current = node(layer.name, "Elu", [current], attributes: [float("alpha", Float(alpha))])
+            case .softmax:
+                writeActivation(.softmax, layer.name)
+            case .prelu:
+                toChannelsLast(layer.name)
+                let alpha = nextWeight()
+                current = node(layer.name, "PRelu", [current, alpha])
             }
-            _ = shapes[index]
         }
+        rank = (shapes.last ?? architecture.inputShape).count + 1
+        toChannelsLast(architecture.layers.last?.name ?? "output")
         // The graph output carries the last layer's name.
         let outputName = architecture.layers.last?.name ?? "output"
         if current != outputName {
@@ -118,6 +219,14 @@ enum ONNXExport {
             for t in initializers {
                 g.message(5) { m in
                     m.packedInts(1, t.dims.map(Int64.init))
+                    if let integers = t.integers {
+                        m.int(2, Int64(ONNXModel.int64))
+                        m.string(8, t.name)
+                        var raw: [UInt8] = []
+                        for v in integers { withUnsafeBytes(of: v.littleEndian) { raw.append(contentsOf: $0) } }
+                        m.data(9, raw)
+                        return
+                    }
                     m.int(2, Int64(t.half ? ONNXModel.float16 : ONNXModel.float))
                     m.string(8, t.name)
                     var raw: [UInt8] = []
@@ -169,6 +278,54 @@ enum ONNXExport {
 
     static func int(_ name: String, _ value: Int64) -> (inout ProtobufWriter) -> Void {
         { a in a.string(1, name); a.int(3, value); a.int(20, 2) }
+    }
+
+    static func ints(_ name: String, _ values: [Int64]) -> (inout ProtobufWriter) -> Void {
+        { a in a.string(1, name); a.packedInts(8, values); a.int(20, 7) }
+    }
+
+    /// A float32 tensor attribute (a `Constant` node's `value`).
+    static func tensorAttribute(_ name: String, _ values: [Float], dims: [Int]) -> (inout ProtobufWriter) -> Void {
+        { a in
+            a.string(1, name)
+            a.message(5) { t in
+                t.packedInts(1, dims.map(Int64.init))
+                t.int(2, Int64(ONNXModel.float))
+                var raw: [UInt8] = []
+                for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { raw.append(contentsOf: $0) } }
+                t.data(9, raw)
+            }
+            a.int(20, 4)
+        }
+    }
+
+    /// Writes Keras's `ReLU` layer after `input`, exactly as nnmodel computes it:
+    /// `x > t ? x : s·(x - t)`, then `min(·, maxValue)`. The common cases are one operator
+    /// (`Relu`, `Clip`, `LeakyRelu`); the rest is
+    /// `Where(x > t, Min(x, m), Min((x - t)·s, m))`, which reads `x` up to its last node so that
+    /// the reader sees one function. Returns the output name.
+    static func relu(
+        _ r: ReLULayer, _ input: String, _ layer: String,
+        node: (String, String, [String], [(inout ProtobufWriter) -> Void]) -> String,
+        constant: (String, [Float], [Int]) -> String
+    ) -> String {
+        let t = Float(r.threshold), s = Float(r.negativeSlope), m = r.maxValue.map(Float.init)
+        if t == 0, s == 0 {
+            guard let m else { return node(layer, "Relu", [input], []) }
+            return node(layer, "Clip", [input, constant(layer + "/min", [0], []), constant(layer + "/max", [m], [])], [])
+        }
+        if t == 0, m == nil { return node(layer, "LeakyRelu", [input], [float("alpha", s)]) }
+        let threshold = constant(layer + "/threshold", [t], [])
+        let condition = node(layer + "/above", "Greater", [input, threshold], [])
+        var below = t == 0 ? input : node(layer + "/shift", "Sub", [input, threshold], [])
+        below = node(layer + "/slope", "Mul", [below, constant(layer + "/negative_slope", [s], [])], [])
+        var above = input
+        if let m {
+            let cap = constant(layer + "/max_value", [m], [])
+            below = node(layer + "/cap_below", "Min", [below, cap], [])
+            above = node(layer + "/cap_above", "Min", [input, cap], [])
+        }
+        return node(layer, "Where", [condition, above, below], [])
     }
 
     static func float(_ name: String, _ value: Float) -> (inout ProtobufWriter) -> Void {

@@ -43,8 +43,8 @@ import Testing
         b.nodes[1] = Node(op: "Conv", inputs: ["h"], outputs: ["y"], name: "conv_7")
         let message = refusal(b.bytes)
         #expect(message.contains("conv_7") && message.contains("Conv") && message.contains("Gemm"), "\(message)")
-        b.nodes[1] = Node(op: "LeakyRelu", inputs: ["h"], outputs: ["y"], attributes: [ONNXBuilder.floatAttribute("alpha", 0.01)])
-        #expect(refusal(b.bytes).contains("leakyrelu(x, 0.01)"))
+        b.nodes[1] = Node(op: "ThresholdedRelu", inputs: ["h"], outputs: ["y"], attributes: [ONNXBuilder.floatAttribute("alpha", 0.01)])
+        #expect(refusal(b.bytes).contains("ThresholdedRelu"))
         b.nodes[1] = Node(op: "Softmax", inputs: ["h"], outputs: ["y"], attributes: [ONNXBuilder.intAttribute("axis", 0)])
         #expect(refusal(b.bytes).contains("axis 0"))
         var custom = ONNXBuilder.mlp
@@ -165,19 +165,28 @@ import Testing
         try ONNXCodec().read(contents: bytes, name: "ok.onnx", options: ReadOptions()).model.architecture.layers.first?.activation
     }
 
+    /// The kind of the last layer read from `bytes`.
+    func layer(_ bytes: [UInt8]) throws -> LayerKind? {
+        try ONNXCodec().read(contents: bytes, name: "ok.onnx", options: ReadOptions()).model.architecture.layers.last?.kind
+    }
+
     /// Activations are recognised from their exact formulas, never from agreement on sample points.
     @Test func onlyExactFormulasAreActivations() throws {
         let lo: (String, [Int], [Float]) = ("lo", [], [0]), six: (String, [Int], [Float]) = ("six", [], [6])
         let thirty: (String, [Int], [Float]) = ("thirty", [], [30])
         #expect(try activation(chain([Node(op: "Clip", inputs: ["h", "lo", "six"], outputs: ["y"])], [lo, six])) == .relu6)
         #expect(try activation(chain([Node(op: "Clip", inputs: ["h", "lo"], outputs: ["y"])], [lo])) == .relu)
-        #expect(refusal(chain([Node(op: "Clip", inputs: ["h", "lo", "thirty"], outputs: ["y"])], [lo, thirty])).contains("clip(x, 0, 30)"))
-        // torch's Threshold(0.09, 0): Where(x > 0.09, x, 0).
+        // Clip(0, 30) is Keras's ReLU(max_value=30), a layer of its own.
+        #expect(try layer(chain([Node(op: "Clip", inputs: ["h", "lo", "thirty"], outputs: ["y"])], [lo, thirty])) == .relu(ReLULayer(maxValue: 30)))
+        // torch's Threshold(0.09, 0): Where(x > 0.09, x, 0) is ReLU(threshold=0.09).
         let t: (String, [Int], [Float]) = ("t", [], [0.09])
-        #expect(refusal(chain([Node(op: "Greater", inputs: ["h", "t"], outputs: ["g"]), Node(op: "Where", inputs: ["g", "h", "lo"], outputs: ["y"])],
+        #expect(try layer(chain([Node(op: "Greater", inputs: ["h", "t"], outputs: ["g"]), Node(op: "Where", inputs: ["g", "h", "lo"], outputs: ["y"])],
+                                [t, lo])) == .relu(ReLULayer(threshold: Double(Float(0.09)))))
+        // ... but not Where(x > 0.09, 0, x).
+        #expect(refusal(chain([Node(op: "Greater", inputs: ["h", "t"], outputs: ["g"]), Node(op: "Where", inputs: ["g", "lo", "h"], outputs: ["y"])],
                               [t, lo])).contains("none of nnmodel's activations"))
-        // ONNX's defaults, not Keras's: LeakyRelu slope 0.01, HardSigmoid 0.2x + 0.5.
-        #expect(refusal(chain([Node(op: "LeakyRelu", inputs: ["h"], outputs: ["y"])])).contains("leakyrelu(x, 0.01)"))
+        // ONNX's defaults, not Keras's: LeakyRelu slope 0.01 (a LeakyReLU layer, not the activation), HardSigmoid 0.2x + 0.5.
+        #expect(try layer(chain([Node(op: "LeakyRelu", inputs: ["h"], outputs: ["y"])])) == .leakyReLU(negativeSlope: 0.01))
         #expect(try activation(chain([Node(op: "LeakyRelu", inputs: ["h"], outputs: ["y"], attributes: [ONNXBuilder.floatAttribute("alpha", 0.2)])])) == .leakyRelu)
         #expect(refusal(chain([Node(op: "HardSigmoid", inputs: ["h"], outputs: ["y"])])).contains("none of nnmodel's activations"))
         #expect(try activation(chain([Node(op: "HardSigmoid", inputs: ["h"], outputs: ["y"],
@@ -219,7 +228,7 @@ import Testing
         var reshape = ONNXBuilder.mlp
         reshape.nodes = [reshape.nodes[0], shape]
         reshape.graphExtra = { var p = PB(); p.message(5) { t in t.int(1, 2); t.int(2, 7); t.string(8, "shape"); t.int(7, -1); t.int(7, 4) }; return p.bytes }()
-        #expect(refusal(reshape.bytes).contains("only flattening each sample"))
+        #expect(refusal(reshape.bytes).contains("reshape of [batch, 3] to [-1, 4]"))
     }
 
     /// Every value is defined once; casts of weights apply their type.
@@ -252,5 +261,88 @@ import Testing
         #expect(try ModelFile.detectFormat(path: path) == .onnx)
         let message = try folder.write("text.onnx", Array("hello".utf8))
         #expect(throws: ONNXError.self) { try ModelFile.open(message) }
+    }
+
+    // MARK: Convolutions and pooling
+
+    static func ints(_ name: String, _ values: [Int64]) -> (inout PB) -> Void {
+        { a in a.string(1, name); for v in values { a.int(8, v) }; a.int(20, 7) }
+    }
+    static func string(_ name: String, _ value: String) -> (inout PB) -> Void {
+        { a in a.string(1, name); a.string(4, value); a.int(20, 3) }
+    }
+
+    /// x [N, 4, 4, 2] → Transpose to channels first → `op` (named "window_op") → Transpose back → y;
+    /// a Conv reads W [3, 2, 3, 3].
+    static func windowGraph(op: String = "Conv", _ attributes: [(inout PB) -> Void], input: [Int?] = [nil, 4, 4, 2],
+                            weight: [Int] = [3, 2, 3, 3], transpose: Bool = true) -> ONNXBuilder {
+        var b = ONNXBuilder()
+        let rank = Int64(input.count)
+        b.input = ("x", input)
+        b.output = ("y", [nil])
+        b.initializers = [("W", weight, Array(repeating: 0.1, count: weight.reduce(1, *)))]
+        let toFirst: [Int64] = [0, rank - 1] + (1..<(rank - 1)).map { $0 }
+        let toLast: [Int64] = [0] + (2..<rank).map { $0 } + [1]
+        b.nodes = [
+            Node(op: "Transpose", inputs: ["x"], outputs: ["t"], attributes: [ints("perm", transpose ? toFirst : Array(0..<rank))]),
+            Node(op: op, inputs: op == "Conv" ? ["t", "W"] : ["t"], outputs: ["c"], name: "window_op", attributes: attributes),
+            Node(op: "Transpose", inputs: ["c"], outputs: ["y"], attributes: [ints("perm", transpose ? toLast : Array(0..<rank))]),
+        ]
+        return b
+    }
+
+    @Test func aChannelsLastConvolutionIsRead() throws {
+        let conv = try ONNXCodec().read(contents: Self.windowGraph([Self.ints("pads", [1, 1, 1, 1])]).bytes, name: "ok.onnx", options: ReadOptions())
+        #expect(conv.model.architecture.layers.map(\.kind) == [.conv2D(Conv2D(filters: 3, kernelSize: [3, 3], padding: .same, useBias: false))])
+        let upper = try ONNXCodec().read(contents: Self.windowGraph([Self.string("auto_pad", "SAME_UPPER"), Self.ints("strides", [2, 2])]).bytes,
+                                         name: "ok.onnx", options: ReadOptions())
+        #expect(upper.model.architecture.layers.map(\.kind) == [.conv2D(Conv2D(filters: 3, kernelSize: [3, 3], strides: [2, 2], padding: .same, useBias: false))])
+        let pool = try ONNXCodec().read(contents: Self.windowGraph(op: "MaxPool", [Self.ints("kernel_shape", [3, 3]), Self.ints("strides", [2, 2]),
+                                                                              Self.ints("pads", [0, 0, 1, 1])]).bytes,
+                                        name: "ok.onnx", options: ReadOptions())
+        #expect(pool.model.architecture.layers.map(\.kind) == [.pooling2D(Pooling2D(mode: .max, poolSize: [3, 3], strides: [2, 2], padding: .same))])
+    }
+
+    @Test func convolutionsNnmodelDoesNotRunAreRefusedNamingTheNode() {
+        let refusals: [(ONNXBuilder, String)] = [
+            (Self.windowGraph([ONNXBuilder.intAttribute("group", 2)]), "group = 2"),
+            (Self.windowGraph([Self.string("auto_pad", "SAME_LOWER")]), "auto_pad 'SAME_LOWER'"),
+            (Self.windowGraph([Self.ints("pads", [1, 0, 0, 1])]), "are neither 'valid'"),
+            (Self.windowGraph([Self.ints("kernel_shape", [2, 2])]), "kernel_shape [2, 2] does not match the weight's [3, 3]"),
+            (Self.windowGraph([Self.ints("strides", [2, 2]), Self.ints("dilations", [2, 2])]), "dilates only with strides [1, 1]"),
+            (Self.windowGraph([], input: [nil, 6, 2], weight: [3, 2, 3]), "a 1-D convolution"),
+            (Self.windowGraph([], input: [nil, 4, 4, 4, 2], weight: [3, 2, 3, 3, 3]), "a 3-D convolution"),
+            (Self.windowGraph([], input: [nil, 2, 4, 4], transpose: false), "channels-first convolutions are not supported"),
+            (Self.windowGraph(op: "MaxPool", [Self.ints("kernel_shape", [2, 2]), ONNXBuilder.intAttribute("ceil_mode", 1)]), "ceil_mode = 1"),
+            (Self.windowGraph(op: "MaxPool", [Self.ints("kernel_shape", [2, 2]), ONNXBuilder.intAttribute("storage_order", 1)]), "storage_order = 1"),
+            (Self.windowGraph(op: "AveragePool", [Self.ints("kernel_shape", [3, 3]), Self.ints("pads", [1, 1, 1, 1]),
+                                              ONNXBuilder.intAttribute("count_include_pad", 1)]), "count_include_pad = 1"),
+            (Self.windowGraph(op: "MaxPool", [Self.ints("kernel_shape", [2, 2]), Self.string("auto_pad", "SAME_LOWER")]), "auto_pad 'SAME_LOWER'"),
+        ]
+        for (graph, expected) in refusals {
+            let message = refusal(graph.bytes)
+            #expect(message.contains("window_op") && message.contains(expected), "\(expected): \(message)")
+        }
+    }
+
+    @Test func reshapesWithZeroDimensionsAreRefused() {
+        func reshape(_ target: [Int64], allowZero: Bool) -> [UInt8] {
+            var b = ONNXBuilder()
+            b.input = ("x", [nil, 4, 4, 3])
+            b.output = ("y", [nil, 48])
+            b.nodes = [Node(op: "Reshape", inputs: ["x", "shape"], outputs: ["y"], name: "reshape_op",
+                            attributes: allowZero ? [ONNXBuilder.intAttribute("allowzero", 1)] : [])]
+            b.graphExtra = {
+                var p = PB()
+                p.message(5) { t in t.int(1, Int64(target.count)); t.int(2, 7); t.string(8, "shape"); for v in target { t.int(7, v) } }
+                return p.bytes
+            }()
+            return b.bytes
+        }
+        let copy = refusal(reshape([-1, 0, 12], allowZero: false))
+        #expect(copy.contains("reshape_op") && copy.contains("a 0 dimension"), "\(copy)")
+        let allowZero = refusal(reshape([0, 48], allowZero: true))
+        #expect(allowZero.contains("reshape_op") && allowZero.contains("allowzero"), "\(allowZero)")
+        #expect((try? ONNXCodec().read(contents: reshape([0, 48], allowZero: false), name: "ok.onnx", options: ReadOptions())) != nil)
     }
 }

@@ -131,6 +131,96 @@ import Testing
         try Self.checkInOnnxruntime(model, dtype: .float32, python: python, in: folder, label: "deep")
     }
 
+    /// Keras fixtures with each layer beyond Dense (convolutions of every padding, stride and
+    /// dilation, pooling, global pooling, normalization, activation layers, PReLU, Reshape, a CNN).
+    static let layerFixtures = [
+        "conv_valid_k3.keras", "conv_same_even_k3.keras", "conv_strides_k3.keras", "conv_dilated_k3.keras", "maxpool_k3.keras",
+        "avgpool_k3.keras", "globalavg_k3.keras", "globalmax_keepdims_k3.keras", "bn_variants_k3.keras", "layernorm_image_k3.keras",
+        "relu_k3.keras", "leakyrelu_k3.keras", "elu_k3.keras", "softmax_layer_k3.keras", "prelu_image_k3.keras", "reshape_k3.keras",
+        "cnn_k3.keras",
+    ]
+
+    /// Each fixture written as ONNX passes onnx's full check, onnxruntime predicts Keras's expected
+    /// output from it within 1e-5, and nnmodel reads it back as the same model.
+    @Test(arguments: layerFixtures)
+    func layersBeyondDenseExportAsKerasComputes(_ file: String) throws {
+        guard let python = PythonEnvironment.require(for: "onnx checker and onnxruntime") else { return }
+        let manifest = try JSON(parsing: try FileReader.bytes(Repository.fixture("keras/manifest.json")))
+        let entry = try #require(manifest["files"]?.arrayValue?.first { $0["file"]?.stringValue == file })
+        let inputFile = try #require(entry["input_file"]?.stringValue), expectedFile = try #require(entry["expected_file"]?.stringValue)
+        let model = try ModelFile.load(Repository.fixture("keras/" + file))
+        let folder = try TemporaryFolder("onnx")
+        let path = folder.file("model.onnx"), outputPath = folder.file("y.npy")
+        try ModelFile.save(model, to: path)
+        let run = try PythonEnvironment.run(python, script: "check_onnx.py", [path, Repository.fixture("keras/" + inputFile), outputPath])
+        try #require(run.status == 0, "\(file): \(run.output)")
+        let theirs = try NPYArray(path: outputPath), expected = try NPYArray(path: Repository.fixture("keras/" + expectedFile))
+        #expect(theirs.shape == expected.shape)
+        let worst = zip(theirs.floats, expected.floats).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(worst <= 1e-5, "\(file): max |onnxruntime - keras| = \(worst)")
+        let reloaded = try ModelFile.load(path)
+        #expect(reloaded.architecture == model.architecture)
+        #expect(reloaded.weights.map(\.scalars) == model.weights.map(\.scalars))
+    }
+
+    /// Read without nnmodel's stored architecture, a CNN's graph alone gives the same layers
+    /// (Keras's default names) and the same predictions.
+    @Test func theGraphAloneGivesTheLayers() throws {
+        let model = try ModelFile.load(Repository.fixture("keras/cnn_k3.keras"))
+        let folder = try TemporaryFolder("onnx")
+        let path = folder.file("cnn.onnx")
+        try ModelFile.save(model, to: path, dtype: .float16)
+        var bytes = try FileReader.bytes(path)
+        // "nnmodel" → "nnmodek": no longer nnmodel's own file, so its metadata is ignored.
+        let marker = Array("nnmodel".utf8)
+        let at = try #require((0...(bytes.count - marker.count)).first { Array(bytes[$0..<$0 + marker.count]) == marker })
+        bytes[at + 6] = UInt8(ascii: "k")
+        let loaded = try ONNXCodec().read(contents: bytes, name: "cnn.onnx", options: ReadOptions())
+        // Keras's ReLU() layer is the activation ReLU in the graph.
+        #expect(loaded.model.architecture.layers.map(\.className) == model.architecture.layers.map { $0.className == "ReLU" ? "Activation" : $0.className })
+        #expect(loaded.model.architecture.layers.map(\.name).prefix(3) == ["conv2d", "batch_normalization", "activation"])
+        let x = Self.input(model.architecture.inputShape, count: 2)
+        let a = try loaded.model.predict(x), b = try model.predict(x)
+        #expect(zip(a.scalars, b.scalars).allSatisfy { abs($0 - $1) < 1e-2 })
+    }
+
+    /// Every layer kind in one image model, in the layouts the export moves between (element-wise
+    /// layers on channels-first values, a Conv2D with softmax, odd sizes with `same` pooling and
+    /// strides, normalization without gamma or beta), in float32 and float16: onnxruntime computes
+    /// what nnmodel computes from the same file.
+    @Test(arguments: [DType.float32, .float16])
+    func everyLayerKindAgreesWithOnnxruntime(_ dtype: DType) throws {
+        guard let python = PythonEnvironment.require(for: "onnx checker and onnxruntime") else { return }
+        let layers: [Layer] = [
+            Layer(name: "conv", kind: .conv2D(Conv2D(filters: 4, kernelSize: [3, 2], strides: [2, 1], padding: .same, activation: .relu))),
+            Layer(name: "bn", kind: .batchNormalization(BatchNormalization(epsilon: 0.01, scale: false))),
+            Layer(name: "capped", kind: .relu(ReLULayer(maxValue: 1.5, negativeSlope: 0.1, threshold: 0.25))),
+            Layer(name: "average", kind: .pooling2D(Pooling2D(mode: .average, poolSize: [3, 3], strides: [2, 2], padding: .same))),
+            Layer(name: "leaky", kind: .leakyReLU(negativeSlope: 0.05)),
+            Layer(name: "mix", kind: .conv2D(Conv2D(filters: 3, kernelSize: [2, 2], padding: .same, activation: .softmax, useBias: false))),
+            Layer(name: "max", kind: .pooling2D(Pooling2D(mode: .max, poolSize: [2, 2], strides: [1, 1], padding: .same))),
+            Layer(name: "shifted", kind: .relu(ReLULayer(negativeSlope: 0.2, threshold: 0.3))),
+            Layer(name: "ln", kind: .layerNormalization(LayerNormalization(center: false, scale: false))),
+            Layer(name: "prelu", kind: .prelu(PReLU(sharedAxes: [1, 2]))),
+            Layer(name: "elu", kind: .elu(alpha: 0.5)),
+            Layer(name: "global", kind: .globalPooling2D(GlobalPooling2D(mode: .max, keepDims: true))),
+            Layer(name: "flat", kind: .reshape(targetShape: [-1])),
+            Layer(name: "head", kind: .dense(Dense(units: 4))),
+            Layer(name: "probabilities", kind: .softmax),
+        ]
+        let architecture = ModelArchitecture(name: "every_layer", inputShape: [7, 6, 3], inputName: "images", layers: layers)
+        let weights = try architecture.weightSpecs().enumerated().map { i, spec in
+            let n = spec.shape.reduce(1, *)
+            let values = (0..<n).map { Float((($0 + 7 * i) * 37) % 29) / 14 - 1 }
+            return Tensor(shape: spec.shape, values: spec.role == "moving_variance" ? values.map { abs($0) + 0.25 } : values)
+        }
+        let model = try Sequential(architecture: architecture, weights: weights)
+        let folder = try TemporaryFolder("onnx")
+        try Self.checkInOnnxruntime(model, dtype: dtype, python: python, in: folder, label: "every-\(dtype.rawValue)")
+        let path = folder.file("every-\(dtype.rawValue).onnx")
+        #expect(try ModelFile.load(path).architecture == architecture)
+    }
+
     /// Saves `model` as ONNX, runs onnx's full check and onnxruntime on it, and compares with
     /// nnmodel's prediction from the same file.
     static func checkInOnnxruntime(_ model: Sequential, dtype: DType, python: String, in folder: TemporaryFolder, label: String) throws {
