@@ -12,7 +12,7 @@ final class Network {
         case activation(Activation)
         case dropout(rate: Float)
         case conv2D(ConvolutionStep)
-        case pooling(PoolingMode, WindowGeometry)
+        case pooling(PoolingStep)
         case globalPooling(PoolingMode, positions: Int)
         /// Reshape: like Flatten, the previous step's buffers seen with another shape.
         case reshape
@@ -367,8 +367,8 @@ final class Network {
             case let .conv2D(c):
                 guard let z = step.scratch else { break }
                 c.forward(x, samples: n, weights: weights, z: z, output: step.output, pool: pool)
-            case let .pooling(mode, geometry):
-                Pooling.forward(mode, geometry, x: x, y: step.output, samples: n)
+            case let .pooling(p):
+                p.forward(x: x, y: step.output, samples: n, training: training, pool: pool)
             case let .globalPooling(mode, positions):
                 Pooling.globalForward(mode, positions: positions, channels: step.features, x: x, y: step.output, samples: n)
             case let .batchNorm(bn, _):
@@ -485,9 +485,9 @@ final class Network {
                 c.backward(previousOutput, samples: n, weights: weights, gradients: gradients, z: z, output: UnsafePointer(step.output),
                            g: g, gradientIsLogits: fused && isLast, dx: needsInputGradient ? previousGradient : nil,
                            accumulate: accumulate, pool: pool, update: update)
-            case let .pooling(mode, geometry):
+            case let .pooling(p):
                 guard needsInputGradient, let dx = previousGradient else { break }
-                Pooling.backward(mode, geometry, x: previousOutput, y: step.output, dy: g, dx: dx, samples: n)
+                p.backward(x: previousOutput, dy: g, dx: dx, samples: n, pool: pool)
             case let .globalPooling(mode, positions):
                 guard needsInputGradient, let dx = previousGradient else { break }
                 Pooling.globalBackward(mode, positions: positions, channels: step.features, x: previousOutput, y: step.output,

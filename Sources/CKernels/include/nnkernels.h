@@ -43,6 +43,11 @@ void nn_momentum(float *w, const float *g, float *m, size_t rows, size_t cols, s
 void nn_gather_bytes(float *out, const unsigned char *bytes, const long *index, size_t rows, size_t width,
                      size_t first, size_t count, float divisor);
 
+/// Max pooling: for each of `count` channels, `out[k] = v[k]` where `v[k]` is larger or the
+/// first NaN (a NaN already in `out` stays), and then `index[k] = base + k`. Branch-free, so
+/// that it vectorises. Used with `index` NULL at inference.
+void nn_max_accumulate(const float *v, float *out, int *index, int base, size_t count);
+
 #ifdef __cplusplus
 }
 #endif

@@ -23,8 +23,11 @@ final class ConvolutionStep {
     /// Output positions per sample.
     let positions: Int
     let samplesPerGroup: Int
-    /// One lowering buffer per task, each `samplesPerGroup × positions × fanIn`.
+    /// Lowering buffers, each `samplesPerGroup × positions × fanIn`: one per group when training
+    /// (the backward pass reuses the forward pass's lowered rows), else one per task.
     let columns: [UnsafeMutablePointer<Float>]
+    /// Whether each group keeps its lowered rows from the forward to the backward pass.
+    let keepsLowering: Bool
     /// Partial kernel gradients, one `fanIn × filters` block per group (training only).
     let partialKernels: UnsafeMutablePointer<Float>?
     /// Partial bias gradients, one `filters` block per group (training only).
@@ -36,15 +39,6 @@ final class ConvolutionStep {
     /// Samples per group for an engine of `maxSamples` samples.
     static func samplesPerGroup(maxSamples: Int) -> Int {
         max(1, (maxSamples + maximumGroups - 1) / maximumGroups)
-    }
-
-    /// The Float32 values of the buffers a layer with `loweredPerSample` lowered values per
-    /// sample needs with `tasks` tasks, or `nil` on overflow (the partial gradients are small
-    /// and counted by the caller's margin).
-    static func bufferElements(loweredPerSample: Int, maxSamples: Int, tasks: Int) -> Int? {
-        let (perTask, o1) = loweredPerSample.multipliedReportingOverflow(by: samplesPerGroup(maxSamples: maxSamples))
-        let (total, o2) = perTask.multipliedReportingOverflow(by: max(1, min(tasks, maximumGroups)))
-        return o1 || o2 ? nil : total
     }
 
     init(_ c: Conv2D, geometry: WindowGeometry, kernel: Int, bias: Int?, trainable: Bool, maxSamples: Int, tasks: Int,
@@ -60,7 +54,8 @@ final class ConvolutionStep {
         samplesPerGroup = ConvolutionStep.samplesPerGroup(maxSamples: maxSamples)
         let groups = (maxSamples + samplesPerGroup - 1) / samplesPerGroup
         let perTask = samplesPerGroup * positions * fanIn
-        columns = (0..<max(1, min(tasks, groups))).map { _ in allocate(perTask) }
+        keepsLowering = training && trainable
+        columns = (0..<max(1, keepsLowering ? groups : min(tasks, groups))).map { _ in allocate(perTask) }
         partialKernels = training && trainable ? allocate(groups * fanIn * filters) : nil
         partialBiases = training && trainable && bias != nil ? allocate(groups * filters) : nil
     }
@@ -71,31 +66,58 @@ final class ConvolutionStep {
     }
 
     /// Writes the lowered rows of `samples` of `x` into `columns`, one row per output position.
+    ///
+    /// A window row that lies inside the input with undilated taps is one contiguous run of
+    /// `kernelWidth × channels` values, copied at once; other taps are copied or zeroed one by one.
     func lower(_ x: UnsafePointer<Float>, samples: Range<Int>, into columns: UnsafeMutablePointer<Float>) {
         let g = geometry, c = g.channels
         let sampleSize = g.inputHeight * g.inputWidth * c
+        let runLength = g.windowWidth * c
         var row = columns
         for s in samples {
             let sample = x + s * sampleSize
             for oy in 0..<g.outputHeight {
                 for ox in 0..<g.outputWidth {
                     var dst = row
+                    let firstX = ox * g.strideWidth - g.padLeft
+                    let rowInside = g.dilationWidth == 1 && firstX >= 0 && firstX + g.windowWidth <= g.inputWidth
                     for a in 0..<g.windowHeight {
                         let iy = oy * g.strideHeight + a * g.dilationHeight - g.padTop
-                        for b in 0..<g.windowWidth {
-                            let ix = ox * g.strideWidth + b * g.dilationWidth - g.padLeft
-                            if iy >= 0, iy < g.inputHeight, ix >= 0, ix < g.inputWidth {
-                                dst.update(from: sample + (iy * g.inputWidth + ix) * c, count: c)
-                            } else {
-                                dst.update(repeating: 0, count: c)
+                        if iy < 0 || iy >= g.inputHeight {
+                            ConvolutionStep.fill(dst, count: runLength)
+                        } else if rowInside {
+                            ConvolutionStep.copy(sample + (iy * g.inputWidth + firstX) * c, to: dst, count: runLength)
+                        } else {
+                            for b in 0..<g.windowWidth {
+                                let ix = firstX + b * g.dilationWidth
+                                if ix >= 0, ix < g.inputWidth {
+                                    ConvolutionStep.copy(sample + (iy * g.inputWidth + ix) * c, to: dst + b * c, count: c)
+                                } else {
+                                    ConvolutionStep.fill(dst + b * c, count: c)
+                                }
                             }
-                            dst += c
                         }
+                        dst += runLength
                     }
                     row += fanIn
                 }
             }
         }
+    }
+
+    /// Copies a short run in a loop (a library call per one to a few values costs more than the copy).
+    @inline(__always)
+    static func copy(_ source: UnsafePointer<Float>, to destination: UnsafeMutablePointer<Float>, count: Int) {
+        if count >= 32 {
+            destination.update(from: source, count: count)
+        } else {
+            for i in 0..<count { destination[i] = source[i] }
+        }
+    }
+
+    @inline(__always)
+    static func fill(_ destination: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { destination[i] = 0 }
     }
 
     /// Adds lowered-row gradients back onto the input positions they came from (the transpose of
@@ -131,7 +153,7 @@ final class ConvolutionStep {
     func forward(_ x: UnsafePointer<Float>, samples n: Int, weights: [UnsafePointer<Float>],
                  z: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, pool: WorkerPool?) {
         let groups = self.groups(samples: n)
-        let perTask = partition(groups.count, into: columns.count)
+        let perTask = partition(groups.count, into: taskCount(pool))
         let w = weights[kernel], b = bias.map { weights[$0] }
         let run: (Int) -> Void = { t in
             guard t < perTask.count else { return }
@@ -139,9 +161,10 @@ final class ConvolutionStep {
                 let samples = groups[gi]
                 let rows = samples.count * self.positions
                 let zg = z + samples.lowerBound * self.positions * self.filters
-                self.lower(x, samples: samples, into: self.columns[t])
+                let col = self.columns[self.keepsLowering ? gi : t]
+                self.lower(x, samples: samples, into: col)
                 if let b { for r in 0..<rows { (zg + r * self.filters).update(from: b, count: self.filters) } }
-                BLAS.gemm(m: rows, n: self.filters, k: self.fanIn, a: self.columns[t], lda: self.fanIn, b: w, ldb: self.filters,
+                BLAS.gemm(m: rows, n: self.filters, k: self.fanIn, a: col, lda: self.fanIn, b: w, ldb: self.filters,
                           beta: b == nil ? 0 : 1, c: zg, ldc: self.filters)
                 if self.activation != .linear {
                     let ag = output + samples.lowerBound * self.positions * self.filters
@@ -149,7 +172,14 @@ final class ConvolutionStep {
                 }
             }
         }
-        if let pool, columns.count > 1 { pool.run(run) } else { for t in 0..<columns.count { run(t) } }
+        if let pool, perTask.count > 1 { pool.run(run) } else { for t in 0..<perTask.count { run(t) } }
+    }
+
+    /// The tasks a pass is shared among: the pool's threads, at most one per lowering buffer
+    /// when the buffers are per task.
+    private func taskCount(_ pool: WorkerPool?) -> Int {
+        let threads = pool?.size ?? 1
+        return keepsLowering ? threads : min(threads, columns.count)
     }
 
     /// Back-propagates `g` (∂L/∂output, turned into ∂L/∂z in place unless `gradientIsLogits`):
@@ -160,7 +190,7 @@ final class ConvolutionStep {
                   accumulate: Bool, pool: WorkerPool?,
                   update: ((_ weight: Int, _ rows: Range<Int>, _ columns: Range<Int>, _ gradient: UnsafePointer<Float>) -> Void)?) {
         let groups = self.groups(samples: n)
-        let perTask = partition(groups.count, into: columns.count)
+        let perTask = partition(groups.count, into: taskCount(pool))
         let w = weights[kernel]
         let kernelSize = fanIn * filters
         let run: (Int) -> Void = { t in
@@ -174,9 +204,9 @@ final class ConvolutionStep {
                     self.activation.backward(input: z + offset, output: output + offset, outputGradient: gg, inputGradient: gg,
                                              rows: rows, columns: self.filters)
                 }
-                let col = self.columns[t]
+                let col = self.columns[self.keepsLowering ? gi : t]
                 if self.trainable, let partials = self.partialKernels {
-                    self.lower(x, samples: samples, into: col)
+                    if !self.keepsLowering { self.lower(x, samples: samples, into: col) }
                     BLAS.gemm(transposeA: true, m: self.fanIn, n: self.filters, k: rows, a: col, lda: self.fanIn,
                               b: gg, ldb: self.filters, c: partials + gi * kernelSize, ldc: self.filters)
                     if let biases = self.partialBiases {
@@ -195,7 +225,7 @@ final class ConvolutionStep {
                 }
             }
         }
-        if let pool, columns.count > 1 { pool.run(run) } else { for t in 0..<columns.count { run(t) } }
+        if let pool, perTask.count > 1 { pool.run(run) } else { for t in 0..<perTask.count { run(t) } }
         guard trainable, let partials = partialKernels else { return }
         // The group sums, in group order.
         let dw = gradients[kernel]

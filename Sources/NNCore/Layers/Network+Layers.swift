@@ -12,14 +12,14 @@ extension Network {
             // The architecture was validated, so the geometry exists.
             let geometry = WindowGeometry(input: input, window: c.kernelSize, strides: c.strides, dilation: c.dilationRate,
                                           padding: c.padding)
-                ?? WindowGeometry(input: [1, 1, 1], window: [1, 1], strides: [1, 1], padding: .valid)!
+                ?? .unit
             return .conv2D(ConvolutionStep(c, geometry: geometry, kernel: specIndex["kernel"] ?? 0, bias: specIndex["bias"],
                                            trainable: layer.trainable, maxSamples: maxSamples, tasks: tasks,
                                            training: training, allocate: allocate))
         case let .pooling2D(p):
             let geometry = WindowGeometry(input: input, window: p.poolSize, strides: p.strides, padding: p.padding)
-                ?? WindowGeometry(input: [1, 1, 1], window: [1, 1], strides: [1, 1], padding: .valid)!
-            return .pooling(p.mode, geometry)
+                ?? .unit
+            return .pooling(PoolingStep(mode: p.mode, geometry: geometry, maxSamples: maxSamples, training: training))
         case let .globalPooling2D(p):
             return .globalPooling(p.mode, positions: rows)
         case let .batchNormalization(b):

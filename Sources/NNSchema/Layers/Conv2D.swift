@@ -76,6 +76,22 @@ public struct WindowGeometry: Sendable, Equatable {
     public var dilationHeight: Int, dilationWidth: Int
     public var padTop: Int, padLeft: Int
 
+    /// A 1×1 window on a 1×1×1 input: a placeholder that indexes nothing out of range.
+    public static let unit = WindowGeometry(
+        inputHeight: 1, inputWidth: 1, channels: 1, outputHeight: 1, outputWidth: 1, windowHeight: 1, windowWidth: 1,
+        strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1, padTop: 0, padLeft: 0)
+
+    private init(inputHeight: Int, inputWidth: Int, channels: Int, outputHeight: Int, outputWidth: Int, windowHeight: Int,
+                 windowWidth: Int, strideHeight: Int, strideWidth: Int, dilationHeight: Int, dilationWidth: Int,
+                 padTop: Int, padLeft: Int) {
+        self.inputHeight = inputHeight; self.inputWidth = inputWidth; self.channels = channels
+        self.outputHeight = outputHeight; self.outputWidth = outputWidth
+        self.windowHeight = windowHeight; self.windowWidth = windowWidth
+        self.strideHeight = strideHeight; self.strideWidth = strideWidth
+        self.dilationHeight = dilationHeight; self.dilationWidth = dilationWidth
+        self.padTop = padTop; self.padLeft = padLeft
+    }
+
     /// The geometry of `window` taps with `strides`, `dilation` and `padding` over an input of
     /// shape `[height, width, channels]`, or `nil` when the input is not 3-D or no window fits.
     public init?(input shape: [Int], window: [Int], strides: [Int], dilation: [Int] = [1, 1], padding: Padding) {
