@@ -52,6 +52,11 @@ def run_measured(argv, env=None):
 
 
 def last_json(text):
+    """The JSON document on stdout: the whole text (nnmodel pretty-prints), else its last JSON line."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
     for line in reversed(text.strip().splitlines()):
         line = line.strip()
         if line.startswith("{"):

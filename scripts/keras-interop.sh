@@ -128,6 +128,11 @@ run "$nnmodel" predict "$dir/every.keras" --input "$dir/x6.npy" --output "$dir/p
 run "$py" "$check" check-keras-archive "$dir/every.keras" --input "$dir/x6.npy" --expected "$dir/p6.npy" \
     --tolerance "$tolerance" || status=1
 
+# A CNN written by Keras (Keras 3 .keras and .h5, tf_keras .h5): nnmodel predicts what Keras
+# does, and Keras loads nnmodel's .h5 and .keras of it with the same predictions.
+run "$py" "$check" make-cnn-model --output-dir "$dir/cnn"
+run "$py" "$check" cnn-round-trip --nnmodel "$nnmodel" --dir "$dir/cnn" --tolerance "$tolerance" || status=1
+
 if [[ $status == 0 ]]; then
     say "PASSED: Keras 3 and tf_keras load nnmodel's .h5 and Keras 3 its .keras with nnmodel's predictions (and Adam's state), and nnmodel reads them and Keras's re-saves back"
 else

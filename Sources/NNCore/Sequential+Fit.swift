@@ -421,9 +421,18 @@ extension Sequential {
         guard let buffers = Network.workBufferElements(inputShape: architecture.inputShape, layers: architecture.layers, layerShapes: shapes,
                                                        maxSamples: chunk, training: true),
               buffers <= Network.maximumBufferElements else {
+            let perSample = Network.workBufferElements(inputShape: architecture.inputShape, layers: architecture.layers,
+                                                       layerShapes: shapes, maxSamples: 1, training: true)
+            let why = chunk == batch && batch > maximumChunk
+                ? "; a BatchNormalization layer needs the whole batch of \(batch) in one pass\(options.optimizer.kind == .gd ? " (gd trains on every sample at once)" : "")"
+                : ""
+            guard let perSample, perSample <= Network.maximumBufferElements else {
+                throw TrainingError.dataMismatch("the model is too large to train: one sample needs \(perSample.map { "\($0)" } ?? "more than 2^63") work-buffer values, more than \(Network.maximumBufferElements)")
+            }
             throw TrainingError.invalidOption(
-                name: "batch size", value: "\(options.batchSize)",
-                expected: "a batch whose work buffers fit in \(Network.maximumBufferElements / (1 << 28)) GiB for this model (samples are processed \(chunk) at a time)")
+                name: options.optimizer.kind == .gd ? "optimizer" : "batch size",
+                value: options.optimizer.kind == .gd ? "gd" : "\(options.batchSize)",
+                expected: "a batch whose work buffers fit in \(Network.maximumBufferElements / (1 << 28)) GiB for this model (\(perSample) values per sample, \(chunk) samples at a time\(why))")
         }
         // The model's weights, the trainer's copy, the gradients and one tensor per optimizer slot.
         let copies = 3 + options.optimizer.slotNames.count

@@ -46,6 +46,7 @@ struct EvaluateCommand: ParsableCommand {
             let clock = ContinuousClock()
             let start = clock.now
             let evaluation = try model.evaluate(data, loss: loss, batchSize: batchSize, threads: threads)
+            warnAboutNonFiniteOutputs(evaluation.probabilities, modelPath: file)
             let elapsed = seconds(clock.now - start)
             let names = model.metadata.classNames ?? data.classNames ?? []
             if let plot {

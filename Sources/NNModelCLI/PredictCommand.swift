@@ -51,6 +51,7 @@ struct PredictCommand: ParsableCommand {
             try model.checkInput(data, modelPath: file)
             if let limit, limit < data.count { data = data.slice(0..<limit) }
             let probabilities = try model.predict(data.featureTensor(), batchSize: batchSize, threads: threads)
+            warnAboutNonFiniteOutputs(probabilities, modelPath: file)
             if output == "-" {
                 // The array is the output: nothing else goes to standard output.
                 NPYArray.encode(floats: probabilities.scalars, shape: probabilities.shape).withUnsafeBytes { Console.outBytes($0) }

@@ -75,3 +75,16 @@ func pad(_ s: String, _ width: Int) -> String {
 func leftPad(_ s: String, _ width: Int) -> String {
     s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
 }
+
+/// Warns on standard error when a model's outputs are not all finite (a NaN or infinite weight,
+/// a negative moving variance, ...): their predicted classes mean nothing.
+func warnAboutNonFiniteOutputs(_ outputs: Tensor, modelPath: String) {
+    guard let samples = outputs.shape.first, samples > 0 else { return }
+    let width = outputs.count / samples
+    var rows = 0
+    outputs.withUnsafeBufferPointer { values in
+        for r in 0..<samples where !(0..<width).allSatisfy({ values[r * width + $0].isFinite }) { rows += 1 }
+    }
+    guard rows > 0 else { return }
+    printError("nnmodel: warning: \(modelPath): \(rows) of \(samples) outputs are not finite (NaN or infinity); the model's weights or the inputs hold values it cannot compute with, and those rows' classes are meaningless")
+}

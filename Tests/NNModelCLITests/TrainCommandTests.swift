@@ -172,3 +172,24 @@ import Testing
         #expect(r.status == 64 && r.err.contains("--model cnn is a fixed architecture"), "\(r.err)")
     }
 }
+
+/// Outputs that are not finite are reported, not passed off as class 0.
+@Suite struct NonFiniteOutputTests {
+    @Test func predictAndEvaluateWarnAboutNonFiniteOutputs() throws {
+        let folder = CLIFixtures.temporaryFolder()
+        let path = folder + "/negative-variance.nnm"
+        let architecture = ModelArchitecture(inputShape: [28, 28], layers: [
+            Layer(name: "flatten", kind: .flatten),
+            Layer(name: "bn", kind: .batchNormalization(BatchNormalization())),
+            Layer(name: "dense", kind: .dense(Dense(units: 10, activation: .softmax))),
+        ])
+        var model = try Sequential(architecture, seed: 1)
+        model.weights[3] = Tensor(shape: [784], values: [Float](repeating: -2, count: 784))  // moving_variance < 0
+        try ModelFile.save(model, to: path)
+        let predict = CLIFixtures.run(["predict", path, "--data", CLIFixtures.smallDataset, "--limit", "3"])
+        #expect(predict.status == 0)
+        #expect(predict.err.contains("warning: \(path): 3 of 3 outputs are not finite"), "\(predict.err)")
+        let evaluate = CLIFixtures.run(["evaluate", path, "--data", CLIFixtures.smallDataset])
+        #expect(evaluate.err.contains("outputs are not finite"), "\(evaluate.err)")
+    }
+}
