@@ -66,7 +66,17 @@ enum KerasTrainingConfig {
         guard var name = json["class_name"]?.stringValue, let config = json["config"] else { return nil }
         if name.hasPrefix("Custom>") { name = String(name.dropFirst("Custom>".count)) }
         guard ["SGD", "Adam", "RMSprop", "Adagrad", "Adamax", "Nadam", "Adadelta", "AdamW", "Ftrl"].contains(name) else { return nil }
-        return .object([("class_name", .string(name)), ("config", config)])
+        // Keras 3's options that tf_keras's optimizers refuse as unknown arguments (they are at
+        // their defaults in any optimizer a legacy file can describe), and unset clipping.
+        let keras3Only: Set<String> = ["use_ema", "ema_momentum", "ema_overwrite_frequency", "loss_scale_factor",
+                                       "gradient_accumulation_steps", "jit_compile", "is_legacy_optimizer"]
+        let members = (config.objectValue ?? []).filter { member in
+            if keras3Only.contains(member.key) { return false }
+            if member.key == "weight_decay" { return name == "AdamW" }
+            if ["clipnorm", "clipvalue", "global_clipnorm"].contains(member.key) { return !member.value.isNull }
+            return true
+        }
+        return .object([("class_name", .string(name)), ("config", .object(members))])
     }
 }
 
