@@ -190,7 +190,7 @@ final class Network {
                 step = Step(operation: .reshape, rowsPerSample: rows, features: features, inputRowsPerSample: inRows,
                             inputFeatures: inFeatures, scratch: nil, output: previousOutput, gradient: previousGradient)
             default:
-                let operation = Network.operation(for: layer, input: shape, output: outShape, specIndex: specIndex[i],
+                let operation = Network.operation(for: layer, input: shape, specIndex: specIndex[i],
                                                   maxSamples: self.maxSamples, training: training,
                                                   tasks: convolutionTasks, allocate: allocate)
                 var scratch: UnsafeMutablePointer<Float>? = nil
@@ -487,7 +487,7 @@ final class Network {
                            accumulate: accumulate, pool: pool, update: update)
             case let .pooling(p):
                 guard needsInputGradient, let dx = previousGradient else { break }
-                p.backward(x: previousOutput, dy: g, dx: dx, samples: n, pool: pool)
+                p.backward(dy: g, dx: dx, samples: n, pool: pool)
             case let .globalPooling(mode, positions):
                 guard needsInputGradient, let dx = previousGradient else { break }
                 Pooling.globalBackward(mode, positions: positions, channels: step.features, x: previousOutput, y: step.output,

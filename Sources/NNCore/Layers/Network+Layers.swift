@@ -3,7 +3,7 @@ import NNSchema
 extension Network {
     /// The engine operation of a layer beyond Dense, Flatten, Activation, Dropout and Reshape,
     /// with the buffers it keeps besides its output and gradient.
-    static func operation(for layer: Layer, input: [Int], output: [Int], specIndex: [String: Int], maxSamples: Int,
+    static func operation(for layer: Layer, input: [Int], specIndex: [String: Int], maxSamples: Int,
                           training: Bool, tasks: Int, allocate: (Int) -> UnsafeMutablePointer<Float>) -> Operation {
         let channels = input.last ?? 1
         let rows = input.dropLast().reduce(1, *)

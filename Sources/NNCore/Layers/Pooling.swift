@@ -75,7 +75,7 @@ final class PoolingStep {
     }
 
     /// ∂L/∂x of `n` samples from ∂L/∂y (`dy`), after a training forward pass.
-    func backward(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, samples n: Int, pool: WorkerPool?) {
+    func backward(dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, samples n: Int, pool: WorkerPool?) {
         let g = geometry, c = g.channels
         let inSize = g.inputHeight * g.inputWidth * c, outSize = g.outputHeight * g.outputWidth * c
         Pooling.forEachSampleRange(n, pool: pool) { range in
