@@ -13,13 +13,15 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
-        // C system libraries.
-        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
-                       providers: [.apt(["libopenblas-dev"])]),
+        // C libraries. zlib is linked; OpenBLAS and libhdf5 are loaded with dlopen on first use
+        // (C targets with the headers nnmodel needs and forwarding functions), so that commands
+        // that neither compute nor read HDF5 start without them (Debian's libhdf5 alone brings
+        // ~40 shared libraries).
         .systemLibrary(name: "CZlibNN", path: "Sources/CZlibNN", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
-        .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
-                       providers: [.apt(["libhdf5-dev"])]),
+        .target(name: "CBLAS", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "CHDF5", exclude: ["nnhdf5_loader.h", "nnhdf5_symbols.h"],
+                linkerSettings: [.linkedLibrary("dl")]),
 
         // Libraries, lowest first.
         .target(name: "CKernels"),
