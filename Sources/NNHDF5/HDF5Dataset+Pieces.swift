@@ -35,6 +35,24 @@ extension HDF5Dataset {
         }
     }
 
+    /// Where the elements lie in the file when they are plain little-endian IEEE float32 stored
+    /// contiguously (no filters, allocated, inside the file as checked when the dataset was opened),
+    /// so that a reader may `pread` them without libhdf5; nil otherwise.
+    package var contiguousFloat32Bytes: (offset: Int, count: Int)? {
+        guard !file.isWritable, layout == .contiguous, elementType == .float32, typeInfo.littleEndian, typeInfo.size == 4,
+              !typeInfo.isConvertibleFloat, elementCount > 0 else { return nil }
+        return HDF5Library.locked { () -> (offset: Int, count: Int)? in
+            guard let id = try? requireID() else { return nil }
+            let address = H5Dget_offset(id)
+            HDF5Library.discardErrorStack()
+            // Undefined (never written) data has no address: libhdf5 then reads fill values.
+            guard address != haddr_t.max, address < haddr_t(Int.max) else { return nil }
+            let offset = Int(address), count = declaredBytes
+            guard offset <= file.sizeWhenOpened, count <= file.sizeWhenOpened - offset else { return nil }
+            return (offset, count)
+        }
+    }
+
     /// Writes `values` as elements `start ..< start + values.count` (flat, C order).
     package func write(_ values: UnsafeBufferPointer<Float>, at start: Int) throws(HDF5Error) {
         try write(UnsafeRawPointer(values.baseAddress), count: values.count, at: start, memoryType: nn_h5t_native_float)

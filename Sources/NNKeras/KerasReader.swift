@@ -130,14 +130,16 @@ package enum KerasReader {
         do { file = try HDF5File(readingFrom: path) } catch { throw .hdf5(error) }
         // The file stays open as long as the tensors read from it (they hold its datasets).
         let contents = try locateHDF5(file, path: path, architecture: architecture)
+        // Plain contiguous datasets are read with pread from the same file.
+        let bytes = try? ReadableFile(path: path)
         var weights: [StreamedTensor] = []
-        for weight in contents.weights { weights.append(try weight.streamed()) }
+        for weight in contents.weights { weights.append(try weight.streamed(file: bytes)) }
         var optimizer: (config: OptimizerConfig, iterations: Int, slots: [[StreamedTensor]])?
         if let state = contents.optimizer {
             var slots: [[StreamedTensor]] = []
             for perWeight in state.slots {
                 var tensors: [StreamedTensor] = []
-                for weight in perWeight { tensors.append(try weight.streamed()) }
+                for weight in perWeight { tensors.append(try weight.streamed(file: bytes)) }
                 slots.append(tensors)
             }
             optimizer = (state.config, state.iterations, slots)

@@ -1,5 +1,6 @@
 import NNSchema
 import NNHDF5
+import NNSystem
 
 /// Reads weights in the two HDF5 layouts Keras uses and matches them to an architecture.
 enum KerasWeights {
@@ -30,10 +31,16 @@ enum KerasWeights {
             }
         }
 
-        /// The dataset as a tensor read a piece at a time (through hyperslab selections).
-        func streamed() throws(KerasImportError) -> StreamedTensor {
+        /// The dataset as a tensor read a piece at a time: through hyperslab selections, or, for
+        /// plain contiguous float32 data and when `file` is the file's bytes, with `pread` (the same
+        /// values without libhdf5's per-read cost).
+        func streamed(file: ReadableFile?) throws(KerasImportError) -> StreamedTensor {
             let located = self
-            guard let tensor = StreamedTensor(shape: spec.shape, open: { KerasDatasetReader(located) }) else {
+            let raw = 1.littleEndian == 1 ? dataset.contiguousFloat32Bytes : nil
+            guard let tensor = StreamedTensor(shape: spec.shape, open: {
+                if let file, let raw { return RawFloat32Reader(file: file, offset: raw.offset) }
+                return KerasDatasetReader(located)
+            }) else {
                 throw .shapeMismatch(path: path, layer: layer, weight: spec.role, expected: spec.shape, found: dataset.shape)
             }
             return tensor
@@ -233,6 +240,27 @@ final class KerasDatasetReader: StreamedTensorReader {
             try dataset.readFloats(from: start, into: buffer)
         } catch {
             throw KerasImportError.hdf5(error)
+        }
+        position += buffer.count
+    }
+
+    func finish() throws {}
+}
+
+/// Reads little-endian float32 values stored contiguously at `offset` in a file, in order.
+final class RawFloat32Reader: StreamedTensorReader {
+    let file: ReadableFile
+    let offset: Int
+    private var position = 0
+
+    init(file: ReadableFile, offset: Int) {
+        self.file = file
+        self.offset = offset
+    }
+
+    func read(into buffer: UnsafeMutableBufferPointer<Float>) throws {
+        do { try file.read(into: UnsafeMutableRawBufferPointer(buffer), at: offset + position * 4) } catch {
+            throw KerasImportError.file(error)
         }
         position += buffer.count
     }
