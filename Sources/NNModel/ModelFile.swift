@@ -206,8 +206,8 @@ public enum ModelFile {
     /// Streamed or not, the output is the file ``save(_:to:format:dtype:naming:)`` writes for the
     /// model ``open(_:verify:architecture:)`` reads, written atomically: a failure at any point (a
     /// checksum that differs in the last tensor, a full disk) leaves no file under `output`.
-    /// Conversions that stream: `.nnm` and Keras `.h5` (every HDF5 layout) to `.nnm`, `.h5`, and
-    /// safetensors with Keras naming; safetensors with Keras naming to those. Others read the model whole.
+    /// Conversions that stream: `.nnm` and Keras `.h5` (every HDF5 layout) to `.nnm` and `.h5`. Others
+    /// (`.keras` archives, ONNX, safetensors) read the model whole.
     ///
     /// - Parameters:
     ///   - input: the model file, in any supported format.
