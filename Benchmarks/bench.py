@@ -384,6 +384,9 @@ class Bench:
         self.big_h5 = os.path.join(work, "big.h5")
         self.big_from_h5 = os.path.join(work, "big_from_h5.nnm")
         self.big_copy = os.path.join(work, "big_copy.nnm")
+        # Section 5's floor (a plain copy with fsync) and .nnm -> .h5 output.
+        self.big_floor = os.path.join(work, "big_floor.copy")
+        self.big_back_h5 = os.path.join(work, "big_back.h5")
         # ONNX (section 6) and safetensors (section 7).
         self.seed_onnx = os.path.join(work, "seed.onnx")
         self.seed_peer_onnx = os.path.join(work, "seed_peer.onnx")
@@ -455,7 +458,7 @@ class Results:
         self.big_info = None
         self.big_check = None
         self.crc32 = None
-        self.h5 = {"convert": [], "h5py": [], "copy": []}
+        self.h5 = {"convert": [], "h5py": [], "copy": [], "floor": [], "to_h5": []}
         self.h5_info = None
         self.same_weights = None
         self.onnx = None
@@ -638,7 +641,7 @@ def convert_timings(bench, peers):
     """Section 5: `nnmodel convert` of a big Keras HDF5 file against h5py reading it, interleaved."""
     nn, py, runner = bench.nn, bench.py, bench.runner
     big_nnm, big_h5, big_from_h5, big_copy = bench.big_nnm, bench.big_h5, bench.big_from_h5, bench.big_copy
-    h5 = {"convert": [], "h5py": [], "copy": []}
+    h5 = {"convert": [], "h5py": [], "copy": [], "floor": [], "to_h5": []}
     h5_info = None
     same_weights = None
     if peers.h5py and peers.big_py:
@@ -651,14 +654,23 @@ def convert_timings(bench, peers):
         commands["convert"] = "nnmodel convert .work/big.h5 .work/big_from_h5.nnm"
         commands["h5py read"] = "python Benchmarks/peers/h5py_read.py .work/big.h5"
         commands["convert reference"] = "nnmodel convert .work/big.nnm .work/big_copy.nnm"
+        commands["convert to h5"] = "nnmodel convert .work/big_from_h5.nnm .work/big_back.h5"
+        commands["floor"] = ("python Benchmarks/copy_floor.py .work/big.h5 .work/big_floor.copy --keep "
+                             "(the same bytes copied to a new file on the same disk, fsynced, renamed)")
         if rec["rc"] == 0 and rec["json"]:
             h5_info = rec["json"]
             print(f"    {h5_info['bytes']:,} bytes, {h5_info['seconds']:.1f} s", flush=True)
             for r in range(1, bench.h5_rounds + 1):
                 print(f"== HDF5 import round {r}/{bench.h5_rounds}", flush=True)
-                if os.path.exists(big_from_h5):
-                    os.unlink(big_from_h5)
+                unlink(big_from_h5, bench.big_back_h5, bench.big_floor)
+                # The floor: the same number of bytes copied and fsynced on the same disk, in the same round.
+                h5["floor"].append(runner.run(f"floor-copy-{r}", [sys.executable, os.path.join(HERE, "copy_floor.py"),
+                                                                   big_h5, bench.big_floor, "--keep"]))
+                unlink(bench.big_floor)
                 h5["convert"].append(runner.run(f"convert-nnmodel-{r}", [nn, "convert", big_h5, big_from_h5]))
+                if os.path.exists(big_from_h5):
+                    h5["to_h5"].append(runner.run(f"convert-nnm-to-h5-{r}", [nn, "convert", big_from_h5, bench.big_back_h5]))
+                    unlink(bench.big_back_h5)
                 h5["h5py"].append(runner.run(f"read-h5py-{r}", [py, os.path.join(PEERS, "h5py_read.py"), big_h5]))
                 if os.path.exists(big_nnm):
                     # Reference: the same output written from an .nnm input (no HDF5 reading).
@@ -819,7 +831,7 @@ def safetensors_timings(bench, peers):
 def remove_big_files(bench):
     """Removes the generated big files unless --keep."""
     if not bench.args.keep:
-        unlink(bench.big_nnm, bench.big_h5, bench.big_from_h5, bench.big_copy, bench.big_onnx,
+        unlink(bench.big_nnm, bench.big_h5, bench.big_from_h5, bench.big_copy, bench.big_floor, bench.big_back_h5, bench.big_onnx,
                bench.big_peer_onnx, bench.big_st, bench.big_peer_st, bench.big_from_st)
         print("== removed the big files (use --keep to keep them)", flush=True)
 
@@ -1102,6 +1114,17 @@ def convert_table(bench, results):
           f"fsyncing the {size / 1e9:.2f} GB .nnm) "
           f"| {cell(median(conv_wall), values=conv_wall)} | {size / median(conv_wall) / 1e6:.0f} "
           f"| {mb_cell(rss_mb(conv))} |")
+    floors = [r for r in h5.get("floor", []) if r["rc"] == 0]
+    floor_wall = walls(floors)
+    to_h5 = [r for r in h5.get("to_h5", []) if r["rc"] == 0]
+    if to_h5:
+        tw = walls(to_h5)
+        w(f"| `nnmodel convert big.nnm big.h5` (whole process; reads and CRC-checks the .nnm, writes and fsyncs the .h5) "
+          f"| {cell(median(tw), values=tw)} | {size / median(tw) / 1e6:.0f} | {mb_cell(rss_mb(to_h5))} |")
+    if floor_wall:
+        w(f"| floor: `copy_floor.py` copies the {size / 1e9:.2f} GB to a new file on the same disk, fsyncs, renames "
+          f"(whole process) | {cell(median(floor_wall), values=floor_wall)} | {size / median(floor_wall) / 1e6:.0f} "
+          f"| {mb_cell(rss_mb(floors))} |")
     copies = [r for r in h5["copy"] if r["rc"] == 0]
     if copies:
         cw = walls(copies)
@@ -1115,6 +1138,19 @@ def convert_table(bench, results):
           f"| {size / median(read_wall) / 1e6:.0f} "
           f"| {mb_cell(rss_mb(reads))} |")
     w("")
+    if floor_wall:
+        # Target (issue 17): within 1.3x of the floor, peak RSS at most 128 MB, for any model size.
+        parts = []
+        for label, recs in (("big.h5 → .nnm", conv), ("big.nnm → .h5", to_h5)):
+            if walls(recs) and rss_mb(recs):
+                ratio_to_floor = median(walls(recs)) / median(floor_wall)
+                peak = max(rss_mb(recs))
+                parts.append(f"{label}: {ratio_to_floor:.2f}x the floor (target ≤ 1.3x: "
+                             f"{'met' if ratio_to_floor <= 1.3 else 'NOT met'}), peak RSS {peak:.0f} MB (target ≤ 128 MB: "
+                             f"{'met' if peak <= 128 else 'NOT met'})")
+        if parts:
+            w("Streaming targets (medians of the interleaved rounds): " + "; ".join(parts) + ".")
+            w("")
     if results.same_weights is not None:
         w(f"Converted tensors identical to make_big_model.py's (CRC-32 of every tensor): "
           f"{'yes' if results.same_weights else 'NO'}.")

@@ -79,3 +79,22 @@ public struct NNMCodec: ModelCodec {
                         weightsDType: header.weightDType, headerLength: header.headerLength, dataOffset: header.dataOffset)
     }
 }
+
+extension NNMCodec: StreamingCodec {
+    /// Every `.nnm` file streams: the header is validated, the tensors are read (and their
+    /// checksums checked) as the writer asks for them.
+    package func openStreamed(_ path: String, options: ReadOptions) throws -> (model: StreamedModel, file: FileDescription)? {
+        let file = try NNMFile(path: path)
+        return (try file.streamed(verify: options.verify), description(of: file.header, path: path))
+    }
+
+    package func writesStreamed(options: WriteOptions) -> Bool { true }
+
+    package func compatibilityNotes(for model: StreamedModel) -> [String] { [] }
+
+    package func writeStreamed(_ model: StreamedModel, to path: String, options: WriteOptions, chunkElements: Int) throws {
+        let dtype = try dtype(for: options, path: path, fallback: .float32)
+        try NNMWriter.writeStreamed(model, to: path, dtype: dtype, producer: options.producer,
+                                    includeOptimizer: options.includeOptimizer, chunkElements: chunkElements)
+    }
+}

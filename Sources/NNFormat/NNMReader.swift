@@ -20,10 +20,10 @@ package final class NNMFile: @unchecked Sendable {
     package let path: String
     /// The validated header.
     package let header: NNMHeader
-    private let source: Source
+    fileprivate let source: Source
 
     /// Where the bytes come from.
-    private enum Source {
+    fileprivate enum Source {
         case file(ReadableFile)
         case memory([UInt8])
     }
@@ -238,6 +238,116 @@ package final class NNMFile: @unchecked Sendable {
             return try Sequential(architecture: header.architecture, weights: weights, optimizerState: state, metadata: header.metadata)
         } catch {
             throw .invalidHeader(path: path, reason: "\(error)")
+        }
+    }
+}
+
+extension NNMFile {
+    /// The model with its tensors left in the file, read a piece at a time by whoever writes it
+    /// (see ``StreamedModel``); everything ``model(verify:)`` checks before reading values is
+    /// checked here, and each tensor's CRC-32 when its last value is read (unless `verify` is off).
+    package func streamed(verify: Bool = true) throws(ModelFileError) -> StreamedModel {
+        let (weightEntries, slotEntries) = try NNMFile.requiredTensors(header, path: path)
+        let weights = try weightEntries.map { (entry) throws(ModelFileError) in try streamedTensor(entry, verify: verify) }
+        var slots: [[StreamedTensor]] = []
+        for perWeight in slotEntries {
+            slots.append(try perWeight.map { (entry) throws(ModelFileError) in try streamedTensor(entry, verify: verify) })
+        }
+        let optimizer = header.optimizer.map { (config: $0.config, iterations: $0.iterations, slots: slots) }
+        do {
+            return try StreamedModel(architecture: header.architecture, weights: weights, optimizer: optimizer, metadata: header.metadata)
+        } catch {
+            throw .invalidHeader(path: path, reason: "\(error)")
+        }
+    }
+
+    /// One tensor read through `pread` from its place in the file.
+    func streamedTensor(_ entry: NNMTensorEntry, verify: Bool) throws(ModelFileError) -> StreamedTensor {
+        let source: StoredBytes
+        switch self.source {
+        case let .file(file): source = .file(file)
+        case let .memory(bytes): source = .memory(bytes)
+        }
+        let start = header.dataOffset + entry.offset
+        let path = self.path
+        // The stored CRC-32 is the one of the float32 bytes a writer would write, and it is
+        // checked as they are read: a writer may record it first.
+        let known = verify && entry.dtype == .float32 && 1.littleEndian == 1 ? entry.crc32 : nil
+        guard let tensor = StreamedTensor(shape: entry.shape, float32Checksum: known, open: {
+            NNMTensorReader(source: source, start: start, entry: entry, verify: verify, path: path)
+        }) else {
+            throw .invalidTensorShape(path: path, tensor: entry.name, reason: "shape \(entry.shape) has more elements than can be addressed")
+        }
+        return tensor
+    }
+}
+
+/// Where a streamed tensor's bytes are.
+enum StoredBytes: @unchecked Sendable {
+    case file(ReadableFile)
+    case memory([UInt8])
+}
+
+/// Reads one tensor of a `.nnm` file in order, decoding its dtype and checking its CRC-32 at the end.
+final class NNMTensorReader: StreamedTensorReader {
+    let source: StoredBytes
+    let start: Int
+    let entry: NNMTensorEntry
+    let verify: Bool
+    let path: String
+    private var position = 0
+    private var crc: UInt32 = 0
+    private var scratch = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+
+    init(source: StoredBytes, start: Int, entry: NNMTensorEntry, verify: Bool, path: String) {
+        self.source = source
+        self.start = start
+        self.entry = entry
+        self.verify = verify
+        self.path = path
+    }
+
+    deinit { scratch.deallocate() }
+
+    func read(into buffer: UnsafeMutableBufferPointer<Float>) throws {
+        let dtype = entry.dtype
+        let count = buffer.count
+        guard count > 0, let base = buffer.baseAddress else { return }
+        precondition(position + count <= entry.count, "reading past the end of a tensor")
+        let offset = start + position * dtype.byteSize
+        let byteCount = count * dtype.byteSize
+        let raw: UnsafeRawBufferPointer
+        if dtype == .float32, 1.littleEndian == 1 {
+            let target = UnsafeMutableRawBufferPointer(buffer)
+            try fill(target, at: offset)
+            raw = UnsafeRawBufferPointer(target)
+        } else {
+            if scratch.count < byteCount {
+                scratch.deallocate()
+                scratch = .allocate(byteCount: byteCount, alignment: 64)
+            }
+            let piece = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<byteCount])
+            try fill(piece, at: offset)
+            raw = UnsafeRawBufferPointer(piece)
+            dtype.decode(raw, count: count, into: base)
+        }
+        if verify { crc = CRC32.checksum(raw, continuing: crc) }
+        position += count
+    }
+
+    private func fill(_ target: UnsafeMutableRawBufferPointer, at offset: Int) throws(ModelFileError) {
+        switch source {
+        case let .file(file):
+            do { try file.read(into: target, at: offset) } catch { throw .file(error) }
+        case let .memory(bytes):
+            bytes.withUnsafeBytes { all in target.copyMemory(from: UnsafeRawBufferPointer(rebasing: all[offset..<offset + target.count])) }
+        }
+    }
+
+    func finish() throws {
+        guard verify, position == entry.count else { return }
+        guard crc == entry.crc32 else {
+            throw ModelFileError.checksumMismatch(path: path, tensor: entry.name, expected: entry.crc32, found: crc)
         }
     }
 }

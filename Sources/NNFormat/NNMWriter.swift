@@ -62,8 +62,12 @@ package enum NNMWriter {
     /// Refuses to write a file the reader would refuse: the header parsed and validated as
     /// ``NNMFile`` does, against the size the file will have.
     static func checkReadable(preamble: [UInt8], items: [Item], path: String) throws(ModelFileError) {
-        let dataOffset = preamble.count
-        let fileSize = dataOffset + (items.last.map { $0.entry.offset + $0.entry.length } ?? 0)
+        try checkReadable(preamble: preamble, fileSize: preamble.count + (items.last.map { $0.entry.offset + $0.entry.length } ?? 0),
+                          path: path)
+    }
+
+    /// Refuses a preamble and header the reader would refuse in a file of `fileSize` bytes.
+    static func checkReadable(preamble: [UInt8], fileSize: Int, path: String) throws(ModelFileError) {
         let headerLength = preamble.count >= NNMFormat.preambleSize
             ? preamble[16..<24].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) } : 0
         guard headerLength <= NNMFormat.maximumHeaderLength else {

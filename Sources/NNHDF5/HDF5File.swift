@@ -84,9 +84,15 @@ package final class HDF5File: @unchecked Sendable {
 
     /// Creates a new HDF5 file on disk at `path` (replacing a file there), written by libhdf5
     /// itself. For tests that build files to read back; nnmodel's own writer uses
-    /// ``createInMemory(name:)``.
+    /// ``createInMemory(name:)`` for models in memory and ``createOnDisk(at:name:)`` when streaming.
     package static func createOnDisk(at path: String) throws(HDF5Error) -> HDF5File {
         try HDF5File(path: path, source: .createOnDisk(path))
+    }
+
+    /// Creates (truncating) the file at `diskPath`, named `name` in messages: a writer streaming
+    /// into a temporary file gives the target's name.
+    package static func createOnDisk(at diskPath: String, name: String) throws(HDF5Error) -> HDF5File {
+        try HDF5File(path: name, source: .createOnDisk(diskPath))
     }
 
     /// The bytes of a file created in memory, as they would be on disk (after a flush).

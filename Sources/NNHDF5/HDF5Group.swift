@@ -182,6 +182,31 @@ package final class HDF5Group: HDF5Object, @unchecked Sendable {
         }
     }
 
+    /// Creates a little-endian IEEE float dataset of `shape` (float64 when `float64`, else
+    /// float32) without writing it: its values are written afterwards, a piece at a time, with
+    /// ``HDF5Dataset/write(_:at:)``. The file holds what ``createDataset(_:shape:floats:)``
+    /// writes once every value is written.
+    @discardableResult
+    package func createDataset(_ path: String, shape: [Int], float64: Bool) throws(HDF5Error) -> HDF5Dataset {
+        guard let count = Self.checkedCount(shape) else {
+            throw HDF5Error.invalidArgument(file: filePath, path: name, detail: "shape \(shape) of '\(path)' is invalid or overflows")
+        }
+        return try createDataset(path, shape: shape, count: count, fileType: float64 ? nn_h5t_ieee_f64le : nn_h5t_ieee_f32le,
+                                 memoryType: float64 ? nn_h5t_native_double : nn_h5t_native_float, data: nil)
+    }
+
+    /// The product of `shape`, or nil for a negative dimension or an overflow.
+    static func checkedCount(_ shape: [Int]) -> Int? {
+        var product = 1
+        for dimension in shape {
+            guard dimension >= 0 else { return nil }
+            let (next, overflow) = product.multipliedReportingOverflow(by: dimension)
+            guard !overflow else { return nil }
+            product = next
+        }
+        return product
+    }
+
     private func createDataset(
         _ path: String, shape: [Int], count: Int,
         fileType: () -> hid_t, memoryType: () -> hid_t, data: UnsafeRawPointer?
@@ -221,7 +246,7 @@ package final class HDF5Group: HDF5Object, @unchecked Sendable {
                 H5Dcreate2(id, path, fileType(), space, lcpl, hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT)),
                 failure("creating dataset", path: fullPath))
             let handle = HDF5Handle(file: file, id: did, kind: .dataset)
-            if count > 0 {
+            if count > 0, let data {
                 try HDF5Library.check(
                     H5Dwrite(did, memoryType(), hid_t(H5S_ALL), hid_t(H5S_ALL), hid_t(H5P_DEFAULT), data),
                     failure("writing dataset", path: fullPath))

@@ -88,3 +88,25 @@ extension KerasFileInfo {
                         architectureGivenSeparately: givenArchitecture || !layout.hasArchitecture)
     }
 }
+
+extension KerasHDF5Codec: StreamingCodec {
+    /// Every HDF5 layout streams (the weights are read through hyperslab selections); a `.keras`
+    /// archive given to this codec does not.
+    package func openStreamed(_ path: String, options: ReadOptions) throws -> (model: StreamedModel, file: FileDescription)? {
+        guard let (model, info) = try KerasReader.openStreamed(path, architecture: options.architecture) else { return nil }
+        return (model, info.description(givenArchitecture: options.architecture != nil))
+    }
+
+    package func writesStreamed(options: WriteOptions) -> Bool { true }
+
+    package func writeStreamed(_ model: StreamedModel, to path: String, options: WriteOptions, chunkElements: Int) throws {
+        let source = model.architecture.sourceDType
+        let dtype = try dtype(for: options, path: path, fallback: source == .float64 ? .float64 : .float32)
+        try KerasHDF5Writer.writeStreamed(model, to: path, dtype: options.dtype == nil ? nil : dtype, producer: options.producer,
+                                          chunkElements: chunkElements)
+    }
+
+    package func compatibilityNotes(for model: StreamedModel) -> [String] {
+        KerasHDF5Writer.compatibilityNotes(for: model.architecture)
+    }
+}

@@ -1,6 +1,11 @@
 import NNSchema
 import NNHDF5
+@_spi(Testing) import NNSystem
 import NNSystem
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Writes models in Keras's legacy HDF5 layout (what `model.save("x.h5")` writes), which Keras 3's
 /// `load_model` and tf_keras both load.
@@ -50,6 +55,110 @@ package enum KerasHDF5Writer {
     static func fileImage(_ model: Sequential, name: String, dtype: DType?, producer: String) throws(HDF5Error) -> [UInt8] {
         let file = try HDF5File.createInMemory(name: name)
         defer { try? file.close() }
+        do {
+            try fill(file, StreamedModel(model), dtype: dtype, producer: producer) { group, datasetName, tensor, float64 in
+                let values: Tensor
+                switch tensor {
+                case let .weight(i): values = model.weights[i]
+                case let .slot(s, w): values = model.optimizerState?.slots[s][w] ?? Tensor(zeros: [0])
+                }
+                if float64 {
+                    _ = try group.createDataset(datasetName, shape: values.shape, doubles: values.scalars.map(Double.init))
+                } else {
+                    _ = try group.createDataset(datasetName, shape: values.shape, floats: values.scalars)
+                }
+            }
+        } catch let error as HDF5Error {
+            throw error
+        } catch {
+            throw HDF5Error.libraryFailure(file: name, path: "/", operation: "building", message: "\(error)")
+        }
+        return try file.fileImage()
+    }
+
+    /// Saves a streamed model (see ``StreamedModel``) atomically: libhdf5 writes the temporary
+    /// file itself, each dataset created and then filled a piece of at most `chunkElements`
+    /// values at a time, so memory holds one piece whatever the model's size. The file holds what
+    /// ``write(_:to:dtype:producer:)`` writes for the same model.
+    package static func writeStreamed(_ model: StreamedModel, to path: String, dtype: DType? = nil, producer: String,
+                                      chunkElements: Int = StreamingChunk.defaultElements) throws {
+        do { try AtomicFile.checkTarget(path) } catch { throw KerasImportError.file(error) }
+        var buffer = ChunkBuffer(elements: chunkElements)
+        defer { buffer.deallocate() }
+        // Errors of libhdf5 and of the source travel through the file-writing closure as this.
+        var failure: (any Error)?
+        do throws(FileError) {
+            try AtomicFile.replace(path, fillOpened: { (fd: Int32, diskPath: String) throws(FileError) in
+                // libhdf5 1.10 crashes at exit after a failed write: the space is reserved first,
+                // so that a full disk is an error here rather than inside libhdf5.
+                try AtomicFile.reserve(fd, bytes: estimatedSize(model, dtype: dtype), path: path)
+                do {
+                    let file = try HDF5File.createOnDisk(at: diskPath, name: path)
+                    do {
+                        try fill(file, model, dtype: dtype, producer: producer) { group, datasetName, tensor, float64 in
+                            let source: StreamedTensor
+                            switch tensor {
+                            case let .weight(i): source = model.weights[i]
+                            case let .slot(s, w):
+                                guard let slots = model.optimizer?.slots else { return }
+                                source = slots[s][w]
+                            }
+                            let dataset = try group.createDataset(datasetName, shape: source.shape, float64: float64)
+                            let reader = try source.reader()
+                            try StreamingChunk.forEach(count: source.count, chunk: buffer.elements) { offset, n in
+                                let values = UnsafeMutableBufferPointer(rebasing: buffer.values[0..<n])
+                                try reader.read(into: values)
+                                if float64 {
+                                    try dataset.write(buffer.widened(UnsafeBufferPointer(values)), at: offset)
+                                } else {
+                                    try dataset.write(UnsafeBufferPointer(values), at: offset)
+                                }
+                            }
+                            try reader.finish()
+                        }
+                    } catch {
+                        try? file.close()
+                        throw error
+                    }
+                    try file.close()
+                } catch let error as HDF5Error {
+                    // A disk that filled up all the same is said as for every other format.
+                    if "\(error)".contains("errno = \(ENOSPC),") { throw .writeFailed(path: path, reason: FileError.systemMessage(ENOSPC)) }
+                    failure = KerasImportError.hdf5(error)
+                    throw .writeFailed(path: path, reason: "\(error)")
+                } catch {
+                    failure = error
+                    throw .writeFailed(path: path, reason: "\(error)")
+                }
+            })
+        } catch {
+            if let failure { throw failure }
+            throw KerasImportError.file(error)
+        }
+    }
+
+    /// A generous estimate of the size of the file of `model`: its values, its JSON attributes
+    /// twice over, and a few KiB per group and dataset for object headers, heaps and B-trees.
+    static func estimatedSize(_ model: StreamedModel, dtype: DType?) -> Int {
+        let float64 = (dtype ?? model.architecture.sourceDType) == .float64
+        var bytes = 1 << 16
+        for tensor in model.weights { bytes += tensor.count * (float64 ? 8 : 4) + (8 << 10) }
+        for perWeight in model.optimizer?.slots ?? [] { for tensor in perWeight { bytes += tensor.count * 4 + (8 << 10) } }
+        bytes += model.architecture.layers.count * (8 << 10)
+        bytes += 2 * (KerasConfig.json(for: model.architecture).serializedBytes().count + model.metadata.json.serializedBytes().count)
+        return bytes
+    }
+
+    /// One tensor of the model being written: weight `i`, or slot `s` of trainable weight `w`.
+    enum TensorIndex {
+        case weight(Int)
+        case slot(Int, Int)
+    }
+
+    /// Writes the legacy layout of `model` into `file`; `dataset` creates and fills each dataset
+    /// (in the group given, under the name given, float64 or float32).
+    static func fill(_ file: HDF5File, _ model: StreamedModel, dtype: DType?, producer: String,
+                     dataset: (HDF5Group, String, TensorIndex, Bool) throws -> Void) throws {
         let root = try file.root
         var architecture = model.architecture
         if let dtype { architecture.sourceDType = dtype }
@@ -58,7 +167,7 @@ package enum KerasHDF5Writer {
         try root.setStringAttribute("keras_version", kerasVersion)
         try root.setStringAttribute("model_config", KerasConfig.json(for: architecture).serialized())
         if let training = KerasTrainingConfig.legacyTrainingConfig(
-            loss: model.metadata.loss, optimizer: model.optimizerState?.config, optimizerJSON: model.metadata.optimizer) {
+            loss: model.metadata.loss, optimizer: model.optimizer?.config, optimizerJSON: model.metadata.optimizer) {
             try root.setStringAttribute("training_config", training.serialized())
         }
         try root.setStringAttribute(versionAttribute, producer)
@@ -72,9 +181,9 @@ package enum KerasHDF5Writer {
         try weightsGroup.setStringAttribute("backend", "tensorflow")
         try weightsGroup.setStringAttribute("keras_version", kerasVersion)
         try weightsGroup.setStringArrayAttribute("layer_names", architecture.layers.map(\.name))
-        let specs = model.weightSpecs
-        var ownWeights = [[(WeightSpec, Tensor)]](repeating: [], count: architecture.layers.count)
-        for (spec, tensor) in zip(specs, model.weights) { ownWeights[spec.layerIndex].append((spec, tensor)) }
+        let specs = (try? model.architecture.weightSpecs()) ?? []
+        var ownWeights = [[(spec: WeightSpec, index: Int)]](repeating: [], count: architecture.layers.count)
+        for (index, spec) in specs.enumerated() where index < model.weights.count { ownWeights[spec.layerIndex].append((spec, index)) }
         for (index, layer) in architecture.layers.enumerated() {
             let group = try weightsGroup.createGroup(layer.name)
             let own = ownWeights[index]
@@ -82,35 +191,29 @@ package enum KerasHDF5Writer {
                 try group.setEmptyFloat64ArrayAttribute("weight_names")
                 continue
             }
-            let names = own.map { "\(layer.name)/\($0.0.role):0" }
+            let names = own.map { "\(layer.name)/\($0.spec.role):0" }
             try group.setStringArrayAttribute("weight_names", names)
-            for (name, (spec, tensor)) in zip(names, own) {
-                if float64 {
-                    _ = try group.createDataset(name, shape: spec.shape, doubles: tensor.scalars.map(Double.init))
-                } else {
-                    _ = try group.createDataset(name, shape: spec.shape, floats: tensor.scalars)
-                }
-            }
+            for (name, weight) in zip(names, own) { try dataset(group, name, .weight(weight.index), float64) }
         }
         let topLevel = try weightsGroup.createGroup("top_level_model_weights")
         try topLevel.setEmptyFloat64ArrayAttribute("weight_names")
 
-        if let state = model.optimizerState {
+        if let state = model.optimizer, let record = model.optimizerRecord {
             let group = try root.createGroup(optimizerGroup)
-            try group.setStringAttribute("config", OptimizerRecord(state).json.serialized())
+            try group.setStringAttribute("config", record.json.serialized())
             let trainable = specs.filter(\.trainable)
-            for (slotName, perWeight) in zip(state.config.slotNames, state.slots) {
-                for (spec, tensor) in zip(trainable, perWeight) {
-                    _ = try group.createDataset("\(slotName)/\(spec.name)", shape: spec.shape, floats: tensor.scalars)
+            for (s, slotName) in state.config.slotNames.enumerated() where s < state.slots.count {
+                for (w, spec) in trainable.enumerated() where w < state.slots[s].count {
+                    try dataset(group, "\(slotName)/\(spec.name)", .slot(s, w), false)
                 }
             }
         }
-        return try file.fileImage()
     }
 
-    /// Restores what nnmodel recorded beside Keras's attributes: metadata and optimizer state.
-    static func readExtras(_ root: HDF5Group, path: String, architecture: ModelArchitecture,
-                           metadata: inout ModelMetadata, optimizerState: inout OptimizerState?) throws {
+    /// Restores what nnmodel recorded beside Keras's attributes: the metadata, and the optimizer
+    /// state with its tensors found and checked (not read).
+    static func readExtras(_ root: HDF5Group, path: String, architecture: ModelArchitecture, metadata: inout ModelMetadata,
+                           optimizer: inout (config: OptimizerConfig, iterations: Int, slots: [[KerasWeights.Located]])?) throws {
         if let text = try root.stringAttribute(metadataAttribute) {
             let json = try KerasReader.parseJSON(Array(text.utf8), path: path, field: metadataAttribute)
             do { metadata = try ModelMetadata(json: json) } catch {
@@ -126,16 +229,16 @@ package enum KerasHDF5Writer {
             throw KerasImportError.invalidMetadata(path: path, field: optimizerGroup, reason: "\(error)")
         }
         let trainable = try architecture.weightSpecs().filter(\.trainable)
-        var slots: [[Tensor]] = []
+        var slots: [[KerasWeights.Located]] = []
         for slot in entry.slotNames {
-            var perWeight: [Tensor] = []
+            var perWeight: [KerasWeights.Located] = []
             for spec in trainable {
                 let name = "\(slot)/\(spec.name)"
                 guard try group.hasMember(name) else { throw KerasImportError.missingWeight(path: path, layer: optimizerGroup, weight: name) }
-                perWeight.append(try KerasWeights.read(try group.dataset(name), layer: optimizerGroup, spec: spec, path: path))
+                perWeight.append(try KerasWeights.locate(try group.dataset(name), layer: optimizerGroup, spec: spec, path: path))
             }
             slots.append(perWeight)
         }
-        optimizerState = OptimizerState(config: entry.config, iterations: entry.iterations, slots: slots)
+        optimizer = (entry.config, entry.iterations, slots)
     }
 }

@@ -89,9 +89,76 @@ package enum KerasReader {
         return s.count == 1 ? "0" + s : s
     }
 
+    /// What an HDF5 Keras file holds, with its weights found and checked but not read.
+    struct HDF5Contents {
+        var architecture: ModelArchitecture
+        var weights: [KerasWeights.Located]
+        var optimizer: (config: OptimizerConfig, iterations: Int, slots: [[KerasWeights.Located]])?
+        var metadata: ModelMetadata
+        var info: KerasFileInfo
+    }
+
     /// Reads an open HDF5 file in any of the three HDF5 layouts.
     static func readHDF5(_ file: HDF5File, path: String, architecture override: ModelArchitecture?) throws(KerasImportError)
         -> (model: Sequential, info: KerasFileInfo)
+    {
+        let contents = try locateHDF5(file, path: path, architecture: override)
+        var weights: [Tensor] = []
+        for weight in contents.weights { weights.append(try weight.read()) }
+        var state: OptimizerState?
+        if let optimizer = contents.optimizer {
+            var slots: [[Tensor]] = []
+            for perWeight in optimizer.slots {
+                var tensors: [Tensor] = []
+                for weight in perWeight { tensors.append(try weight.read()) }
+                slots.append(tensors)
+            }
+            state = OptimizerState(config: optimizer.config, iterations: optimizer.iterations, slots: slots)
+        }
+        return (try makeModel(contents.architecture, weights, state, contents.metadata, path: path), contents.info)
+    }
+
+    /// Opens the Keras HDF5 file at `path` (any HDF5 layout) for a streamed conversion: its
+    /// weights are read a piece at a time while they are written; `nil` for a `.keras` archive.
+    package static func openStreamed(_ path: String, architecture: ModelArchitecture?) throws(KerasImportError)
+        -> (model: StreamedModel, info: KerasFileInfo)?
+    {
+        let head: [UInt8]
+        do { head = try FileReader.prefix(path, count: 8) } catch { throw .file(error) }
+        guard head.starts(with: hdf5Signature) else { return nil }
+        let file: HDF5File
+        do { file = try HDF5File(readingFrom: path) } catch { throw .hdf5(error) }
+        // The file stays open as long as the tensors read from it (they hold its datasets).
+        let contents = try locateHDF5(file, path: path, architecture: architecture)
+        // Plain contiguous datasets are read with pread from the same file.
+        let bytes = try? ReadableFile(path: path)
+        var weights: [StreamedTensor] = []
+        for weight in contents.weights { weights.append(try weight.streamed(file: bytes)) }
+        var optimizer: (config: OptimizerConfig, iterations: Int, slots: [[StreamedTensor]])?
+        if let state = contents.optimizer {
+            var slots: [[StreamedTensor]] = []
+            for perWeight in state.slots {
+                var tensors: [StreamedTensor] = []
+                for weight in perWeight { tensors.append(try weight.streamed(file: bytes)) }
+                slots.append(tensors)
+            }
+            optimizer = (state.config, state.iterations, slots)
+        }
+        do {
+            let model = try StreamedModel(architecture: contents.architecture, weights: weights, optimizer: optimizer,
+                                          metadata: contents.metadata)
+            return (model, contents.info)
+        } catch let e as ModelConfigError {
+            throw .invalidConfig(path: path, e)
+        } catch {
+            throw .invalidMetadata(path: path, field: "weights", reason: "\(error)")
+        }
+    }
+
+    /// Finds the architecture, metadata and weights of an open HDF5 file in any of the three HDF5
+    /// layouts, checking every weight's type and shape.
+    static func locateHDF5(_ file: HDF5File, path: String, architecture override: ModelArchitecture?) throws(KerasImportError)
+        -> HDF5Contents
     {
         try KerasImportError.mapping(path: path, field: "file") {
             let root = try file.root
@@ -101,8 +168,8 @@ package enum KerasReader {
                                      writtenByNNModel: try root.hasAttribute(KerasHDF5Writer.versionAttribute))
             if info.writtenByNNModel { info.producer = try root.stringAttribute(KerasHDF5Writer.versionAttribute) }
             let architecture: ModelArchitecture
-            let weights: [Tensor]
-            var optimizerState: OptimizerState?
+            let weights: [KerasWeights.Located]
+            var optimizer: (config: OptimizerConfig, iterations: Int, slots: [[KerasWeights.Located]])?
             if let config = try root.stringAttribute("model_config") {
                 architecture = try override ?? parseConfig(Array(config.utf8), path: path, field: "model_config attribute")
                 guard try root.hasMember("model_weights") else {
@@ -116,7 +183,7 @@ package enum KerasReader {
                 }
                 if info.writtenByNNModel {
                     try KerasHDF5Writer.readExtras(root, path: path, architecture: architecture, metadata: &metadata,
-                                                   optimizerState: &optimizerState)
+                                                   optimizer: &optimizer)
                 }
             } else if try root.hasAttribute("layer_names") {
                 info.layout = .legacyWeights
@@ -140,7 +207,7 @@ package enum KerasReader {
             if metadata.producer == nil, let v = info.kerasVersion {
                 metadata.producer = "keras \(v)" + (info.backend.map { " (\($0))" } ?? "")
             }
-            return (try makeModel(architecture, weights, optimizerState, metadata, path: path), info)
+            return HDF5Contents(architecture: architecture, weights: weights, optimizer: optimizer, metadata: metadata, info: info)
         }
     }
 
@@ -215,8 +282,10 @@ package enum KerasReader {
         let storeRoot: HDF5Group
         do { storeRoot = try store.root } catch { throw .hdf5(error) }
         let storePath = path + "/model.weights.h5"
-        let weights: [Tensor]
-        (weights, info.weightsDType) = try KerasWeights.store(storeRoot, architecture: architecture, path: storePath)
+        let located: [KerasWeights.Located]
+        (located, info.weightsDType) = try KerasWeights.store(storeRoot, architecture: architecture, path: storePath)
+        var weights: [Tensor] = []
+        for weight in located { weights.append(try weight.read()) }
         var optimizerState: OptimizerState?
         try KerasImportError.mapping(path: storePath, field: "root attributes") {
             info.writtenByNNModel = try storeRoot.hasAttribute(KerasHDF5Writer.versionAttribute)

@@ -1,5 +1,6 @@
 import NNSchema
 import NNHDF5
+import NNSystem
 
 /// Reads weights in the two HDF5 layouts Keras uses and matches them to an architecture.
 enum KerasWeights {
@@ -15,8 +16,39 @@ enum KerasWeights {
         return zip(architecture.layers, byLayer).compactMap { layer, own in own.isEmpty ? nil : (layer, own) }
     }
 
-    /// Reads one weight dataset, checking its type and shape.
-    static func read(_ dataset: HDF5Dataset, layer: String, spec: WeightSpec, path: String) throws(KerasImportError) -> Tensor {
+    /// A weight dataset found and checked (type and shape), not read yet.
+    struct Located {
+        var dataset: HDF5Dataset
+        var layer: String
+        var spec: WeightSpec
+        /// The file's path, for messages.
+        var path: String
+
+        /// Reads the whole dataset.
+        func read() throws(KerasImportError) -> Tensor {
+            try KerasImportError.mapping(path: path, field: dataset.name) {
+                Tensor(shape: spec.shape, storage: try TensorStorage(count: dataset.elementCount) { try dataset.readFloats(into: $0) })
+            }
+        }
+
+        /// The dataset as a tensor read a piece at a time: through hyperslab selections, or, for
+        /// plain contiguous float32 data and when `file` is the file's bytes, with `pread` (the same
+        /// values without libhdf5's per-read cost).
+        func streamed(file: ReadableFile?) throws(KerasImportError) -> StreamedTensor {
+            let located = self
+            let raw = 1.littleEndian == 1 ? dataset.contiguousFloat32Bytes : nil
+            guard let tensor = StreamedTensor(shape: spec.shape, open: {
+                if let file, let raw { return RawFloat32Reader(file: file, offset: raw.offset) }
+                return KerasDatasetReader(located)
+            }) else {
+                throw .shapeMismatch(path: path, layer: layer, weight: spec.role, expected: spec.shape, found: dataset.shape)
+            }
+            return tensor
+        }
+    }
+
+    /// Checks one weight dataset's type and shape.
+    static func locate(_ dataset: HDF5Dataset, layer: String, spec: WeightSpec, path: String) throws(KerasImportError) -> Located {
         switch dataset.elementType {
         case .float16, .float32, .float64: break
         default: throw .unsupportedDType(path: path, weight: dataset.name, found: dataset.elementType.description)
@@ -24,9 +56,12 @@ enum KerasWeights {
         guard dataset.shape == spec.shape else {
             throw .shapeMismatch(path: path, layer: layer, weight: spec.role, expected: spec.shape, found: dataset.shape)
         }
-        return try KerasImportError.mapping(path: path, field: dataset.name) {
-            Tensor(shape: spec.shape, storage: try TensorStorage(count: dataset.elementCount) { try dataset.readFloats(into: $0) })
-        }
+        return Located(dataset: dataset, layer: layer, spec: spec, path: path)
+    }
+
+    /// Reads one weight dataset, checking its type and shape.
+    static func read(_ dataset: HDF5Dataset, layer: String, spec: WeightSpec, path: String) throws(KerasImportError) -> Tensor {
+        try locate(dataset, layer: layer, spec: spec, path: path).read()
     }
 
     /// Legacy layout (`model.save(".h5")`'s `model_weights` group, or a Keras 2 `save_weights` root):
@@ -34,7 +69,7 @@ enum KerasWeights {
     /// datasets (kernel, then bias). As Keras does, layers without weights are skipped on both
     /// sides and the rest are matched in order; every shape is checked.
     static func legacy(_ group: HDF5Group, architecture: ModelArchitecture, path: String) throws(KerasImportError)
-        -> (weights: [Tensor], dtype: DType)
+        -> (weights: [Located], dtype: DType)
     {
         try KerasImportError.mapping(path: path, field: group.name) {
             guard let layerNames = try group.stringArrayAttribute("layer_names", maximumCount: ModelArchitecture.maximumLayers + 1) else {
@@ -58,7 +93,7 @@ enum KerasWeights {
             guard saved.count == needed.count else {
                 throw KerasImportError.layerCountMismatch(path: path, expected: needed.map(\.layer.name), found: saved.map(\.name))
             }
-            var weights: [Tensor] = []
+            var weights: [Located] = []
             var dtype = DType.float32
             for (entry, (_, specs)) in zip(saved, needed) {
                 guard entry.weightNames.count == specs.count else {
@@ -78,7 +113,7 @@ enum KerasWeights {
                     }
                     let dataset = try entry.group.dataset(weightName)
                     if let stored = dataset.elementType.dtype, stored != .float32 { dtype = stored }
-                    weights.append(try read(dataset, layer: entry.name, spec: spec, path: path))
+                    weights.append(try locate(dataset, layer: entry.name, spec: spec, path: path))
                 }
             }
             return (weights, dtype)
@@ -102,7 +137,7 @@ enum KerasWeights {
     /// Keras 3 also stores the layer's real name as the `name` attribute of `vars`; tf_keras does
     /// not, so matching is by order, with every shape checked.
     static func store(_ root: HDF5Group, architecture: ModelArchitecture, path: String) throws(KerasImportError)
-        -> (weights: [Tensor], dtype: DType)
+        -> (weights: [Located], dtype: DType)
     {
         try KerasImportError.mapping(path: path, field: "layers") {
             guard try root.hasMember("layers") else {
@@ -123,7 +158,7 @@ enum KerasWeights {
                 return try layer.hasMember("vars") ? try layer.group("vars") : nil
             }
             var used: Set<String> = []
-            var weights: [Tensor] = []
+            var weights: [Located] = []
             var dtype = DType.float32
             let byLayer: [[WeightSpec]]
             do throws(ModelConfigError) { byLayer = try architecture.weightSpecsByLayer() } catch {
@@ -143,7 +178,7 @@ enum KerasWeights {
                 for (i, spec) in own.enumerated() {
                     let dataset = try vars.dataset(String(i))
                     if let stored = dataset.elementType.dtype, stored != .float32 { dtype = stored }
-                    weights.append(try read(dataset, layer: layer.name, spec: spec, path: path))
+                    weights.append(try locate(dataset, layer: layer.name, spec: spec, path: path))
                 }
             }
             // A group with variables the architecture does not account for means a different model.
@@ -189,4 +224,46 @@ extension HDF5ElementType {
         default: return nil
         }
     }
+}
+
+/// Reads a weight dataset in order, a piece at a time.
+final class KerasDatasetReader: StreamedTensorReader {
+    let located: KerasWeights.Located
+    private var position = 0
+
+    init(_ located: KerasWeights.Located) { self.located = located }
+
+    func read(into buffer: UnsafeMutableBufferPointer<Float>) throws {
+        let dataset = located.dataset
+        let start = position
+        do {
+            try dataset.readFloats(from: start, into: buffer)
+        } catch {
+            throw KerasImportError.hdf5(error)
+        }
+        position += buffer.count
+    }
+
+    func finish() throws {}
+}
+
+/// Reads little-endian float32 values stored contiguously at `offset` in a file, in order.
+final class RawFloat32Reader: StreamedTensorReader {
+    let file: ReadableFile
+    let offset: Int
+    private var position = 0
+
+    init(file: ReadableFile, offset: Int) {
+        self.file = file
+        self.offset = offset
+    }
+
+    func read(into buffer: UnsafeMutableBufferPointer<Float>) throws {
+        do { try file.read(into: UnsafeMutableRawBufferPointer(buffer), at: offset + position * 4) } catch {
+            throw KerasImportError.file(error)
+        }
+        position += buffer.count
+    }
+
+    func finish() throws {}
 }

@@ -199,6 +199,64 @@ public enum ModelFile {
                                                        options: WriteOptions(dtype: dtype, producer: NNModelVersion.producer, naming: naming))
     }
 
+    /// Reads the model in `input` and writes it to `output`, streaming the tensors when both
+    /// formats can: then memory holds one piece of a tensor at a time (16 MiB of values), whatever
+    /// the model's size, and each tensor is read from the input while it is written.
+    ///
+    /// Streamed or not, the output is the file ``save(_:to:format:dtype:naming:)`` writes for the
+    /// model ``open(_:verify:architecture:)`` reads, written atomically: a failure at any point (a
+    /// checksum that differs in the last tensor, a full disk) leaves no file under `output`.
+    /// Conversions that stream: `.nnm` and Keras `.h5` (every HDF5 layout) to `.nnm` and `.h5`. Others
+    /// (`.keras` archives, ONNX, safetensors) read the model whole.
+    ///
+    /// - Parameters:
+    ///   - input: the model file, in any supported format.
+    ///   - output: the file to write; its format is `format`, else the one its extension names.
+    ///   - dtype: the dtype to store the weights in (see ``save(_:to:format:dtype:naming:)``).
+    ///   - naming: how safetensors files name and lay out the weights.
+    ///   - verify: check the input's stored checksums (formats that have them).
+    ///   - architecture: the architecture for weights-only files (and instead of a Keras file's own).
+    ///   - stripOptimizer: leave the optimizer state out.
+    @discardableResult
+    public static func convert(_ input: String, to output: String, format: ModelFormat? = nil, dtype: DType? = nil,
+                               naming: TensorNaming = .keras, verify: Bool = true, architecture: ModelArchitecture? = nil,
+                               stripOptimizer: Bool = false) throws -> Conversion {
+        try convert(input, to: output, format: format, dtype: dtype, naming: naming, verify: verify, architecture: architecture,
+                    stripOptimizer: stripOptimizer, chunkElements: StreamingChunk.defaultElements)
+    }
+
+    /// ``convert(_:to:format:dtype:naming:verify:architecture:stripOptimizer:)`` moving at most
+    /// `chunkElements` values at a time (tests make it small to cross piece boundaries), or never
+    /// streaming when `streaming` is false.
+    @discardableResult
+    package static func convert(_ input: String, to output: String, format: ModelFormat? = nil, dtype: DType? = nil,
+                                naming: TensorNaming = .keras, verify: Bool = true, architecture: ModelArchitecture? = nil,
+                                stripOptimizer: Bool = false, chunkElements: Int, streaming: Bool = true) throws -> Conversion {
+        let writer = try codec(writing: output, format: format, dtype: dtype)
+        let reader = try codec(readingFrom: input)
+        let writeOptions = WriteOptions(dtype: dtype, producer: NNModelVersion.producer, naming: naming)
+        let readOptions = ReadOptions(verify: verify, architecture: architecture)
+        if streaming, let streamingWriter = writer as? any StreamingCodec, streamingWriter.writesStreamed(options: writeOptions),
+           let streamingReader = reader as? any StreamingCodec,
+           let (opened, file) = try streamingReader.openStreamed(input, options: readOptions) {
+            var model = opened
+            if stripOptimizer { model.optimizer = nil }
+            try streamingWriter.writeStreamed(model, to: output, options: writeOptions, chunkElements: chunkElements)
+            let optimizerValues = model.optimizer.map { $0.slots.joined().reduce(1) { $0 + $1.count } } ?? 0
+            return Conversion(input: file, outputFormat: writer.format, architecture: model.architecture, metadata: model.metadata,
+                              parameterCount: model.parameterCount, optimizerState: model.optimizerRecord,
+                              optimizerValueCount: optimizerValues, notes: streamingWriter.compatibilityNotes(for: model), streamed: true)
+        }
+        let loaded = try reader.read(input, options: readOptions)
+        var model = loaded.model
+        if stripOptimizer { model.optimizerState = nil }
+        try writer.write(model, to: output, options: writeOptions)
+        let optimizerValues = model.optimizerState.map { $0.slots.joined().reduce(1) { $0 + $1.count } } ?? 0
+        return Conversion(input: loaded.file, outputFormat: writer.format, architecture: model.architecture, metadata: model.metadata,
+                          parameterCount: model.parameterCount, optimizerState: model.optimizerState.map(OptimizerRecord.init),
+                          optimizerValueCount: optimizerValues, notes: writer.compatibilityNotes(for: model), streamed: false)
+    }
+
     /// The first bytes of a file in hex, for messages.
     static func describeBytes(_ head: [UInt8]) -> String {
         if head.isEmpty { return "an empty file" }
@@ -211,6 +269,29 @@ public enum ModelFile {
             return s.count == 1 ? "0" + s : s
         }.joined(separator: " ")
     }
+}
+
+/// What ``ModelFile/convert(_:to:format:dtype:naming:verify:architecture:stripOptimizer:)`` read and wrote.
+public struct Conversion: Sendable {
+    /// What the input file said about itself.
+    public var input: FileDescription
+    /// The format written.
+    public var outputFormat: ModelFormat
+    /// The model's layers and input shape.
+    public var architecture: ModelArchitecture
+    /// The model's metadata as read.
+    public var metadata: ModelMetadata
+    /// Trainable and non-trainable parameters.
+    public var parameterCount: (trainable: Int, nonTrainable: Int)
+    /// The optimizer state converted (`nil` when the input had none or it was stripped); whether
+    /// the output keeps it depends on its format (``FormatCapabilities/optimizerState``).
+    public var optimizerState: OptimizerRecord?
+    /// The optimizer state's values plus its step counter (0 without a state).
+    public var optimizerValueCount: Int
+    /// Notes on how other tools treat the file written (see ``ModelFile/compatibilityNotes(_:path:format:)``).
+    public var notes: [String]
+    /// Whether the tensors were streamed (read a piece at a time while written) rather than read whole.
+    public var streamed: Bool
 }
 
 /// Where a model's architecture comes from when its file holds only weights.

@@ -103,27 +103,36 @@ struct ConvertCommand: ParsableCommand {
         var optimizerState: OptimizerRecord?
     }
 
-    /// Reads `input` and writes it to `output` (a path, or '-' for standard output).
+    /// Reads `input` and writes it to `output` (a path, or '-' for standard output), streaming the
+    /// tensors when both formats can (see `ModelFile.convert`).
     func convertFile(_ input: String, to output: String) throws -> Outcome {
         let writer = try ModelFile.codec(writing: output == "-" ? "-." + (format?.rawValue ?? "") : output, format: format, dtype: dtype)
-        let loaded = try ModelFile.open(input, verify: !verify.noVerify, architecture: try architectureOptions.load())
-        var model = loaded.model
-        if stripOptimizer { model.optimizerState = nil }
-        if output == "-" {
-            try StandardOutputFile.write(extension: writer.fileExtensions.first ?? writer.format.rawValue) { path in
-                try ModelFile.save(model, to: path, format: writer.format, dtype: dtype, naming: naming.naming ?? .keras)
-            }
-        } else {
-            try ModelFile.save(model, to: output, format: writer.format, dtype: dtype, naming: naming.naming ?? .keras)
+        let architecture = try architectureOptions.load()
+        func convert(to path: String) throws -> Conversion {
+            try ModelFile.convert(input, to: path, format: writer.format, dtype: dtype, naming: naming.naming ?? .keras,
+                                  verify: !verify.noVerify, architecture: architecture, stripOptimizer: stripOptimizer)
         }
-        let written = dtype ?? (writer.format == .nnm || model.architecture.sourceDType != .float64 ? .float32 : .float64)
-        return Outcome(input: input, output: output, inputFormat: loaded.file.formatName, outputFormat: writer.format, dtype: written,
-                       layers: model.architecture.layers.count,
-                       parameters: model.parameterCount.trainable + model.parameterCount.nonTrainable,
-                       model: InspectionJSON.model(model), details: InspectionJSON.details(loaded.file),
-                       notes: ModelFile.compatibilityNotes(model, path: output == "-" ? "-." + writer.format.rawValue : output,
-                                                           format: writer.format),
-                       optimizerState: writer.capabilities.optimizerState ? model.optimizerState.map(OptimizerRecord.init) : nil)
+        let done: Conversion
+        if output == "-" {
+            var result: Conversion?
+            try StandardOutputFile.write(extension: writer.fileExtensions.first ?? writer.format.rawValue) { path in
+                result = try convert(to: path)
+            }
+            guard let result else { throw CommandFailure(message: "\(input): nothing was converted") }
+            done = result
+        } else {
+            done = try convert(to: output)
+        }
+        let architectureWritten = done.architecture
+        let written = dtype ?? (writer.format == .nnm || architectureWritten.sourceDType != .float64 ? .float32 : .float64)
+        return Outcome(input: input, output: output, inputFormat: done.input.formatName, outputFormat: writer.format, dtype: written,
+                       layers: architectureWritten.layers.count,
+                       parameters: done.parameterCount.trainable + done.parameterCount.nonTrainable,
+                       model: InspectionJSON.model(architectureWritten, parameters: done.parameterCount,
+                                                   optimizerParameterCount: done.optimizerValueCount),
+                       details: InspectionJSON.details(done.input),
+                       notes: done.notes,
+                       optimizerState: writer.capabilities.optimizerState ? done.optimizerState : nil)
     }
 
     /// The JSON members of one conversion: the `convert --json` document, and an entry of `files` with `--output-dir`.

@@ -24,19 +24,24 @@ extension DType {
     /// Encodes Float32 values little-endian in this dtype.
     package func encode(_ values: UnsafeBufferPointer<Float>) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: values.count * byteSize)
-        out.withUnsafeMutableBytes { raw in
-            switch self {
-            case .float32:
-                for (i, v) in values.enumerated() { raw.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: i * 4, as: UInt32.self) }
-            case .float16:
-                for (i, v) in values.enumerated() { raw.storeBytes(of: Float16(v).bitPattern.littleEndian, toByteOffset: i * 2, as: UInt16.self) }
-            case .bfloat16:
-                for (i, v) in values.enumerated() { raw.storeBytes(of: DType.bfloat16Bits(v).littleEndian, toByteOffset: i * 2, as: UInt16.self) }
-            case .float64:
-                for (i, v) in values.enumerated() { raw.storeBytes(of: Double(v).bitPattern.littleEndian, toByteOffset: i * 8, as: UInt64.self) }
-            }
-        }
+        out.withUnsafeMutableBytes { raw in encode(values, into: raw) }
         return out
+    }
+
+    /// Encodes Float32 values little-endian in this dtype into `raw`, which holds at least
+    /// `values.count × byteSize` bytes.
+    package func encode(_ values: UnsafeBufferPointer<Float>, into raw: UnsafeMutableRawBufferPointer) {
+        precondition(raw.count >= values.count * byteSize, "encoding into a buffer too small")
+        switch self {
+        case .float32:
+            for (i, v) in values.enumerated() { raw.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: i * 4, as: UInt32.self) }
+        case .float16:
+            for (i, v) in values.enumerated() { raw.storeBytes(of: Float16(v).bitPattern.littleEndian, toByteOffset: i * 2, as: UInt16.self) }
+        case .bfloat16:
+            for (i, v) in values.enumerated() { raw.storeBytes(of: DType.bfloat16Bits(v).littleEndian, toByteOffset: i * 2, as: UInt16.self) }
+        case .float64:
+            for (i, v) in values.enumerated() { raw.storeBytes(of: Double(v).bitPattern.littleEndian, toByteOffset: i * 8, as: UInt64.self) }
+        }
     }
 
     /// Decodes `count` little-endian elements of this dtype into Float32; `raw` holds at least

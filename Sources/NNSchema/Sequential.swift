@@ -35,31 +35,44 @@ public struct Sequential: Sendable {
 
     /// Checks that `weights` are the tensors `specs` describe, in order.
     package static func check(_ weights: [Tensor], against specs: [WeightSpec]) throws(WeightsError) {
-        for (i, spec) in specs.enumerated() {
-            guard i < weights.count else { throw .missing(name: spec.name, expected: spec.shape) }
-            guard weights[i].shape == spec.shape else {
-                throw .shapeMismatch(name: spec.name, expected: spec.shape, found: weights[i].shape)
-            }
-        }
-        guard weights.count == specs.count else { throw .countMismatch(expected: specs.count, found: weights.count) }
+        try check(shapes: weights.map(\.shape), against: specs)
     }
 
     /// Checks that an optimizer state holds one tensor per slot and trainable weight, shaped alike.
     package static func check(_ state: OptimizerState, against specs: [WeightSpec]) throws(WeightsError) {
+        try check(optimizer: state.config, iterations: state.iterations, slotShapes: state.slots.map { $0.map(\.shape) },
+                  against: specs)
+    }
+
+    /// Checks weights by their shapes alone (as `check(_:against:)` checks tensors), for tensors not read yet.
+    package static func check(shapes: [[Int]], against specs: [WeightSpec]) throws(WeightsError) {
+        for (i, spec) in specs.enumerated() {
+            guard i < shapes.count else { throw .missing(name: spec.name, expected: spec.shape) }
+            guard shapes[i] == spec.shape else {
+                throw .shapeMismatch(name: spec.name, expected: spec.shape, found: shapes[i])
+            }
+        }
+        guard shapes.count == specs.count else { throw .countMismatch(expected: specs.count, found: shapes.count) }
+    }
+
+    /// Checks an optimizer state given by its configuration, step count and slot shapes
+    /// (`slotShapes[s][w]`): one tensor per slot and trainable weight, shaped alike.
+    package static func check(optimizer config: OptimizerConfig, iterations: Int, slotShapes: [[[Int]]],
+                              against specs: [WeightSpec]) throws(WeightsError) {
         let trainable = specs.filter(\.trainable)
-        guard state.slots.count == state.config.slotNames.count else {
-            throw .optimizerStateMismatch("\(state.config.kind.rawValue) keeps \(state.config.slotNames.count) slots per weight, found \(state.slots.count)")
+        guard slotShapes.count == config.slotNames.count else {
+            throw .optimizerStateMismatch("\(config.kind.rawValue) keeps \(config.slotNames.count) slots per weight, found \(slotShapes.count)")
         }
-        for (s, slot) in state.slots.enumerated() {
+        for (s, slot) in slotShapes.enumerated() {
             guard slot.count == trainable.count else {
-                throw .optimizerStateMismatch("slot '\(state.config.slotNames[s])' has \(slot.count) tensors for \(trainable.count) trainable weights")
+                throw .optimizerStateMismatch("slot '\(config.slotNames[s])' has \(slot.count) tensors for \(trainable.count) trainable weights")
             }
-            for (t, spec) in zip(slot, trainable) where t.shape != spec.shape {
-                throw .optimizerStateMismatch("slot '\(state.config.slotNames[s])' of '\(spec.name)' has shape \(t.shape), expected \(spec.shape)")
+            for (shape, spec) in zip(slot, trainable) where shape != spec.shape {
+                throw .optimizerStateMismatch("slot '\(config.slotNames[s])' of '\(spec.name)' has shape \(shape), expected \(spec.shape)")
             }
         }
-        guard state.iterations >= 0, state.iterations <= OptimizerState.maximumIterations else {
-            throw .optimizerStateMismatch("iteration count \(state.iterations) outside 0...\(OptimizerState.maximumIterations)")
+        guard iterations >= 0, iterations <= OptimizerState.maximumIterations else {
+            throw .optimizerStateMismatch("iteration count \(iterations) outside 0...\(OptimizerState.maximumIterations)")
         }
     }
 

@@ -1,3 +1,4 @@
+internal import CKernels
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -42,6 +43,18 @@ package enum AtomicFile {
         try replace(path) { (fd: Int32) throws(FileError) in try writeAll(fd, bytes, path: path) }
     }
 
+    /// Reserves disk space for the first `bytes` bytes of the file open as `fd` without changing
+    /// its size, for writers that cannot recover from a write failing midway (libhdf5 1.10 crashes
+    /// at exit after one): a disk too full for them fails here, cleanly, before anything is written.
+    /// Where the file system cannot reserve space this does nothing.
+    package static func reserve(_ fd: Int32, bytes: Int, path: String) throws(FileError) {
+        if FaultInjection.failsWrites { throw .writeFailed(path: path, reason: FileError.systemMessage(ENOSPC)) }
+        let status = nn_reserve_file_space(fd, Int64(bytes))
+        if status == ENOSPC || status == EDQUOT || status == EFBIG {
+            throw .writeFailed(path: path, reason: FileError.systemMessage(status))
+        }
+    }
+
     /// Writes every byte to a descriptor, retrying short writes.
     package static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(FileError) {
         var failure: FileError?
@@ -74,6 +87,14 @@ package enum AtomicFile {
     /// `beforeRename` (tests only) runs between the check and the rename, with the temporary name.
     package static func replace(_ path: String, fill: (Int32) throws(FileError) -> Void,
                                 beforeRename: ((String) -> Void)? = nil) throws(FileError) {
+        try replace(path, fillOpened: { (fd: Int32, _: String) throws(FileError) in try fill(fd) }, beforeRename: beforeRename)
+    }
+
+    /// ``replace(_:fill:beforeRename:)`` for a writer that opens the file itself (libhdf5): `fill`
+    /// also gets a name that opens the very file the descriptor is, `/proc/self/fd/N` where there
+    /// is one (so a name swapped meanwhile is never written through), else the temporary name.
+    package static func replace(_ path: String, fillOpened fill: (Int32, String) throws(FileError) -> Void,
+                                beforeRename: ((String) -> Void)? = nil) throws(FileError) {
         try checkTarget(path)
         removeLeftovers(for: path)
         var template = Array(temporaryName(for: path, suffix: "XXXXXX").utf8CString)
@@ -91,7 +112,8 @@ package enum AtomicFile {
         umask(mask)
         _ = fchmod(fd, 0o666 & ~mask)
         FaultInjection.reached(.created)
-        try fill(fd)
+        let byDescriptor = "/proc/self/fd/\(fd)"
+        try fill(fd, access(byDescriptor, W_OK) == 0 ? byDescriptor : temporary)
         FaultInjection.reached(.written)
         guard fsync(fd) == 0 else { throw .writeFailed(path: path, reason: "fsync: " + FileError.systemMessage(errno)) }
         FaultInjection.reached(.synced)

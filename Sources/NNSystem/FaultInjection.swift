@@ -38,5 +38,5 @@ package enum FaultInjection {
     }
 
     /// Whether writes must fail as on a full disk.
-    static var failsWrites: Bool { selected == .noSpace }
+    package static var failsWrites: Bool { selected == .noSpace }
 }

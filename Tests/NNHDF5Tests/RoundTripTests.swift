@@ -257,3 +257,71 @@ import NNTestSupport
         #expect(try root.stringArrayAttribute("weight_names") == ["a", "b"])
     }
 }
+
+/// Pieces of a dataset: the boxes that select a flat run of elements, and reads and writes of
+/// runs that start and end anywhere.
+@Suite struct DatasetPieceTests {
+    /// Every flat run of arrays of a few shapes: the boxes are disjoint and their union is the run.
+    @Test(arguments: [[7], [3, 4], [2, 3, 4], [2, 1, 3, 5], [4, 0, 2]])
+    func boxesCoverExactlyTheRun(shape: [Int]) {
+        let total = shape.reduce(1, *)
+        for start in 0...total {
+            for count in 0...(total - start) {
+                var covered: [Int] = []
+                let boxes = HDF5Dataset.boxes(from: start, count: count, in: shape)
+                #expect(boxes.count <= 2 * shape.count + 1)
+                for box in boxes {
+                    #expect(box.start.count == shape.count && box.count.count == shape.count)
+                    // Every index of the box, flattened in C order.
+                    var indices = [0]
+                    for axis in shape.indices {
+                        indices = indices.flatMap { prefix in (0..<box.count[axis]).map { prefix * shape[axis] + box.start[axis] + $0 } }
+                    }
+                    covered += indices
+                }
+                #expect(covered.sorted() == Array(start..<start + count), "shape \(shape), run \(start)..<\(start + count)")
+                #expect(Set(covered).count == covered.count)
+            }
+        }
+        #expect(HDF5Dataset.boxes(from: 0, count: 1, in: []).count == 1, "a scalar is one box")
+    }
+
+    @Test func runsAreWrittenAndReadAnywhere() throws {
+        let folder = try TemporaryFolder("pieces")
+        let path = folder.file("p.h5")
+        let shape = [5, 6, 7]
+        let values = (0..<210).map { Float($0) * 0.5 - 3 }
+        do {
+            let file = try HDF5File.createOnDisk(at: path)
+            let root = try file.root
+            for float64 in [false, true] {
+                let dataset = try root.createDataset(float64 ? "d" : "f", shape: shape, float64: float64)
+                var start = 0
+                for n in [1, 2, 41, 6, 100, 60] {
+                    if float64 {
+                        try values[start..<start + n].map(Double.init).withUnsafeBufferPointer { try dataset.write($0, at: start) }
+                    } else {
+                        try values[start..<start + n].withUnsafeBufferPointer { try dataset.write($0, at: start) }
+                    }
+                    start += n
+                }
+                #expect(start == 210)
+                #expect(throws: HDF5Error.self) { try [Float(1), 2].withUnsafeBufferPointer { try dataset.write($0, at: 209) } }
+            }
+            try file.close()
+        }
+        let file = try HDF5File(readingFrom: path)
+        let root = try file.root
+        for name in ["f", "d"] {
+            let dataset = try root.dataset(name)
+            #expect(try dataset.readFloats() == values)
+            for (start, n) in [(0, 210), (0, 1), (6, 37), (41, 43), (209, 1), (100, 110)] {
+                var piece = [Float](repeating: 0, count: n)
+                try piece.withUnsafeMutableBufferPointer { try dataset.readFloats(from: start, into: $0) }
+                #expect(piece == Array(values[start..<start + n]), "\(name) \(start)..<\(start + n)")
+            }
+            var tooMany = [Float](repeating: 0, count: 2)
+            #expect(throws: HDF5Error.self) { try tooMany.withUnsafeMutableBufferPointer { try dataset.readFloats(from: 209, into: $0) } }
+        }
+    }
+}

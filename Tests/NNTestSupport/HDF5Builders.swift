@@ -87,6 +87,30 @@ package enum HDF5TestSupport {
         }
     }
 
+    /// Creates a chunked dataset of `shape` (chunks of `chunk`, gzip level 4 when `deflate`),
+    /// stored as float64 when `float64` else float32, holding `values` in C order.
+    package static func createChunkedDataset(in group: HDF5Group, name: String, shape: [Int], chunk: [Int], values: [Float],
+                                             float64: Bool, deflate: Bool) throws {
+        try HDF5Library.locked { () throws(HDF5Error) in
+            let id = hid_t(try group.rawID())
+            let fail = group.failure("creating dataset")
+            let dcpl = try HDF5Library.check(H5Pcreate(nn_h5p_dataset_create()), fail)
+            defer { _ = H5Pclose(dcpl) }
+            try HDF5Library.check(H5Pset_chunk(dcpl, Int32(chunk.count), chunk.map { hsize_t($0) }), fail)
+            if deflate { try HDF5Library.check(H5Pset_deflate(dcpl, 4), fail) }
+            let space = try HDF5Library.check(H5Screate_simple(Int32(shape.count), shape.map { hsize_t($0) }, nil), fail)
+            defer { _ = H5Sclose(space) }
+            let dataset = try HDF5Library.check(
+                H5Dcreate2(id, name, float64 ? nn_h5t_ieee_f64le() : nn_h5t_ieee_f32le(), space, hid_t(H5P_DEFAULT), dcpl,
+                           hid_t(H5P_DEFAULT)), fail)
+            defer { _ = H5Dclose(dataset) }
+            let status = values.withUnsafeBytes {
+                H5Dwrite(dataset, nn_h5t_native_float(), hid_t(H5S_ALL), hid_t(H5S_ALL), hid_t(H5P_DEFAULT), $0.baseAddress)
+            }
+            try HDF5Library.check(status, fail)
+        }
+    }
+
     /// Number of identifiers open in `file` (the file itself included), to detect
     /// leaked group/dataset/attribute/datatype/dataspace identifiers.
     package static func openObjectCount(in file: HDF5File) -> Int {

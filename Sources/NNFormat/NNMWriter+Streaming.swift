@@ -1,0 +1,114 @@
+@_spi(Testing) import NNSystem
+import NNSchema
+import NNSystem
+
+extension NNMWriter {
+    /// Saves a streamed model (see ``StreamedModel``) atomically, holding at most `chunkElements`
+    /// values (and their encoding) in memory, and writes the bytes ``write(_:to:dtype:producer:includeOptimizer:)``
+    /// writes for the same model.
+    ///
+    /// The header holds every tensor's CRC-32 and comes first, so the checksums are known before
+    /// the data is written: from the source when it stores the same float32 bytes and checks them
+    /// as they are read, else from a first pass that reads and encodes each tensor without writing.
+    /// The second pass computes each checksum again over the bytes it writes, and a tensor whose
+    /// checksum differs (a source damaged or changed between the passes, or a stored checksum that
+    /// does not match) stops the save: nothing replaces the target.
+    package static func writeStreamed(_ model: StreamedModel, to path: String, dtype: DType = .float32, producer: String,
+                                      includeOptimizer: Bool = true, chunkElements: Int = StreamingChunk.defaultElements) throws {
+        // Checked first, so that nothing is read for a target that cannot be written.
+        do { try AtomicFile.checkTarget(path) } catch { throw ModelFileError.file(error) }
+        var buffer = ChunkBuffer(elements: chunkElements)
+        defer { buffer.deallocate() }
+
+        var tensors: [(name: String, dtype: DType, tensor: StreamedTensor)] = []
+        let specs = (try? model.architecture.weightSpecs()) ?? []
+        for (spec, tensor) in zip(specs, model.weights) { tensors.append((spec.name, dtype, tensor)) }
+        var optimizer: OptimizerRecord?
+        if includeOptimizer, let state = model.optimizer {
+            let trainable = specs.filter(\.trainable)
+            for (slotName, perWeight) in zip(state.config.slotNames, state.slots) {
+                for (spec, tensor) in zip(trainable, perWeight) { tensors.append(("optimizer/\(slotName)/\(spec.name)", .float32, tensor)) }
+            }
+            optimizer = model.optimizerRecord
+        }
+        var entries: [NNMTensorEntry] = []
+        var offset = 0
+        for t in tensors {
+            let length = t.tensor.count * t.dtype.byteSize
+            let crc: UInt32
+            if t.dtype == .float32, let known = t.tensor.float32Checksum {
+                crc = known
+            } else {
+                crc = try encodedChecksum(t.tensor, dtype: t.dtype, buffer: &buffer, write: nil)
+            }
+            entries.append(NNMTensorEntry(name: t.name, dtype: t.dtype, shape: t.tensor.shape, offset: offset, length: length, crc32: crc))
+            offset = NNMFormat.aligned(offset + length)
+        }
+        var metadata = model.metadata
+        metadata.producer = producer
+        metadata.createdAt = model.metadata.createdAt ?? currentTimestamp()
+        let header = NNMHeader.json(architecture: model.architecture, tensors: entries, optimizer: optimizer,
+                                    metadata: metadata).serializedBytes()
+        let preamble = preamble(header: header)
+        try checkReadable(preamble: preamble, entries: entries, path: path)
+
+        // Errors of the source (a checksum, a read) travel through the file-writing closure as this.
+        var failure: (any Error)?
+        do throws(FileError) {
+            try AtomicFile.replace(path) { (fd: Int32) throws(FileError) in
+                try AtomicFile.writeAll(fd, preamble, path: path)
+                var position = 0
+                for (t, entry) in zip(tensors, entries) {
+                    if entry.offset > position {
+                        try AtomicFile.writeAll(fd, [UInt8](repeating: 0, count: entry.offset - position), path: path)
+                    }
+                    let crc: UInt32
+                    do {
+                        crc = try encodedChecksum(t.tensor, dtype: t.dtype, buffer: &buffer) { (bytes) throws(FileError) in
+                            try AtomicFile.writeAll(fd, bytes, path: path)
+                        }
+                    } catch let error as FileError {
+                        throw error
+                    } catch {
+                        failure = error
+                        throw .writeFailed(path: path, reason: "\(error)")
+                    }
+                    guard crc == entry.crc32 else {
+                        let error = ModelFileError.cannotWrite(
+                            path: path, reason: "tensor '\(entry.name)' changed while it was written (CRC-32 \(entry.crc32) when first read, \(crc) when written): its source was modified or cannot be read consistently")
+                        failure = error
+                        throw .writeFailed(path: path, reason: "\(error)")
+                    }
+                    position = entry.offset + entry.length
+                }
+            }
+        } catch {
+            if let failure { throw failure }
+            throw ModelFileError.file(error)
+        }
+    }
+
+    /// Reads `tensor` through `buffer`, encodes each piece as `dtype` and hands the bytes to `write`
+    /// (when given); returns the CRC-32 of all the encoded bytes. The reader's final check runs
+    /// after the last piece.
+    static func encodedChecksum(_ tensor: StreamedTensor, dtype: DType, buffer: inout ChunkBuffer,
+                                write: ((UnsafeRawBufferPointer) throws(FileError) -> Void)?) throws -> UInt32 {
+        let reader = try tensor.reader()
+        var crc: UInt32 = 0
+        try StreamingChunk.forEach(count: tensor.count, chunk: buffer.elements) { _, n in
+            let values = UnsafeMutableBufferPointer(rebasing: buffer.values[0..<n])
+            try reader.read(into: values)
+            let bytes = buffer.encode(UnsafeBufferPointer(values), as: dtype)
+            crc = CRC32.checksum(bytes, continuing: crc)
+            try write?(bytes)
+        }
+        try reader.finish()
+        return crc
+    }
+
+    /// ``checkReadable(preamble:items:path:)`` for a tensor table.
+    static func checkReadable(preamble: [UInt8], entries: [NNMTensorEntry], path: String) throws(ModelFileError) {
+        let fileSize = preamble.count + (entries.last.map { $0.offset + $0.length } ?? 0)
+        try checkReadable(preamble: preamble, fileSize: fileSize, path: path)
+    }
+}
