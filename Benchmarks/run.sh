@@ -8,13 +8,15 @@
 # package; measures the OpenBLAS sgemm ceiling for the job's matrix shapes and CRC-32 speeds. Prints a table and appends
 # a dated section to Benchmarks/RESULTS.md (quick runs: Benchmarks/.work/RESULTS-quick.md).
 #
-# Usage: Benchmarks/run.sh [--quick] [--setup-peers] [--keep] [--no-build]
+# Usage: Benchmarks/run.sh [--quick] [--setup-peers] [--keep] [--no-build] [--sweep]
 #                          [--rounds N] [--eval-rounds N] [--results FILE]
 #   --quick        1 epoch, 2 rounds, a 64 MB "big" model: for testing the harness
 #   --setup-peers  create Benchmarks/.work/venv and pip install tensorflow-cpu scikit-learn h5py
 #                  onnx onnxruntime safetensors numpy (not torch: no row needs it)
 #   --keep         keep the generated 1 GB files in Benchmarks/.work/
 #   --no-build     use the existing .build/release/nnmodel
+#   --sweep        afterwards, run the MLP shape sweep (Benchmarks/sweep.sh, about 10 minutes; with
+#                  --quick its quick mode), appending to the same results file
 # Peer python: $NNMODEL_PEER_PYTHON, else Benchmarks/.work/venv with --setup-peers, else
 # /work/venv-keras/bin/python if it exists, else Benchmarks/.work/venv if it exists, else python3.
 # A peer whose packages are missing is skipped with a message. See Benchmarks/README.md.
@@ -27,16 +29,20 @@ command_line="Benchmarks/run.sh${*:+ $*}"
 
 setup_peers=0
 build=1
+sweep=0
+results=""
 pass=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --setup-peers) setup_peers=1 ;;
         --no-build) build=0 ;;
+        --sweep) sweep=1 ;;
         --quick|--keep) pass+=("$1") ;;
         --rounds|--eval-rounds|--results)
             [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 64; }
+            [ "$1" = --results ] && results="$2"
             pass+=("$1" "$2"); shift ;;
-        -h|--help) sed -n "2,21p" "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n "2,22p" "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 64 ;;
     esac
     shift
@@ -103,6 +109,15 @@ else
     echo "run.sh: compiling crc32_speed.c failed (needs cc and zlib1g-dev); no CRC-32 speeds" >&2
 fi
 
-exec python3 "$here/bench.py" --nnmodel "$nnmodel" --peer-python "$peer" --work "$work" \
+bench=(python3 "$here/bench.py" --nnmodel "$nnmodel" --peer-python "$peer" --work "$work" \
     --command-line "$command_line" --build-seconds "$(( $(date +%s) - run_start ))" \
-    ${sgemm[@]+"${sgemm[@]}"} ${crc32[@]+"${crc32[@]}"} ${pass[@]+"${pass[@]}"}
+    ${sgemm[@]+"${sgemm[@]}"} ${crc32[@]+"${crc32[@]}"} ${pass[@]+"${pass[@]}"})
+[ "$sweep" = 1 ] || exec "${bench[@]}"
+"${bench[@]}"
+sweep_args=(--no-build)
+if [[ " ${pass[*]-} " == *" --quick "* ]]; then
+    sweep_args+=(--quick --results "${results:-$work/RESULTS-quick.md}")
+else
+    sweep_args+=(--svg "$root/docs/sweep.svg" --results "${results:-$here/RESULTS.md}")
+fi
+exec "$here/sweep.sh" "${sweep_args[@]}"

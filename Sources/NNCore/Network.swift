@@ -37,17 +37,25 @@ final class Network {
         var output: UnsafeMutablePointer<Float>
         /// ∂L/∂output (for Flatten: the previous step's gradient buffer).
         var gradient: UnsafeMutablePointer<Float>?
-        /// For a large Dense layer: its input features in blocks (see ``featureParts(inFeatures:units:)``).
+        /// For a large Dense layer: its input features in blocks (see ``featureParts(inFeatures:units:)``),
+        /// the units of work of its backward pass.
         var featureParts: [Range<Int>]?
-        /// The products of feature blocks 1, 2, ..., each `[maxSamples × rowsPerSample, features]`
-        /// (block 0's goes straight into `scratch`), `partialStride` floats apart.
+        /// The feature blocks each pool task computes, as ranges of block indices (one range
+        /// without a pool).
+        var partsPerTask: [Range<Int>] = []
+        /// For a large Dense layer computed on few rows (no ``columnParts``): the forward products
+        /// of feature blocks 1, 2, ..., each `[maxSamples × rowsPerSample, features]` (block 0's goes
+        /// straight into `scratch`), `partialStride` floats apart, summed in block order.
         var partials: UnsafeMutablePointer<Float>?
         /// Floats from one partial product to the next: a multiple of 16, so that threads writing
         /// different products never share a cache line.
         var partialStride = 0
-        /// The feature blocks each pool task computes, as ranges of block indices (one range
-        /// without a pool).
-        var partsPerTask: [Range<Int>] = []
+        /// For a large Dense layer with an elementwise activation: its output columns (units) in
+        /// blocks (see ``columnParts(inFeatures:units:activation:)``), the units of work of its
+        /// forward pass.
+        var columnParts: [Range<Int>]?
+        /// The column blocks each pool task computes, as ranges of block indices.
+        var columnsPerTask: [Range<Int>] = []
 
         /// Whether the step is a view of the previous step's buffers (Flatten, Reshape).
         var isFlatten: Bool {
@@ -103,8 +111,18 @@ final class Network {
     private let firstTrainableStep: Int
     /// Threads that share the large Dense layers, when there is more than one.
     let pool: WorkerPool?
-    /// Rows of a kernel gradient computed at a time (and handed to the optimizer, when fused).
+    /// The alignment of feature blocks, and the fewest rows of a kernel gradient computed at a time.
     static let gradientTileRows = 64
+
+    /// Rows of a kernel gradient with `units` columns computed at a time (and handed to the
+    /// optimizer, when fused): a multiple of ``gradientTileRows`` whose tile holds at most 2^18
+    /// values (1 MiB, within a core's L2 cache here), or one ``gradientTileRows``.
+    ///
+    /// Each tile is one product, which packs the whole output gradient again: taller tiles pack it
+    /// fewer times (64-row tiles of a 1024-unit layer spent a third as long packing as multiplying).
+    static func tileRows(units: Int) -> Int {
+        max(1, (1 << 18) / max(1, units) / gradientTileRows) * gradientTileRows
+    }
 
     /// Builds the engine for `architecture` and up to `maxSamples` samples per call.
     ///
@@ -169,10 +187,15 @@ final class Network {
                                               activation: d.activation, trainable: layer.trainable),
                             rowsPerSample: rows, features: features, inputRowsPerSample: inRows, inputFeatures: inFeatures,
                             scratch: z, output: a, gradient: needsGradient ? allocate(size) : nil)
-                if training, let parts = Network.featureParts(inFeatures: inFeatures, units: d.units) {
-                    step.featureParts = parts
-                    step.partialStride = (size + 15) / 16 * 16
-                    step.partials = allocate(step.partialStride * (parts.count - 1))
+                if training {
+                    step.featureParts = Network.featureParts(inFeatures: inFeatures, units: d.units,
+                                                             rows: self.maxSamples * rows)
+                    step.columnParts = Network.columnParts(inFeatures: inFeatures, units: d.units, activation: d.activation,
+                                                           rows: self.maxSamples * rows)
+                    if let parts = step.featureParts, step.columnParts == nil {
+                        step.partialStride = (size + 15) / 16 * 16
+                        step.partials = allocate(step.partialStride * (parts.count - 1))
+                    }
                 }
             case .flatten:
                 step = Step(operation: .flatten, rowsPerSample: 1, features: features, inputRowsPerSample: inRows,
@@ -216,10 +239,12 @@ final class Network {
             if case let .conv2D(c) = step.operation { return c.columns.count }
             return nil
         }
-        let useful = min(threads, max(steps.compactMap(\.featureParts?.count).max() ?? 1, convolutionGroups.max() ?? 1))
+        let blocks = steps.compactMap(\.featureParts?.count) + steps.compactMap(\.columnParts?.count)
+        let useful = min(threads, max(blocks.max() ?? 1, convolutionGroups.max() ?? 1))
         pool = useful > 1 ? WorkerPool(threads: useful) : nil
         for i in steps.indices {
             if let parts = steps[i].featureParts { steps[i].partsPerTask = partition(parts.count, into: pool?.size ?? 1) }
+            if let parts = steps[i].columnParts { steps[i].columnsPerTask = partition(parts.count, into: pool?.size ?? 1) }
         }
         self.steps = steps
         allocations = buffers
@@ -232,23 +257,55 @@ final class Network {
     /// The blocks of input features a Dense layer with `inFeatures` inputs and `units` outputs is
     /// computed in when training, or `nil` for a layer computed whole.
     ///
-    /// A large layer's product `x · W` is computed as one product per block of input features
-    /// (rows of `W`), summed in block order, and its kernel gradient block by block. The blocks
-    /// depend on the layer alone, never on the thread count: with several threads, each computes
-    /// whole blocks, so every thread count performs the same products and sums and trains the
-    /// same weights, bit for bit. A thread normally takes the same blocks every step (see
-    /// ``WorkerPool``) and then touches only its own rows of the weights, their gradients and
-    /// optimizer slots, one contiguous region. (Threads writing interleaved column slices of the
-    /// same rows, or reading rows the other core has just written, run several times slower
-    /// here: the cores keep passing cache lines back and forth.)
-    static func featureParts(inFeatures: Int, units: Int) -> [Range<Int>]? {
+    /// A large layer's backward pass is computed block by block: the input gradient's columns of
+    /// the block (from the block's rows of `W`) and the kernel gradient's rows of the block, each a
+    /// whole sum over the units or the samples. The blocks depend on the layer alone, never on the
+    /// thread count: with several threads, each computes whole blocks, so every thread count
+    /// performs the same products and trains the same weights, bit for bit. A thread normally
+    /// takes the same blocks every step (see ``WorkerPool``) and then writes only its own rows of
+    /// the weights, their gradients and optimizer slots, one contiguous region. (Threads writing
+    /// interleaved column slices of the same rows run several times slower here: the cores keep
+    /// passing cache lines back and forth.)
+    ///
+    /// A layer is large when its kernel has at least 2^15 weights, or its products for `rows` rows
+    /// (samples times rows per sample) at least 2^21 multiply-adds (a wide layer into a few
+    /// units, such as a classifier on 1024 features at batch 256).
+    static func featureParts(inFeatures: Int, units: Int, rows: Int) -> [Range<Int>]? {
         let tiles = (inFeatures + gradientTileRows - 1) / gradientTileRows
-        guard tiles >= 2, inFeatures * units >= 1 << 15 else { return nil }
+        let weights = inFeatures * units
+        guard tiles >= 2, weights >= 1 << 15 || weights.multipliedReportingOverflow(by: rows).partialValue >= 1 << 21 else { return nil }
         return partition(inFeatures, into: min(tiles, maximumFeatureParts), alignment: gradientTileRows)
     }
 
     /// The most blocks a layer's input features are split into: the most threads that share a layer.
     static let maximumFeatureParts = 4
+
+    /// The blocks of output columns (units) a large Dense layer's forward pass is computed in when
+    /// training, or `nil` for a layer computed whole (a small one, or one whose activation needs
+    /// whole rows: softmax).
+    ///
+    /// Each block is one product `x · W[:, block]` over all input features (a whole sum: the
+    /// reduction is never split), on top of the bias, followed by the block's activation, on the
+    /// thread that computes the block. Blocks are multiples of 16 columns (64 bytes), so threads
+    /// writing different blocks of the same rows share no cache line, and, like the feature
+    /// blocks, depend on the layer alone, so every thread count makes the same calls.
+    ///
+    /// Only for at least ``minimumColumnRows`` rows: each thread reads every row of `W`, half of them
+    /// just updated by the other core, and on fewer rows that traffic costs more than the products
+    /// (784 → 2048 at batch 32: 10% slower than feature blocks). Such a layer's forward pass is
+    /// computed in feature blocks instead, one product per block summed in block order.
+    static func columnParts(inFeatures: Int, units: Int, activation: Activation, rows: Int) -> [Range<Int>]? {
+        guard activation != .softmax, rows >= minimumColumnRows, inFeatures * units >= 1 << 15 else { return nil }
+        let parts = min(maximumFeatureParts, units / minimumColumnBlock)
+        guard parts >= 2 else { return nil }
+        return partition(units, into: parts, alignment: 16)
+    }
+
+    /// The fewest output columns of a forward block.
+    static let minimumColumnBlock = 32
+
+    /// The fewest rows (samples times rows per sample) a forward pass is split by columns for.
+    static let minimumColumnRows = 64
 
     /// The blocks of input features of layer `index`, or `nil` when it is computed whole.
     func featureParts(ofLayer index: Int) -> [Range<Int>]? {
@@ -257,8 +314,12 @@ final class Network {
 
     /// Runs `body(part)` for every feature block of `step`, each pool task on its own run of blocks.
     private func forEachPart(of step: Step, _ body: (Int) -> Void) {
-        let groups = step.partsPerTask
-        guard let pool else { for group in groups { for p in group { body(p) } }; return }
+        forEach(step.partsPerTask, body)
+    }
+
+    /// Runs `body(block)` for every block index of `groups`, each pool task on its own group.
+    private func forEach(_ groups: [Range<Int>], _ body: (Int) -> Void) {
+        guard let pool, groups.count == pool.size else { for group in groups { for p in group { body(p) } }; return }
         pool.run { for p in groups[$0] { body(p) } }
     }
 
@@ -311,17 +372,16 @@ final class Network {
         -> UnsafeMutablePointer<Float>
     {
         var x = UnsafePointer(input)
-        var inputFilled = fillInput == nil
-        for step in steps {
-            // A layer computed in feature blocks, on one row per sample, fills its own blocks of the
-            // input on the thread that computes them; anything else but Flatten needs the whole
-            // input first. (With several rows per sample, a block of features is not a block of
-            // the sample's values.)
-            if !inputFilled, let fillInput, !step.isFlatten,
-               step.featureParts == nil || step.inputRowsPerSample != 1 || x != UnsafePointer(input) {
+        if let fillInput {
+            // Every thread fills its own blocks of features (a copy: any split gives the same values).
+            if let pool {
+                let blocks = partition(inputSize, into: pool.size, alignment: 16)
+                pool.run { if !blocks[$0].isEmpty { fillInput(blocks[$0]) } }
+            } else {
                 fillInput(0..<inputSize)
-                inputFilled = true
             }
+        }
+        for step in steps {
             switch step.operation {
             case let .dense(kernel, bias, inFeatures, units, activation, _):
                 let rows = n * step.rowsPerSample
@@ -331,15 +391,30 @@ final class Network {
                     guard let bias else { return }
                     for r in 0..<rows { (z + r * units).update(from: weights[bias], count: units) }
                 }
-                if let parts = step.featureParts, let partials = step.partials {
+                if let parts = step.columnParts {
+                    // One product per block of output columns, on top of the block's bias, then the
+                    // block's activation, all on the thread that computes the block.
+                    forEach(step.columnsPerTask) { p in
+                        let c = parts[p]
+                        if let bias {
+                            for r in 0..<rows { (z + r * units + c.lowerBound).update(from: weights[bias] + c.lowerBound, count: c.count) }
+                        }
+                        BLAS.gemm(m: rows, n: c.count, k: inFeatures, a: input, lda: inFeatures,
+                                  b: weights[kernel] + c.lowerBound, ldb: units,
+                                  beta: bias == nil ? 0 : 1, c: z + c.lowerBound, ldc: units)
+                        if activation != .linear {
+                            for r in 0..<rows {
+                                let offset = r * units + c.lowerBound
+                                activation.apply(UnsafePointer(z + offset), to: output + offset, rows: 1, columns: c.count)
+                            }
+                        }
+                    }
+                } else if let parts = step.featureParts, let partials = step.partials {
                     // One product per block of input features: block 0 on top of the bias in z, the
                     // others into their own buffers, then summed into z in block order.
                     let stride = step.partialStride
-                    let fill = inputFilled ? nil : fillInput
-                    inputFilled = true
                     forEachPart(of: step) { p in
                         let k = parts[p]
-                        fill?(k)
                         if p == 0 { fillBias() }
                         BLAS.gemm(m: rows, n: units, k: k.count, a: input + k.lowerBound, lda: inFeatures,
                                   b: weights[kernel] + k.lowerBound * units, ldb: units,
@@ -350,13 +425,16 @@ final class Network {
                         let product = partials + (p - 1) * stride
                         for i in 0..<rows * units { z[i] += product[i] }
                     }
+                    if activation != .linear {
+                        activation.apply(UnsafePointer(z), to: output, rows: rows, columns: units)
+                    }
                 } else {
                     fillBias()
                     BLAS.gemm(m: rows, n: units, k: inFeatures, a: input, lda: inFeatures, b: weights[kernel], ldb: units,
                               beta: bias == nil ? 0 : 1, c: z, ldc: units)
-                }
-                if activation != .linear {
-                    activation.apply(UnsafePointer(z), to: output, rows: rows, columns: units)
+                    if activation != .linear {
+                        activation.apply(UnsafePointer(z), to: output, rows: rows, columns: units)
+                    }
                 }
             case .flatten:
                 break
@@ -396,7 +474,6 @@ final class Network {
             }
             x = UnsafePointer(step.output)
         }
-        if !inputFilled { fillInput?(0..<inputSize) }
         return output
     }
 
@@ -419,6 +496,9 @@ final class Network {
         update: ((_ weight: Int, _ rows: Range<Int>, _ columns: Range<Int>, _ gradient: UnsafePointer<Float>) -> Void)? = nil
     ) {
         var index = steps.count - 1
+        // Whether the step at `index` already has ∂L/∂z: the next layer's tasks applied its
+        // activation's derivative block by block as they computed its output gradient.
+        var activationApplied = false
         while index >= 0, index >= firstTrainableStep {
             let step = steps[index]
             let isLast = index == steps.count - 1
@@ -431,9 +511,10 @@ final class Network {
                 let rows = n * step.rowsPerSample
                 let z = step.scratch, output = UnsafePointer(step.output)
                 // ∂L/∂z, in place (elementwise and cheap: one thread, no join).
-                if !(fused && isLast), let z {
+                if !(fused && isLast), !activationApplied, let z {
                     activation.backward(input: z, output: output, outputGradient: g, inputGradient: g, rows: rows, columns: units)
                 }
+                activationApplied = false
                 // ∂L/∂kernel for a range of kernel rows (and ∂L/∂bias), handing each tile to `update`.
                 func weightGradients(_ kernelRows: Range<Int>, bias includeBias: Bool) {
                     guard trainable else { return }
@@ -442,8 +523,9 @@ final class Network {
                     // when `update` reads it. Tiles start at multiples of the tile height whatever
                     // the thread count, so every thread count computes the same products.
                     var r0 = kernelRows.lowerBound
+                    let tileRows = Network.tileRows(units: units)
                     while r0 < kernelRows.upperBound {
-                        let r1 = min(r0 + Network.gradientTileRows, kernelRows.upperBound)
+                        let r1 = min(r0 + tileRows, kernelRows.upperBound)
                         let tile = gradients[kernel] + r0 * units
                         BLAS.gemm(transposeA: true, m: r1 - r0, n: units, k: rows, a: previousOutput + r0, lda: inFeatures,
                                   b: g, ldb: units, beta: accumulate ? 1 : 0, c: tile, ldc: units)
@@ -468,12 +550,30 @@ final class Network {
                 }
                 let dx = needsInputGradient ? previousGradient : nil
                 if let parts = step.featureParts {
+                    // When the previous step is a Dense layer with an elementwise activation, each
+                    // task also turns its block of ∂L/∂x into the previous layer's ∂L/∂z.
+                    var previousActivation: (z: UnsafePointer<Float>, y: UnsafePointer<Float>, f: Activation)?
+                    if dx != nil, case let .dense(_, _, _, _, f, _) = steps[index - 1].operation, f != .softmax,
+                       let pz = steps[index - 1].scratch, steps[index - 1].gradient == dx {
+                        previousActivation = (UnsafePointer(pz), UnsafePointer(steps[index - 1].output), f)
+                    }
                     // Each block's input gradient reads the block's kernel rows before `update`
                     // changes them, in the same task; no other task touches those rows.
                     forEachPart(of: step) { p in
-                        if let dx { inputGradient(parts[p], into: dx) }
+                        if let dx {
+                            let block = parts[p]
+                            inputGradient(block, into: dx)
+                            if let (pz, py, f) = previousActivation, f != .linear {
+                                for r in 0..<rows {
+                                    let o = r * inFeatures + block.lowerBound
+                                    f.backward(input: pz + o, output: py + o, outputGradient: dx + o, inputGradient: dx + o,
+                                               rows: 1, columns: block.count)
+                                }
+                            }
+                        }
                         weightGradients(parts[p], bias: p == 0)
                     }
+                    activationApplied = previousActivation != nil
                 } else {
                     if let dx { inputGradient(0..<inFeatures, into: dx) }
                     weightGradients(0..<inFeatures, bias: true)

@@ -45,6 +45,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Seed for weights, shuffling and dropout.") var seed: UInt64 = TrainingOptions.defaultSeed
     @Option(name: .customLong("validation-split"), help: "Fraction of the training data held out for validation.")
     var validationSplit: Double = 0
+    @Option(name: .customLong("train-samples"), help: ArgumentHelp(
+        "Train on the first N training samples only (default: all); for quick runs and benchmarks.", valueName: "N"))
+    var trainSamples: Int?
     @Option(help: ArgumentHelp("A Keras model config JSON (the model_config Keras writes) to train instead of the seed model.",
                                valueName: "file"))
     var config: String?
@@ -72,6 +75,7 @@ struct TrainCommand: ParsableCommand {
         if output?.isEmpty == true { throw ValidationError("--output must not be empty") }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        if let trainSamples, trainSamples < 1 { throw ValidationError("--train-samples must be at least 1, got \(trainSamples)") }
         guard (0..<1).contains(validationSplit) else {
             throw ValidationError("--validation-split must be in [0, 1), got \(validationSplit)")
         }
@@ -112,7 +116,8 @@ struct TrainCommand: ParsableCommand {
             }
             for path in [history, plot].compactMap({ $0 }) { try ModelFile.checkWritable(path) }
             let source = try DataSource(dataOptions.data)
-            let trainingData = try source.load(.train)
+            var trainingData = try source.load(.train)
+            if let trainSamples, trainSamples < trainingData.count { trainingData = trainingData.slice(0..<trainSamples) }
             let testData = try dataOptions.testSet()
             let classNames = trainingData.classNames ?? testData?.classNames
 

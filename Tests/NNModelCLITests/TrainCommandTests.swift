@@ -82,6 +82,7 @@ import Testing
         BadCase(arguments: ["train", "--epochs", "0"], status: 64, message: "--epochs must be at least 1"),
         BadCase(arguments: ["train", "--optimizer", "lbfgs"], status: 64, message: "optimizer"),
         BadCase(arguments: ["train", "--validation-split", "1.5"], status: 64, message: "--validation-split"),
+        BadCase(arguments: ["train", "--train-samples", "0"], status: 64, message: "--train-samples must be at least 1, got 0"),
         BadCase(arguments: ["train", "--data", "/nonexistent/data"], status: 66, message: "/nonexistent/data: no such file"),
         BadCase(arguments: ["train", "--config", "/nonexistent/config.json"], status: 66, message: "/nonexistent/config.json"),
         BadCase(arguments: ["train", "--history", "h.txt"], status: 64, message: ".json or .csv"),
