@@ -30,7 +30,7 @@ done
 mkdir -p "$work"
 if [ "$build" = 1 ]; then
     "$root/scripts/setup.sh"
-    (cd "$root" && swift build -c release --product nnmodel)
+    (cd "$root" && swift build -c release --static-swift-stdlib --product nnmodel)
 fi
 nn="$root/.build/release/nnmodel"
 [ -x "$nn" ] || { echo "cnn.sh: no $nn (run without --no-build)" >&2; exit 1; }

@@ -80,8 +80,8 @@ echo "run.sh: peer python: $peer"
 }
 
 if [ "$build" = 1 ]; then
-    echo "run.sh: swift build -c release --product nnmodel"
-    (cd "$root" && swift build -c release --product nnmodel 2>&1 | tail -n 3)
+    echo "run.sh: swift build -c release --static-swift-stdlib --product nnmodel"
+    (cd "$root" && swift build -c release --static-swift-stdlib --product nnmodel 2>&1 | tail -n 3)
 fi
 nnmodel="$root/.build/release/nnmodel"
 [ -x "$nnmodel" ] || { echo "run.sh: $nnmodel was not built" >&2; exit 1; }

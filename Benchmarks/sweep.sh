@@ -64,8 +64,8 @@ echo "sweep.sh: Keras python: $keras_python; PyTorch python: $torch_python"
 }
 
 if [ "$build" = 1 ]; then
-    echo "sweep.sh: swift build -c release --product nnmodel"
-    (cd "$root" && swift build -c release --product nnmodel 2>&1 | tail -n 3)
+    echo "sweep.sh: swift build -c release --static-swift-stdlib --product nnmodel"
+    (cd "$root" && swift build -c release --static-swift-stdlib --product nnmodel 2>&1 | tail -n 3)
 fi
 nnmodel="$root/.build/release/nnmodel"
 [ -x "$nnmodel" ] || { echo "sweep.sh: $nnmodel was not built" >&2; exit 1; }

@@ -24,7 +24,7 @@ if [ "$uninstall" = 1 ]; then
     exit 0
 fi
 ./scripts/setup.sh
-swift build -c release --product nnmodel
+swift build -c release --static-swift-stdlib --product nnmodel
 binary=.build/release/nnmodel
 staging=$(mktemp -d "${TMPDIR:-/tmp}/nnmodel-install.XXXXXX")
 trap 'rm -rf "$staging"' EXIT

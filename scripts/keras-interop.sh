@@ -13,7 +13,7 @@
 #
 # Steps (all files in a fresh temporary folder, kept with NNMODEL_INTEROP_KEEP=1 or when
 # NNMODEL_INTEROP_DIR names the folder to use):
-#   1. swift build -c release --product nnmodel        (skipped when NNMODEL_BIN names a binary)
+#   1. swift build -c release --static-swift-stdlib --product nnmodel        (skipped when NNMODEL_BIN names a binary)
 #   2. nnmodel train --epochs 1 --output DIR/seed.nnm --quiet
 #   3. X = the first 64 Fashion-MNIST test images / 255, float32 (Fixtures/keras/interop_check.py)
 #   4. nnmodel predict DIR/seed.nnm --input X --output P        (nnmodel's own predictions)
@@ -72,9 +72,9 @@ say "working in $dir"
 if [[ -n ${NNMODEL_BIN:-} ]]; then
     nnmodel=$NNMODEL_BIN
 else
-    say "building: swift build -c release --product nnmodel"
-    swift build -c release --product nnmodel
-    nnmodel="$(swift build -c release --show-bin-path)/nnmodel"
+    say "building: swift build -c release --static-swift-stdlib --product nnmodel"
+    swift build -c release --static-swift-stdlib --product nnmodel
+    nnmodel="$(swift build -c release --static-swift-stdlib --show-bin-path)/nnmodel"
 fi
 [[ -x $nnmodel ]] || { say "ERROR: no nnmodel binary at $nnmodel"; exit 2; }
 

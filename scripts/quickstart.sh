@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-swift build -c release --product nnmodel
+swift build -c release --static-swift-stdlib --product nnmodel
 nnmodel=.build/release/nnmodel
 mkdir -p out
 "$nnmodel" train --output out/seed.nnm --history out/history.csv

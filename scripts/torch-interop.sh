@@ -20,7 +20,7 @@ if ! "$py" -c 'import torch, safetensors, numpy, onnxscript' >/dev/null 2>&1; th
     exit 0
 fi
 if [ -n "${NNMODEL_BIN:-}" ]; then bin=$NNMODEL_BIN; else
-    swift build -c release --product nnmodel >/dev/null
+    swift build -c release --static-swift-stdlib --product nnmodel >/dev/null
     bin="$root/.build/release/nnmodel"
 fi
 dir=$(mktemp -d "${TMPDIR:-/tmp}/nnmodel-torch.XXXXXX")

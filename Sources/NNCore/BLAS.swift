@@ -39,7 +39,9 @@ package enum BLAS {
     /// Returns the kernels chosen, or nil when nothing changed.
     @discardableResult
     package static func selectKernels() -> String? {
-        nn_blas_select_kernels().map { String(cString: $0) }
+        // OpenBLAS is loaded on first use (Sources/CBLAS); load it before looking at its kernels.
+        _ = nn_blas_load()
+        return nn_blas_select_kernels().map { String(cString: $0) }
     }
 
     /// The OpenBLAS kernels in use ("SkylakeX", "Haswell", "Prescott", ...), when OpenBLAS says.

@@ -151,6 +151,11 @@ package final class HDF5File: @unchecked Sendable {
                     if case .createOnDisk = source { return .cannotCreate(file: path, message: message) }
                     return .cannotOpen(file: path, message: message)
                 }
+                // libhdf5 is loaded on first use (Sources/CHDF5): a missing or mismatched library is
+                // reported here, naming what was tried, instead of every call failing.
+                guard nn_h5_load() == 0 else {
+                    throw openFailure("libhdf5 could not be loaded: \(String(cString: nn_h5_load_error()))")
+                }
                 func makeAccessList(_ cls: hid_t) throws(HDF5Error) -> hid_t {
                     let list = try HDF5Library.check(H5Pcreate(cls), openFailure)
                     lists.append(list)

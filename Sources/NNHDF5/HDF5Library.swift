@@ -64,6 +64,7 @@ package enum HDF5Library {
     /// Version of the linked libhdf5, e.g. "1.10.8".
     static var versionString: String {
         locked {
+            guard nn_h5_load() == 0 else { return "unavailable (\(String(cString: nn_h5_load_error())))" }
             var major: UInt32 = 0, minor: UInt32 = 0, release: UInt32 = 0
             _ = H5get_libversion(&major, &minor, &release)
             return "\(major).\(minor).\(release)"
