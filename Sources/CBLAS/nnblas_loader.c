@@ -30,8 +30,11 @@ static void load_once(void) {
         if (!handle) {
             const char *why = dlerror();
             size_t used = strlen(load_error);
-            snprintf(load_error + used, sizeof load_error - used, "%s%s: %s", used ? "; " : "", names[i],
-                     why ? why : "cannot be opened");
+            if (why && strstr(why, names[i]))
+                snprintf(load_error + used, sizeof load_error - used, "%s%s", used ? "; " : "", why);
+            else
+                snprintf(load_error + used, sizeof load_error - used, "%s%s: %s", used ? "; " : "", names[i],
+                         why ? why : "cannot be opened");
             continue;
         }
         sgemm_fn sgemm = (sgemm_fn)dlsym(handle, "cblas_sgemm");

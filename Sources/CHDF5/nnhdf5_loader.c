@@ -32,7 +32,8 @@ static int try_library(const char *name) {
     void *handle = dlopen(name, RTLD_NOW | RTLD_LOCAL);
     if (!handle) {
         const char *why = dlerror();
-        snprintf(message, sizeof message, "%s: %s", name, why ? why : "cannot be opened");
+        if (why && strstr(why, name)) snprintf(message, sizeof message, "%s", why);
+        else snprintf(message, sizeof message, "%s: %s", name, why ? why : "cannot be opened");
         append_error(message);
         return -1;
     }

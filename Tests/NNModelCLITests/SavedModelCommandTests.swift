@@ -237,6 +237,39 @@ import Testing
         #expect(r.out.isEmpty)
     }
 
+    /// libhdf5 is loaded on first use: when it cannot be, HDF5 work fails with a message that names the
+    /// file and the library tried, leaves no file behind, and other formats still work.
+    @Test func missingLibHDF5IsAClearError() throws {
+        let folder = CLIFixtures.temporaryFolder()
+        let target = folder + "/no-libhdf5.h5"
+        let missing = ["NNMODEL_LIBHDF5": "/nonexistent/libhdf5.so"]
+        let convert = try CLIFixtures.runProcess(["convert", CLIFixtures.trainedModel, target], environment: missing)
+        #expect(convert.status == 73)
+        #expect(convert.err.contains("'\(target)'") && convert.err.contains("libhdf5 could not be loaded: /nonexistent/libhdf5.so"))
+        #expect(!FileManager.default.fileExists(atPath: target))
+        let fixture = CLIFixtures.repository + "/Fixtures/keras/avgpool_k3.h5"
+        let inspect = try CLIFixtures.runProcess(["inspect", fixture], environment: missing)
+        #expect(inspect.status == 65)
+        #expect(inspect.err.contains(fixture) && inspect.err.contains("libhdf5 could not be loaded"))
+        let nnm = try CLIFixtures.runProcess(["convert", CLIFixtures.trainedModel, folder + "/still.nnm"], environment: missing)
+        #expect(nnm.status == 0)
+        let wrongLibrary = try CLIFixtures.runProcess(["inspect", fixture], environment: ["NNMODEL_LIBHDF5": "libz.so.1"])
+        #expect(wrongLibrary.status == 65)
+        #expect(wrongLibrary.err.contains("libz.so.1: not libhdf5"))
+    }
+
+    /// Without OpenBLAS, products run through the portable loop and give the same evaluation.
+    @Test func evaluationWithoutOpenBLASAgrees() throws {
+        let arguments = ["evaluate", CLIFixtures.trainedModel, "--data", CLIFixtures.smallDataset, "--json"]
+        let blas = try CLIFixtures.runProcess(arguments)
+        let portable = try CLIFixtures.runProcess(arguments, environment: ["NNMODEL_LIBOPENBLAS": "/nonexistent/libopenblas.so"])
+        #expect(blas.status == 0 && portable.status == 0)
+        let a = try CLIFixtures.json(blas.out), b = try CLIFixtures.json(portable.out)
+        #expect(a["accuracy"]?.doubleValue == b["accuracy"]?.doubleValue)
+        let lossA = a["loss"]?.doubleValue ?? .nan, lossB = b["loss"]?.doubleValue ?? -1
+        #expect(abs(lossA - lossB) < 1e-5)
+    }
+
     @Test func realProcessInspectJSON() throws {
         let r = try CLIFixtures.runProcess(["inspect", CLIFixtures.trainedModel, "--json", "--no-verify"])
         #expect(r.status == 0)
