@@ -599,6 +599,10 @@ def inspect_timings(bench, peers, have_seed):
     inspect = {}
     big_info = None
     big_check = None
+    # Start-up: the process floor (a C program that does nothing, /bin/true) beside `nnmodel --version`.
+    print("== start-up: /bin/true and nnmodel --version (hyperfine)", flush=True)
+    inspect["floor"] = hyperfine(runner, "process-floor", ["/bin/true"], hf_runs, hf_warmup)
+    inspect["version"] = hyperfine(runner, "nnmodel-version", [nn, "--version"], hf_runs, hf_warmup)
     if have_seed:
         print("== nnmodel inspect seed.nnm --no-verify (hyperfine)", flush=True)
         inspect["seed_header"] = hyperfine(runner, "inspect-seed-no-verify",
@@ -1071,6 +1075,9 @@ def inspect_table(bench, results):
         rate = f"; **{big_info['bytes'] / bv['median'] / 1e9:.2f} GB/s**" if bv else ""
         w(f"| big.nnm ({big_info['bytes'] / 1e9:.3f} GB, {bench.big_layers} x Dense({bench.big_width})) "
           f"| {inspect_cell(inspect, 'big_header')} | {inspect_cell(inspect, 'big_verify')}{rate} |")
+    w("")
+    w(f"Start-up (target ≤ 6 ms for commands that do not touch HDF5): `nnmodel --version` "
+      f"{inspect_cell(inspect, 'version')}; the process floor, `/bin/true`, {inspect_cell(inspect, 'floor')}.")
     w("")
     if big_info:
         w(f"big.nnm: {big_info['parameters']:,} parameters, written by make_big_model.py in "
