@@ -20,7 +20,9 @@ let package = Package(
         .systemLibrary(name: "CZlibNN", path: "Sources/CZlibNN", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CBLAS", linkerSettings: [.linkedLibrary("dl")]),
-        .target(name: "CHDF5", exclude: ["nnhdf5_loader.h", "nnhdf5_symbols.h"],
+        // libhdf5's headers and the shim for its macros (not linked: see CHDF5Loader).
+        .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", providers: [.apt(["libhdf5-dev"])]),
+        .target(name: "CHDF5Loader", dependencies: ["CHDF5"], exclude: ["nnhdf5_loader.h", "nnhdf5_symbols.h"],
                 linkerSettings: [.linkedLibrary("dl")]),
 
         // Libraries, lowest first.
@@ -33,7 +35,7 @@ let package = Package(
         .target(name: "NNCore", dependencies: ["NNSchema", "CBLAS", "CKernels"]),
         .target(name: "NNData", dependencies: ["NNCore", "NNSystem"]),
         .target(name: "NNFormat", dependencies: ["NNSchema", "NNSystem"]),
-        .target(name: "NNHDF5", dependencies: ["NNBase", "CHDF5", "NNSystem"]),
+        .target(name: "NNHDF5", dependencies: ["NNBase", "CHDF5", "CHDF5Loader", "NNSystem"]),
         .target(name: "NNKeras", dependencies: [
             "NNSchema", "NNSystem", "NNHDF5",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),

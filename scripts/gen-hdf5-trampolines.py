@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Writes Sources/CHDF5/nnhdf5_trampolines.c: one forwarding function per libhdf5 call nnmodel makes.
+"""Writes Sources/CHDF5Loader/nnhdf5_trampolines.c: one forwarding function per libhdf5 call nnmodel makes.
 
 nnmodel does not link libhdf5: it loads it with dlopen the first time an HDF5 file is touched
-(Sources/CHDF5/nnhdf5_loader.c), so that commands that never read HDF5 do not pay for loading
+(Sources/CHDF5Loader/nnhdf5_loader.c), so that commands that never read HDF5 do not pay for loading
 libhdf5 and the ~40 libraries it pulls in (curl, TLS, Kerberos, LDAP...). Swift calls the HDF5
 API by its usual names; each name here is defined as a small function that calls the real one
 through a table the loader fills.
@@ -37,7 +37,7 @@ H5Tget_precision H5Tget_sign H5Tget_size H5Tget_strpad H5Tis_variable_str H5Tset
 H5Tset_order H5Tset_size H5Tset_strpad H5check_version H5get_libversion H5open
 """.split()
 
-# Called only by the HDF5 1.10 branches of include/CHDF5.h (taken from the header).
+# Called only by the HDF5 1.10 branches of Sources/CHDF5/shim.h (taken from the header).
 BEFORE_1_12 = "H5Literate H5Lget_info H5Oget_info2 H5Oget_info_by_name2 H5Oopen_by_addr H5Dvlen_reclaim".split()
 
 # Called only by the 1.12+ branches; not in a 1.10 header, so written out here (checked against the
@@ -145,7 +145,7 @@ def main():
     enum += [f"    NN_H5_{name}," for name in every]
     enum += ["    NN_H5_SYMBOL_COUNT", "};", "#endif", ""]
 
-    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Sources", "CHDF5")
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Sources", "CHDF5Loader")
     with open(os.path.join(here, "nnhdf5_trampolines.c"), "w") as f:
         f.write("\n".join(out))
     with open(os.path.join(here, "nnhdf5_symbols.h"), "w") as f:

@@ -1,7 +1,7 @@
-/* Private to CHDF5: what the generated forwarding functions need from the loader. */
+/* Private to CHDF5Loader: what the generated forwarding functions need from the loader. */
 #ifndef NNMODEL_HDF5_LOADER_H
 #define NNMODEL_HDF5_LOADER_H
-#include "CHDF5.h"
+#include "../CHDF5/shim.h"
 #include "nnhdf5_symbols.h"
 
 /* Names of the forwarded functions, in NN_H5_* order (nnhdf5_trampolines.c). */
