@@ -95,7 +95,10 @@ extension NNMWriter {
                                 write: ((UnsafeRawBufferPointer) throws(FileError) -> Void)?) throws -> UInt32 {
         let reader = try tensor.reader()
         var crc: UInt32 = 0
-        try StreamingChunk.forEach(count: tensor.count, chunk: buffer.elements) { _, n in
+        // Without a writer the bytes are only checksummed: in pieces that stay in the core's cache
+        // from being read to being checksummed (a 16 MiB piece would be read back from memory).
+        let piece = write == nil ? min(buffer.elements, checksumPieceElements) : buffer.elements
+        try StreamingChunk.forEach(count: tensor.count, chunk: piece) { _, n in
             let values = UnsafeMutableBufferPointer(rebasing: buffer.values[0..<n])
             try reader.read(into: values)
             let bytes = buffer.encode(UnsafeBufferPointer(values), as: dtype)
@@ -105,6 +108,9 @@ extension NNMWriter {
         try reader.finish()
         return crc
     }
+
+    /// Values per piece of a checksum-only pass (256 Ki float32 values, 1 MiB).
+    static let checksumPieceElements = 1 << 18
 
     /// ``checkReadable(preamble:items:path:)`` for a tensor table.
     static func checkReadable(preamble: [UInt8], entries: [NNMTensorEntry], path: String) throws(ModelFileError) {

@@ -184,40 +184,59 @@ final class HDF5FileBytes {
         offset >= 0 && offset <= count - expected.count && slice(offset..<offset + expected.count) == expected
     }
 
-    /// The offset of the first occurrence of `needle` at or after `offset`, scanning the file in
-    /// large chunks (memchr for the first byte, then a compare).
+    /// The offset of the first occurrence of `needle` at or after `offset`.
+    ///
+    /// A disk file is read through one window of ``windowSize`` bytes, allocated once and kept:
+    /// a search that starts inside the window (the next one after a hit, as the global heap
+    /// scan asks) continues there instead of reading the bytes again, so scanning the whole file
+    /// reads each byte once however many hits it has.
     func find(_ needle: [UInt8], from offset: Int) -> Int? {
-        guard let first = needle.first, offset >= 0 else { return nil }
+        guard !needle.isEmpty, offset >= 0 else { return nil }
         switch source {
         case let .memory(bytes):
-            return bytes.withUnsafeBytes { Self.find(needle, first: first, in: $0, from: offset).map { $0 } }
+            guard offset <= bytes.count else { return nil }
+            return bytes.withUnsafeBytes { raw in
+                ByteSearch.firstOffset(of: needle, in: UnsafeRawBufferPointer(rebasing: raw[offset...])).map { offset + $0 }
+            }
         case let .file(file):
-            let chunk = 1 << 22
             var start = offset
             while start + needle.count <= count {
-                let length = min(chunk, count - start)
-                let bytes: [UInt8]
-                do { bytes = try file.bytes(at: start, count: length) } catch {
-                    if failure == nil { failure = error }
-                    return nil
+                let inWindow = start >= windowStart && start + needle.count <= windowStart + window.count
+                if !inWindow {
+                    let length = min(Self.windowSize, count - start)
+                    if windowBuffer.count < length {
+                        windowBuffer.deallocate()
+                        windowBuffer = .allocate(byteCount: Self.windowSize, alignment: 64)
+                    }
+                    let target = UnsafeMutableRawBufferPointer(rebasing: windowBuffer[0..<length])
+                    do { try file.read(into: target, at: start) } catch {
+                        if failure == nil { failure = error }
+                        window = UnsafeRawBufferPointer(start: nil, count: 0)
+                        return nil
+                    }
+                    window = UnsafeRawBufferPointer(target)
+                    windowStart = start
                 }
-                if let hit = bytes.withUnsafeBytes({ Self.find(needle, first: first, in: $0, from: 0) }) { return start + hit }
-                guard start + length < count else { return nil }
-                start += length - (needle.count - 1)  // a match may straddle two chunks
+                let within = start - windowStart
+                if let hit = ByteSearch.firstOffset(of: needle, in: UnsafeRawBufferPointer(rebasing: window[within...])) {
+                    return start + hit
+                }
+                let windowEnd = windowStart + window.count
+                guard windowEnd < count else { return nil }
+                start = windowEnd - (needle.count - 1)  // a match may straddle two windows
             }
             return nil
         }
     }
 
-    private static func find(_ needle: [UInt8], first: UInt8, in bytes: UnsafeRawBufferPointer, from offset: Int) -> Int? {
-        guard let base = bytes.baseAddress else { return nil }
-        var position = offset
-        while position + needle.count <= bytes.count {
-            guard let hit = memchr(base + position, Int32(first), bytes.count - position - needle.count + 1) else { return nil }
-            let candidate = base.distance(to: UnsafeRawPointer(hit))
-            if memcmp(base + candidate, needle, needle.count) == 0 { return candidate }
-            position = candidate + 1
-        }
-        return nil
-    }
+    /// Bytes ``find(_:from:)`` reads a disk file by: large enough that the reads cost little
+    /// per byte, small enough to stay in a core's cache while searched.
+    static let windowSize = 1 << 20
+    /// The memory of the search window (allocated on the first search of a disk file).
+    private var windowBuffer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+    /// The bytes of the file from `windowStart` that the window holds now.
+    private var window = UnsafeRawBufferPointer(start: nil, count: 0)
+    private var windowStart = 0
+
+    deinit { windowBuffer.deallocate() }
 }
