@@ -212,6 +212,7 @@ public enum ModelFile {
     /// - Parameters:
     ///   - input: the model file, in any supported format.
     ///   - output: the file to write; its format is `format`, else the one its extension names.
+    ///   - format: the output's format, when not the one its extension names.
     ///   - dtype: the dtype to store the weights in (see ``save(_:to:format:dtype:naming:)``).
     ///   - naming: how safetensors files name and lay out the weights.
     ///   - verify: check the input's stored checksums (formats that have them).
@@ -284,7 +285,7 @@ public struct Conversion: Sendable {
     /// Trainable and non-trainable parameters.
     public var parameterCount: (trainable: Int, nonTrainable: Int)
     /// The optimizer state converted (`nil` when the input had none or it was stripped); whether
-    /// the output keeps it depends on its format (``FormatCapabilities/optimizerState``).
+    /// the output keeps it depends on its format (`FormatCapabilities.optimizerState`).
     public var optimizerState: OptimizerRecord?
     /// The optimizer state's values plus its step counter (0 without a state).
     public var optimizerValueCount: Int
