@@ -11,6 +11,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
 work="$here/.work"
+# shellcheck source=Benchmarks/lib.sh
+. "$here/lib.sh"
 command_line="Benchmarks/cnn.sh${*:+ $*}"
 build=1
 pass=()
@@ -28,12 +30,8 @@ while [ $# -gt 0 ]; do
     shift
 done
 mkdir -p "$work"
-if [ "$build" = 1 ]; then
-    "$root/scripts/setup.sh"
-    (cd "$root" && swift build -c release --static-swift-stdlib --product nnmodel)
-fi
-nn="$root/.build/release/nnmodel"
-[ -x "$nn" ] || { echo "cnn.sh: no $nn (run without --no-build)" >&2; exit 1; }
+[ "$build" = 1 ] && "$root/scripts/setup.sh"
+nn="$(build_nnmodel "$build" cnn.sh)"
 py="${NNMODEL_PEER_PYTHON:-}"
 for candidate in "$work/venv/bin/python" /work/venv-keras/bin/python; do
     [ -z "$py" ] && [ -x "$candidate" ] && py="$candidate"

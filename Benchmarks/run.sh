@@ -25,6 +25,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
 work="$here/.work"
+# shellcheck source=Benchmarks/lib.sh
+. "$here/lib.sh"
 command_line="Benchmarks/run.sh${*:+ $*}"
 
 setup_peers=0
@@ -79,27 +81,11 @@ echo "run.sh: peer python: $peer"
     exit 66
 }
 
-if [ "$build" = 1 ]; then
-    echo "run.sh: swift build -c release --static-swift-stdlib --product nnmodel"
-    (cd "$root" && swift build -c release --static-swift-stdlib --product nnmodel 2>&1 | tail -n 3)
-fi
-nnmodel="$root/.build/release/nnmodel"
-[ -x "$nnmodel" ] || { echo "run.sh: $nnmodel was not built" >&2; exit 1; }
+nnmodel="$(build_nnmodel "$build" run.sh)"
 
 sgemm=()
-if command -v cc >/dev/null && pkg-config --exists openblas 2>/dev/null; then
-    # shellcheck disable=SC2046
-    # With nnmodel's kernel selection (Sources/CKernels/nnblaskernels.c), so the ceiling uses the
-    # same OpenBLAS kernels nnmodel does on CPUs OpenBLAS's detection does not know.
-    if cc -O2 -o "$work/sgemm_ceiling" "$here/sgemm_ceiling.c" "$root/Sources/CKernels/nnblaskernels.c" \
-        -I"$root/Sources/CKernels/include" $(pkg-config --cflags --libs openblas) -lpthread; then
-        sgemm=(--sgemm "$work/sgemm_ceiling")
-    else
-        echo "run.sh: compiling sgemm_ceiling.c failed; no sgemm ceiling" >&2
-    fi
-else
-    echo "run.sh: no cc or no openblas pkg-config (apt-get install libopenblas-dev pkg-config); no sgemm ceiling" >&2
-fi
+ceiling="$(compile_with_openblas run.sh sgemm_ceiling)"
+[ -n "$ceiling" ] && sgemm=(--sgemm "$ceiling")
 
 crc32=()
 if command -v cc >/dev/null && cc -O2 -o "$work/crc32_speed" "$here/crc32_speed.c" "$root/Sources/CKernels/nncrc32.c" \

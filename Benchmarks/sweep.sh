@@ -21,6 +21,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
 work="$here/.work"
+# shellcheck source=Benchmarks/lib.sh
+. "$here/lib.sh"
 command_line="Benchmarks/sweep.sh${*:+ $*}"
 
 build=1
@@ -63,25 +65,11 @@ echo "sweep.sh: Keras python: $keras_python; PyTorch python: $torch_python"
     exit 66
 }
 
-if [ "$build" = 1 ]; then
-    echo "sweep.sh: swift build -c release --static-swift-stdlib --product nnmodel"
-    (cd "$root" && swift build -c release --static-swift-stdlib --product nnmodel 2>&1 | tail -n 3)
-fi
-nnmodel="$root/.build/release/nnmodel"
-[ -x "$nnmodel" ] || { echo "sweep.sh: $nnmodel was not built" >&2; exit 1; }
+nnmodel="$(build_nnmodel "$build" sweep.sh)"
 
 ceiling=()
-if command -v cc >/dev/null && pkg-config --exists openblas 2>/dev/null; then
-    # shellcheck disable=SC2046
-    if cc -O2 -o "$work/sweep_ceiling" "$here/sweep_ceiling.c" "$root/Sources/CKernels/nnblaskernels.c" \
-        -I"$root/Sources/CKernels/include" $(pkg-config --cflags --libs openblas) -lpthread; then
-        ceiling=(--ceiling "$work/sweep_ceiling")
-    else
-        echo "sweep.sh: compiling sweep_ceiling.c failed; no sgemm floor" >&2
-    fi
-else
-    echo "sweep.sh: no cc or no openblas pkg-config (apt-get install libopenblas-dev pkg-config); no sgemm floor" >&2
-fi
+floor="$(compile_with_openblas sweep.sh sweep_ceiling)"
+[ -n "$floor" ] && ceiling=(--ceiling "$floor")
 
 exec python3 "$here/sweep.py" --nnmodel "$nnmodel" --keras-python "$keras_python" --torch-python "$torch_python" \
     --work "$work" --command-line "$command_line" ${ceiling[@]+"${ceiling[@]}"} ${pass[@]+"${pass[@]}"}
