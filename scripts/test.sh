@@ -12,13 +12,15 @@ export NNMODEL_PYTHON="$pyenv/bin/python"
 scratch="$(mktemp -d "${TMPDIR:-/tmp}/nnmodel-test-run.XXXXXX")"
 trap 'rm -rf "$scratch"' EXIT
 export TMPDIR="$scratch"
+# The cache of inflated gzip data files (Fashion-MNIST) lives in the scratch folder, not ~/.cache.
+export NNMODEL_CACHE_DIR="$scratch/inflated-cache"
 swift build --build-tests
 status=0
 swift test --skip-build --disable-xctest "$@" || status=$?
 # The Python package's tests, against the binary just built.
 NNMODEL_BIN="$(swift build --show-bin-path)/nnmodel" PYTHONPATH="$PWD/python" PYTHONDONTWRITEBYTECODE=1 \
   "$NNMODEL_PYTHON" -m pytest -q -p no:cacheprovider --basetemp "$scratch/pytest" python/tests || status=$?
-rm -rf "$scratch/pytest"  # pytest's own tmp_path folders
+rm -rf "$scratch/pytest" "$NNMODEL_CACHE_DIR"  # pytest's own tmp_path folders; the cache
 left=$(find "$scratch" -mindepth 1 -maxdepth 1 ! -name 'TemporaryDirectory.*' ! -name '*.lock' ! -name 'swift-generated-sources' -printf '%f\n')
 if [ -n "$left" ]; then
   echo "test.sh: the tests left files in the temporary folder:" >&2

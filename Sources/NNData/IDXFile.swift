@@ -15,19 +15,39 @@ import NNSystem
     /// first, then the elements straight into a buffer of exactly the size the header gives
     /// (checked against the cap first), so a compressed file that inflates beyond what its header
     /// says, or lies in its gzip trailer, costs nothing extra.
+    ///
+    /// A gzip file is read through the per-user cache of inflated files (``InflatedCache``).
     @_spi(Testing) public init(path: String) throws(DataError) {
+        try self.init(path: path, cache: InflatedCache.fromEnvironment())
+    }
+
+    /// ``init(path:)`` with the cache of inflated gzip files to use (`nil` for none).
+    package init(path: String, cache: InflatedCache?) throws(DataError) {
         let file: ReadableFile
         do { file = try ReadableFile(path: path) } catch { throw .file(error) }
         let head: [UInt8]
         do { head = try file.bytes(at: 0, count: min(2, file.size)) } catch { throw .file(error) }
         if head == [0x1F, 0x8B] {
+            // Inflated once, then read from the cache.
+            let entry = cache?.entry(for: file)
+            if let cache, let entry, var inflated = cache.contents(of: entry) {
+                if let (dimensions, total, headerSize) = try? IDXFile.parseHeader(inflated, fileSize: nil, path: path),
+                   inflated.count - headerSize == total {
+                    // In place: no second copy of the elements.
+                    inflated.removeFirst(headerSize)
+                    self.init(dimensions: dimensions, bytes: inflated)
+                    return
+                }
+            }
             let compressed: [UInt8]
-            do { compressed = try FileReader.bytes(path) } catch { throw .file(error) }
+            guard file.size <= 1 << 34 else { throw .file(.tooLarge(path: path, size: file.size, limit: 1 << 34)) }
+            do { compressed = try file.bytes(at: 0, count: file.size) } catch { throw .file(error) }
             let reader: GzipReader
             do { reader = try GzipReader(compressed, path: path) } catch { throw .file(error) }
             try self.init(path: path) { (buffer) throws(DataError) in
                 do throws(FileError) { return try reader.read(into: buffer) } catch { throw .file(error) }
             }
+            if let cache, let entry { cache.store([header, bytes], as: entry, source: file) }
         } else {
             var position = 0
             try self.init(path: path) { (buffer) throws(DataError) in
@@ -39,6 +59,11 @@ import NNSystem
                 return n
             }
         }
+    }
+
+    private init(dimensions: [Int], bytes: [UInt8]) {
+        self.dimensions = dimensions
+        self.bytes = bytes
     }
 
     /// Reads an IDX stream through `read`, which fills as much of a buffer as the stream holds
@@ -113,6 +138,13 @@ import NNSystem
             }
         }
         return (dims, total, headerSize)
+    }
+
+    /// The IDX header that describes these dimensions (magic number and big-endian sizes).
+    var header: [UInt8] {
+        [0, 0, 0x08, UInt8(dimensions.count)] + dimensions.flatMap { d in
+            [UInt8(truncatingIfNeeded: d >> 24), UInt8(truncatingIfNeeded: d >> 16), UInt8(truncatingIfNeeded: d >> 8), UInt8(truncatingIfNeeded: d)]
+        }
     }
 
     /// Parses IDX bytes; `path` is used in error messages.

@@ -22,6 +22,12 @@ package final class ReadableFile: @unchecked Sendable {
 
     deinit { close(descriptor) }
 
+    /// The file's status now (`fstat`), or `nil` if it cannot be had.
+    package func status() -> stat? {
+        var st = stat()
+        return fstat(descriptor, &st) == 0 ? st : nil
+    }
+
     /// Reads `buffer.count` bytes at `offset` into `buffer`.
     ///
     /// - Throws: ``FileError/changedWhileReading(path:expected:found:)`` when the file ends early,
