@@ -86,7 +86,7 @@ extension Sequential {
             }
             // The samples are split across our own workers; OpenBLAS adding threads of its own to
             // each product only makes them wait for each other (sched_yield) on these sizes.
-            BLAS.setThreadCount(1)
+            if networks.contains(where: \.inferenceUsesBLAS) { BLAS.setThreadCount(1) }
             if workers > 1 {
                 guard let pool = WorkerPool(threads: workers) else { throw TrainingError.dataMismatch("cannot start worker threads") }
                 pool.run(body)
