@@ -25,12 +25,14 @@ public struct NNMCodec: ModelCodec {
 
     public func read(_ path: String, options: ReadOptions) throws -> LoadedModel {
         let file = try NNMFile(path: path)
-        return LoadedModel(model: try file.model(verify: options.verify), file: description(of: file.header, path: path))
+        return LoadedModel(model: try file.model(verify: options.verify, optimizerState: options.optimizerState),
+                           file: description(of: file.header, path: path))
     }
 
     public func read(contents: [UInt8], name: String, options: ReadOptions) throws -> LoadedModel {
         let file = try NNMFile(contents: contents, path: name)
-        return LoadedModel(model: try file.model(verify: options.verify), file: description(of: file.header, path: name))
+        return LoadedModel(model: try file.model(verify: options.verify, optimizerState: options.optimizerState),
+                           file: description(of: file.header, path: name))
     }
 
     public func write(_ model: Sequential, to path: String, options: WriteOptions) throws {

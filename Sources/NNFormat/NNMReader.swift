@@ -223,17 +223,17 @@ package final class NNMFile: @unchecked Sendable {
     /// The model: architecture, weights (checked against the architecture), optimizer state and metadata.
     ///
     /// - Parameter verify: check every tensor's CRC-32 while it is read (the default).
-    package func model(verify: Bool = true) throws(ModelFileError) -> Sequential {
+    package func model(verify: Bool = true, optimizerState: Bool = true) throws(ModelFileError) -> Sequential {
         let (weightEntries, slotEntries) = try NNMFile.requiredTensors(header, path: path)
         var weights: [Tensor] = []
         for entry in weightEntries { weights.append(try tensor(entry, verify: verify)) }
         var slots: [[Tensor]] = []
-        for perWeight in slotEntries {
+        for perWeight in slotEntries where optimizerState {
             var tensors: [Tensor] = []
             for entry in perWeight { tensors.append(try tensor(entry, verify: verify)) }
             slots.append(tensors)
         }
-        let state = header.optimizer.map { OptimizerState(config: $0.config, iterations: $0.iterations, slots: slots) }
+        let state = optimizerState ? header.optimizer.map { OptimizerState(config: $0.config, iterations: $0.iterations, slots: slots) } : nil
         do {
             return try Sequential(architecture: header.architecture, weights: weights, optimizerState: state, metadata: header.metadata)
         } catch {
@@ -244,7 +244,7 @@ package final class NNMFile: @unchecked Sendable {
 
 extension NNMFile {
     /// The model with its tensors left in the file, read a piece at a time by whoever writes it
-    /// (see ``StreamedModel``); everything ``model(verify:)`` checks before reading values is
+    /// (see ``StreamedModel``); everything ``model(verify:optimizerState:)`` checks before reading values is
     /// checked here, and each tensor's CRC-32 when its last value is read (unless `verify` is off).
     package func streamed(verify: Bool = true) throws(ModelFileError) -> StreamedModel {
         let (weightEntries, slotEntries) = try NNMFile.requiredTensors(header, path: path)

@@ -112,13 +112,20 @@ public enum ModelFile {
     ///   - path: the model file, in any supported format.
     ///   - verify: check stored checksums (formats that have them).
     ///   - architecture: the architecture for weights-only Keras files (and instead of a Keras file's own).
-    public static func open(_ path: String, verify: Bool = true, architecture: ModelArchitecture? = nil) throws -> LoadedModel {
-        try codec(readingFrom: path).read(path, options: ReadOptions(verify: verify, architecture: architecture))
+    ///   - optimizerState: also read the optimizer state; `false` for inference (faster for `.nnm`
+    ///     files, whose slots are then neither read nor checked), and the model has none.
+    public static func open(_ path: String, verify: Bool = true, architecture: ModelArchitecture? = nil,
+                            optimizerState: Bool = true) throws -> LoadedModel {
+        var loaded = try codec(readingFrom: path).read(path, options: ReadOptions(verify: verify, architecture: architecture,
+                                                                                   optimizerState: optimizerState))
+        if !optimizerState { loaded.model.optimizerState = nil }
+        return loaded
     }
 
-    /// Reads a model.
-    public static func load(_ path: String, verify: Bool = true, architecture: ModelArchitecture? = nil) throws -> Sequential {
-        try open(path, verify: verify, architecture: architecture).model
+    /// Reads a model (see ``open(_:verify:architecture:optimizerState:)``).
+    public static func load(_ path: String, verify: Bool = true, architecture: ModelArchitecture? = nil,
+                            optimizerState: Bool = true) throws -> Sequential {
+        try open(path, verify: verify, architecture: architecture, optimizerState: optimizerState).model
     }
 
     /// Describes the model file at `path`.
@@ -204,7 +211,7 @@ public enum ModelFile {
     /// the model's size, and each tensor is read from the input while it is written.
     ///
     /// Streamed or not, the output is the file ``save(_:to:format:dtype:naming:)`` writes for the
-    /// model ``open(_:verify:architecture:)`` reads, written atomically: a failure at any point (a
+    /// model ``open(_:verify:architecture:optimizerState:)`` reads, written atomically: a failure at any point (a
     /// checksum that differs in the last tensor, a full disk) leaves no file under `output`.
     /// Conversions that stream: `.nnm` and Keras `.h5` (every HDF5 layout) to `.nnm` and `.h5`. Others
     /// (`.keras` archives, ONNX, safetensors) read the model whole.

@@ -46,7 +46,9 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let model = try ModelFile.load(file, verify: !verify.noVerify, architecture: try architectureOptions.load())
+            let model = try ModelFile.load(file, verify: !verify.noVerify, architecture: try architectureOptions.load(),
+                                           // Checked (and so read) unless --no-verify; never used here.
+                                           optimizerState: !verify.noVerify)
             var data = try samples.load(classNames: model.metadata.classNames)
             try model.checkInput(data, modelPath: file)
             if let limit, limit < data.count { data = data.slice(0..<limit) }

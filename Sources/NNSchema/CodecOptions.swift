@@ -5,10 +5,14 @@ public struct ReadOptions: Sendable {
     /// The architecture to load the weights into: required for weights-only files, and used
     /// instead of the file's own by formats whose weights can be matched to another architecture.
     public var architecture: ModelArchitecture?
+    /// Read the optimizer state too, where the file has one. Without it (inference), a codec may
+    /// skip the slot tensors, and the model has none.
+    public var optimizerState: Bool
 
-    public init(verify: Bool = true, architecture: ModelArchitecture? = nil) {
+    public init(verify: Bool = true, architecture: ModelArchitecture? = nil, optimizerState: Bool = true) {
         self.verify = verify
         self.architecture = architecture
+        self.optimizerState = optimizerState
     }
 }
 

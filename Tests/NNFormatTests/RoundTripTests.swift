@@ -5,6 +5,28 @@ import Testing
 @testable import NNFormat
 
 @Suite struct RoundTripTests {
+    /// For inference the optimizer slots are neither read nor checked: a damaged slot does not
+    /// stop a prediction, and still stops a full load.
+    @Test func inferenceSkipsTheOptimizerSlots() throws {
+        let model = try Fixtures.richModel()
+        let folder = Fixtures.temporaryFolder()
+        let path = folder + "/rich-inference.nnm"
+        try NNMWriter.write(model, to: path, producer: "tests")
+        let forInference = try NNMFile(path: path).model(optimizerState: false)
+        #expect(forInference.optimizerState == nil)
+        #expect(forInference.weights == model.weights)
+        #expect(forInference.metadata.loss == model.metadata.loss)
+        // Damage the last value of the last tensor, an optimizer slot.
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        let header = try NNMFile(path: path).header
+        let last = try #require(header.tensors.max { $0.offset < $1.offset })
+        #expect(last.name.hasPrefix("optimizer/"))
+        bytes[header.dataOffset + last.offset + 4 * last.count - 1] ^= 0x10
+        try Fixtures.write(bytes, to: path)
+        #expect(try NNMFile(path: path).model(optimizerState: false).weights == model.weights)
+        #expect(throws: ModelFileError.self) { try NNMFile(path: path).model() }
+    }
+
     @Test func float32RoundTripIsExactAndKeepsEverything() throws {
         let model = try Fixtures.richModel()
         let folder = Fixtures.temporaryFolder()
