@@ -12,7 +12,7 @@
 #                          [--rounds N] [--eval-rounds N] [--results FILE]
 #   --quick        1 epoch, 2 rounds, a 64 MB "big" model: for testing the harness
 #   --setup-peers  create Benchmarks/.work/venv and pip install tensorflow-cpu scikit-learn h5py
-#                  onnx onnxruntime safetensors numpy (not torch: no row needs it)
+#                  onnx onnxruntime safetensors numpy, then torch (PyPI's wheel, for the sweep)
 #   --keep         keep the generated 1 GB files in Benchmarks/.work/
 #   --no-build     use the existing .build/release/nnmodel
 #   --sweep        afterwards, run the MLP shape sweep (Benchmarks/sweep.sh, about 10 minutes; with
@@ -55,12 +55,14 @@ run_start=$(date +%s)
 
 if [ "$setup_peers" = 1 ]; then
     peer_packages=(tensorflow-cpu scikit-learn h5py onnx onnxruntime safetensors numpy)
-    echo "run.sh: --setup-peers: creating $work/venv and running pip install ${peer_packages[*]}"
-    echo "run.sh: (a download of several hundred MB from PyPI; torch is not installed: no row needs it,"
-    echo "run.sh:  see Benchmarks/README.md)"
+    echo "run.sh: --setup-peers: creating $work/venv and running pip install ${peer_packages[*]}, then torch"
+    echo "run.sh: (several hundred MB from PyPI; torch, for the sweep's PyTorch column, is PyPI's default"
+    echo "run.sh:  wheel, several GB with its CUDA libraries, used on the CPU)"
     python3 -m venv "$work/venv"
     "$work/venv/bin/python" -m pip install --upgrade pip >/dev/null
     "$work/venv/bin/python" -m pip install "${peer_packages[@]}"
+    "$work/venv/bin/python" -m pip install torch ||
+        echo "run.sh: installing torch failed; the sweep's PyTorch column will be skipped" >&2
 fi
 
 if [ -n "${NNMODEL_PEER_PYTHON:-}" ]; then

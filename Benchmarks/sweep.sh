@@ -57,7 +57,7 @@ first_python() {
     echo python3
 }
 keras_python="$(first_python "${NNMODEL_PEER_PYTHON:-}" /work/tfenv/bin/python /work/venv-keras/bin/python "$work/venv/bin/python")"
-torch_python="$(first_python "${NNMODEL_TORCH_PYTHON:-}" "$work/torchvenv/bin/python" /work/torchenv/bin/python "$keras_python")"
+torch_python="$(first_python "${NNMODEL_TORCH_PYTHON:-}" "$work/torchvenv/bin/python" "$work/venv/bin/python" /work/torchenv/bin/python "$keras_python")"
 echo "sweep.sh: Keras python: $keras_python; PyTorch python: $torch_python"
 
 [ -e "${NNMODEL_FASHION_MNIST:-/usr/share/datasets/fashion-mnist}/train-images-idx3-ubyte.gz" ] || {
