@@ -609,6 +609,12 @@ def inspect_timings(bench, peers, have_seed):
                                            [nn, "inspect", seed_nnm, "--no-verify"], hf_runs, hf_warmup)
         print("== nnmodel inspect seed.nnm (verifying, hyperfine)", flush=True)
         inspect["seed_verify"] = hyperfine(runner, "inspect-seed-verify", [nn, "inspect", seed_nnm], hf_runs, hf_warmup)
+        one = os.path.join(bench.work, "one_sample.npy")
+        if write_one_sample_npy(one):
+            print("== nnmodel predict seed.nnm --input one_sample.npy --json (one test image, hyperfine)", flush=True)
+            inspect["predict_one"] = hyperfine(runner, "predict-one-sample",
+                                               [nn, "predict", seed_nnm, "--input", one, "--json"], hf_runs, hf_warmup)
+            bench.commands["predict one sample"] = "hyperfine -N 'nnmodel predict .work/seed.nnm --input .work/one_sample.npy --json'"
     if peers.big_py:
         big_width, big_layers = bench.big_width, bench.big_layers
         print(f"== generating the big model ({big_layers} x Dense({big_width})) with make_big_model.py", flush=True)
@@ -639,6 +645,24 @@ def inspect_timings(bench, peers, have_seed):
                 f"'nnmodel inspect .work/big.nnm' ({hf_runs}, {hf_runs}, {hf_runs} and "
                 f"{bench.verify_runs} runs)")
     return inspect, big_info, big_check
+
+
+def write_one_sample_npy(path):
+    """The first Fashion-MNIST test image as a float32 [1, 28, 28] .npy file (pixels / 255), written
+    with the standard library; False when the data is missing."""
+    import gzip
+    import struct
+    source = os.path.join(DATA_DIR, "t10k-images-idx3-ubyte.gz")
+    if not os.path.exists(source):
+        return False
+    with gzip.open(source, "rb") as f:
+        pixels = f.read(16 + 784)[16:]
+    header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 28, 28), }"
+    header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
+    with open(path, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode("latin-1"))
+        f.write(struct.pack("<784f", *[p / 255.0 for p in pixels]))
+    return True
 
 
 def convert_timings(bench, peers):
@@ -1078,6 +1102,14 @@ def inspect_table(bench, results):
     w("")
     w(f"Start-up (target ≤ 6 ms for commands that do not touch HDF5): `nnmodel --version` "
       f"{inspect_cell(inspect, 'version')}; the process floor, `/bin/true`, {inspect_cell(inspect, 'floor')}.")
+    w("")
+    hf_eval = results.hf_eval
+    eval_cell = (f"{fmt_ms(hf_eval['median'])} ({fmt_ms(hf_eval['min'])}–{fmt_ms(hf_eval['max'])}, {hf_eval['runs']} runs)"
+                 if hf_eval else "—")
+    w(f"Latency, whole process (targets: `evaluate` ≤ 35 ms, `predict` of one sample ≤ 10 ms): "
+      f"`nnmodel evaluate seed.nnm` on the 10,000 test images {eval_cell} (the gzip images read from the cache "
+      f"of inflated data files, filled by the first run); `nnmodel predict seed.nnm` of one test image, JSON to "
+      f"stdout, {inspect_cell(inspect, 'predict_one')}.")
     w("")
     if big_info:
         w(f"big.nnm: {big_info['parameters']:,} parameters, written by make_big_model.py in "
