@@ -8,20 +8,24 @@ import Glibc
 /// them, so the inflated bytes of a gzip file of at least ``minimumSourceSize`` bytes are kept in
 /// the folder `$NNMODEL_CACHE_DIR`, else `$XDG_CACHE_HOME/nnmodel`, else `~/.cache/nnmodel`
 /// (`NNMODEL_CACHE_DIR=` empty turns the cache off). There is one entry per source file
-/// (device and inode), replaced when the file changes.
+/// (device and inode), replaced when the file changes; entries of at most
+/// ``maximumContentSize`` bytes, and the oldest are removed when all of them pass
+/// ``totalSize`` (1 GiB).
 ///
 /// An entry is used only when everything about it agrees with the source as it is now: device,
-/// inode, size, modification and status-change times, and the gzip trailer (its last 8 bytes);
-/// and the cached bytes must have the CRC-32 recorded when they were written. The folder must be
-/// the user's own and writable by no one else, and entries must be regular files owned by the
-/// user (never followed through a link), so nobody else can plant data in it. Anything else, and
-/// any error while reading or writing the cache, means inflating the file as if there were no
-/// cache: a cache failure is never an error of the command.
+/// inode, size, modification and status-change times, the CRC-32 of the whole compressed file
+/// and its last 8 bytes; and the cached bytes must have the CRC-32 recorded when they were
+/// written. The folder and every folder on the way to it must belong to the user or to root, and
+/// be writable by no one else (a sticky folder such as `/tmp` aside, but not as the cache itself);
+/// a link on the way must belong to the user or root; entries must be regular files owned by the
+/// user, never read through a link. So nobody else can plant data in the cache or point its
+/// writes elsewhere. Anything else, and any error while reading or writing the cache, means
+/// inflating the file as if there were no cache: a cache failure is never an error of the command.
 ///
-/// Entry layout (little-endian): the magic `NNMINFL1`, then the source's size, modification time
-/// (seconds, nanoseconds), status-change time (seconds, nanoseconds), device and inode as 64-bit
-/// integers, its 8 trailer bytes, the length of the inflated bytes (64-bit), their CRC-32 (32-bit)
-/// and 4 zero bytes; then the inflated bytes.
+/// Entry layout (little-endian): the magic `NNMINFL2`, then the source's size, modification time
+/// (seconds, nanoseconds), status-change time (seconds, nanoseconds), device, inode and CRC-32 as
+/// 64-bit integers, its last 8 bytes, the length of the inflated bytes (64-bit), their CRC-32
+/// (64-bit, high half zero); then the inflated bytes.
 package struct InflatedCache: Sendable {
     /// The folder holding the entries.
     package let folder: String
@@ -29,16 +33,25 @@ package struct InflatedCache: Sendable {
     /// Sources smaller than this are not cached: they inflate in well under a millisecond.
     package static let minimumSourceSize = 256 << 10
     /// Inflated contents larger than this are not cached.
-    package static let maximumContentSize = 1 << 31
+    package static let maximumContentSize = 512 << 20
+    /// The default for ``totalSize``.
+    package static let maximumTotalSize = 1 << 30
 
-    private static let magic: [UInt8] = Array("NNMINFL1".utf8)
-    private static let headerSize = 88
+    private static let magic: [UInt8] = Array("NNMINFL2".utf8)
+    /// Bytes before the inflated contents; the first ``keySize`` identify the source.
+    private static let headerSize = 96
+    private static let keySize = 80
 
-    /// A cache in `folder` (created when first written, with mode 0700).
-    package init(folder: String) {
+    /// When the entries together hold more than this, the oldest are removed.
+    package let totalSize: Int
+
+    /// A cache in `folder` (created when first written, with mode 0700), whose entries are
+    /// trimmed to `totalSize` bytes (``maximumTotalSize`` by default).
+    package init(folder: String, totalSize: Int = InflatedCache.maximumTotalSize) {
         var folder = folder
         while folder.count > 1, folder.hasSuffix("/") { folder.removeLast() }
         self.folder = folder
+        self.totalSize = totalSize
     }
 
     /// The cache the environment asks for, or `nil` when it is turned off (`NNMODEL_CACHE_DIR`
@@ -81,9 +94,9 @@ package struct InflatedCache: Sendable {
         guard header.withUnsafeMutableBytes({ readFully(fd, $0, at: 0) }) else { return nil }
         let expected = entry.header(length: 0, crc: 0)
         // Everything but the length and CRC must match the source as it is now.
-        guard header[0..<72] == expected[0..<72], header[84..<88] == [0, 0, 0, 0] else { return nil }
-        let length = Int(truncatingIfNeeded: Self.load64(header, at: 72))
-        let crc = UInt32(truncatingIfNeeded: Self.load64(header, at: 80))
+        guard header[0..<Self.keySize] == expected[0..<Self.keySize], header[92..<96] == [0, 0, 0, 0] else { return nil }
+        let length = Int(truncatingIfNeeded: Self.load64(header, at: 80))
+        let crc = UInt32(truncatingIfNeeded: Self.load64(header, at: 88))
         guard length >= 0, length <= Self.maximumContentSize, Int(st.st_size) - Self.headerSize == length else { return nil }
         // Read straight into uninitialized memory: no pass to zero what is overwritten at once.
         var complete = false
@@ -102,12 +115,18 @@ package struct InflatedCache: Sendable {
     /// into place; failures leave nothing behind and are ignored.
     package func store(_ pieces: [[UInt8]], as entry: Entry, source: ReadableFile) {
         let length = pieces.reduce(0) { $0 + $1.count }
-        guard length <= Self.maximumContentSize, Entry(source) == entry, let dir = openFolder(create: true) else { return }
+        // A write past the file-size limit would kill the process (SIGXFSZ), not fail.
+        var limit = rlimit()
+        guard length <= Self.maximumContentSize, getrlimit(Int32(RLIMIT_FSIZE.rawValue), &limit) == 0,
+              limit.rlim_cur == rlim_t.max || UInt64(limit.rlim_cur) > UInt64(Self.headerSize + length),
+              Entry(source) == entry, let dir = openFolder(create: true) else { return }
         defer { close(dir) }
         var crc: UInt32 = 0
         for piece in pieces { crc = piece.withUnsafeBytes { CRC32.checksum($0, continuing: crc) } }
-        let temporary = ".tmp-\(entry.name).\(getpid())"
-        unlinkat(dir, temporary, 0)
+        Self.removeLeftovers(in: dir)
+        // A name no other writer (process or thread) uses; the pid lets a later store remove it
+        // if this process dies before the rename.
+        let temporary = "\(Self.temporaryPrefix)\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))-\(entry.name)"
         let fd = openat(dir, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return }
         var written = true
@@ -125,30 +144,109 @@ package struct InflatedCache: Sendable {
             }
         }
         close(fd)
-        if !written || renameat(dir, temporary, dir, entry.name) != 0 { unlinkat(dir, temporary, 0) }
+        if !written || renameat(dir, temporary, dir, entry.name) != 0 {
+            unlinkat(dir, temporary, 0)
+            return
+        }
+        Self.removeOldest(in: dir, keeping: entry.name, total: totalSize)
     }
 
-    /// Opens the cache folder (creating it with mode 0700 when `create`), or `nil` when it is
-    /// missing, not the user's own, or writable by others.
+    /// The names of the folder's entries (at most 10,000), with a size and modification time each.
+    private static func listing(_ dir: Int32) -> [(name: String, size: Int, modified: Int)] {
+        let copy = dup(dir)
+        guard copy >= 0, let stream = fdopendir(copy) else {
+            if copy >= 0 { close(copy) }
+            return []
+        }
+        defer { closedir(stream) }
+        // The copy shares its position with `dir`, which an earlier listing left at the end.
+        rewinddir(stream)
+        var found: [(name: String, size: Int, modified: Int)] = []
+        while found.count < 10_000, let item = readdir(stream) {
+            let name = withUnsafeBytes(of: item.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard name != ".", name != ".." else { continue }
+            var st = stat()
+            guard fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
+            found.append((name, Int(st.st_size), Int(st.st_mtim.tv_sec)))
+        }
+        return found
+    }
+
+    /// Removes the oldest entries while all of them hold more than `limit` bytes.
+    private static func removeOldest(in dir: Int32, keeping kept: String, total limit: Int) {
+        var entries = listing(dir).filter { $0.name.hasSuffix(".inflated") && !$0.name.hasPrefix(temporaryPrefix) }
+        var total = entries.reduce(0) { $0 + $1.size }
+        entries.sort { $0.modified < $1.modified }
+        for entry in entries where total > limit && entry.name != kept {
+            if unlinkat(dir, entry.name, 0) == 0 { total -= entry.size }
+        }
+    }
+
+    /// Temporary entries are named `.tmp-<pid>-<random>-<entry>`.
+    private static let temporaryPrefix = ".tmp-"
+
+    /// Removes the temporary entries of processes that no longer exist (killed while storing).
+    private static func removeLeftovers(in dir: Int32) {
+        for item in listing(dir) where item.name.hasPrefix(temporaryPrefix) {
+            guard let pid = Int32(item.name.dropFirst(temporaryPrefix.count).prefix { $0 != "-" }), pid > 0,
+                  kill(pid, 0) != 0, errno == ESRCH else { continue }
+            unlinkat(dir, item.name, 0)
+        }
+    }
+
+    /// Opens the cache folder (creating what is missing with mode 0700 when `create`), walking
+    /// the path one folder at a time: `nil` when a folder on the way belongs to someone other than
+    /// the user or root, or others can write it (unless it is sticky: `/tmp`), when a link on the
+    /// way belongs to someone else, or when the cache folder itself is not the user's own and
+    /// writable by the user alone.
     private func openFolder(create: Bool) -> Int32? {
-        if create, access(folder, F_OK) != 0 { makeFolders() }
-        let dir = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        var path = folder
+        if !path.hasPrefix("/") {
+            guard let cwd = getcwd(nil, 0) else { return nil }
+            path = String(cString: cwd) + "/" + path
+            free(cwd)
+        }
+        let me = geteuid()
+        func trusted(_ st: stat, last: Bool) -> Bool {
+            if last { return st.st_uid == me && st.st_mode & 0o022 == 0 }
+            return (st.st_uid == me || st.st_uid == 0) && (st.st_mode & 0o022 == 0 || st.st_mode & S_ISVTX != 0)
+        }
+        var dir = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard dir >= 0 else { return nil }
+        let parts = path.split(separator: "/").map(String.init).filter { $0 != "." }
+        for (index, part) in parts.enumerated() {
+            let last = index == parts.count - 1
+            var link = stat()
+            if fstatat(dir, part, &link, AT_SYMLINK_NOFOLLOW) != 0 {
+                guard create, errno == ENOENT, part != "..", mkdirat(dir, part, 0o700) == 0 || errno == EEXIST,
+                      fstatat(dir, part, &link, AT_SYMLINK_NOFOLLOW) == 0 else {
+                    close(dir)
+                    return nil
+                }
+            }
+            let isLink = link.st_mode & S_IFMT == S_IFLNK
+            guard !isLink || link.st_uid == me || link.st_uid == 0 else {
+                close(dir)
+                return nil
+            }
+            let next = openat(dir, part, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (isLink ? 0 : O_NOFOLLOW))
+            close(dir)
+            guard next >= 0 else { return nil }
+            dir = next
+            var st = stat()
+            guard fstat(dir, &st) == 0, trusted(st, last: last) else {
+                close(dir)
+                return nil
+            }
+        }
         var st = stat()
-        guard fstat(dir, &st) == 0, st.st_uid == geteuid(), st.st_mode & 0o022 == 0 else {
+        guard !parts.isEmpty || (fstat(dir, &st) == 0 && trusted(st, last: true)) else {
             close(dir)
             return nil
         }
         return dir
-    }
-
-    /// `mkdir -p` of the folder, each new level with mode 0700.
-    private func makeFolders() {
-        var path = folder.hasPrefix("/") ? "" : "."
-        for part in folder.split(separator: "/") {
-            path += "/" + part
-            _ = mkdir(path, 0o700)
-        }
     }
 
     private func readFully(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, at offset: Int) -> Bool {
@@ -190,12 +288,32 @@ package struct InflatedCache: Sendable {
         init?(_ source: ReadableFile) {
             guard let status = source.status(), source.size >= 8, Int(status.st_size) == source.size,
                   let trailer = try? source.bytes(at: source.size - 8, count: 8) else { return nil }
+            // The whole compressed file's CRC-32 (0.5 ms for Fashion-MNIST's test images): times and
+            // inodes alone repeat on file-system images built with fixed timestamps, and bytes
+            // after the last gzip member make its trailer say nothing.
+            guard let crc = Entry.checksum(source) else { return nil }
             fields = [UInt64(source.size),
                       UInt64(bitPattern: Int64(status.st_mtim.tv_sec)), UInt64(bitPattern: Int64(status.st_mtim.tv_nsec)),
                       UInt64(bitPattern: Int64(status.st_ctim.tv_sec)), UInt64(bitPattern: Int64(status.st_ctim.tv_nsec)),
-                      UInt64(status.st_dev), UInt64(status.st_ino)]
+                      UInt64(status.st_dev), UInt64(status.st_ino), UInt64(crc)]
             self.trailer = trailer
             name = "\(String(UInt64(status.st_dev), radix: 16))-\(String(UInt64(status.st_ino), radix: 16)).inflated"
+        }
+
+        /// The CRC-32 of the whole file, read in 64 KiB pieces through one buffer.
+        static func checksum(_ source: ReadableFile) -> UInt32? {
+            let piece = 1 << 16
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: piece, alignment: 64)
+            defer { buffer.deallocate() }
+            var crc: UInt32 = 0
+            var offset = 0
+            while offset < source.size {
+                let part = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(piece, source.size - offset)])
+                do { try source.read(into: part, at: offset) } catch { return nil }
+                crc = CRC32.checksum(UnsafeRawBufferPointer(part), continuing: crc)
+                offset += part.count
+            }
+            return crc
         }
 
         func header(length: Int, crc: UInt32) -> [UInt8] {

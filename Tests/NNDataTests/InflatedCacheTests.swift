@@ -21,7 +21,7 @@ import Testing
 
     /// The entry files in `folder`.
     static func entries(_ folder: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".inflated") }.sorted()
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".inflated") && !$0.hasPrefix(".tmp-") }.sorted()
     }
 
     @Test func aSecondReadComesFromTheCache() throws {
@@ -35,8 +35,8 @@ import Testing
         #expect(names.count == 1)
         let mode = try #require(FileManager.default.attributesOfItem(atPath: cache.folder)[.posixPermissions] as? Int)
         #expect(mode == 0o700)
-        // The entry holds the inflated bytes, after an 88-byte header.
-        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: cache.folder + "/" + names[0]))).dropFirst(88) == ArraySlice(plain))
+        // The entry holds the inflated bytes, after a 96-byte header.
+        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: cache.folder + "/" + names[0]))).dropFirst(96) == ArraySlice(plain))
         let second = try IDXFile(path: path, cache: cache)
         #expect(second.dimensions == [375, 28, 28])
         #expect(second.bytes == first.bytes)
@@ -95,6 +95,78 @@ import Testing
         try FileManager.default.createSymbolicLink(atPath: entryPath, withDestinationPath: elsewhere)
         #expect(cache.contents(of: entry) == nil)
         #expect(try IDXFile(path: path, cache: cache).bytes == Array(plain.dropFirst(16)))
+    }
+
+    @Test func leftoversOfDeadWritersAreRemoved() throws {
+        let folder = try TemporaryFolder()
+        let cache = InflatedCache(folder: folder.file("cache"))
+        try FileManager.default.createDirectory(atPath: cache.folder, withIntermediateDirectories: false,
+                                                attributes: [.posixPermissions: 0o700])
+        // A writer killed before its rename (no such pid), and one still running (this process).
+        let dead = ".tmp-2147483600-1f-fe00-1.inflated", alive = ".tmp-\(getpid())-2e-fe00-2.inflated"
+        for name in [dead, alive, "unrelated"] { try folder.write("cache/" + name, [1]) }
+        let path = try folder.write("images.gz", storedGzip(Self.images()))
+        _ = try IDXFile(path: path, cache: cache)
+        let names = Set(try FileManager.default.contentsOfDirectory(atPath: cache.folder))
+        #expect(!names.contains(dead))
+        #expect(names.contains(alive) && names.contains("unrelated"))
+        #expect(names.filter { $0.hasPrefix(".tmp-") } == [alive])
+        #expect(Self.entries(cache.folder).count == 1)
+    }
+
+    @Test func theOldestEntriesGoWhenTheCacheIsFull() throws {
+        let folder = try TemporaryFolder()
+        // Room for two entries of ~294 KB.
+        let cache = InflatedCache(folder: folder.file("cache"), totalSize: 700_000)
+        var paths: [String] = []
+        for seed in 0..<4 {
+            let path = try folder.write("images\(seed).gz", storedGzip(Self.images(seed: UInt8(seed))))
+            _ = try IDXFile(path: path, cache: cache)
+            paths.append(path)
+            // Distinct modification times (seconds) for the order of removal.
+            let entry = try #require(cache.entry(for: try ReadableFile(path: path)))
+            var times = [timespec(tv_sec: 1_000_000 + seed, tv_nsec: 0), timespec(tv_sec: 1_000_000 + seed, tv_nsec: 0)]
+            #expect(utimensat(AT_FDCWD, cache.folder + "/" + entry.name, &times, 0) == 0)
+        }
+        #expect(Self.entries(cache.folder).count == 2)
+        let kept = try paths.map { try cache.entry(for: ReadableFile(path: $0)).flatMap(cache.contents(of:)) != nil }
+        #expect(kept == [false, false, true, true])
+    }
+
+    /// Links and folders on the way to the cache that someone else could change stop it being used.
+    @Test func theWayToTheFolderMustBeTrusted() throws {
+        let folder = try TemporaryFolder()
+        let plain = Self.images()
+        let path = try folder.write("images.gz", storedGzip(plain))
+        func used(_ cachePath: String) throws -> Bool {
+            let cache = InflatedCache(folder: cachePath)
+            #expect(try IDXFile(path: path, cache: cache).bytes == Array(plain.dropFirst(16)))
+            return !Self.entries(cachePath).isEmpty
+        }
+        let manager = FileManager.default
+        // A link owned by the user, to a folder of the user's: used.
+        try manager.createDirectory(atPath: folder.file("real"), withIntermediateDirectories: false)
+        try manager.createSymbolicLink(atPath: folder.file("mine"), withDestinationPath: folder.file("real"))
+        #expect(try used(folder.file("mine/cache")))
+        // The same link owned by someone else: not used.
+        try manager.createDirectory(atPath: folder.file("real2"), withIntermediateDirectories: false)
+        try manager.createSymbolicLink(atPath: folder.file("theirs"), withDestinationPath: folder.file("real2"))
+        if lchown(folder.file("theirs"), 4242, 4242) == 0 {
+            #expect(try !used(folder.file("theirs/cache")))
+            #expect(!manager.fileExists(atPath: folder.file("real2/cache")))
+        }
+        // A folder on the way that others can write, not sticky: not used; sticky: used.
+        try manager.createDirectory(atPath: folder.file("open"), withIntermediateDirectories: false)
+        try manager.setAttributes([.posixPermissions: 0o777], ofItemAtPath: folder.file("open"))
+        #expect(try !used(folder.file("open/cache")))
+        try manager.createDirectory(atPath: folder.file("sticky"), withIntermediateDirectories: false)
+        #expect(chmod(folder.file("sticky"), 0o1777) == 0)
+        #expect(try used(folder.file("sticky/cache")))
+        // A folder on the way that belongs to someone else: not used.
+        try manager.createDirectory(atPath: folder.file("other"), withIntermediateDirectories: false)
+        if chown(folder.file("other"), 4242, 4242) == 0 {
+            #expect(try !used(folder.file("other/cache")))
+        }
     }
 
     @Test func aFolderOthersCanWriteIsNotUsed() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import NNModel
 import NNModelCLI
+import NNTestSupport
 import Testing
 
 @Suite(.serialized) struct SavedModelCommandTests {
@@ -256,6 +257,33 @@ import Testing
         let wrongLibrary = try CLIFixtures.runProcess(["inspect", fixture], environment: ["NNMODEL_LIBHDF5": "libz.so.1"])
         #expect(wrongLibrary.status == 65)
         #expect(wrongLibrary.err.contains("libz.so.1: not libhdf5"))
+    }
+
+    /// Under a file-size limit smaller than a cache entry, the data cache does not store (a write
+    /// past the limit would kill the process with SIGXFSZ): the prediction runs, nothing is left.
+    @Test func aFileSizeLimitSmallerThanTheCacheEntry() throws {
+        let folder = try TemporaryFolder("fsize")
+        // Fashion-MNIST's CSV layout (label, 784 pixels), gzip: ~370 KB, above the size worth caching.
+        let header = "label," + (1...784).map { "pixel\($0)" }.joined(separator: ",")
+        let rows = (0..<120).map { r in "\(r % 10)," + (0..<784).map { String(($0 * 7 + r) % 256) }.joined(separator: ",") }
+        let csv = Array(([header] + rows).joined(separator: "\n").utf8) + [10]
+        try Data(storedGzip(csv)).write(to: URL(fileURLWithPath: folder.file("x.csv.gz")))
+        let cache = folder.file("cache")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // 300 blocks of 512 bytes: less than the ~370 KB entry.
+        process.arguments = ["-c", "ulimit -f 300 && exec \"$0\" \"$@\" >/dev/null", Repository.executable,
+                             "predict", CLIFixtures.trainedModel, "--data", folder.file("x.csv.gz"), "--json"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["NNMODEL_CACHE_DIR": cache]) { $1 }
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: cache)) ?? []).isEmpty)
+        // Without the limit the entry is written.
+        let unlimited = try CLIFixtures.runProcess(["predict", CLIFixtures.trainedModel, "--data", folder.file("x.csv.gz"), "--json"],
+                                                   environment: ["NNMODEL_CACHE_DIR": cache])
+        #expect(unlimited.status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cache).filter { $0.hasSuffix(".inflated") }.count == 1)
     }
 
     /// Without OpenBLAS, products run through the portable loop and give the same evaluation.
