@@ -112,8 +112,8 @@ public enum ModelFile {
     ///   - path: the model file, in any supported format.
     ///   - verify: check stored checksums (formats that have them).
     ///   - architecture: the architecture for weights-only Keras files (and instead of a Keras file's own).
-    ///   - optimizerState: also read the optimizer state; `false` for inference (faster for `.nnm`
-    ///     files, whose slots are then neither read nor checked), and the model has none.
+    ///   - optimizerState: also keep the optimizer state; `false` for inference (faster for `.nnm`
+    ///     files, whose slots are then only checked, when `verify`), and the model has none.
     public static func open(_ path: String, verify: Bool = true, architecture: ModelArchitecture? = nil,
                             optimizerState: Bool = true) throws -> LoadedModel {
         var loaded = try codec(readingFrom: path).read(path, options: ReadOptions(verify: verify, architecture: architecture,

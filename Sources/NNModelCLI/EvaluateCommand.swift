@@ -38,8 +38,8 @@ struct EvaluateCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let model = try ModelFile.load(file, verify: !verify.noVerify, architecture: try architectureOptions.load(),
-                                           // Checked (and so read) unless --no-verify; never used here.
-                                           optimizerState: !verify.noVerify)
+                                           // Not used here (still checked unless --no-verify).
+                                           optimizerState: false)
             let data = try samples.load(classNames: model.metadata.classNames)
             guard data.labels != nil else {
                 throw CommandFailure(message: "\(data.name): no labels to evaluate against (give --labels)", status: ExitStatus.usage)

@@ -47,8 +47,8 @@ struct PredictCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let model = try ModelFile.load(file, verify: !verify.noVerify, architecture: try architectureOptions.load(),
-                                           // Checked (and so read) unless --no-verify; never used here.
-                                           optimizerState: !verify.noVerify)
+                                           // Not used here (still checked unless --no-verify).
+                                           optimizerState: false)
             var data = try samples.load(classNames: model.metadata.classNames)
             try model.checkInput(data, modelPath: file)
             if let limit, limit < data.count { data = data.slice(0..<limit) }

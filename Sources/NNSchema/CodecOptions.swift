@@ -5,8 +5,8 @@ public struct ReadOptions: Sendable {
     /// The architecture to load the weights into: required for weights-only files, and used
     /// instead of the file's own by formats whose weights can be matched to another architecture.
     public var architecture: ModelArchitecture?
-    /// Read the optimizer state too, where the file has one. Without it (inference), a codec may
-    /// skip the slot tensors, and the model has none.
+    /// Keep the optimizer state too, where the file has one. Without it (inference), a codec need
+    /// not load the slot tensors (it still checks them when verifying), and the model has none.
     public var optimizerState: Bool
 
     public init(verify: Bool = true, architecture: ModelArchitecture? = nil, optimizerState: Bool = true) {

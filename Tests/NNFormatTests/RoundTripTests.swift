@@ -5,8 +5,8 @@ import Testing
 @testable import NNFormat
 
 @Suite struct RoundTripTests {
-    /// For inference the optimizer slots are neither read nor checked: a damaged slot does not
-    /// stop a prediction, and still stops a full load.
+    /// For inference the optimizer slots are not kept, but still checked unless verification is
+    /// off: a damaged slot stops a verified load either way.
     @Test func inferenceSkipsTheOptimizerSlots() throws {
         let model = try Fixtures.richModel()
         let folder = Fixtures.temporaryFolder()
@@ -23,8 +23,15 @@ import Testing
         #expect(last.name.hasPrefix("optimizer/"))
         bytes[header.dataOffset + last.offset + 4 * last.count - 1] ^= 0x10
         try Fixtures.write(bytes, to: path)
-        #expect(try NNMFile(path: path).model(optimizerState: false).weights == model.weights)
-        #expect(throws: ModelFileError.self) { try NNMFile(path: path).model() }
+        #expect(try NNMFile(path: path).model(verify: false, optimizerState: false).weights == model.weights)
+        for keep in [true, false] {
+            let error = #expect(throws: ModelFileError.self) { try NNMFile(path: path).model(optimizerState: keep) }
+            guard case let .checksumMismatch(_, tensor, _, _)? = error else {
+                Issue.record("expected a checksum mismatch, got \(String(describing: error))")
+                continue
+            }
+            #expect(tensor == last.name)
+        }
     }
 
     @Test func float32RoundTripIsExactAndKeepsEverything() throws {
