@@ -97,20 +97,23 @@ package enum AtomicFile {
                                 beforeRename: ((String) -> Void)? = nil) throws(FileError) {
         try checkTarget(path)
         removeLeftovers(for: path)
-        var template = Array(temporaryName(for: path, suffix: "XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemp($0) } ?? -1 }
+        // A new name (O_EXCL, never through a link) with the permissions of an ordinary new file:
+        // the kernel applies the umask. (Reading the umask means setting it, which races with
+        // other threads creating files: a folder made meanwhile would be world-writable.)
+        var fd: Int32 = -1
+        var temporary = ""
+        for _ in 0..<64 {
+            let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+            temporary = temporaryName(for: path, suffix: suffix)
+            fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
+            if fd >= 0 || errno != EEXIST { break }
+        }
         guard fd >= 0 else { throw .cannotCreate(path: path, reason: FileError.systemMessage(errno)) }
-        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var committed = false
         defer {
             close(fd)
             if !committed { unlink(temporary) }
         }
-        // The permissions a new file would get (mkstemp creates 0600), set on our descriptor.
-        let mask = umask(0)
-        umask(mask)
-        _ = fchmod(fd, 0o666 & ~mask)
         FaultInjection.reached(.created)
         let byDescriptor = "/proc/self/fd/\(fd)"
         try fill(fd, access(byDescriptor, W_OK) == 0 ? byDescriptor : temporary)

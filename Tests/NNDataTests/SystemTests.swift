@@ -123,9 +123,11 @@ struct SystemTests {
         #expect(try FileReader.bytes(path) == [])
         // No temporary file is left behind.
         #expect(folder.names == ["model.nnm"])
-        // Permissions of an ordinary new file (0666 & ~umask), not mkstemp's 0600.
-        let mask = umask(0)
-        umask(mask)
+        // Permissions of an ordinary new file (0666 & ~umask), not mkstemp's 0600. The umask is
+        // read from /proc: setting it to read it would race with the tests running beside this one.
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("Umask:") })
+        let mask = try #require(Int(line.dropFirst("Umask:".count).trimmingCharacters(in: .whitespaces), radix: 8))
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         #expect((attributes[.posixPermissions] as? Int) == Int(0o666 & ~mask))
     }
