@@ -26,6 +26,9 @@ extension NNModelCommand {
     /// Runs the command line `arguments` and returns the exit status. Help and version go to
     /// standard output; any error is one line on standard error (`nnmodel: error: ...`).
     public static func runMain(_ arguments: [String]) -> Int32 {
+        // A write past the file-size limit (`ulimit -f`) fails with EFBIG, reported with the file
+        // and the temporary file removed, instead of killing the process (SIGXFSZ) midway.
+        signal(SIGXFSZ, SIG_IGN)
         let status = runCommand(arguments)
         if Console.capture == nil, let code = Console.standardOutputError {
             // The report went nowhere (a full disk, a failing device): that is not success.

@@ -286,9 +286,33 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: cache).filter { $0.hasSuffix(".inflated") }.count == 1)
     }
 
+    /// A save past the file-size limit is a clear error that leaves nothing, not a kill by SIGXFSZ.
+    @Test func aSavePastTheFileSizeLimit() throws {
+        let folder = try TemporaryFolder("fsize-save")
+        let target = folder.file("copy.nnm")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // 100 blocks of 512 bytes: less than the model.
+        process.arguments = ["-c", "ulimit -f 100 && exec \"$0\" \"$@\" 2>\"$3.err\"", Repository.executable,
+                             "convert", CLIFixtures.trainedModel, target]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 74)
+        let err = (try? String(contentsOfFile: folder.file("copy.nnm.err"), encoding: .utf8)) ?? ""
+        #expect(err.contains(target) && err.contains("File too large"), "\(err)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["copy.nnm.err"])
+    }
+
     /// Without OpenBLAS, products run through the portable loop and give the same evaluation.
+    /// (A hidden layer of 512 units: 401,408 weights, above what nnmodel's own inference kernel takes,
+    /// so the first product does go through OpenBLAS, or the portable loop without it.)
     @Test func evaluationWithoutOpenBLASAgrees() throws {
-        let arguments = ["evaluate", CLIFixtures.trainedModel, "--data", CLIFixtures.smallDataset, "--json"]
+        let folder = try TemporaryFolder("portable")
+        let model = folder.file("wide.nnm")
+        let trained = CLIFixtures.run(["train", "--data", CLIFixtures.smallDataset, "--hidden", "512", "--epochs", "1",
+                                       "--train-samples", "600", "--quiet", "--output", model])
+        #expect(trained.status == 0, "\(trained.err)")
+        let arguments = ["evaluate", model, "--data", CLIFixtures.smallDataset, "--json"]
         let blas = try CLIFixtures.runProcess(arguments)
         let portable = try CLIFixtures.runProcess(arguments, environment: ["NNMODEL_LIBOPENBLAS": "/nonexistent/libopenblas.so"])
         #expect(blas.status == 0 && portable.status == 0)
