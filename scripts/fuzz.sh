@@ -3,7 +3,7 @@
 #
 #   scripts/fuzz.sh TARGET [libFuzzer options...] [input files...]
 #
-# TARGET: nnm | json | idx | csv | npy | h5 | keras | all
+# TARGET: nnm | json | idx | csv | npy | h5 | keras | onnx | safetensors | all
 # Examples:
 #   scripts/fuzz.sh nnm -runs=10000000            # 10 million executions
 #   scripts/fuzz.sh all -max_total_time=300       # five minutes each
