@@ -15,17 +15,9 @@
 #include <string.h>
 #include <strings.h>
 #include "nnblaskernels.h"
+#include "nncpu.h"
 
 #if defined(__x86_64__)
-/// The extended state the OS saves for us (XCR0), or 0 when XGETBV is unavailable.
-static unsigned long long enabled_state(void) {
-    unsigned a, b, c, d;
-    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) return 0;  // OSXSAVE
-    unsigned lo, hi;
-    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    return ((unsigned long long)hi << 32) | lo;
-}
-
 /// "SkylakeX" for AVX-512 (F, DQ, BW, VL), "Haswell" for AVX2 with FMA, else NULL.
 static const char *widest_kernels(void) {
     unsigned a, b, c, d;
@@ -34,10 +26,8 @@ static const char *widest_kernels(void) {
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return NULL;
     int avx2 = (b >> 5) & 1;
     int avx512 = ((b >> 16) & 1) && ((b >> 17) & 1) && ((b >> 30) & 1) && ((b >> 31) & 1);  // F, DQ, BW, VL
-    unsigned long long xcr0 = enabled_state();
-    int ymm = (xcr0 & 0x6) == 0x6, zmm = (xcr0 & 0xE6) == 0xE6;
-    if (avx512 && zmm) return "SkylakeX";
-    if (avx && avx2 && fma && ymm) return "Haswell";
+    if (avx512 && nn_cpu_saves_zmm()) return "SkylakeX";
+    if (avx && avx2 && fma && nn_cpu_saves_ymm()) return "Haswell";
     return NULL;
 }
 #else

@@ -24,6 +24,7 @@
 // repeated multiplication by x, reduced by P; mu by long division) and are checked by the tests
 // against zlib on every length from 0 to 4096.
 #include "nncrc32.h"
+#include "nncpu.h"
 
 #include <string.h>
 
@@ -218,16 +219,13 @@ AVX512_TARGET uint32_t nn_crc32_vpclmul(uint32_t crc, const void *data, size_t l
 static int detect(void) {
     unsigned a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
-    int pclmul = (c >> 1) & 1, sse41 = (c >> 19) & 1, osxsave = (c >> 27) & 1;
+    int pclmul = (c >> 1) & 1, sse41 = (c >> 19) & 1;
     if (!pclmul || !sse41) return 0;
     int features = 1;
-    if (osxsave && __get_cpuid_count(7, 0, &a, &b, &c, &d)) {
+    if (nn_cpu_saves_zmm() && __get_cpuid_count(7, 0, &a, &b, &c, &d)) {
         int avx512 = ((b >> 16) & 1) && ((b >> 31) & 1);  // F, VL
         int vpclmul = (c >> 10) & 1;
-        unsigned lo, hi;
-        __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-        int zmm_state = (lo & 0xE6) == 0xE6;  // SSE, AVX, opmask and both halves of the ZMM registers
-        if (avx512 && vpclmul && zmm_state) features |= 2;
+        if (avx512 && vpclmul) features |= 2;
     }
     return features;
 }

@@ -3,6 +3,7 @@
 // inputs broadcast from memory. Loading OpenBLAS costs a process about 4 ms, more than a whole
 // small prediction; for the narrow layers of small models this is also faster than its sgemm.
 #include "nndense.h"
+#include "nncpu.h"
 
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -10,11 +11,7 @@
 
 static int detect(void) {
     unsigned a, b, c, d;
-    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) return 0;  // OSXSAVE
-    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(b & (1u << 16))) return 0;  // AVX-512 F
-    unsigned lo, hi;
-    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    return (lo & 0xE6) == 0xE6;  // SSE, AVX and the three AVX-512 states enabled by the OS
+    return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 16)) && nn_cpu_saves_zmm();  // AVX-512 F
 }
 
 int nn_dense_forward_supported(void) {
