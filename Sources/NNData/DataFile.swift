@@ -9,14 +9,13 @@ enum DataFile {
     static func contents(_ path: String, cache: InflatedCache? = InflatedCache.fromEnvironment()) throws(DataError) -> [UInt8] {
         do throws(FileError) {
             let source = try ReadableFile(path: path)
-            guard source.size <= 1 << 34 else { throw .tooLarge(path: path, size: source.size, limit: 1 << 34) }
-            let isGzip = try source.bytes(at: 0, count: min(2, source.size)) == [0x1F, 0x8B]
+            let isGzip = Gzip.isGzip(try source.bytes(at: 0, count: min(2, source.size)))
             // Taken before the bytes are read: a file changed meanwhile is not cached.
             let entry = isGzip ? cache?.entry(for: source) : nil
             // Inflated once, then read from the cache.
             if let cache, let entry, let inflated = cache.contents(of: entry) { return inflated }
-            let raw = try source.bytes(at: 0, count: source.size)
-            guard isGzip, Gzip.isGzip(raw) else { return raw }
+            let raw = try source.allBytes()
+            guard isGzip else { return raw }
             let inflated = try Gzip.decompress(raw, path: path)
             if let cache, let entry { cache.store([inflated], as: entry, source: source) }
             return inflated

@@ -40,8 +40,7 @@ import NNSystem
                 }
             }
             let compressed: [UInt8]
-            guard file.size <= 1 << 34 else { throw .file(.tooLarge(path: path, size: file.size, limit: 1 << 34)) }
-            do { compressed = try file.bytes(at: 0, count: file.size) } catch { throw .file(error) }
+            do { compressed = try file.allBytes() } catch { throw .file(error) }
             let reader: GzipReader
             do { reader = try GzipReader(compressed, path: path) } catch { throw .file(error) }
             try self.init(path: path) { (buffer) throws(DataError) in

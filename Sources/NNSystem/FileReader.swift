@@ -54,8 +54,11 @@ package enum FileReader {
         return (fd, Int(st.st_size))
     }
 
+    /// The largest file read whole into memory (16 GiB).
+    package static let wholeFileLimit = 1 << 34
+
     /// Reads the whole regular file at `path`, refusing files larger than `limit` bytes.
-    package static func bytes(_ path: String, limit: Int = 1 << 34) throws(FileError) -> [UInt8] {
+    package static func bytes(_ path: String, limit: Int = wholeFileLimit) throws(FileError) -> [UInt8] {
         let (fd, size) = try openRegularFile(path)
         defer { close(fd) }
         guard size <= limit else { throw .tooLarge(path: path, size: size, limit: limit) }

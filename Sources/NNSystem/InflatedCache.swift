@@ -67,9 +67,10 @@ package struct InflatedCache: Sendable {
         return InflatedCache(folder: home + "/.cache/nnmodel")
     }
 
-    /// Whether `source` is worth caching.
+    /// Whether `source` is worth caching: large enough, and not larger than an entry may be
+    /// (so the checksum of the key never reads more than that).
     package static func isWorthCaching(_ source: ReadableFile) -> Bool {
-        source.size >= minimumSourceSize
+        source.size >= minimumSourceSize && source.size <= maximumContentSize
     }
 
     /// The cache entry for the gzip file `source` as it is now (to be taken before its bytes are
@@ -85,24 +86,20 @@ package struct InflatedCache: Sendable {
         guard let dir = openFolder(create: false) else { return nil }
         defer { close(dir) }
         let fd = openat(dir, entry.name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_uid == geteuid(),
-              Int(st.st_size) >= Self.headerSize else { return nil }
-        var header = [UInt8](repeating: 0, count: Self.headerSize)
-        guard header.withUnsafeMutableBytes({ readFully(fd, $0, at: 0) }) else { return nil }
+        guard fd >= 0, let file = try? ReadableFile(adopting: fd, path: folder + "/" + entry.name),
+              file.status()?.st_uid == geteuid(), file.size >= Self.headerSize,
+              let header = try? file.bytes(at: 0, count: Self.headerSize) else { return nil }
         let expected = entry.header(length: 0, crc: 0)
         // Everything but the length and CRC must match the source as it is now.
         guard header[0..<Self.keySize] == expected[0..<Self.keySize], header[92..<96] == [0, 0, 0, 0] else { return nil }
         let length = Int(truncatingIfNeeded: Self.load64(header, at: 80))
         let crc = UInt32(truncatingIfNeeded: Self.load64(header, at: 88))
-        guard length >= 0, length <= Self.maximumContentSize, Int(st.st_size) - Self.headerSize == length else { return nil }
+        guard length >= 0, length <= Self.maximumContentSize, file.size - Self.headerSize == length else { return nil }
         // Read straight into uninitialized memory: no pass to zero what is overwritten at once.
         var complete = false
         let content = [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
             Self.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
-            complete = readFully(fd, UnsafeMutableRawBufferPointer(buffer), at: Self.headerSize)
+            complete = (try? file.read(into: UnsafeMutableRawBufferPointer(buffer), at: Self.headerSize)) != nil
             if !complete { UnsafeMutableRawBufferPointer(buffer).initializeMemory(as: UInt8.self, repeating: 0) }
             initialized = length
         }
@@ -123,7 +120,6 @@ package struct InflatedCache: Sendable {
         defer { close(dir) }
         var crc: UInt32 = 0
         for piece in pieces { crc = piece.withUnsafeBytes { CRC32.checksum($0, continuing: crc) } }
-        Self.removeLeftovers(in: dir)
         // A name no other writer (process or thread) uses; the pid lets a later store remove it
         // if this process dies before the rename.
         let temporary = "\(Self.temporaryPrefix)\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))-\(entry.name)"
@@ -131,24 +127,14 @@ package struct InflatedCache: Sendable {
         guard fd >= 0 else { return }
         var written = true
         for piece in [entry.header(length: length, crc: crc)] + pieces where written {
-            written = piece.withUnsafeBytes { raw in
-                var done = 0
-                while done < raw.count {
-                    guard let base = raw.baseAddress else { return false }
-                    let n = write(fd, base + done, raw.count - done)
-                    if n < 0, errno == EINTR { continue }
-                    guard n > 0 else { return false }
-                    done += n
-                }
-                return true
-            }
+            written = (try? AtomicFile.writeAll(fd, piece, path: temporary)) != nil
         }
         close(fd)
         if !written || renameat(dir, temporary, dir, entry.name) != 0 {
             unlinkat(dir, temporary, 0)
             return
         }
-        Self.removeOldest(in: dir, keeping: entry.name, total: totalSize)
+        Self.tidy(dir, keeping: entry.name, total: totalSize)
     }
 
     /// The names of the folder's entries (at most 10,000), with a size and modification time each.
@@ -174,25 +160,28 @@ package struct InflatedCache: Sendable {
         return found
     }
 
-    /// Removes the oldest entries while all of them hold more than `limit` bytes.
-    private static func removeOldest(in dir: Int32, keeping kept: String, total limit: Int) {
-        var entries = listing(dir).filter { $0.name.hasSuffix(".inflated") && !$0.name.hasPrefix(temporaryPrefix) }
+    /// Temporary entries are named `.tmp-<pid>-<random>-<entry>`.
+    private static let temporaryPrefix = ".tmp-"
+
+    /// After a store, in one pass over the folder: removes the temporary entries of processes
+    /// that no longer exist (killed while storing), then the oldest entries while all of them
+    /// hold more than `limit` bytes.
+    private static func tidy(_ dir: Int32, keeping kept: String, total limit: Int) {
+        var entries: [(name: String, size: Int, modified: Int)] = []
+        for item in listing(dir) {
+            if item.name.hasPrefix(temporaryPrefix) {
+                if let pid = Int32(item.name.dropFirst(temporaryPrefix.count).prefix { $0 != "-" }), pid > 0,
+                   kill(pid, 0) != 0, errno == ESRCH {
+                    unlinkat(dir, item.name, 0)
+                }
+            } else if item.name.hasSuffix(".inflated") {
+                entries.append(item)
+            }
+        }
         var total = entries.reduce(0) { $0 + $1.size }
         entries.sort { $0.modified < $1.modified }
         for entry in entries where total > limit && entry.name != kept {
             if unlinkat(dir, entry.name, 0) == 0 { total -= entry.size }
-        }
-    }
-
-    /// Temporary entries are named `.tmp-<pid>-<random>-<entry>`.
-    private static let temporaryPrefix = ".tmp-"
-
-    /// Removes the temporary entries of processes that no longer exist (killed while storing).
-    private static func removeLeftovers(in dir: Int32) {
-        for item in listing(dir) where item.name.hasPrefix(temporaryPrefix) {
-            guard let pid = Int32(item.name.dropFirst(temporaryPrefix.count).prefix { $0 != "-" }), pid > 0,
-                  kill(pid, 0) != 0, errno == ESRCH else { continue }
-            unlinkat(dir, item.name, 0)
         }
     }
 
@@ -249,18 +238,6 @@ package struct InflatedCache: Sendable {
         return dir
     }
 
-    private func readFully(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, at offset: Int) -> Bool {
-        var done = 0
-        while done < buffer.count {
-            guard let base = buffer.baseAddress else { return false }
-            let n = pread(fd, base + done, buffer.count - done, off_t(offset + done))
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { return false }
-            done += n
-        }
-        return true
-    }
-
     /// Asks for transparent huge pages for the whole 2 MiB pages inside `buffer`, not yet touched:
     /// filling 8 MB then takes 4 page faults instead of 2,000 (a third of evaluating the test set
     /// went to page faults). Only advice: the kernel may ignore it.
@@ -302,16 +279,13 @@ package struct InflatedCache: Sendable {
 
         /// The CRC-32 of the whole file, read in 64 KiB pieces through one buffer.
         static func checksum(_ source: ReadableFile) -> UInt32? {
-            let piece = 1 << 16
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: piece, alignment: 64)
-            defer { buffer.deallocate() }
             var crc: UInt32 = 0
-            var offset = 0
-            while offset < source.size {
-                let part = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(piece, source.size - offset)])
-                do { try source.read(into: part, at: offset) } catch { return nil }
-                crc = CRC32.checksum(UnsafeRawBufferPointer(part), continuing: crc)
-                offset += part.count
+            do {
+                try source.forEachChunk(from: 0, count: source.size, chunkSize: 1 << 16) { (piece, _) throws(Never) in
+                    crc = CRC32.checksum(piece, continuing: crc)
+                }
+            } catch {
+                return nil
             }
             return crc
         }

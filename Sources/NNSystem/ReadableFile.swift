@@ -20,6 +20,19 @@ package final class ReadableFile: @unchecked Sendable {
         (descriptor, size) = try FileReader.openRegularFile(path)
     }
 
+    /// Takes over `descriptor`, open for reading (closed with this object, also when this throws),
+    /// if it is a regular file; `path` names it in errors.
+    package init(adopting descriptor: Int32, path: String) throws(FileError) {
+        var st = stat()
+        guard fstat(descriptor, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
+            close(descriptor)
+            throw .notAFile(path: path)
+        }
+        self.path = path
+        self.descriptor = descriptor
+        size = Int(st.st_size)
+    }
+
     deinit { close(descriptor) }
 
     /// The file's status now (`fstat`), or `nil` if it cannot be had.
@@ -47,6 +60,12 @@ package final class ReadableFile: @unchecked Sendable {
             if n == 0 { throw .changedWhileReading(path: path, expected: size, found: offset + done) }
             done += n
         }
+    }
+
+    /// The whole file (as large as it was when opened), refusing more than `limit` bytes.
+    package func allBytes(limit: Int = FileReader.wholeFileLimit) throws(FileError) -> [UInt8] {
+        guard size <= limit else { throw .tooLarge(path: path, size: size, limit: limit) }
+        return try bytes(at: 0, count: size)
     }
 
     /// The `count` bytes at `offset`.

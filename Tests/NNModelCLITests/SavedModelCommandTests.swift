@@ -259,8 +259,9 @@ import Testing
         #expect(wrongLibrary.err.contains("libz.so.1: not libhdf5"))
     }
 
-    /// Under a file-size limit smaller than a cache entry, the data cache does not store (a write
-    /// past the limit would kill the process with SIGXFSZ): the prediction runs, nothing is left.
+    /// Under a file-size limit smaller than a cache entry, the data cache does not store (checked
+    /// before writing, for library users whose process a write past the limit would kill with
+    /// SIGXFSZ; the CLI also ignores that signal): the prediction runs, nothing is left.
     @Test func aFileSizeLimitSmallerThanTheCacheEntry() throws {
         let folder = try TemporaryFolder("fsize")
         // Fashion-MNIST's CSV layout (label, 784 pixels), gzip: ~370 KB, above the size worth caching.
