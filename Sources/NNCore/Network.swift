@@ -74,8 +74,14 @@ final class Network {
     /// sgemm here and spares a small prediction the 4 ms of loading OpenBLAS. Larger layers are
     /// faster with OpenBLAS.
     static func usesOwnKernel(inFeatures: Int, units: Int) -> Bool {
-        nn_dense_forward_supported() != 0 && inFeatures.multipliedReportingOverflow(by: units).partialValue <= 1 << 18
-            && inFeatures <= 1 << 18 && units <= 1 << 18
+        let (weights, overflow) = inFeatures.multipliedReportingOverflow(by: units)
+        return nn_dense_forward_supported() != 0 && !overflow && weights <= 1 << 18
+    }
+
+    /// Whether this engine's inference forward pass runs a Dense layer of this size on the own
+    /// kernel: single-threaded engines only (one with a pool shares large layers among threads).
+    private func infersWithOwnKernel(inFeatures: Int, units: Int) -> Bool {
+        pool == nil && Network.usesOwnKernel(inFeatures: inFeatures, units: units)
     }
 
     /// Whether ``forward(samples:weights:training:rng:fillInput:)`` for inference calls OpenBLAS.
@@ -83,7 +89,7 @@ final class Network {
         steps.contains { step in
             switch step.operation {
             case .conv2D: return true
-            case let .dense(_, _, inFeatures, units, _, _): return pool != nil || !Network.usesOwnKernel(inFeatures: inFeatures, units: units)
+            case let .dense(_, _, inFeatures, units, _, _): return !infersWithOwnKernel(inFeatures: inFeatures, units: units)
             default: return false
             }
         }
@@ -414,7 +420,7 @@ final class Network {
                     guard let bias else { return }
                     for r in 0..<rows { (z + r * units).update(from: weights[bias], count: units) }
                 }
-                if !training, pool == nil, Network.usesOwnKernel(inFeatures: inFeatures, units: units),
+                if !training, infersWithOwnKernel(inFeatures: inFeatures, units: units),
                    nn_dense_forward(input, inFeatures, weights[kernel], units, bias.map { weights[$0] }, z, units, rows, units, inFeatures) != 0 {
                     if activation != .linear {
                         activation.apply(UnsafePointer(z), to: output, rows: rows, columns: units)
