@@ -37,12 +37,7 @@ for candidate in "$work/venv/bin/python" /work/venv-keras/bin/python; do
     [ -z "$py" ] && [ -x "$candidate" ] && py="$candidate"
 done
 ceiling=()
-# shellcheck disable=SC2046
-if cc -O2 -o "$work/cnn_ceiling" "$here/cnn_ceiling.c" "$root/Sources/CKernels/nnblaskernels.c" \
-    -I"$root/Sources/CKernels/include" $(pkg-config --cflags --libs openblas); then
-    ceiling=(--ceiling "$work/cnn_ceiling")
-else
-    echo "cnn.sh: compiling cnn_ceiling.c failed; no sgemm ceiling" >&2
-fi
+floor="$(compile_benchmark cnn.sh cnn_ceiling)"
+[ -n "$floor" ] && ceiling=(--ceiling "$floor")
 exec python3 "$here/cnn_bench.py" --nnmodel "$nn" ${py:+--python "$py"} "${ceiling[@]}" "${pass[@]}" \
     --results "$results" --command-line "$command_line"

@@ -13,7 +13,7 @@
  * Modes, best of several trials: "1 thread" (openblas_set_num_threads(1)) and "openblas 2"
  * (two threads inside OpenBLAS). Prints one JSON line with the step's flops and GFLOP/s.
  *
- *   cc -O2 -o cnn_ceiling cnn_ceiling.c ../Sources/CKernels/nnblaskernels.c -I../Sources/CKernels/include \
+ *   cc -O2 -o cnn_ceiling cnn_ceiling.c ../Sources/CKernels/nnblaskernels.c ../Sources/CKernels/nncpu.c -I../Sources/CKernels/include \
  *      $(pkg-config --cflags --libs openblas)
  *   ./cnn_ceiling [batch, default 32] [seconds per trial, default 0.3] [trials, default 5]
  */

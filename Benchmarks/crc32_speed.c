@@ -13,7 +13,7 @@
  * Every implementation must give the same value as zlib, or the program exits with status 1.
  * A SIMD path the CPU lacks prints null. Prints one JSON line (GB/s = 10^9 bytes per second).
  *
- *   cc -O2 -o crc32_speed crc32_speed.c ../Sources/CKernels/nncrc32.c -I../Sources/CKernels/include -lz
+ *   cc -O2 -o crc32_speed crc32_speed.c ../Sources/CKernels/nncrc32.c ../Sources/CKernels/nncpu.c -I../Sources/CKernels/include -lz
  *   ./crc32_speed [MiB, default 256] [trials, default 5]
  */
 #define _GNU_SOURCE

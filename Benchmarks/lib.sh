@@ -13,18 +13,29 @@ build_nnmodel() {
     echo "$binary"
 }
 
-# Compiles the C program $here/$2.c against OpenBLAS, with nnmodel's kernel selection
-# (Sources/CKernels/nnblaskernels.c), so that it uses the same OpenBLAS kernels nnmodel does, into
-# $work/$2. Prints that path, or nothing (with a message saying why) when it cannot.
-compile_with_openblas() {
-    local name=$1 program=$2
-    if ! command -v cc >/dev/null || ! pkg-config --exists openblas 2>/dev/null; then
-        echo "$name: no cc or no openblas pkg-config (apt-get install libopenblas-dev pkg-config); no $program" >&2
+# Compiles the C program $here/$2.c into $work/$2 with the nnmodel kernels it times, the same
+# sources nnmodel is built from: against OpenBLAS with nnmodel's kernel selection
+# (Sources/CKernels/nnblaskernels.c) for the sgemm floors, or with nnmodel's CRC-32
+# (Sources/CKernels/nncrc32.c) and zlib for crc32_speed. Prints that path, or nothing (with a
+# message saying why) when it cannot. scripts/test.sh compiles every one, so none goes stale.
+compile_benchmark() {
+    local name=$1 program=$2 kernels=(Sources/CKernels/nnblaskernels.c Sources/CKernels/nncpu.c) flags=()
+    if [ "$program" = crc32_speed ]; then
+        kernels=(Sources/CKernels/nncrc32.c Sources/CKernels/nncpu.c)
+        flags=(-lz)
+    elif ! pkg-config --exists openblas 2>/dev/null; then
+        echo "$name: no openblas pkg-config (apt-get install libopenblas-dev pkg-config); no $program" >&2
+        return 0
+    else
+        # shellcheck disable=SC2207
+        flags=($(pkg-config --cflags --libs openblas) -lpthread)
+    fi
+    if ! command -v cc >/dev/null; then
+        echo "$name: no C compiler (cc); no $program" >&2
         return 0
     fi
-    # shellcheck disable=SC2046
-    if cc -O2 -o "$work/$program" "$here/$program.c" "$root/Sources/CKernels/nnblaskernels.c" \
-        -I"$root/Sources/CKernels/include" $(pkg-config --cflags --libs openblas) -lpthread; then
+    if cc -O2 -o "$work/$program" "$here/$program.c" "${kernels[@]/#/$root/}" \
+        -I"$root/Sources/CKernels/include" "${flags[@]}"; then
         echo "$work/$program"
     else
         echo "$name: compiling $program.c failed; no $program" >&2

@@ -86,16 +86,12 @@ echo "run.sh: peer python: $peer"
 nnmodel="$(build_nnmodel "$build" run.sh)"
 
 sgemm=()
-ceiling="$(compile_with_openblas run.sh sgemm_ceiling)"
+ceiling="$(compile_benchmark run.sh sgemm_ceiling)"
 [ -n "$ceiling" ] && sgemm=(--sgemm "$ceiling")
 
 crc32=()
-if command -v cc >/dev/null && cc -O2 -o "$work/crc32_speed" "$here/crc32_speed.c" "$root/Sources/CKernels/nncrc32.c" \
-    -I"$root/Sources/CKernels/include" -lz; then
-    crc32=(--crc32 "$work/crc32_speed")
-else
-    echo "run.sh: compiling crc32_speed.c failed (needs cc and zlib1g-dev); no CRC-32 speeds" >&2
-fi
+speed="$(compile_benchmark run.sh crc32_speed)"
+[ -n "$speed" ] && crc32=(--crc32 "$speed")
 
 bench=(python3 "$here/bench.py" --nnmodel "$nnmodel" --peer-python "$peer" --work "$work" \
     --command-line "$command_line" --build-seconds "$(( $(date +%s) - run_start ))" \

@@ -68,7 +68,7 @@ echo "sweep.sh: Keras python: $keras_python; PyTorch python: $torch_python"
 nnmodel="$(build_nnmodel "$build" sweep.sh)"
 
 ceiling=()
-floor="$(compile_with_openblas sweep.sh sweep_ceiling)"
+floor="$(compile_benchmark sweep.sh sweep_ceiling)"
 [ -n "$floor" ] && ceiling=(--ceiling "$floor")
 
 exec python3 "$here/sweep.py" --nnmodel "$nnmodel" --keras-python "$keras_python" --torch-python "$torch_python" \

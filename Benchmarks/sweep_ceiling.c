@@ -18,7 +18,7 @@
  *                    buffers: the throughput two cores reach on these shapes
  * The ceiling is the fastest of the two-core modes. Prints one JSON line with seconds per step.
  *
- *   cc -O2 -o sweep_ceiling sweep_ceiling.c ../Sources/CKernels/nnblaskernels.c \
+ *   cc -O2 -o sweep_ceiling sweep_ceiling.c ../Sources/CKernels/nnblaskernels.c ../Sources/CKernels/nncpu.c \
  *      -I../Sources/CKernels/include $(pkg-config --cflags --libs openblas) -lpthread
  *   ./sweep_ceiling BATCH d0,d1,...,dL [seconds per trial, default 0.2] [trials, default 3]
  */
