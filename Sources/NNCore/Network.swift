@@ -143,15 +143,26 @@ final class Network {
     /// The alignment of feature blocks, and the fewest rows of a kernel gradient computed at a time.
     static let gradientTileRows = 64
 
-    /// Rows of a kernel gradient with `units` columns computed at a time (and handed to the
-    /// optimizer, when fused): a multiple of ``gradientTileRows`` whose tile holds at most 2^18
-    /// values (1 MiB, within a core's L2 cache here), or one ``gradientTileRows``.
+    /// Rows of a kernel gradient with `units` columns, from `samples` samples, computed at a time
+    /// (and handed to the optimizer, when fused): a multiple of ``gradientTileRows`` whose tile
+    /// holds at most 2^18 values (1 MiB, within a core's L2 cache here), or one
+    /// ``gradientTileRows``; but at least ``minimumStreamingTileRows`` when the output gradient
+    /// (`samples` × `units`) is larger than that.
     ///
     /// Each tile is one product, which packs the whole output gradient again: taller tiles pack it
     /// fewer times (64-row tiles of a 1024-unit layer spent a third as long packing as multiplying).
-    static func tileRows(units: Int) -> Int {
-        max(1, (1 << 18) / max(1, units) / gradientTileRows) * gradientTileRows
+    /// An output gradient beyond the cache is packed from memory, so it needs taller tiles still:
+    /// at batch 1024, 784 → 4096 runs 50 GFLOP/s in 64-row tiles and 90–100 in 256–512-row ones on
+    /// one core here. Such a tile no longer fits the cache, but the optimizer reads the weights
+    /// and its slots from memory anyway, so it loses little.
+    static func tileRows(units: Int, samples: Int) -> Int {
+        let inCache = max(1, (1 << 18) / max(1, units) / gradientTileRows) * gradientTileRows
+        let (values, overflow) = samples.multipliedReportingOverflow(by: units)
+        return overflow || values > 1 << 18 ? max(inCache, minimumStreamingTileRows) : inCache
     }
+
+    /// The fewest rows of a kernel-gradient tile whose output gradient does not fit the cache.
+    static let minimumStreamingTileRows = 512
 
     /// Builds the engine for `architecture` and up to `maxSamples` samples per call.
     ///
@@ -557,7 +568,7 @@ final class Network {
                     // when `update` reads it. Tiles start at multiples of the tile height whatever
                     // the thread count, so every thread count computes the same products.
                     var r0 = kernelRows.lowerBound
-                    let tileRows = Network.tileRows(units: units)
+                    let tileRows = Network.tileRows(units: units, samples: rows)
                     while r0 < kernelRows.upperBound {
                         let r1 = min(r0 + tileRows, kernelRows.upperBound)
                         let tile = gradients[kernel] + r0 * units

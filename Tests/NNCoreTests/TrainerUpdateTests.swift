@@ -8,12 +8,11 @@ import Testing
 /// two, three or four threads (six asked for: capped at the four blocks) by blocks of input features (each thread updating its kernel rows
 /// afterwards, or tile by tile during backpropagation).
 @Suite struct TrainerUpdateTests {
-    static func data() throws -> Dataset {
+    static func data(samples n: Int = 96, features: Int = 256) throws -> Dataset {
         var rng = SeededGenerator(seed: 11)
-        let n = 96
-        let x = (0..<(n * 256)).map { _ in rng.nextUnitFloat() * 2 - 1 }
+        let x = (0..<(n * features)).map { _ in rng.nextUnitFloat() * 2 - 1 }
         let y = (0..<n).map { _ in Int32(rng.nextIndex(below: 4)) }
-        return try Dataset(name: "random", sampleShape: [256], features: .float32(x), labels: .classes(y))
+        return try Dataset(name: "random", sampleShape: [features], features: .float32(x), labels: .classes(y))
     }
 
     /// A net whose first two layers are computed in feature blocks: four for the first kernel
@@ -48,6 +47,44 @@ import Testing
             }
         }
         return trainer.weightTensors()
+    }
+
+    /// A layer whose output gradient (256 samples × 1088 units) is larger than the cache computes
+    /// its kernel gradient in tall tiles: each 256-row feature block in one product, where tiles
+    /// that fit the cache would be 192 and 64 rows. Every thread count and update path still gives
+    /// the same weights.
+    @Test func tallGradientTilesGiveTheSameWeights() throws {
+        #expect(Network.tileRows(units: 1088, samples: 256) == Network.minimumStreamingTileRows)
+        #expect(Network.tileRows(units: 1088, samples: 32) == 192)
+        #expect(Network.tileRows(units: 448, samples: 32) == 576)
+        #expect(Network.tileRows(units: 1024, samples: 256) == 256)
+        #expect(Network.tileRows(units: 4096, samples: 1024) == 512)
+        #expect(Network.tileRows(units: 4096, samples: 32) == 64)
+        #expect(Network.tileRows(units: 1 << 20, samples: 1 << 50) == 512)
+        let architecture = ModelArchitecture(name: "wide", inputShape: [1024], layers: [
+            Layer(name: "a", kind: .dense(Dense(units: 1088, activation: .relu))),
+            Layer(name: "b", kind: .dense(Dense(units: 4, activation: .softmax))),
+        ])
+        let data = try Self.data(samples: 256, features: 1024)
+        func train(threads: Int, fuse: Bool) throws -> [Tensor] {
+            var options = TrainingOptions(epochs: 1, batchSize: 256, optimizer: OptimizerConfig(.adam))
+            options.threads = threads
+            options.shuffle = false
+            let trainer = try Trainer(model: try Sequential(architecture, seed: 3), data: data, options: options)
+            #expect(trainer.network.featureParts(ofLayer: 0) == [0..<256, 256..<512, 512..<768, 768..<1024])
+            try trainer.order.withUnsafeBufferPointer { all in
+                let (loss, _, updated) = trainer.computeGradients(all, updating: fuse)
+                try #require(loss.isFinite)
+                #expect(updated == fuse)
+                if !updated { trainer.applyUpdate() }
+            }
+            return trainer.weightTensors()
+        }
+        let whole = try train(threads: 1, fuse: false)
+        #expect(try train(threads: 1, fuse: true) == whole)
+        #expect(try train(threads: 2, fuse: true) == whole)
+        #expect(try train(threads: 3, fuse: false) == whole)
+        #expect(whole != (try Sequential(architecture, seed: 3)).weights, "training changed the weights")
     }
 
     /// A Dense layer on the last axis of `[4, 256]` samples is computed in feature blocks of each
