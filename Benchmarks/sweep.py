@@ -13,6 +13,8 @@ the samples. nnmodel's time is its `training_seconds` (`nnmodel train --json`: t
 trainer set-up included). Medians over the rounds. The ceiling is sweep_ceiling's best two-core
 time per step (OpenBLAS splitting each product over 2 threads, or 2 threads each running whole
 steps) times the steps per epoch (60,000 / batch), run before and after the rounds, best kept.
+Beside it, the step-at-a-time floor: the same products one step at a time, on one core or split
+by OpenBLAS over both (what a trainer that calls sgemm for every product gets).
 """
 import argparse
 import datetime
@@ -317,6 +319,9 @@ def main():
             row[s] = statistics.median(v) * EPOCH / samples if v else None
         c = ceilings.get(k)
         row["ceiling"] = c["two_cores_best"] * EPOCH / b if c else None
+        # The products of one step at a time, as a trainer calling sgemm for each gets them: on one
+        # core, or split by OpenBLAS itself over both.
+        row["step_ceiling"] = min(c["one_thread"], c["openblas_two"]) * EPOCH / b if c else None
         row["ceiling_detail"] = c
         rows.append(row)
 
@@ -327,15 +332,19 @@ def main():
     w = lines.append
     w("| config (hidden, batch) | params | GFLOP/epoch | sgemm floor s/epoch | nnmodel s/epoch"
       + (" | nnmodel before s/epoch" if args.baseline else "")
-      + " | Keras s/epoch | PyTorch s/epoch | nnmodel % of floor | nnmodel / Keras | nnmodel / PyTorch |")
-    w("|---" * (10 + (1 if args.baseline else 0)) + "|")
+      + " | Keras s/epoch | PyTorch s/epoch | nnmodel % of floor | step-at-a-time floor s/epoch | nnmodel % of it"
+      + " | nnmodel / Keras | nnmodel / PyTorch |")
+    w("|---" * (12 + (1 if args.baseline else 0)) + "|")
     for row in rows:
         pct = f"{100 * row['ceiling'] / row['nnmodel']:.0f}%" if row["ceiling"] and row["nnmodel"] else "—"
+        step_pct = (f"{100 * row['step_ceiling'] / row['nnmodel']:.0f}%"
+                    if row["step_ceiling"] and row["nnmodel"] else "—")
         p = row["partial"]
         w(f"| {row['name']} | {row['params']:,} | {row['flops_per_epoch'] / 1e9:.1f} | {fmt_s(row['ceiling'])} | "
           f"{fmt_s(row['nnmodel'], p)}"
           + (f" | {fmt_s(row.get('baseline'), p)}" if args.baseline else "")
           + f" | {fmt_s(row.get('keras'), p)} | {fmt_s(row.get('torch'), p)} | {pct} | "
+          f"{fmt_s(row['step_ceiling'])} | {step_pct} | "
           f"{fmt_ratio(row['nnmodel'], row.get('keras'))} | {fmt_ratio(row['nnmodel'], row.get('torch'))} |")
     notes = []
     if any(r["partial"] for r in rows):
@@ -344,6 +353,11 @@ def main():
     for key, p in peers.items():
         if not p.ok and not p.version:
             notes.append(f"{key} skipped: {p.why}.")
+    notes.append("sgemm floor: the fastest two cores run one step's products (sweep_ceiling.c), usually two "
+                 "threads each running whole steps of their own: independent work, which a trainer (each step "
+                 "needs the weights of the one before) can approach only by splitting every product of a step "
+                 "between the cores itself; step-at-a-time floor: the same products one step at a time, on one core "
+                 "or split by OpenBLAS over both.")
     notes.append(f"Medians of {rounds} round(s); {load_text}; peers: "
                  + (", ".join(f"{k} {v}" for k, v in versions.items()) or "none") + ".")
     table = "\n".join(lines)
