@@ -28,7 +28,7 @@ compile_benchmark() {
         return 0
     else
         # shellcheck disable=SC2207
-        flags=($(pkg-config --cflags --libs openblas) -lpthread)
+        flags=($(pkg-config --cflags --libs openblas) -lpthread -lm)
     fi
     if ! command -v cc >/dev/null; then
         echo "$name: no C compiler (cc); no $program" >&2

@@ -16,14 +16,22 @@
  *   openblas_two     openblas_set_num_threads(2), one caller (OpenBLAS splits each product)
  *   two_pthreads     openblas_set_num_threads(1), two threads each running whole steps on its own
  *                    buffers: the throughput two cores reach on these shapes
- * The ceiling is the fastest of the two-core modes. Prints one JSON line with seconds per step.
+ * The ceiling is the fastest of the two-core modes.
+ * Beside the products, the Adam update of the model's weights and biases (the same arithmetic as
+ * nnmodel's: m += (g - m)(1 - b1), v += (g^2 - v)(1 - b2), w -= a m / (sqrt(v) + eps), no FMA),
+ * which every step of every trainer also does and the floor leaves out:
+ *   adam_one_thread  one thread updating all of them
+ *   adam_two         two threads each updating half (no synchronisation between updates)
+ * Prints one JSON line with seconds per step.
  *
  *   cc -O2 -o sweep_ceiling sweep_ceiling.c ../Sources/CKernels/nnblaskernels.c ../Sources/CKernels/nncpu.c \
- *      -I../Sources/CKernels/include $(pkg-config --cflags --libs openblas) -lpthread
+ *      -I../Sources/CKernels/include $(pkg-config --cflags --libs openblas) -lpthread -lm
  *   ./sweep_ceiling BATCH d0,d1,...,dL [seconds per trial, default 0.2] [trials, default 3]
  */
 #define _GNU_SOURCE
 #include <cblas.h>
+#include <immintrin.h>
+#include <math.h>
 #include "nnblaskernels.h"
 #include <pthread.h>
 #include <stdio.h>
@@ -155,6 +163,94 @@ static double best_pthreads(Buffers *first, double seconds, int trials) {
     return best;
 }
 
+/* One Adam update of n values (AVX2 where the CPU has it, as nnmodel's kernel). */
+__attribute__((target("avx2"))) static void adam_avx2(float *w, const float *g, float *m, float *v, size_t n) {
+    const __m256 k1 = _mm256_set1_ps(0.1f), k2 = _mm256_set1_ps(0.001f), a = _mm256_set1_ps(0.001f),
+                 eps = _mm256_set1_ps(1e-7f);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 gi = _mm256_loadu_ps(g + i), mi = _mm256_loadu_ps(m + i), vi = _mm256_loadu_ps(v + i);
+        mi = _mm256_add_ps(mi, _mm256_mul_ps(_mm256_sub_ps(gi, mi), k1));
+        vi = _mm256_add_ps(vi, _mm256_mul_ps(_mm256_sub_ps(_mm256_mul_ps(gi, gi), vi), k2));
+        _mm256_storeu_ps(m + i, mi);
+        _mm256_storeu_ps(v + i, vi);
+        __m256 step = _mm256_div_ps(_mm256_mul_ps(a, mi), _mm256_add_ps(_mm256_sqrt_ps(vi), eps));
+        _mm256_storeu_ps(w + i, _mm256_sub_ps(_mm256_loadu_ps(w + i), step));
+    }
+    for (; i < n; i++) {
+        m[i] += (g[i] - m[i]) * 0.1f;
+        v[i] += (g[i] * g[i] - v[i]) * 0.001f;
+        w[i] -= 0.001f * m[i] / (sqrtf(v[i]) + 1e-7f);
+    }
+}
+
+static void adam(float *w, const float *g, float *m, float *v, size_t n) {
+    if (__builtin_cpu_supports("avx2")) { adam_avx2(w, g, m, v, n); return; }
+    for (size_t i = 0; i < n; i++) {
+        m[i] += (g[i] - m[i]) * 0.1f;
+        v[i] += (g[i] * g[i] - v[i]) * 0.001f;
+        w[i] -= 0.001f * m[i] / (sqrtf(v[i]) + 1e-7f);
+    }
+}
+
+typedef struct {
+    float *w, *g, *m, *v;
+    size_t n;
+    long iters;
+    pthread_barrier_t *barrier;
+    double start, end;
+} AdamWorker;
+
+static void *adam_main(void *arg) {
+    AdamWorker *a = arg;
+    if (a->barrier) pthread_barrier_wait(a->barrier);
+    a->start = now();
+    for (long i = 0; i < a->iters; i++) adam(a->w, a->g, a->m, a->v, a->n);
+    a->end = now();
+    return NULL;
+}
+
+/* Best seconds per Adam update of all `n` parameters, by one thread or split between two. */
+static double best_adam(size_t n, int threads, double seconds, int trials) {
+    unsigned seed = 7;
+    float *w = filled(n, &seed), *g = filled(n, &seed), *m = filled(n, &seed), *v = filled(n, &seed);
+    for (size_t i = 0; i < n; i++) v[i] = v[i] * v[i];
+    AdamWorker whole = {w, g, m, v, n, 1, NULL, 0, 0};
+    for (;;) {  // calibrate on one thread
+        adam_main(&whole);
+        double dt = whole.end - whole.start;
+        if (dt > seconds / 8 || whole.iters > (1L << 30)) {
+            whole.iters = (long)(whole.iters * seconds / (dt > 0 ? dt : 1e-9)) + 1;
+            break;
+        }
+        whole.iters *= 4;
+    }
+    double best = 1e300;
+    for (int t = 0; t < trials; t++) {
+        AdamWorker part[2];
+        pthread_barrier_t barrier;
+        size_t half = n / 2 / 16 * 16;
+        pthread_barrier_init(&barrier, NULL, (unsigned)threads);
+        pthread_t th[2];
+        for (int i = 0; i < threads; i++) {
+            size_t first = threads == 1 ? 0 : (i == 0 ? 0 : half), count = threads == 1 ? n : (i == 0 ? half : n - half);
+            part[i] = (AdamWorker){w + first, g + first, m + first, v + first, count, whole.iters, &barrier, 0, 0};
+            pthread_create(&th[i], NULL, adam_main, &part[i]);
+        }
+        double start = 1e300, end = 0;
+        for (int i = 0; i < threads; i++) {
+            pthread_join(th[i], NULL);
+            if (part[i].start < start) start = part[i].start;
+            if (part[i].end > end) end = part[i].end;
+        }
+        pthread_barrier_destroy(&barrier);
+        double s = (end - start) / whole.iters;
+        if (s < best) best = s;
+    }
+    free(w); free(g); free(m); free(v);
+    return best;
+}
+
 int main(int argc, char **argv) {
     if (argc < 3) {
         fprintf(stderr, "usage: sweep_ceiling BATCH d0,d1,...,dL [seconds per trial] [trials]\n");
@@ -187,9 +283,13 @@ int main(int argc, char **argv) {
     openblas_set_num_threads(1);
     double pt2 = best_pthreads(&b, seconds, trials);
     double two = ob2 < pt2 ? ob2 : pt2;
+    size_t parameters = 0;
+    for (int l = 1; l <= L; l++) parameters += (size_t)d[l - 1] * d[l] + d[l];
+    double adam1 = best_adam(parameters, 1, seconds, trials), adam2 = best_adam(parameters, 2, seconds, trials);
     printf("{\"batch\": %d, \"layers\": \"%s\", \"flops_per_step\": %.0f, \"openblas_kernels\": \"%s\", "
            "\"kernels_reselected\": %s, \"one_thread\": %.9g, \"openblas_two\": %.9g, \"two_pthreads\": %.9g, "
-           "\"two_cores_best\": %.9g}\n",
-           B, argv[2], flops_per_step(), openblas_get_corename(), selected ? "true" : "false", one, ob2, pt2, two);
+           "\"two_cores_best\": %.9g, \"parameters\": %zu, \"adam_one_thread\": %.9g, \"adam_two\": %.9g}\n",
+           B, argv[2], flops_per_step(), openblas_get_corename(), selected ? "true" : "false", one, ob2, pt2, two,
+           parameters, adam1, adam2);
     return 0;
 }
