@@ -56,7 +56,7 @@ public struct SafetensorsCodec: ModelCodec {
 
     public func write(_ model: Sequential, to path: String, options: WriteOptions) throws {
         let dtype = try dtype(for: options, path: path, fallback: .float32)
-        try SafetensorsWriter.write(model, to: path, dtype: dtype, naming: options.naming, producer: options.producer)
+        try SafetensorsWriter.write(StreamedModel(model), to: path, dtype: dtype, naming: options.naming, producer: options.producer)
     }
 
     public func inspect(_ path: String, options: InspectOptions) throws -> Inspection {
@@ -85,4 +85,80 @@ public struct SafetensorsCodec: ModelCodec {
     public func compatibilityNotes(for model: Sequential) -> [String] {
         model.optimizerState == nil ? [] : ["safetensors keeps no optimizer state: training cannot resume from the file"]
     }
+}
+
+extension SafetensorsCodec: StreamingCodec {
+    /// Every safetensors file streams: the header is checked and matched to the architecture, and
+    /// the tensors are read from their offsets as the writer asks for them (a tensor stored in
+    /// PyTorch's `[out, in]` through a ``TransposedTensorReader``, in blocks of columns).
+    package func openStreamed(_ path: String, options: ReadOptions) throws -> (model: StreamedModel, file: FileDescription)? {
+        let file: ReadableFile
+        do { file = try ReadableFile(path: path) } catch { throw SafetensorsError.file(error) }
+        let source = TensorSource.file(file)
+        let plan = try SafetensorsReader.plan(source, path: path, given: options.architecture)
+        var weights: [StreamedTensor] = []
+        for item in plan.entries {
+            let header = plan.header
+            let shape = item.slot.transposed && item.entry.shape.count == 2 ? [item.entry.shape[1], item.entry.shape[0]] : item.entry.shape
+            let stored = item.entry.shape
+            guard let tensor = StreamedTensor(shape: shape, open: {
+                let open = {
+                    SafetensorsTensorReader(source: source, dtype: item.dtype, offset: header.dataOffset + item.entry.begin,
+                                            count: item.entry.count, name: item.entry.name, path: path)
+                }
+                guard item.slot.transposed, stored.count == 2 else { return open() }
+                return TransposedTensorReader(rows: stored[0], columns: stored[1], open: open)
+            }) else {
+                throw SafetensorsError.invalidTensor(path: path, tensor: item.entry.name, reason: "shape \(item.entry.shape) has too many elements")
+            }
+            weights.append(tensor)
+        }
+        let model: StreamedModel
+        do { model = try StreamedModel(architecture: plan.architecture, weights: weights, optimizer: nil, metadata: plan.metadata) } catch {
+            throw SafetensorsError.weightsMismatch(path: path, reason: "\(error)")
+        }
+        return (model, SafetensorsReader.description(plan, path: path, size: source.size))
+    }
+
+    package func writesStreamed(options: WriteOptions) -> Bool { true }
+
+    package func writeStreamed(_ model: StreamedModel, to path: String, options: WriteOptions, chunkElements: Int) throws {
+        let dtype = try dtype(for: options, path: path, fallback: .float32)
+        try SafetensorsWriter.write(model, to: path, dtype: dtype, naming: options.naming, producer: options.producer,
+                                    chunkElements: chunkElements)
+    }
+
+    package func compatibilityNotes(for model: StreamedModel) -> [String] {
+        model.optimizer == nil ? [] : ["safetensors keeps no optimizer state: training cannot resume from the file"]
+    }
+}
+
+/// Reads one tensor of a safetensors file in order, a piece at a time, from its offset.
+final class SafetensorsTensorReader: StreamedTensorReader {
+    private let source: TensorSource
+    private let dtype: DType
+    private let offset: Int
+    private let count: Int
+    private let name: String
+    private let path: String
+    private var position = 0
+
+    init(source: TensorSource, dtype: DType, offset: Int, count: Int, name: String, path: String) {
+        self.source = source
+        self.dtype = dtype
+        self.offset = offset
+        self.count = count
+        self.name = name
+        self.path = path
+    }
+
+    func read(into buffer: UnsafeMutableBufferPointer<Float>) throws {
+        guard buffer.count <= count - position else {
+            throw SafetensorsError.invalidTensor(path: path, tensor: name, reason: "read past its \(count) elements")
+        }
+        try source.decode(dtype, count: buffer.count, at: offset + position * dtype.byteSize, into: buffer, path: path)
+        position += buffer.count
+    }
+
+    func finish() throws {}
 }

@@ -5,48 +5,82 @@ import NNSystem
 /// Writes models as safetensors files, streaming the tensors to a temporary file beside the
 /// target that replaces it when complete.
 enum SafetensorsWriter {
-    static func write(_ model: Sequential, to path: String, dtype: DType, naming: TensorNaming, producer: String) throws(SafetensorsError) {
-        let specs = model.weightSpecs
+    /// Writes `model` to `path`, moving at most `chunkElements` values at a time through memory
+    /// (and a block of columns of a kernel stored transposed, in PyTorch's `[out, in]`).
+    ///
+    /// A model in memory is written through ``StreamedModel/init(_:)``; a conversion streams the
+    /// tensors from the file it reads, so the same bytes come out either way.
+    static func write(_ model: StreamedModel, to path: String, dtype: DType, naming: TensorNaming, producer: String,
+                      chunkElements: Int = StreamingChunk.defaultElements) throws {
+        // Checked first, so that nothing is read for a target that cannot be written.
+        do { try AtomicFile.checkTarget(path) } catch { throw SafetensorsError.file(error) }
+        let specs: [WeightSpec]
+        do { specs = try model.architecture.weightSpecs() } catch { throw SafetensorsError.weightsMismatch(path: path, reason: error.description) }
         if naming == .torch { try TensorNaming.checkTorchNaming(model.architecture, path: path) }
         let slots = naming.slots(for: model.architecture, specs: specs)
-        let head = header(model, slots: slots, dtype: dtype, naming: naming, producer: producer)
-        do {
-            try AtomicFile.replace(path) { fd throws(FileError) in
+        let head = header(architecture: model.architecture, metadata: model.metadata, counts: model.weights.map(\.count),
+                          slots: slots, dtype: dtype, naming: naming, producer: producer)
+        var buffer = ChunkBuffer(elements: chunkElements)
+        defer { buffer.deallocate() }
+        // Errors of the source (a read, a checksum) travel through the file-writing closure as this.
+        var failure: (any Error)?
+        do throws(FileError) {
+            try AtomicFile.replace(path) { (fd: Int32) throws(FileError) in
                 try AtomicFile.writeAll(fd, head, path: path)
                 for (tensor, slot) in zip(model.weights, slots) {
-                    let stored = slot.transposed ? transpose(tensor) : tensor
-                    if dtype == .float32 {
-                        var failure: FileError?
-                        stored.withUnsafeBufferPointer { values in
-                            do throws(FileError) { try AtomicFile.writeAll(fd, UnsafeRawBufferPointer(values), path: path) } catch {
-                                failure = error
-                            }
+                    do {
+                        try write(tensor, transposed: slot.transposed, dtype: dtype, buffer: &buffer) { (bytes) throws(FileError) in
+                            try AtomicFile.writeAll(fd, bytes, path: path)
                         }
-                        if let failure { throw failure }
-                    } else {
-                        try AtomicFile.writeAll(fd, stored.withUnsafeBufferPointer { dtype.encode($0) }, path: path)
+                    } catch let error as FileError {
+                        throw error
+                    } catch {
+                        failure = error
+                        throw .writeFailed(path: path, reason: "\(error)")
                     }
                 }
             }
-        } catch { throw .file(error) }
+        } catch {
+            if let failure { throw failure }
+            throw SafetensorsError.file(error)
+        }
+    }
+
+    /// Reads `tensor` a piece at a time (through a ``TransposedTensorReader`` when `transposed`),
+    /// encodes it as `dtype` and hands the bytes to `output`.
+    static func write(_ tensor: StreamedTensor, transposed: Bool, dtype: DType, buffer: inout ChunkBuffer,
+                      output: (UnsafeRawBufferPointer) throws(FileError) -> Void) throws {
+        let reader: any StreamedTensorReader
+        if transposed, tensor.shape.count == 2 {
+            reader = TransposedTensorReader(rows: tensor.shape[0], columns: tensor.shape[1]) { try tensor.reader() }
+        } else {
+            reader = try tensor.reader()
+        }
+        try StreamingChunk.forEach(count: tensor.count, chunk: buffer.elements) { _, n in
+            let values = UnsafeMutableBufferPointer(rebasing: buffer.values[0..<n])
+            try reader.read(into: values)
+            try output(buffer.encode(UnsafeBufferPointer(values), as: dtype))
+        }
+        try reader.finish()
     }
 
     /// The 8-byte length and the JSON header, padded with spaces so that the data starts at a
     /// multiple of 8 bytes (as the safetensors project's writer aligns it).
-    static func header(_ model: Sequential, slots: [TensorSlot], dtype: DType, naming: TensorNaming, producer: String) -> [UInt8] {
+    static func header(architecture: ModelArchitecture, metadata model: ModelMetadata, counts: [Int], slots: [TensorSlot],
+                       dtype: DType, naming: TensorNaming, producer: String) -> [UInt8] {
         var metadata: [(key: String, value: JSON)] = [
             (SafetensorsCodec.formatVersionKey, .string(SafetensorsCodec.formatVersion)),
             (SafetensorsCodec.namingKey, .string(naming.rawValue)),
-            (SafetensorsCodec.architectureKey, .string(KerasConfig.json(for: model.architecture).serialized())),
-            (SafetensorsCodec.metadataKey, .string(model.metadata.json.serialized())),
+            (SafetensorsCodec.architectureKey, .string(KerasConfig.json(for: architecture).serialized())),
+            (SafetensorsCodec.metadataKey, .string(model.json.serialized())),
             ("nnmodel.producer", .string(producer)),
         ]
         // Hugging Face's loaders expect the framework named in "format".
         if naming == .torch { metadata.insert(("format", .string("pt")), at: 0) }
         var members: [(key: String, value: JSON)] = [("__metadata__", .object(metadata))]
         var offset = 0
-        for (slot, tensor) in zip(slots, model.weights) {
-            let length = tensor.count * dtype.byteSize
+        for (slot, count) in zip(slots, counts) {
+            let length = count * dtype.byteSize
             members.append((slot.key, .object([
                 ("dtype", .string(SafetensorsDType(dtype).rawValue)),
                 ("shape", .array(slot.storedShape.map { .number(Double($0)) })),
@@ -58,15 +92,5 @@ enum SafetensorsWriter {
         while (8 + text.count) % 8 != 0 { text.append(UInt8(ascii: " ")) }
         let length = UInt64(text.count)
         return (0..<8).map { UInt8(truncatingIfNeeded: length >> (8 * UInt64($0))) } + text
-    }
-
-    static func transpose(_ tensor: Tensor) -> Tensor {
-        guard tensor.shape.count == 2 else { return tensor }
-        let (rows, columns) = (tensor.shape[0], tensor.shape[1])
-        var out = [Float](repeating: 0, count: tensor.count)
-        tensor.withUnsafeBufferPointer { v in
-            for r in 0..<rows { for c in 0..<columns { out[c * rows + r] = v[r * columns + c] } }
-        }
-        return Tensor(shape: [columns, rows], values: out)
     }
 }
