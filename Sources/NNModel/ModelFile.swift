@@ -213,8 +213,10 @@ public enum ModelFile {
     /// Streamed or not, the output is the file ``save(_:to:format:dtype:naming:)`` writes for the
     /// model ``open(_:verify:architecture:optimizerState:)`` reads, written atomically: a failure at any point (a
     /// checksum that differs in the last tensor, a full disk) leaves no file under `output`.
-    /// Conversions that stream: `.nnm` and Keras `.h5` (every HDF5 layout) to `.nnm` and `.h5`. Others
-    /// (`.keras` archives, ONNX, safetensors) read the model whole.
+    /// Conversions that stream: between `.nnm`, Keras `.h5` (every HDF5 layout) and safetensors
+    /// (kernels in PyTorch's `[out, in]` are transposed a block of columns at a time), and from
+    /// those to ONNX (a Conv2D kernel is held whole while it is permuted). Others (from `.keras`
+    /// archives and ONNX files, to `.keras`) read the model whole.
     ///
     /// - Parameters:
     ///   - input: the model file, in any supported format.

@@ -87,9 +87,9 @@ public struct ONNXCodec: ModelCodec {
     public func write(_ model: Sequential, to path: String, options: WriteOptions) throws {
         let dtype = try dtype(for: options, path: path, fallback: .float32)
         let words = options.producer.split(separator: " ", maxSplits: 1).map(String.init)
-        let bytes = try ONNXExport.encode(model, dtype: dtype, producer: words.first ?? "nnmodel",
-                                          producerVersion: words.count > 1 ? words[1] : "", path: path)
-        do { try AtomicFile.write(bytes, to: path) } catch { throw ONNXError.file(error) }
+        try ONNXExport.encode(StreamedModel(model), dtype: dtype, producer: words.first ?? "nnmodel",
+                              producerVersion: words.count > 1 ? words[1] : "", path: path)
+            .write(to: path, chunkElements: StreamingChunk.defaultElements)
     }
 
     public func inspect(_ path: String, options: InspectOptions) throws -> Inspection {
@@ -126,5 +126,27 @@ public struct ONNXCodec: ModelCodec {
     /// The operations an architecture computes at inference, in order (see ``ONNXComputation``).
     static func computation(of architecture: ModelArchitecture) -> [String] {
         ONNXComputation.steps(of: architecture)
+    }
+}
+
+extension ONNXCodec: StreamingCodec {
+    /// ONNX files are read whole (the graph and its initializers are one protocol buffer message).
+    package func openStreamed(_ path: String, options: ReadOptions) throws -> (model: StreamedModel, file: FileDescription)? {
+        nil
+    }
+
+    package func writesStreamed(options: WriteOptions) -> Bool { true }
+
+    /// Writes the graph with each weight's raw data read from `model` as it is written.
+    package func writeStreamed(_ model: StreamedModel, to path: String, options: WriteOptions, chunkElements: Int) throws {
+        let dtype = try dtype(for: options, path: path, fallback: .float32)
+        let words = options.producer.split(separator: " ", maxSplits: 1).map(String.init)
+        try ONNXExport.encode(model, dtype: dtype, producer: words.first ?? "nnmodel",
+                              producerVersion: words.count > 1 ? words[1] : "", path: path)
+            .write(to: path, chunkElements: chunkElements)
+    }
+
+    package func compatibilityNotes(for model: StreamedModel) -> [String] {
+        model.optimizer == nil ? [] : ["ONNX keeps no optimizer state: training cannot resume from the file"]
     }
 }

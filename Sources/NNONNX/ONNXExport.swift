@@ -1,4 +1,5 @@
 import NNSchema
+import NNSystem
 
 /// Writes a `Sequential` as an ONNX model.
 ///
@@ -25,18 +26,23 @@ enum ONNXExport {
     static let metadataKey = "nnmodel.metadata"
     static let formatKey = "nnmodel.format_version"
 
-    static func encode(_ model: Sequential, dtype: DType, producer: String, producerVersion: String, path: String)
-        throws(ONNXError) -> [UInt8]
+    /// Builds the ONNX model of `model`, all of it but the weights' values, which
+    /// ``Encoded/write(to:chunkElements:)`` reads from `model` as it writes them.
+    static func encode(_ model: StreamedModel, dtype: DType, producer: String, producerVersion: String, path: String)
+        throws(ONNXError) -> Encoded
     {
         guard dtype == .float32 || dtype == .float16 else {
             throw .cannotExport(path: path, reason: "ONNX weights are written as float32 or float16, not \(dtype.rawValue)")
         }
         let architecture = model.architecture
-        let specs = model.weightSpecs
+        let specs: [WeightSpec]
+        do { specs = try architecture.weightSpecs() } catch { throw .cannotExport(path: path, reason: error.description) }
+        // The weights whose values the file holds, in the order their initializers refer to them.
+        var weights: [Encoded.Weight] = []
         let shapes: [[Int]]
         do { shapes = try architecture.validated() } catch { throw .cannotExport(path: path, reason: error.description) }
         var nodes: [(name: String, op: String, inputs: [String], outputs: [String], attributes: [(inout ProtobufWriter) -> Void])] = []
-        var initializers: [(name: String, dims: [Int], values: [Float], half: Bool, integers: [Int64]?)] = []
+        var initializers: [(name: String, dims: [Int], values: [Float], half: Bool, integers: [Int64]?, weight: Int?)] = []
         var usedNames: Set<String> = []
         func unique(_ base: String) -> String {
             var name = base, n = 1
@@ -50,12 +56,12 @@ enum ONNXExport {
         }
         func constant(_ name: String, _ values: [Float], dims: [Int] = []) -> String {
             let n = unique(name)
-            initializers.append((n, dims, values, false, nil))
+            initializers.append((n, dims, values, false, nil, nil))
             return n
         }
         func integers(_ name: String, _ values: [Int64]) -> String {
             let n = unique(name)
-            initializers.append((n, [values.count], [], false, values))
+            initializers.append((n, [values.count], [], false, values, nil))
             return n
         }
         /// A float tensor as a `Constant` node: a value that is not one of the model's weights (the
@@ -63,9 +69,11 @@ enum ONNXExport {
         func constantNode(_ name: String, _ values: [Float], dims: [Int]) -> String {
             node(name, "Constant", [], attributes: [tensorAttribute("value", values, dims: dims)])
         }
-        func weight(_ name: String, _ tensor: Tensor) -> String {
+        /// Weight `index` of the model, stored as `dims` (a convolution kernel: permuted to ONNX's order).
+        func weight(_ name: String, _ index: Int, dims: [Int], convolution: Bool = false) -> String {
             let n = unique(name)
-            initializers.append((n, tensor.shape, tensor.scalars, dtype == .float16, nil))
+            weights.append(Encoded.Weight(tensor: model.weights[index], half: dtype == .float16, convolution: convolution))
+            initializers.append((n, dims, [], dtype == .float16, nil, weights.count - 1))
             guard dtype == .float16 else { return n }
             return node(n + "/cast", "Cast", [n], attributes: [int("to", Int64(ONNXModel.float))])
         }
@@ -89,7 +97,7 @@ enum ONNXExport {
         }
         func nextWeight() -> String {
             defer { weightIndex += 1 }
-            return weight(specs[weightIndex].name, model.weights[weightIndex])
+            return weight(specs[weightIndex].name, weightIndex, dims: model.weights[weightIndex].shape)
         }
         func writeActivation(_ a: Activation, _ name: String) {
             if a == .softmax { toChannelsLast(name) }
@@ -125,15 +133,8 @@ enum ONNXExport {
                 }
                 toChannelsFirst(layer.name)
                 // Keras's kernel [kh, kw, in, filters] is ONNX's [filters, in, kh, kw].
-                let k = model.weights[weightIndex]
-                let (kh, kw, cin, filters) = (k.shape[0], k.shape[1], k.shape[2], k.shape[3])
-                var permuted = [Float](repeating: 0, count: k.scalars.count)
-                k.scalars.withUnsafeBufferPointer { src in
-                    for a in 0..<kh { for b in 0..<kw { for i in 0..<cin { for o in 0..<filters {
-                        permuted[((o * cin + i) * kh + a) * kw + b] = src[((a * kw + b) * cin + i) * filters + o]
-                    } } } }
-                }
-                let kernel = weight(specs[weightIndex].name, Tensor(shape: [filters, cin, kh, kw], values: permuted))
+                let k = model.weights[weightIndex].shape
+                let kernel = weight(specs[weightIndex].name, weightIndex, dims: [k[3], k[2], k[0], k[1]], convolution: true)
                 weightIndex += 1
                 let bias: String? = c.useBias ? nextWeight() : nil
                 current = node(c.activation == .linear ? layer.name : layer.name + "/conv", "Conv", [current, kernel] + (bias.map { [$0] } ?? []),
@@ -229,9 +230,13 @@ enum ONNXExport {
                     }
                     m.int(2, Int64(t.half ? ONNXModel.float16 : ONNXModel.float))
                     m.string(8, t.name)
-                    var raw: [UInt8] = []
-                    t.values.withUnsafeBufferPointer { raw = (t.half ? DType.float16 : DType.float32).encode($0) }
-                    m.data(9, raw)
+                    if let index = t.weight {
+                        m.deferredData(9, length: weights[index].tensor.count * (t.half ? 2 : 4), id: index)
+                    } else {
+                        var raw: [UInt8] = []
+                        t.values.withUnsafeBufferPointer { raw = (t.half ? DType.float16 : DType.float32).encode($0) }
+                        m.data(9, raw)
+                    }
                 }
             }
             g.message(11) { v in valueInfo(&v, inputName, [nil] + architecture.inputShape) }
@@ -256,7 +261,96 @@ enum ONNXExport {
                 e.string(2, value)
             }
         }
-        return w.bytes
+        return Encoded(message: w, weights: weights)
+    }
+
+    /// An ONNX model ready to write: the message with its weights' raw data left out, and the
+    /// tensors they come from.
+    struct Encoded {
+        /// One weight's values as the file stores them.
+        struct Weight {
+            var tensor: StreamedTensor
+            /// Stored as float16 rather than float32.
+            var half: Bool
+            /// A Conv2D kernel: Keras's `[kh, kw, in, filters]` stored as ONNX's `[filters, in, kh, kw]`.
+            var convolution: Bool
+        }
+
+        var message: ProtobufWriter
+        var weights: [Weight]
+
+        /// The file's size.
+        var count: Int { message.count }
+
+        /// Writes the model to `path` atomically, reading each weight a piece of at most
+        /// `chunkElements` values at a time (a convolution kernel whole, to permute it).
+        func write(to path: String, chunkElements: Int) throws {
+            // Checked first, so that nothing is read for a target that cannot be written.
+            do { try AtomicFile.checkTarget(path) } catch { throw ONNXError.file(error) }
+            var buffer = ChunkBuffer(elements: chunkElements)
+            defer { buffer.deallocate() }
+            // Errors of the source (a read, a checksum) travel through the file-writing closure as this.
+            var failure: (any Error)?
+            do throws(FileError) {
+                try AtomicFile.replace(path) { (fd: Int32) throws(FileError) in
+                    do {
+                        try message.write({ bytes in try AtomicFile.writeAll(fd, bytes, path: path) }, deferred: { index in
+                            try write(weights[index], buffer: &buffer) { bytes in try AtomicFile.writeAll(fd, bytes, path: path) }
+                        })
+                    } catch let error as FileError {
+                        throw error
+                    } catch {
+                        failure = error
+                        throw .writeFailed(path: path, reason: "\(error)")
+                    }
+                }
+            } catch {
+                if let failure { throw failure }
+                throw ONNXError.file(error)
+            }
+        }
+
+        /// The model's bytes in memory.
+        func bytes() throws -> [UInt8] {
+            var out: [UInt8] = []
+            out.reserveCapacity(count)
+            var buffer = ChunkBuffer(elements: StreamingChunk.defaultElements)
+            defer { buffer.deallocate() }
+            try message.write({ out.append(contentsOf: $0) }, deferred: { index in
+                try write(weights[index], buffer: &buffer) { out.append(contentsOf: $0) }
+            })
+            return out
+        }
+
+        /// Reads `weight` and hands its stored bytes to `output`, a piece at a time.
+        func write(_ weight: Weight, buffer: inout ChunkBuffer, output: (UnsafeRawBufferPointer) throws -> Void) throws {
+            let dtype: DType = weight.half ? .float16 : .float32
+            let reader = try weight.tensor.reader()
+            let shape = weight.tensor.shape
+            if weight.convolution, shape.count == 4 {
+                let whole = try TensorStorage(count: weight.tensor.count) { try reader.read(into: $0) }
+                try reader.finish()
+                let (kh, kw, cin, filters) = (shape[0], shape[1], shape[2], shape[3])
+                var permuted = [Float](repeating: 0, count: weight.tensor.count)
+                Tensor(shape: shape, storage: whole).withUnsafeBufferPointer { src in
+                    for a in 0..<kh { for b in 0..<kw { for i in 0..<cin { for o in 0..<filters {
+                        permuted[((o * cin + i) * kh + a) * kw + b] = src[((a * kw + b) * cin + i) * filters + o]
+                    } } } }
+                }
+                try permuted.withUnsafeBufferPointer { values in
+                    try StreamingChunk.forEach(count: values.count, chunk: buffer.elements) { offset, n in
+                        try output(buffer.encode(UnsafeBufferPointer(rebasing: values[offset..<offset + n]), as: dtype))
+                    }
+                }
+                return
+            }
+            try StreamingChunk.forEach(count: weight.tensor.count, chunk: buffer.elements) { _, n in
+                let values = UnsafeMutableBufferPointer(rebasing: buffer.values[0..<n])
+                try reader.read(into: values)
+                try output(buffer.encode(UnsafeBufferPointer(values), as: dtype))
+            }
+            try reader.finish()
+        }
     }
 
     /// A float tensor value info with a symbolic batch dimension where `dims` holds nil.

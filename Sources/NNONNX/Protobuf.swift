@@ -3,8 +3,19 @@
 /// against the bytes (never trusting a declared size).
 
 /// Appends protocol buffer fields to a byte array.
+///
+/// Large byte strings (a weight's raw data) can be left out and written later, a piece at a
+/// time: ``deferredData(_:length:id:)`` records where one goes and how long it is, so the lengths
+/// of the messages around it are exact while the message holds none of its bytes.
 struct ProtobufWriter {
     private(set) var bytes: [UInt8] = []
+    /// The byte strings left out: where each goes in ``bytes``, its length and the caller's id for it.
+    private(set) var deferred: [(position: Int, length: Int, id: Int)] = []
+    /// The bytes left out in all.
+    private(set) var deferredLength = 0
+
+    /// The message's length once the byte strings left out are written.
+    var count: Int { bytes.count + deferredLength }
 
     /// Appends a base-128 varint.
     mutating func varint(_ value: UInt64) {
@@ -38,6 +49,14 @@ struct ProtobufWriter {
         bytes.append(contentsOf: value)
     }
 
+    /// A length-delimited field of `length` bytes that are written later (see ``write(_:deferred:)``).
+    mutating func deferredData(_ field: Int, length: Int, id: Int) {
+        tag(field, 2)
+        varint(UInt64(length))
+        deferred.append((bytes.count, length, id))
+        deferredLength += length
+    }
+
     /// A string field (UTF-8).
     mutating func string(_ field: Int, _ value: String) { data(field, Array(value.utf8)) }
 
@@ -45,7 +64,11 @@ struct ProtobufWriter {
     mutating func message(_ field: Int, _ body: (inout ProtobufWriter) -> Void) {
         var nested = ProtobufWriter()
         body(&nested)
-        data(field, nested.bytes)
+        tag(field, 2)
+        varint(UInt64(nested.count))
+        for d in nested.deferred { deferred.append((bytes.count + d.position, d.length, d.id)) }
+        deferredLength += nested.deferredLength
+        bytes.append(contentsOf: nested.bytes)
     }
 
     /// A packed repeated varint field.
@@ -53,6 +76,20 @@ struct ProtobufWriter {
         var nested = ProtobufWriter()
         for v in values { nested.varint(UInt64(bitPattern: v)) }
         data(field, nested.bytes)
+    }
+
+    /// Hands the message to `output` in order: its own bytes, and in the place of each byte string
+    /// left out a call of `deferred(id)`, which must write exactly its recorded length.
+    func write(_ output: (UnsafeRawBufferPointer) throws -> Void, deferred write: (Int) throws -> Void) rethrows {
+        try bytes.withUnsafeBytes { all in
+            var start = 0
+            for d in deferred {
+                if d.position > start { try output(UnsafeRawBufferPointer(rebasing: all[start..<d.position])) }
+                try write(d.id)
+                start = d.position
+            }
+            if all.count > start { try output(UnsafeRawBufferPointer(rebasing: all[start...])) }
+        }
     }
 }
 

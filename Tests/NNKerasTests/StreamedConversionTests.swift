@@ -8,8 +8,9 @@ import Testing
 /// are written. Pieces made as small as one value cross every boundary; the output is byte for
 /// byte the file reading the model whole and saving it writes (for `.h5`, but for the modification
 /// times libhdf5 stamps on object headers); HDF5 datasets of every layout
-/// (contiguous, chunked, compressed, float64) stream; and a tensor found damaged at the end
-/// leaves no file under the target name.
+/// (contiguous, chunked, compressed, float64) stream, as do safetensors files of either naming
+/// and ONNX files written; and a tensor found damaged at the end leaves no file under the target
+/// name.
 @Suite struct StreamedConversionTests {
     /// A model with several tensors whose sizes are not multiples of the piece sizes, an Adam
     /// state and a fixed creation time (so two saves write the same bytes).
@@ -33,9 +34,11 @@ import Testing
     }
 
     /// Sources: format and the dtype the weights are stored in.
-    static let sources: [(String, DType)] = [("nnm", .float32), ("nnm", .float16), ("h5", .float32), ("h5", .float64)]
+    static let sources: [(String, DType)] = [("nnm", .float32), ("nnm", .float16), ("h5", .float32), ("h5", .float64),
+                                             ("safetensors", .float32), ("safetensors", .bfloat16)]
     /// Targets: format and the dtype asked for (nil: the format's default).
-    static let targets: [(String, DType?)] = [("nnm", nil), ("nnm", .float16), ("nnm", .float64), ("h5", nil), ("h5", .float64)]
+    static let targets: [(String, DType?)] = [("nnm", nil), ("nnm", .float16), ("nnm", .float64), ("h5", nil), ("h5", .float64),
+                                             ("safetensors", nil), ("safetensors", .float16), ("onnx", nil), ("onnx", .float16)]
 
     @Test(arguments: sources)
     func streamedOutputIsTheWholeReadOutput(source: String, sourceDType: DType) throws {
@@ -134,14 +137,18 @@ import Testing
     }
 
     /// The checksum of the last tensor is only known wrong once all of it was read and (in a
-    /// streamed conversion) written: nothing may replace the target.
-    @Test(arguments: ["nnm", "h5"])
+    /// streamed conversion) written: nothing may replace the target. (safetensors and ONNX keep
+    /// no optimizer state, so a streamed conversion to them reads no slot: the last weight is
+    /// damaged instead.)
+    @Test(arguments: ["nnm", "h5", "safetensors", "onnx"])
     func aTensorDamagedAtTheEndLeavesNoTarget(target: String) throws {
         let folder = try TemporaryFolder("streamed")
         let input = folder.file("in.nnm")
         try ModelFile.save(try Self.model(), to: input)
         let header = try NNMFile.readHeader(path: input)
-        let last = try #require(header.tensors.max { $0.offset < $1.offset })
+        let keepsOptimizer = target == "nnm" || target == "h5"
+        let stored = header.tensors.filter { keepsOptimizer || !$0.name.hasPrefix("optimizer/") }
+        let last = try #require(stored.max { $0.offset < $1.offset })
         var bytes = try Repository.bytes(input)
         bytes[header.dataOffset + last.offset + last.length - 1] ^= 0x40
         try folder.write("in.nnm", bytes)
@@ -167,13 +174,48 @@ import Testing
         #expect(ModelComparison(try ModelFile.load(fresh, verify: false), try ModelFile.load(folder.file("whole." + target), verify: false)).equal)
     }
 
+    /// safetensors files stream both ways in both namings: PyTorch's `[out, in]` kernels are
+    /// transposed a tensor at a time, and the bytes are those of the whole conversion.
+    @Test(arguments: [TensorNaming.keras, .torch])
+    func safetensorsStreamInEitherNaming(naming: TensorNaming) throws {
+        let folder = try TemporaryFolder("streamed")
+        let input = folder.file("in.nnm")
+        try ModelFile.save(try Self.model(), to: input)
+        let whole = folder.file("whole.safetensors")
+        #expect(try !ModelFile.convert(input, to: whole, naming: naming, chunkElements: 1, streaming: false).streamed)
+        let back = folder.file("back-whole.nnm")
+        try ModelFile.convert(whole, to: back, chunkElements: 1, streaming: false)
+        for chunk in [1, 7, StreamingChunk.defaultElements] {
+            let streamed = folder.file("streamed-\(chunk).safetensors")
+            let conversion = try ModelFile.convert(input, to: streamed, naming: naming, stripOptimizer: true, chunkElements: chunk)
+            #expect(conversion.streamed)
+            #expect(try Repository.bytes(streamed) == Repository.bytes(whole), "\(naming), pieces of \(chunk)")
+            let streamedBack = folder.file("back-\(chunk).nnm")
+            #expect(try ModelFile.convert(streamed, to: streamedBack, chunkElements: chunk).streamed)
+            #expect(try Repository.bytes(streamedBack) == Repository.bytes(back), "\(naming) back, pieces of \(chunk)")
+        }
+        let model = try ModelFile.load(folder.file("back-7.nnm"))
+        #expect(model.weights == (try Self.model()).weights)
+    }
+
+    /// A safetensors file cut short is refused when it is opened, before anything is written.
+    @Test func aTruncatedSafetensorsFileWritesNothing() throws {
+        let folder = try TemporaryFolder("streamed")
+        let input = folder.file("in.safetensors")
+        try ModelFile.save(try Self.model(), to: input)
+        let bytes = try Repository.bytes(input)
+        try folder.write("in.safetensors", Array(bytes.dropLast(5)))
+        #expect(throws: (any Error).self) { try ModelFile.convert(input, to: folder.file("out.nnm"), chunkElements: 3) }
+        #expect(folder.names == ["in.safetensors"])
+    }
+
     @Test func formatsThatDoNotStreamReadTheModelWhole() throws {
         let folder = try TemporaryFolder("streamed")
         let input = folder.file("in.nnm")
         try ModelFile.save(try Self.model(), to: input)
-        for name in ["out.keras", "out.onnx"] {
-            let conversion = try ModelFile.convert(input, to: folder.file(name), stripOptimizer: name.hasSuffix("onnx"))
-            #expect(!conversion.streamed, "\(name)")
-        }
+        #expect(try !ModelFile.convert(input, to: folder.file("out.keras")).streamed)
+        // ONNX is written streamed but read whole.
+        #expect(try ModelFile.convert(input, to: folder.file("out.onnx")).streamed)
+        #expect(try !ModelFile.convert(folder.file("out.onnx"), to: folder.file("back.nnm")).streamed)
     }
 }
