@@ -65,7 +65,7 @@ public struct ONNXCodec: ModelCodec {
             }
         }
         if ownFile, let text = onnx.metadataValue(ONNXExport.metadataKey) {
-            do { metadata = try ModelMetadata(json: try JSON(parsing: Array(text.utf8))) } catch {
+            do { metadata = try ModelMetadata(json: try JSON(parsing: Array(text.utf8), maximumValues: maximumEmbeddedJSONValues)) } catch {
                 throw ONNXError.invalidModel(path: name, reason: "its nnmodel metadata is invalid: \(error)")
             }
         }
@@ -113,7 +113,7 @@ public struct ONNXCodec: ModelCodec {
     /// The architecture nnmodel stored beside the graph, if it parses.
     static func storedArchitecture(_ onnx: ONNXModel) -> ModelArchitecture? {
         guard let text = onnx.metadataValue(ONNXExport.architectureKey),
-              let json = try? JSON(parsing: Array(text.utf8)) else { return nil }
+              let json = try? JSON(parsing: Array(text.utf8), maximumValues: maximumEmbeddedJSONValues) else { return nil }
         return try? KerasConfig.architecture(from: json)
     }
 

@@ -261,6 +261,11 @@ enum ONNXExport {
                 e.string(2, value)
             }
         }
+        // A protocol buffer message holds at most 2 GiB: a larger file no ONNX reader reads.
+        guard w.count <= ONNXCodec.maximumFileSize else {
+            let halving = dtype == .float32 && w.count / 2 < ONNXCodec.maximumFileSize ? ", or ONNX with --dtype float16" : ""
+            throw .cannotExport(path: path, reason: "the file would be \(w.count) bytes, more than the \(ONNXCodec.maximumFileSize) a protocol buffer message (and so an ONNX file without external data) may hold: write .nnm, .h5 or safetensors\(halving)")
+        }
         return Encoded(message: w, weights: weights)
     }
 
@@ -295,7 +300,7 @@ enum ONNXExport {
                 try AtomicFile.replace(path) { (fd: Int32) throws(FileError) in
                     do {
                         try message.write({ bytes in try AtomicFile.writeAll(fd, bytes, path: path) }, deferred: { index in
-                            try write(weights[index], buffer: &buffer) { bytes in try AtomicFile.writeAll(fd, bytes, path: path) }
+                            try write(weights[index], path: path, buffer: &buffer) { bytes in try AtomicFile.writeAll(fd, bytes, path: path) }
                         })
                     } catch let error as FileError {
                         throw error
@@ -310,38 +315,32 @@ enum ONNXExport {
             }
         }
 
-        /// The model's bytes in memory.
-        func bytes() throws -> [UInt8] {
-            var out: [UInt8] = []
-            out.reserveCapacity(count)
-            var buffer = ChunkBuffer(elements: StreamingChunk.defaultElements)
-            defer { buffer.deallocate() }
-            try message.write({ out.append(contentsOf: $0) }, deferred: { index in
-                try write(weights[index], buffer: &buffer) { out.append(contentsOf: $0) }
-            })
-            return out
-        }
-
         /// Reads `weight` and hands its stored bytes to `output`, a piece at a time.
-        func write(_ weight: Weight, buffer: inout ChunkBuffer, output: (UnsafeRawBufferPointer) throws -> Void) throws {
+        func write(_ weight: Weight, path: String, buffer: inout ChunkBuffer, output: (UnsafeRawBufferPointer) throws -> Void) throws {
             let dtype: DType = weight.half ? .float16 : .float32
             let reader = try weight.tensor.reader()
             let shape = weight.tensor.shape
             if weight.convolution, shape.count == 4 {
-                let whole = try TensorStorage(count: weight.tensor.count) { try reader.read(into: $0) }
+                // The kernel whole (memory that cannot be had is an error), written in ONNX's order
+                // through the piece buffer.
+                guard let whole = FallibleAllocation.floats(weight.tensor.count) else {
+                    throw ONNXError.file(.writeFailed(path: path, reason: "cannot allocate \(weight.tensor.count) float32 values (\(weight.tensor.count / (1 << 18)) MiB) to permute a Conv2D kernel of shape \(shape) into ONNX's order"))
+                }
+                defer { FallibleAllocation.free(whole) }
+                try reader.read(into: whole)
                 try reader.finish()
                 let (kh, kw, cin, filters) = (shape[0], shape[1], shape[2], shape[3])
-                var permuted = [Float](repeating: 0, count: weight.tensor.count)
-                Tensor(shape: shape, storage: whole).withUnsafeBufferPointer { src in
-                    for a in 0..<kh { for b in 0..<kw { for i in 0..<cin { for o in 0..<filters {
-                        permuted[((o * cin + i) * kh + a) * kw + b] = src[((a * kw + b) * cin + i) * filters + o]
-                    } } } }
+                var fill = 0
+                func flush() throws {
+                    try output(buffer.encode(UnsafeBufferPointer(rebasing: buffer.values[0..<fill]), as: dtype))
+                    fill = 0
                 }
-                try permuted.withUnsafeBufferPointer { values in
-                    try StreamingChunk.forEach(count: values.count, chunk: buffer.elements) { offset, n in
-                        try output(buffer.encode(UnsafeBufferPointer(rebasing: values[offset..<offset + n]), as: dtype))
-                    }
-                }
+                for o in 0..<filters { for i in 0..<cin { for a in 0..<kh { for b in 0..<kw {
+                    buffer.values[fill] = whole[((a * kw + b) * cin + i) * filters + o]
+                    fill += 1
+                    if fill == buffer.elements { try flush() }
+                } } } }
+                if fill > 0 { try flush() }
                 return
             }
             try StreamingChunk.forEach(count: weight.tensor.count, chunk: buffer.elements) { _, n in

@@ -107,7 +107,7 @@ extension SafetensorsCodec: StreamingCodec {
                                             count: item.entry.count, name: item.entry.name, path: path)
                 }
                 guard item.slot.transposed, stored.count == 2 else { return open() }
-                return TransposedTensorReader(rows: stored[0], columns: stored[1], open: open)
+                return try TransposedTensorReader(rows: stored[0], columns: stored[1], name: item.entry.name, open: open)
             }) else {
                 throw SafetensorsError.invalidTensor(path: path, tensor: item.entry.name, reason: "shape \(item.entry.shape) has too many elements")
             }

@@ -85,14 +85,14 @@ enum SafetensorsReader {
         var architecture = given
         let stored = header.metadata(SafetensorsCodec.architectureKey)
         if architecture == nil, let stored {
-            do { architecture = try KerasConfig.architecture(from: try JSON(parsing: Array(stored.utf8))) } catch {
+            do { architecture = try KerasConfig.architecture(from: try JSON(parsing: Array(stored.utf8), maximumValues: maximumEmbeddedJSONValues)) } catch {
                 throw .invalidHeader(path: path, reason: "its nnmodel architecture is invalid: \(error)")
             }
         }
         guard let architecture else { throw .architectureRequired(path: path, tensors: header.entries.count) }
         var metadata = ModelMetadata()
         if stored != nil, let text = header.metadata(SafetensorsCodec.metadataKey) {
-            do { metadata = try ModelMetadata(json: try JSON(parsing: Array(text.utf8))) } catch {
+            do { metadata = try ModelMetadata(json: try JSON(parsing: Array(text.utf8), maximumValues: maximumEmbeddedJSONValues)) } catch {
                 throw .invalidHeader(path: path, reason: "its nnmodel metadata is invalid: \(error)")
             }
         }

@@ -29,7 +29,7 @@ enum SafetensorsWriter {
                 try AtomicFile.writeAll(fd, head, path: path)
                 for (tensor, slot) in zip(model.weights, slots) {
                     do {
-                        try write(tensor, transposed: slot.transposed, dtype: dtype, buffer: &buffer) { (bytes) throws(FileError) in
+                        try write(tensor, name: slot.key, transposed: slot.transposed, dtype: dtype, buffer: &buffer) { (bytes) throws(FileError) in
                             try AtomicFile.writeAll(fd, bytes, path: path)
                         }
                     } catch let error as FileError {
@@ -48,11 +48,11 @@ enum SafetensorsWriter {
 
     /// Reads `tensor` a piece at a time (through a ``TransposedTensorReader`` when `transposed`),
     /// encodes it as `dtype` and hands the bytes to `output`.
-    static func write(_ tensor: StreamedTensor, transposed: Bool, dtype: DType, buffer: inout ChunkBuffer,
+    static func write(_ tensor: StreamedTensor, name: String, transposed: Bool, dtype: DType, buffer: inout ChunkBuffer,
                       output: (UnsafeRawBufferPointer) throws(FileError) -> Void) throws {
         let reader: any StreamedTensorReader
         if transposed, tensor.shape.count == 2 {
-            reader = TransposedTensorReader(rows: tensor.shape[0], columns: tensor.shape[1]) { try tensor.reader() }
+            reader = try TransposedTensorReader(rows: tensor.shape[0], columns: tensor.shape[1], name: name) { try tensor.reader() }
         } else {
             reader = try tensor.reader()
         }

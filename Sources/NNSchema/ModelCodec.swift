@@ -83,3 +83,9 @@ extension ModelCodec {
         return dtype
     }
 }
+
+/// The most JSON values nnmodel parses from one architecture or metadata string embedded in a
+/// model file (safetensors' `__metadata__`, ONNX's `metadata_props`): about a million, far beyond
+/// any model's (the seed model's architecture has about 150), so a forged string costs bounded
+/// memory (about 40 bytes per value) rather than gigabytes.
+package let maximumEmbeddedJSONValues = 1 << 20

@@ -46,13 +46,25 @@ package enum AtomicFile {
     /// Reserves disk space for the first `bytes` bytes of the file open as `fd` without changing
     /// its size, for writers that cannot recover from a write failing midway (libhdf5 1.10 crashes
     /// at exit after one): a disk too full for them fails here, cleanly, before anything is written.
-    /// Where the file system cannot reserve space this does nothing.
+    /// Where the file system cannot reserve space this does nothing. The process's file-size
+    /// limit (`ulimit -f`), which reserving space does not check, is checked here too.
     package static func reserve(_ fd: Int32, bytes: Int, path: String) throws(FileError) {
         if FaultInjection.failsWrites { throw .writeFailed(path: path, reason: FileError.systemMessage(ENOSPC)) }
+        if let limit = fileSizeLimit, UInt64(max(0, bytes)) > limit {
+            throw .writeFailed(path: path, reason: "\(FileError.systemMessage(EFBIG)) (about \(bytes) bytes to write, the file-size limit is \(limit))")
+        }
         let status = nn_reserve_file_space(fd, Int64(bytes))
         if status == ENOSPC || status == EDQUOT || status == EFBIG {
             throw .writeFailed(path: path, reason: FileError.systemMessage(status))
         }
+    }
+
+    /// The process's file-size limit in bytes (`ulimit -f`), or nil when there is none: a write past
+    /// it fails with EFBIG (nnmodel ignores SIGXFSZ), which some writers cannot recover from.
+    package static var fileSizeLimit: UInt64? {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_FSIZE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else { return nil }
+        return UInt64(limit.rlim_cur)
     }
 
     /// Writes every byte to a descriptor, retrying short writes.

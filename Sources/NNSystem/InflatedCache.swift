@@ -113,9 +113,7 @@ package struct InflatedCache: Sendable {
     package func store(_ pieces: [[UInt8]], as entry: Entry, source: ReadableFile) {
         let length = pieces.reduce(0) { $0 + $1.count }
         // A write past the file-size limit would kill the process (SIGXFSZ), not fail.
-        var limit = rlimit()
-        guard length <= Self.maximumContentSize, getrlimit(Int32(RLIMIT_FSIZE.rawValue), &limit) == 0,
-              limit.rlim_cur == rlim_t.max || UInt64(limit.rlim_cur) > UInt64(Self.headerSize + length),
+        guard length <= Self.maximumContentSize, AtomicFile.fileSizeLimit.map({ $0 > UInt64(Self.headerSize + length) }) ?? true,
               Entry(source) == entry, let dir = openFolder(create: true) else { return }
         defer { close(dir) }
         var crc: UInt32 = 0

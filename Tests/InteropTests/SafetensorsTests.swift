@@ -186,4 +186,13 @@ import Testing
         let fewer = Array(many.prefix(1000))
         #expect(!refusal(Self.file(fewer, data: [])).contains("JSON values"))
     }
+
+    /// An embedded architecture string of more JSON values than any model's (here 1,100,000
+    /// zeros in 2.2 MB, within the header's own limits) is refused while it is parsed.
+    @Test func anEmbeddedArchitectureOfTooManyValuesIsRefused() {
+        let zeros = "[" + Array(repeating: "0", count: 1_100_000).joined(separator: ",") + "]"
+        let metadata = "{\"nnmodel.architecture\":\"\(zeros)\"}"
+        let message = refusal(Self.file([], data: [], metadata: metadata), architecture: nil)
+        #expect(message.contains("architecture is invalid") && message.contains("more values than the reader accepts"), "\(message)")
+    }
 }
