@@ -82,6 +82,10 @@ extension TensorNaming {
             try checkNoneLeft(keys: keys, used: slots, path: path, naming: "Keras")
             return (.keras, slots)
         }
+        // Some weights found by their Keras names: the file names them so, and lacks the others.
+        if let missing = keras.firstIndex(where: { $0 == nil }), keras.contains(where: { $0 != nil }) {
+            throw .weightsMismatch(path: path, reason: "no tensor named '\(Excerpt.quote(specs[missing].name, limit: 64))' (the file names its tensors as Keras names weights, and has \(keys.count) for the architecture's \(specs.count) weights)")
+        }
         // PyTorch: [prefix.]index.(weight|bias), one prefix for every key.
         if let missing = keras.firstIndex(where: { $0 == nil }), firstLayerWithoutTorchNaming(architecture) != nil {
             throw .weightsMismatch(path: path, reason: "no tensor named '\(Excerpt.quote(specs[missing].name, limit: 64))' (this architecture's weights must have Keras names: PyTorch names are read for Dense layers only)")

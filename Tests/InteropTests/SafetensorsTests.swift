@@ -173,6 +173,9 @@ import Testing
         #expect(refusal(Self.file(entries, data: exact)).contains("has shape [3, 4]"))
         let extra = good + [("extra", "F32", [], 92, 96)]
         #expect(refusal(Self.file(extra, data: exact + [0, 0, 0, 0])).contains("no weight for"))
+        // Keras names, one layer short of the architecture: the missing weight is named.
+        let short = Array(good.prefix(2))
+        #expect(refusal(Self.file(short, data: Self.floats((0..<15).map(Float.init)))).contains("no tensor named 'dense_1/kernel'"))
         let duplicate = Array("{\"a\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[0,4]},\"a\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[0,4]}}".utf8)
         #expect(refusal((0..<8).map { UInt8(truncatingIfNeeded: UInt64(duplicate.count) >> (8 * UInt64($0))) } + duplicate + [0, 0, 0, 0]).contains("duplicate"))
         #expect(refusal(Self.file(good, data: exact), architecture: nil).contains("no nnmodel architecture"))
