@@ -52,38 +52,25 @@ extension NNMWriter {
         let preamble = preamble(header: header)
         try checkReadable(preamble: preamble, entries: entries, path: path)
 
-        // Errors of the source (a checksum, a read) travel through the file-writing closure as this.
-        var failure: (any Error)?
-        do throws(FileError) {
-            try AtomicFile.replace(path) { (fd: Int32) throws(FileError) in
+        do {
+            try AtomicFile.replace(path, fillOrFail: { fd, _ in
                 try AtomicFile.writeAll(fd, preamble, path: path)
                 var position = 0
                 for (t, entry) in zip(tensors, entries) {
                     if entry.offset > position {
                         try AtomicFile.writeAll(fd, [UInt8](repeating: 0, count: entry.offset - position), path: path)
                     }
-                    let crc: UInt32
-                    do {
-                        crc = try encodedChecksum(t.tensor, dtype: t.dtype, buffer: &buffer) { (bytes) throws(FileError) in
-                            try AtomicFile.writeAll(fd, bytes, path: path)
-                        }
-                    } catch let error as FileError {
-                        throw error
-                    } catch {
-                        failure = error
-                        throw .writeFailed(path: path, reason: "\(error)")
+                    let crc = try encodedChecksum(t.tensor, dtype: t.dtype, buffer: &buffer) { (bytes) throws(FileError) in
+                        try AtomicFile.writeAll(fd, bytes, path: path)
                     }
                     guard crc == entry.crc32 else {
-                        let error = ModelFileError.cannotWrite(
+                        throw ModelFileError.cannotWrite(
                             path: path, reason: "tensor '\(entry.name)' changed while it was written (CRC-32 \(entry.crc32) when first read, \(crc) when written): its source was modified or cannot be read consistently")
-                        failure = error
-                        throw .writeFailed(path: path, reason: "\(error)")
                     }
                     position = entry.offset + entry.length
                 }
-            }
-        } catch {
-            if let failure { throw failure }
+            })
+        } catch let error as FileError {
             throw ModelFileError.file(error)
         }
     }
@@ -93,19 +80,14 @@ extension NNMWriter {
     /// after the last piece.
     static func encodedChecksum(_ tensor: StreamedTensor, dtype: DType, buffer: inout ChunkBuffer,
                                 write: ((UnsafeRawBufferPointer) throws(FileError) -> Void)?) throws -> UInt32 {
-        let reader = try tensor.reader()
         var crc: UInt32 = 0
         // Without a writer the bytes are only checksummed: in pieces that stay in the core's cache
         // from being read to being checksummed (a 16 MiB piece would be read back from memory).
-        let piece = write == nil ? min(buffer.elements, checksumPieceElements) : buffer.elements
-        try StreamingChunk.forEach(count: tensor.count, chunk: piece) { _, n in
-            let values = UnsafeMutableBufferPointer(rebasing: buffer.values[0..<n])
-            try reader.read(into: values)
-            let bytes = buffer.encode(UnsafeBufferPointer(values), as: dtype)
+        try buffer.stream(try tensor.reader(), count: tensor.count, as: dtype,
+                          pieceElements: write == nil ? checksumPieceElements : nil) { bytes in
             crc = CRC32.checksum(bytes, continuing: crc)
             try write?(bytes)
         }
-        try reader.finish()
         return crc
     }
 

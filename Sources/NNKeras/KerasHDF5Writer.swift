@@ -85,10 +85,8 @@ package enum KerasHDF5Writer {
         do { try AtomicFile.checkTarget(path) } catch { throw KerasImportError.file(error) }
         var buffer = ChunkBuffer(elements: chunkElements)
         defer { buffer.deallocate() }
-        // Errors of libhdf5 and of the source travel through the file-writing closure as this.
-        var failure: (any Error)?
-        do throws(FileError) {
-            try AtomicFile.replace(path, fillOpened: { (fd: Int32, diskPath: String) throws(FileError) in
+        do {
+            try AtomicFile.replace(path, fillOrFail: { fd, diskPath in
                 // libhdf5 1.10 crashes at exit after a failed write: the space is reserved first,
                 // so that a full disk is an error here rather than inside libhdf5.
                 try AtomicFile.reserve(fd, bytes: estimatedSize(model, dtype: dtype), path: path)
@@ -123,16 +121,11 @@ package enum KerasHDF5Writer {
                     try file.close()
                 } catch let error as HDF5Error {
                     // A disk that filled up all the same is said as for every other format.
-                    if "\(error)".contains("errno = \(ENOSPC),") { throw .writeFailed(path: path, reason: FileError.systemMessage(ENOSPC)) }
-                    failure = KerasImportError.hdf5(error)
-                    throw .writeFailed(path: path, reason: "\(error)")
-                } catch {
-                    failure = error
-                    throw .writeFailed(path: path, reason: "\(error)")
+                    if "\(error)".contains("errno = \(ENOSPC),") { throw FileError.writeFailed(path: path, reason: FileError.systemMessage(ENOSPC)) }
+                    throw KerasImportError.hdf5(error)
                 }
             })
-        } catch {
-            if let failure { throw failure }
+        } catch let error as FileError {
             throw KerasImportError.file(error)
         }
     }

@@ -294,23 +294,13 @@ enum ONNXExport {
             do { try AtomicFile.checkTarget(path) } catch { throw ONNXError.file(error) }
             var buffer = ChunkBuffer(elements: chunkElements)
             defer { buffer.deallocate() }
-            // Errors of the source (a read, a checksum) travel through the file-writing closure as this.
-            var failure: (any Error)?
-            do throws(FileError) {
-                try AtomicFile.replace(path) { (fd: Int32) throws(FileError) in
-                    do {
-                        try message.write({ bytes in try AtomicFile.writeAll(fd, bytes, path: path) }, deferred: { index in
-                            try write(weights[index], path: path, buffer: &buffer) { bytes in try AtomicFile.writeAll(fd, bytes, path: path) }
-                        })
-                    } catch let error as FileError {
-                        throw error
-                    } catch {
-                        failure = error
-                        throw .writeFailed(path: path, reason: "\(error)")
-                    }
-                }
-            } catch {
-                if let failure { throw failure }
+            do {
+                try AtomicFile.replace(path, fillOrFail: { fd, _ in
+                    try message.write({ bytes in try AtomicFile.writeAll(fd, bytes, path: path) }, deferred: { index in
+                        try write(weights[index], path: path, buffer: &buffer) { bytes in try AtomicFile.writeAll(fd, bytes, path: path) }
+                    })
+                })
+            } catch let error as FileError {
                 throw ONNXError.file(error)
             }
         }
@@ -343,12 +333,7 @@ enum ONNXExport {
                 if fill > 0 { try flush() }
                 return
             }
-            try StreamingChunk.forEach(count: weight.tensor.count, chunk: buffer.elements) { _, n in
-                let values = UnsafeMutableBufferPointer(rebasing: buffer.values[0..<n])
-                try reader.read(into: values)
-                try output(buffer.encode(UnsafeBufferPointer(values), as: dtype))
-            }
-            try reader.finish()
+            try buffer.stream(reader, count: weight.tensor.count, as: dtype, output)
         }
     }
 

@@ -22,46 +22,20 @@ enum SafetensorsWriter {
                           slots: slots, dtype: dtype, naming: naming, producer: producer)
         var buffer = ChunkBuffer(elements: chunkElements)
         defer { buffer.deallocate() }
-        // Errors of the source (a read, a checksum) travel through the file-writing closure as this.
-        var failure: (any Error)?
-        do throws(FileError) {
-            try AtomicFile.replace(path) { (fd: Int32) throws(FileError) in
+        do {
+            try AtomicFile.replace(path, fillOrFail: { fd, _ in
                 try AtomicFile.writeAll(fd, head, path: path)
                 for (tensor, slot) in zip(model.weights, slots) {
-                    do {
-                        try write(tensor, name: slot.key, transposed: slot.transposed, dtype: dtype, buffer: &buffer) { (bytes) throws(FileError) in
-                            try AtomicFile.writeAll(fd, bytes, path: path)
-                        }
-                    } catch let error as FileError {
-                        throw error
-                    } catch {
-                        failure = error
-                        throw .writeFailed(path: path, reason: "\(error)")
-                    }
+                    // A kernel stored transposed (PyTorch's [out, in]) is read a block of columns at a time.
+                    let reader: any StreamedTensorReader = slot.transposed && tensor.shape.count == 2
+                        ? try TransposedTensorReader(rows: tensor.shape[0], columns: tensor.shape[1], name: slot.key) { try tensor.reader() }
+                        : try tensor.reader()
+                    try buffer.stream(reader, count: tensor.count, as: dtype) { try AtomicFile.writeAll(fd, $0, path: path) }
                 }
-            }
-        } catch {
-            if let failure { throw failure }
+            })
+        } catch let error as FileError {
             throw SafetensorsError.file(error)
         }
-    }
-
-    /// Reads `tensor` a piece at a time (through a ``TransposedTensorReader`` when `transposed`),
-    /// encodes it as `dtype` and hands the bytes to `output`.
-    static func write(_ tensor: StreamedTensor, name: String, transposed: Bool, dtype: DType, buffer: inout ChunkBuffer,
-                      output: (UnsafeRawBufferPointer) throws(FileError) -> Void) throws {
-        let reader: any StreamedTensorReader
-        if transposed, tensor.shape.count == 2 {
-            reader = try TransposedTensorReader(rows: tensor.shape[0], columns: tensor.shape[1], name: name) { try tensor.reader() }
-        } else {
-            reader = try tensor.reader()
-        }
-        try StreamingChunk.forEach(count: tensor.count, chunk: buffer.elements) { _, n in
-            let values = UnsafeMutableBufferPointer(rebasing: buffer.values[0..<n])
-            try reader.read(into: values)
-            try output(buffer.encode(UnsafeBufferPointer(values), as: dtype))
-        }
-        try reader.finish()
     }
 
     /// The 8-byte length and the JSON header, padded with spaces so that the data starts at a

@@ -171,6 +171,18 @@ package struct ChunkBuffer {
         return UnsafeRawBufferPointer(target)
     }
 
+    /// Reads `count` values from `reader` in pieces of at most `pieceElements` (all the buffer's by
+    /// default), hands each piece stored as `dtype` to `output`, then runs the reader's final check.
+    package mutating func stream(_ reader: any StreamedTensorReader, count: Int, as dtype: DType, pieceElements: Int? = nil,
+                                 _ output: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try StreamingChunk.forEach(count: count, chunk: min(elements, pieceElements ?? elements)) { _, n in
+            let piece = UnsafeMutableBufferPointer(rebasing: values[0..<n])
+            try reader.read(into: piece)
+            try output(encode(UnsafeBufferPointer(piece), as: dtype))
+        }
+        try reader.finish()
+    }
+
     /// `values` converted to Double (exactly), in the buffer's second half.
     package mutating func widened(_ values: UnsafeBufferPointer<Float>) -> UnsafeBufferPointer<Double> {
         let byteCount = values.count * MemoryLayout<Double>.stride

@@ -147,6 +147,24 @@ package enum AtomicFile {
         }
     }
 
+    /// ``replace(_:fillOpened:beforeRename:)`` for a `fill` that may also fail for reasons of its
+    /// own (a source that cannot be read, a checksum that differs, a library's error): such an error
+    /// is thrown as it is once the temporary file is removed; the file's own errors as `FileError`.
+    package static func replace(_ path: String, fillOrFail fill: (_ fd: Int32, _ name: String) throws -> Void) throws {
+        var failure: (any Error)?
+        do throws(FileError) {
+            try replace(path, fillOpened: { (fd: Int32, name: String) throws(FileError) in
+                do { try fill(fd, name) } catch let error as FileError { throw error } catch {
+                    failure = error
+                    throw .writeFailed(path: path, reason: "\(error)")
+                }
+            })
+        } catch {
+            if let failure { throw failure }
+            throw error
+        }
+    }
+
     /// Renames the flushed temporary file over `path` and flushes the folder.
     private static func commit(_ temporary: String, to path: String) throws(FileError) {
         guard rename(temporary, path) == 0 else {
